@@ -1,0 +1,48 @@
+import cassandra from 'cassandra-driver';
+import { UserError, errorMessage } from '../errors.js';
+
+export type CassandraClient = cassandra.Client;
+export const { types } = cassandra;
+
+export interface CassandraOptions {
+  contactPoints: string[];
+  localDc: string;
+  keyspace?: string;
+  /** ms allowed for the first connection */
+  connectTimeoutMs?: number;
+}
+
+export function createCassandra(opts: CassandraOptions): CassandraClient {
+  return new cassandra.Client({
+    contactPoints: opts.contactPoints,
+    localDataCenter: opts.localDc,
+    ...(opts.keyspace ? { keyspace: opts.keyspace } : {}),
+    socketOptions: { connectTimeout: opts.connectTimeoutMs ?? 5000, readTimeout: 30000 },
+    queryOptions: { prepare: true },
+    pooling: { warmup: false },
+  });
+}
+
+export function cassandraError(err: unknown, contactPoints: string[], doing: string): Error {
+  if (err instanceof UserError) return err;
+  const name = (err as Error)?.name ?? '';
+  if (name === 'NoHostAvailableError' || /ECONNREFUSED|All host\(s\) tried/.test(errorMessage(err))) {
+    return new UserError(`cannot reach Cassandra at ${contactPoints.join(',')} (${doing})`, {
+      hint: 'start the local stack with "loginsync stack up", or point --cassandra (LOGINSYNC_CASSANDRA) at your cluster',
+      cause: err,
+    });
+  }
+  return new UserError(`Cassandra: ${doing} failed: ${errorMessage(err)}`, { cause: err });
+}
+
+/** Connects, or throws a one-line error naming the contact points. */
+export async function connectCassandra(opts: CassandraOptions): Promise<CassandraClient> {
+  const client = createCassandra(opts);
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.shutdown().catch(() => {});
+    throw cassandraError(err, opts.contactPoints, 'connecting');
+  }
+  return client;
+}

@@ -1,0 +1,62 @@
+import type { CassandraClient } from './client.js';
+
+export interface UserRow {
+  login_id: string;
+  user_name: string | null;
+  last_login: Date | null;
+}
+
+/**
+ * Pages through the users table (fetchSize rows at a time), calling onRow for each. Memory stays
+ * bounded by the page, whatever the table's size. Rows come in Cassandra's token order.
+ */
+export async function forEachUser(
+  client: CassandraClient, keyspace: string, table: string, onRow: (row: UserRow) => void, fetchSize = 5000,
+): Promise<void> {
+  let pageState: string | undefined;
+  do {
+    const rs = await client.execute(
+      `SELECT login_id, user_name, last_login FROM ${keyspace}.${table}`,
+      [],
+      { prepare: true, fetchSize, ...(pageState ? { pageState } : {}) },
+    );
+    for (const r of rs.rows) {
+      onRow({
+        login_id: String(r.login_id),
+        user_name: (r.user_name as string | null) ?? null,
+        last_login: (r.last_login as Date | null) ?? null,
+      });
+    }
+    pageState = rs.pageState ?? undefined;
+  } while (pageState);
+}
+
+/**
+ * Keeps the `limit` smallest rows by login_id while rows stream past: memory O(limit), not O(table).
+ */
+export class SmallestRows {
+  private rows: UserRow[] = [];
+  seen = 0;
+
+  constructor(private readonly limit: number) {}
+
+  add(row: UserRow): void {
+    this.seen++;
+    this.rows.push(row);
+    if (this.rows.length >= 2 * this.limit + 1024) this.trim();
+  }
+
+  private trim(): void {
+    this.rows.sort(compareUsers);
+    this.rows.length = Math.min(this.rows.length, this.limit);
+  }
+
+  result(): UserRow[] {
+    this.trim();
+    return this.rows;
+  }
+}
+
+export function compareUsers(a: UserRow, b: UserRow): number {
+  return a.login_id < b.login_id ? -1 : a.login_id > b.login_id ? 1 : 0;
+}

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { initCommand } from './commands/init.js';
+import { showCommand } from './commands/show.js';
+import { stackCommand } from './commands/stack.js';
+import { UserError, errorMessage } from './errors.js';
+import { c } from './ui/output.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('loginsync')
+    .description('Keep users.last_login in Cassandra in step with login events on Kafka (the Spark stream-static join, as one CLI)')
+    .version(pkg.version, '-V, --version')
+    .option('--verbose', 'show stack traces and client logs')
+    .showHelpAfterError('(add --help for usage)')
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .addHelpText('after', `
+Quick start:
+  loginsync stack up        start a local Kafka + Cassandra (Java 17 and Maven needed)
+  loginsync init            create keyspace spark_db, table users, topic logins
+  loginsync show users      print the table
+
+Settings: flags > environment (LOGINSYNC_*) > ./loginsync.config.json > ~/.config/loginsync/config.json > defaults.
+NO_COLOR turns colors off.`);
+  program.addCommand(stackCommand());
+  program.addCommand(initCommand());
+  program.addCommand(showCommand());
+  return program;
+}
+
+function report(err: unknown, verbose: boolean): number {
+  if (err instanceof CommanderError) return err.exitCode;
+  if (err instanceof UserError) {
+    process.stderr.write(`${c.red('error:')} ${err.message}\n`);
+    if (err.hint) process.stderr.write(`${c.dim('hint:')} ${err.hint}\n`);
+    if (verbose && err.cause) process.stderr.write(`${String((err.cause as Error).stack ?? err.cause)}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(`${c.red('error:')} ${errorMessage(err)}\n`);
+  if (verbose && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  else process.stderr.write(`${c.dim('(run with --verbose for details)')}\n`);
+  return 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  process.on('SIGINT', () => {
+    process.stderr.write('\ninterrupted\n');
+    process.exit(130);
+  });
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    return report(err, verbose);
+  }
+}

@@ -1,0 +1,85 @@
+import { Command } from 'commander';
+import { cassandraError } from '../cassandra/client.js';
+import { forEachUser, SmallestRows, type UserRow } from '../cassandra/users.js';
+import { openCassandra } from '../config/connect.js';
+import { settingsFromCommand, withConnectionOptions } from '../config/settings.js';
+import { parsePositiveInt } from '../config/validate.js';
+import { UserError } from '../errors.js';
+import { co, info, out } from '../ui/output.js';
+import { makeTable } from '../ui/table.js';
+
+/** YYYY-MM-DD HH:MM:SS in UTC, the seed's format. */
+export function formatTimestamp(d: Date): string {
+  return d.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
+}
+
+export function userJson(r: UserRow): { login_id: string; user_name: string | null; last_login: string | null } {
+  return { login_id: r.login_id, user_name: r.user_name, last_login: r.last_login ? r.last_login.toISOString() : null };
+}
+
+export function showCommand(): Command {
+  const show = new Command('show').description('print data');
+  const users = new Command('users')
+    .description('print the users table, sorted by login_id')
+    .option('--limit <n>', 'rows to print, the smallest login_ids; 0 streams every row in token order', '100')
+    .option('--json', 'print a JSON array of {login_id, user_name, last_login (ISO-8601 UTC or null)}');
+  withConnectionOptions(users);
+  users.addHelpText('after', `
+The table is paged, never loaded whole: with --limit N only N rows are kept in memory. Sorting a table
+of any size would need all of it, so --limit 0 prints every row unsorted, in Cassandra's token order.`);
+  users.action(async (opts: { limit: string; json?: boolean }, command: Command) => {
+    const { settings: s } = settingsFromCommand(command);
+    const limit = parsePositiveInt(opts.limit, '--limit', { min: 0 });
+    const client = await openCassandra(s);
+    try {
+      if (limit === 0) await streamAll(opts.json === true, (onRow) => forEachUser(client, s.keyspace, s.table, onRow));
+      else {
+        const keep = new SmallestRows(limit);
+        await forEachUser(client, s.keyspace, s.table, (r) => keep.add(r));
+        render(keep.result(), keep.seen, opts.json === true);
+      }
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      const msg = String((err as Error).message);
+      if (/unconfigured table|Keyspace .* does not exist/i.test(msg)) {
+        throw new UserError(`table ${s.keyspace}.${s.table} does not exist`, { hint: 'create it with "loginsync init"' });
+      }
+      throw cassandraError(err, s.cassandra, `reading ${s.keyspace}.${s.table}`);
+    } finally {
+      await client.shutdown();
+    }
+  });
+  show.addCommand(users);
+  return show;
+}
+
+function render(rows: UserRow[], total: number, json: boolean): void {
+  if (json) {
+    out(JSON.stringify(rows.map(userJson), null, 2));
+    return;
+  }
+  const t = makeTable(['login_id', 'user_name', 'last_login']);
+  for (const r of rows) {
+    t.push([r.login_id, r.user_name ?? co.dim('null'), r.last_login ? formatTimestamp(r.last_login) : co.dim('null')]);
+  }
+  out(t.toString());
+  info(rows.length < total ? `only showing ${rows.length} of ${total} rows (--limit)` : `${total} row${total === 1 ? '' : 's'}`);
+}
+
+async function streamAll(json: boolean, each: (onRow: (r: UserRow) => void) => Promise<void>): Promise<void> {
+  let n = 0;
+  if (json) {
+    process.stdout.write('[');
+    await each((r) => {
+      process.stdout.write((n++ === 0 ? '\n  ' : ',\n  ') + JSON.stringify(userJson(r)));
+    });
+    process.stdout.write(n === 0 ? ']\n' : '\n]\n');
+    return;
+  }
+  out(['login_id', 'user_name', 'last_login'].join('\t'));
+  await each((r) => {
+    n++;
+    out([r.login_id, r.user_name ?? 'null', r.last_login ? formatTimestamp(r.last_login) : 'null'].join('\t'));
+  });
+  info(`${n} rows`);
+}

@@ -1,0 +1,154 @@
+import { Command, Option } from 'commander';
+import { parsePort } from '../config/validate.js';
+import { UserError } from '../errors.js';
+import type { ServerKind } from '../stack/artifacts.js';
+import { TITLES } from '../stack/servers.js';
+import { DEFAULT_SETTINGS, DEFAULT_STACK_DIR, KINDS, Stack, type StackSettings } from '../stack/stack.js';
+import { c, info, out, printJson } from '../ui/output.js';
+import { step, type Step } from '../ui/progress.js';
+import { makeTable } from '../ui/table.js';
+
+const dirOption = () =>
+  new Option('--dir <path>', 'directory of the stack: configs, data, logs, pid files').env('LOGINSYNC_STACK_DIR').default(DEFAULT_STACK_DIR);
+
+function heap(value: string): string {
+  if (!/^\d+[mMgG]$/.test(value)) throw new UserError(`heap size "${value}" should look like 512m or 1g`);
+  return value.toLowerCase();
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+async function up(opts: Record<string, string>): Promise<void> {
+  const stack = new Stack(opts.dir);
+  const saved = stack.savedSettings();
+  // ports, versions and heaps: flags, else what this stack used last time, else defaults
+  const pick = (kind: ServerKind, key: 'port' | 'version' | 'heap', flag: string | undefined) =>
+    flag ?? String(saved?.[kind][key] ?? DEFAULT_SETTINGS[kind][key]);
+  const settings: StackSettings = {
+    kafka: {
+      port: parsePort(pick('kafka', 'port', opts.kafkaPort), '--kafka-port'),
+      version: pick('kafka', 'version', opts.kafkaVersion),
+      heap: heap(pick('kafka', 'heap', opts.kafkaHeap)),
+    },
+    cassandra: {
+      port: parsePort(pick('cassandra', 'port', opts.cassandraPort), '--cassandra-port'),
+      version: pick('cassandra', 'version', opts.cassandraVersion),
+      heap: heap(pick('cassandra', 'heap', opts.cassandraHeap)),
+    },
+  };
+  const timeoutMs = Number(opts.timeout) * 1000;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UserError(`--timeout "${opts.timeout}" must be a number of seconds`);
+
+  const steps = new Map<string, Step>();
+  const t0 = Date.now();
+  let result;
+  try {
+    result = await stack.up(settings, {
+      alreadyRunning: (kind, pid, port) => info(`${c.green('✔')} ${TITLES[kind]} is already running (pid ${pid}, port ${port})`),
+      resolving: (kind, version, cached) =>
+        steps.set(`r-${kind}`, step(cached ? `${TITLES[kind]} ${version}: jars cached` : `resolving ${TITLES[kind]} ${version} with Maven`)),
+      waitingForLock: (kind) => steps.get(`r-${kind}`)?.update(`waiting for another loginsync to finish resolving ${TITLES[kind]}`),
+      resolved: (kind, downloaded, ms) =>
+        steps.get(`r-${kind}`)?.succeed(`${TITLES[kind]} ${settings[kind].version} ${downloaded ? `resolved in ${seconds(ms)}` : 'jars cached'}`),
+      starting: (kind, port) => steps.set(`s-${kind}`, step(`starting ${TITLES[kind]} on 127.0.0.1:${port}`)),
+      ready: (kind, ms) => steps.get(`s-${kind}`)?.succeed(`${TITLES[kind]} ready on 127.0.0.1:${settings[kind].port} in ${seconds(ms)}`),
+    }, timeoutMs);
+  } catch (err) {
+    for (const s of steps.values()) s.fail();
+    throw err;
+  }
+  if (result.started.length === 0) info('the stack is already running');
+  else info(`${c.green('✔')} stack ready in ${seconds(Date.now() - t0)} (${stack.dir})`);
+  const { kafka, cassandra } = result.settings;
+  info('');
+  info(`Kafka      127.0.0.1:${kafka.port}`);
+  info(`Cassandra  127.0.0.1:${cassandra.port}`);
+  info(c.dim('to point loginsync (or another shell) at this stack:'));
+  out(`export LOGINSYNC_BROKERS=127.0.0.1:${kafka.port}`);
+  out(`export LOGINSYNC_CASSANDRA=127.0.0.1:${cassandra.port}`);
+}
+
+async function down(opts: Record<string, string>): Promise<void> {
+  const stack = new Stack(opts.dir);
+  const r = await stack.down(Number(opts.timeout) * 1000);
+  for (const kind of KINDS) info(`${TITLES[kind]}: ${r[kind]}`);
+}
+
+async function status(opts: Record<string, string | boolean>): Promise<void> {
+  const stack = new Stack(String(opts.dir));
+  const st = await stack.status();
+  if (opts.json) {
+    printJson({ dir: stack.dir, servers: st });
+    return;
+  }
+  const t = makeTable(['server', 'version', 'pid', 'port', 'state']);
+  for (const s of st) {
+    const state = !s.running ? c.dim('stopped') : s.healthy ? c.green('healthy') : c.yellow('running, not answering');
+    t.push([TITLES[s.server], s.version, s.pid ?? '-', s.port, state]);
+  }
+  out(t.toString());
+}
+
+function logs(server: string | undefined, opts: Record<string, string>): void {
+  const stack = new Stack(opts.dir);
+  const kinds: ServerKind[] = server === undefined ? KINDS : [server as ServerKind];
+  const n = Number(opts.lines);
+  for (const kind of kinds) {
+    if (kinds.length > 1) out(c.bold(`==> ${TITLES[kind]} <==`));
+    out(stack.logTail(kind, n) || c.dim('(no log yet)'));
+  }
+}
+
+export function stackCommand(): Command {
+  const cmd = new Command('stack').description('run a real local Kafka (KRaft) and Cassandra, no Docker needed');
+
+  cmd.command('up')
+    .description('resolve Kafka and Cassandra with Maven (cached), start both in the background, wait until they answer')
+    .addOption(dirOption())
+    .option('--kafka-port <port>', 'Kafka listener port; the KRaft controller uses the next one (default: 9092)')
+    .option('--cassandra-port <port>', 'Cassandra CQL port; its storage port is the next one (default: 9042)')
+    .addOption(new Option('--kafka-version <v>', `Apache Kafka version (default: ${DEFAULT_SETTINGS.kafka.version})`).env('LOGINSYNC_KAFKA_VERSION'))
+    .addOption(new Option('--cassandra-version <v>', `Apache Cassandra version (default: ${DEFAULT_SETTINGS.cassandra.version})`).env('LOGINSYNC_CASSANDRA_VERSION'))
+    .option('--kafka-heap <size>', 'Kafka heap (default: 512m)')
+    .option('--cassandra-heap <size>', 'Cassandra heap (default: 1g)')
+    .option('--timeout <seconds>', 'how long each server may take to become ready', '180')
+    .addHelpText('after', `
+Jars are cached per version in ~/.cache/loginsync (LOGINSYNC_CACHE). The servers keep running after this
+command returns; stop them with "loginsync stack down". Needs Java 17+ and Maven 3.`)
+    .action((opts) => up(opts));
+
+  cmd.command('down')
+    .description('stop both servers (SIGTERM, then SIGKILL after --timeout); only processes this stack started')
+    .addOption(dirOption())
+    .option('--timeout <seconds>', 'grace period before SIGKILL', '30')
+    .action((opts) => down(opts));
+
+  cmd.command('status')
+    .description('show each server: pid, port, healthy or not')
+    .addOption(dirOption())
+    .option('--json', 'print JSON')
+    .action((opts) => status(opts));
+
+  cmd.command('logs')
+    .description('print the tail of a server log')
+    .argument('[server]', 'kafka or cassandra (default: both)')
+    .addOption(dirOption())
+    .option('-n, --lines <n>', 'number of lines', '50')
+    .action((server: string | undefined, opts) => {
+      if (server !== undefined && !KINDS.includes(server as ServerKind)) {
+        throw new UserError(`unknown server "${server}": use kafka or cassandra`);
+      }
+      logs(server, opts);
+    });
+
+  cmd.command('clean')
+    .description('remove the stack directory (data, logs); the servers must be stopped')
+    .addOption(dirOption())
+    .action((opts: Record<string, string>) => {
+      const stack = new Stack(opts.dir);
+      stack.clean();
+      info(`removed ${stack.dir}`);
+    });
+
+  return cmd;
+}

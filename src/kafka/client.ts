@@ -1,0 +1,62 @@
+import kafkajs from 'kafkajs';
+import type { Admin, Kafka, KafkaConfig } from 'kafkajs';
+import { UserError, errorMessage } from '../errors.js';
+
+const { Kafka: KafkaClass, logLevel } = kafkajs;
+
+export interface KafkaOptions {
+  brokers: string[];
+  clientId?: string;
+  /** How many times a failed request is retried before giving up (kafkajs default is 5). */
+  retries?: number;
+  verbose?: boolean;
+}
+
+export function createKafka(opts: KafkaOptions): Kafka {
+  const config: KafkaConfig = {
+    clientId: opts.clientId ?? 'loginsync',
+    brokers: opts.brokers,
+    connectionTimeout: 3000,
+    requestTimeout: 30000,
+    retry: { retries: opts.retries ?? 5, initialRetryTime: 200, maxRetryTime: 5000 },
+    logLevel: opts.verbose ? logLevel.INFO : logLevel.NOTHING,
+  };
+  return new KafkaClass(config);
+}
+
+/** Walks an error's causes (kafkajs wraps them in retry errors) looking for a connection failure. */
+function isConnectionError(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    const name = (e as Error).name ?? '';
+    const msg = (e as Error).message ?? '';
+    if (name === 'KafkaJSConnectionError' || name === 'KafkaJSConnectionClosedError') return true;
+    if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|Connection (error|timeout)/i.test(msg)) return true;
+    e = (e as { cause?: unknown; originalError?: unknown }).originalError ?? (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Turns a kafkajs failure into a one-line error for the terminal. */
+export function kafkaError(err: unknown, brokers: string[], doing: string): Error {
+  if (err instanceof UserError) return err;
+  if (isConnectionError(err)) {
+    return new UserError(`cannot reach Kafka at ${brokers.join(',')} (${doing})`, {
+      hint: 'start the local stack with "loginsync stack up", or point --brokers (LOGINSYNC_BROKERS) at your cluster',
+      cause: err,
+    });
+  }
+  return new UserError(`Kafka: ${doing} failed: ${errorMessage(err)}`, { cause: err });
+}
+
+/** Connects an admin client, or throws a one-line error naming the brokers. */
+export async function connectAdmin(kafka: Kafka, brokers: string[]): Promise<Admin> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+  } catch (err) {
+    await admin.disconnect().catch(() => {});
+    throw kafkaError(err, brokers, 'connecting');
+  }
+  return admin;
+}

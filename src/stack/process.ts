@@ -1,0 +1,105 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { UserError } from '../errors.js';
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The command line of a process, or undefined if it is gone. */
+export function commandLine(pid: number): string | undefined {
+  const proc = `/proc/${pid}/cmdline`;
+  if (existsSync('/proc/self/cmdline')) {
+    try {
+      return readFileSync(proc, 'utf8').split('\0').join(' ');
+    } catch {
+      return undefined;
+    }
+  }
+  try {
+    return execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when pid is alive and its command line carries our marker, so we never signal a stranger. */
+export function isOurs(pid: number, marker: string): boolean {
+  if (!pidAlive(pid)) return false;
+  const cmd = commandLine(pid);
+  return cmd !== undefined && cmd.includes(marker);
+}
+
+/** Starts a background process that outlives us, its output appended to logFile. */
+export function spawnDetached(cmd: string, args: string[], logFile: string, cwd: string): number {
+  const fd = openSync(logFile, 'a');
+  try {
+    const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', fd, fd] });
+    if (child.pid === undefined) throw new UserError(`could not start ${cmd}`);
+    child.unref();
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** SIGTERM, then SIGKILL after timeoutMs. Resolves once the process is gone. */
+export async function stopProcess(pid: number, timeoutMs: number): Promise<'stopped' | 'killed' | 'gone'> {
+  if (!pidAlive(pid)) return 'gone';
+  try { process.kill(pid, 'SIGTERM'); } catch { return 'gone'; }
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!pidAlive(pid)) return 'stopped';
+    await sleep(200);
+  }
+  try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
+  while (pidAlive(pid)) await sleep(100);
+  return 'killed';
+}
+
+/** Whether a TCP port on host can be bound right now. */
+export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const srv = createServer();
+    srv.once('error', () => resolvePromise(false));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolvePromise(true)));
+  });
+}
+
+/** A port the OS says is free now (for tests and --kafka-port 0 style use). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen({ port: 0, host: '127.0.0.1' }, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolvePromise(port));
+    });
+  });
+}
+
+/** The last n lines of a file (read from its last 64 KiB), or '' when it does not exist. */
+export function tailFile(path: string, n: number): string {
+  if (!existsSync(path)) return '';
+  const size = statSync(path).size;
+  const len = Math.min(size, 64 * 1024);
+  const buf = Buffer.alloc(len);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, buf, 0, len, size - len);
+  } finally {
+    closeSync(fd);
+  }
+  const lines = buf.toString('utf8').split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines.slice(-n).join('\n');
+}

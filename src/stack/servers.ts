@@ -1,0 +1,225 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { connectCassandra } from '../cassandra/client.js';
+import { UserError } from '../errors.js';
+import { createKafka } from '../kafka/client.js';
+import type { ServerKind } from './artifacts.js';
+
+const run = promisify(execFile);
+
+/** Everything needed to start one server of a stack. */
+export interface ServerContext {
+  kind: ServerKind;
+  /** absolute directory of this server inside the stack dir (configs, data, log, pid) */
+  dir: string;
+  /** classpath directory of resolved jars */
+  lib: string;
+  java: string;
+  /** client port: Kafka's listener, Cassandra's native (CQL) port */
+  port: number;
+  /** heap size as given to -Xmx, e.g. 512m */
+  heap: string;
+}
+
+export const TITLES: Record<ServerKind, string> = { kafka: 'Kafka', cassandra: 'Cassandra' };
+
+/**
+ * The ports a server needs, derived from its client port: Kafka's KRaft controller listens on port+1,
+ * Cassandra's inter-node storage port is port+1.
+ */
+export function serverPorts(kind: ServerKind, port: number): Array<{ port: number; role: string }> {
+  return kind === 'kafka'
+    ? [{ port, role: 'Kafka' }, { port: port + 1, role: 'Kafka controller' }]
+    : [{ port, role: 'Cassandra CQL' }, { port: port + 1, role: 'Cassandra storage' }];
+}
+
+export const logFile = (ctx: Pick<ServerContext, 'dir' | 'kind'>) => join(ctx.dir, `${ctx.kind}.log`);
+export const pidFile = (dir: string) => join(dir, 'server.pid');
+/** Put on the java command line so that `down` only ever signals processes this stack started. */
+export const marker = (dir: string) => `-Dloginsync.stack=${dir}`;
+
+// ---------------------------------------------------------------- Kafka
+
+function kafkaProperties(ctx: ServerContext): string {
+  const controller = ctx.port + 1;
+  return [
+    '# written by loginsync stack up; rewritten at every start',
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controller}`,
+    `listeners=PLAINTEXT://127.0.0.1:${ctx.port},CONTROLLER://127.0.0.1:${controller}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${ctx.port}`,
+    'controller.listener.names=CONTROLLER',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'inter.broker.listener.name=PLAINTEXT',
+    `log.dirs=${join(ctx.dir, 'data')}`,
+    'num.partitions=1',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    '',
+  ].join('\n');
+}
+
+const KAFKA_LOG4J2 = `status = warn
+appender.out.type = Console
+appender.out.name = out
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.out.ref = out
+logger.config.name = org.apache.kafka.common.config.AbstractConfig
+logger.config.level = warn
+`;
+
+async function prepareKafka(ctx: ServerContext): Promise<void> {
+  mkdirSync(join(ctx.dir, 'data'), { recursive: true });
+  writeFileSync(join(ctx.dir, 'server.properties'), kafkaProperties(ctx));
+  writeFileSync(join(ctx.dir, 'log4j2.properties'), KAFKA_LOG4J2);
+  if (existsSync(join(ctx.dir, 'data', 'meta.properties'))) return;
+  // A KRaft log directory must be formatted once with a cluster id (22 chars of url-safe base64).
+  const clusterId = randomBytes(16).toString('base64url');
+  try {
+    await run(ctx.java, ['-cp', join(ctx.lib, '*'), `-Dlog4j2.configurationFile=${join(ctx.dir, 'log4j2.properties')}`,
+      'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(ctx.dir, 'server.properties')]);
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    const tail = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-10).join('\n');
+    throw new UserError(`formatting Kafka's storage failed:\n${tail}`);
+  }
+}
+
+function kafkaArgs(ctx: ServerContext): string[] {
+  return [
+    `-Xms${ctx.heap}`, `-Xmx${ctx.heap}`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExitOnOutOfMemoryError',
+    '-Djava.awt.headless=true', marker(ctx.dir),
+    `-Dlog4j2.configurationFile=${join(ctx.dir, 'log4j2.properties')}`,
+    '-cp', join(ctx.lib, '*'), 'kafka.Kafka', join(ctx.dir, 'server.properties'),
+  ];
+}
+
+async function kafkaReady(port: number): Promise<boolean> {
+  const kafka = createKafka({ brokers: [`127.0.0.1:${port}`], retries: 0, clientId: 'loginsync-stack' });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.length > 0;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+// ---------------------------------------------------------------- Cassandra
+
+function cassandraYaml(ctx: ServerContext): string {
+  const data = join(ctx.dir, 'data');
+  return `# written by loginsync stack up; rewritten at every start
+cluster_name: loginsync
+num_tokens: 16
+partitioner: org.apache.cassandra.dht.Murmur3Partitioner
+data_file_directories:
+  - ${join(data, 'data')}
+commitlog_directory: ${join(data, 'commitlog')}
+saved_caches_directory: ${join(data, 'saved_caches')}
+hints_directory: ${join(data, 'hints')}
+cdc_raw_directory: ${join(data, 'cdc_raw')}
+commitlog_sync: periodic
+commitlog_sync_period: 10000ms
+seed_provider:
+  - class_name: org.apache.cassandra.locator.SimpleSeedProvider
+    parameters:
+      - seeds: "127.0.0.1:${ctx.port + 1}"
+listen_address: 127.0.0.1
+rpc_address: 127.0.0.1
+storage_port: ${ctx.port + 1}
+native_transport_port: ${ctx.port}
+start_native_transport: true
+endpoint_snitch: SimpleSnitch
+auto_snapshot: false
+`;
+}
+
+const CASSANDRA_LOGBACK = `<configuration>
+  <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder><pattern>%-5level [%thread] %date{ISO8601} %F:%L - %msg%n</pattern></encoder>
+  </appender>
+  <root level="INFO"><appender-ref ref="OUT"/></root>
+</configuration>
+`;
+
+/**
+ * Cassandra 5.0 on Java 17 needs these module flags; they come from its distribution's
+ * conf/jvm17-server.options, which is not inside the jar.
+ */
+const CASSANDRA_JVM17 = [
+  '-Djdk.attach.allowAttachSelf=true',
+  ...['java.base/jdk.internal.misc', 'java.management.rmi/com.sun.jmx.remote.internal.rmi', 'java.rmi/sun.rmi.registry',
+    'java.rmi/sun.rmi.server', 'java.sql/java.sql', 'java.base/java.lang.ref', 'jdk.unsupported/sun.misc',
+    'jdk.compiler/com.sun.tools.javac.file', 'jdk.attach/sun.tools.attach']
+    .flatMap((m) => ['--add-exports', `${m}=ALL-UNNAMED`]),
+  ...['java.base/java.lang.module', 'java.base/jdk.internal.loader', 'java.base/jdk.internal.ref',
+    'java.base/jdk.internal.reflect', 'java.base/jdk.internal.math', 'java.base/jdk.internal.module',
+    'java.base/jdk.internal.util.jar', 'jdk.management/com.sun.management.internal', 'java.base/sun.nio.ch',
+    'java.base/java.io', 'java.base/java.lang.reflect', 'jdk.compiler/com.sun.tools.javac', 'java.base/java.lang',
+    'java.base/java.util']
+    .flatMap((m) => ['--add-opens', `${m}=ALL-UNNAMED`]),
+  '-Dio.netty.tryReflectionSetAccessible=true',
+];
+
+async function prepareCassandra(ctx: ServerContext): Promise<void> {
+  mkdirSync(join(ctx.dir, 'data'), { recursive: true });
+  writeFileSync(join(ctx.dir, 'cassandra.yaml'), cassandraYaml(ctx));
+  writeFileSync(join(ctx.dir, 'logback.xml'), CASSANDRA_LOGBACK);
+}
+
+function cassandraArgs(ctx: ServerContext): string[] {
+  return [
+    `-Xms${ctx.heap}`, `-Xmx${ctx.heap}`, '-Xss512k', '-XX:+UseG1GC', '-XX:+ParallelRefProcEnabled',
+    '-XX:MaxTenuringThreshold=1', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true',
+    ...CASSANDRA_JVM17,
+    marker(ctx.dir),
+    `-Dcassandra.config=file://${join(ctx.dir, 'cassandra.yaml')}`,
+    `-Dlogback.configurationFile=${join(ctx.dir, 'logback.xml')}`,
+    `-Dcassandra.storagedir=${join(ctx.dir, 'data')}`,
+    '-Dcassandra-foreground=yes',
+    // a single node has no gossip to wait for
+    '-Dcassandra.skip_wait_for_gossip_to_settle=0',
+    '-cp', join(ctx.lib, '*'), 'org.apache.cassandra.service.CassandraDaemon',
+  ];
+}
+
+async function cassandraReady(port: number): Promise<boolean> {
+  try {
+    const client = await connectCassandra({ contactPoints: [`127.0.0.1:${port}`], localDc: 'datacenter1', connectTimeoutMs: 2000 });
+    try {
+      const rs = await client.execute('SELECT release_version FROM system.local');
+      return rs.rows.length === 1;
+    } finally {
+      await client.shutdown().catch(() => {});
+    }
+  } catch {
+    return false;
+  }
+}
+
+export interface ServerDef {
+  prepare(ctx: ServerContext): Promise<void>;
+  args(ctx: ServerContext): string[];
+  /** a real client call: Kafka cluster metadata, a CQL query */
+  ready(port: number): Promise<boolean>;
+}
+
+export const SERVERS: Record<ServerKind, ServerDef> = {
+  kafka: { prepare: prepareKafka, args: kafkaArgs, ready: kafkaReady },
+  cassandra: { prepare: prepareCassandra, args: cassandraArgs, ready: cassandraReady },
+};

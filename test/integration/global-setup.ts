@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { freePort } from '../../src/stack/process.js';
+import { Stack, DEFAULT_SETTINGS } from '../../src/stack/stack.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    brokers: string;
+    cassandra: string;
+    /** the stack directory when the tests started their own stack, '' when they reuse one */
+    stackDir: string;
+  }
+}
+
+/**
+ * One real stack for the whole run, on free ports in a temp dir; or the servers named by
+ * LOGINSYNC_BROKERS and LOGINSYNC_CASSANDRA when both are set.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const brokers = process.env.LOGINSYNC_BROKERS;
+  const cassandra = process.env.LOGINSYNC_CASSANDRA;
+  if (brokers && cassandra) {
+    project.provide('brokers', brokers);
+    project.provide('cassandra', cassandra);
+    project.provide('stackDir', '');
+    return async () => {};
+  }
+  const root = process.env.LOGINSYNC_TEST_ROOT ?? tmpdir();
+  const dir = mkdtempSync(join(root, 'loginsync-test-stack-'));
+  const stack = new Stack(dir);
+  // free ports whose next port is free too (each server uses port and port+1)
+  const kafkaPort = await pairPort();
+  const cassandraPort = await pairPort([kafkaPort, kafkaPort + 1]);
+  const t0 = Date.now();
+  await stack.up({
+    kafka: { ...DEFAULT_SETTINGS.kafka, port: kafkaPort },
+    cassandra: { ...DEFAULT_SETTINGS.cassandra, port: cassandraPort },
+  });
+  process.stderr.write(`test stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s: kafka ${kafkaPort}, cassandra ${cassandraPort}, ${dir}\n`);
+  project.provide('brokers', `127.0.0.1:${kafkaPort}`);
+  project.provide('cassandra', `127.0.0.1:${cassandraPort}`);
+  project.provide('stackDir', dir);
+  return async () => {
+    await stack.down(20_000);
+    if (!process.env.LOGINSYNC_KEEP_TEST_STACK) rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+async function pairPort(avoid: number[] = []): Promise<number> {
+  const { portFree } = await import('../../src/stack/process.js');
+  for (let i = 0; i < 50; i++) {
+    const p = await freePort();
+    if (p < 65535 && !avoid.includes(p) && !avoid.includes(p + 1) && (await portFree(p + 1))) return p;
+  }
+  throw new Error('no pair of free ports found');
+}

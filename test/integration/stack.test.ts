@@ -1,0 +1,120 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { freePort, pidAlive, portFree } from '../../src/stack/process.js';
+import { runCli } from '../helpers.js';
+
+const root = process.env.LOGINSYNC_TEST_ROOT ?? tmpdir();
+const dirs: string[] = [];
+function stackDir(): string {
+  const d = mkdtempSync(join(root, 'loginsync-lifecycle-'));
+  dirs.push(d);
+  return d;
+}
+afterAll(async () => {
+  for (const d of dirs) {
+    await runCli(['stack', 'down', '--dir', d, '--timeout', '5']);
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+async function pairPort(): Promise<number> {
+  for (;;) {
+    const p = await freePort();
+    if (await portFree(p + 1)) return p;
+  }
+}
+
+describe('loginsync stack', () => {
+  it('refuses a port already taken, naming it, without starting anything', async () => {
+    const taken = await pairPort();
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(taken, '127.0.0.1', r));
+    const dir = stackDir();
+    try {
+      const t0 = Date.now();
+      const r = await runCli(['stack', 'up', '--dir', dir, '--kafka-port', String(taken), '--cassandra-port', String(await pairPort())]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`port ${taken} (Kafka) is already in use`);
+      expect(r.stderr).toContain('--kafka-port');
+      expect(Date.now() - t0).toBeLessThan(30_000); // an error, not a hang
+      expect(existsSync(join(dir, 'kafka', 'server.pid'))).toBe(false);
+      expect(existsSync(join(dir, 'cassandra', 'server.pid'))).toBe(false);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('goes up, reports status, says so on a second up, and goes down leaving no process', async () => {
+    const dir = stackDir();
+    const kafkaPort = await pairPort();
+    let cassandraPort = await pairPort();
+    while (Math.abs(cassandraPort - kafkaPort) < 2) cassandraPort = await pairPort();
+    const up = await runCli(['stack', 'up', '--dir', dir, '--kafka-port', String(kafkaPort), '--cassandra-port', String(cassandraPort),
+      '--kafka-heap', '256m', '--cassandra-heap', '512m'], { timeoutMs: 200_000 });
+    expect(up.stderr).toContain('stack ready');
+    expect(up.code).toBe(0);
+    expect(up.stdout).toContain(`export LOGINSYNC_BROKERS=127.0.0.1:${kafkaPort}`);
+    expect(up.stdout).toContain(`export LOGINSYNC_CASSANDRA=127.0.0.1:${cassandraPort}`);
+
+    const st = await runCli(['stack', 'status', '--dir', dir, '--json']);
+    expect(st.code).toBe(0);
+    const status = JSON.parse(st.stdout) as { servers: Array<{ server: string; pid: number; port: number; running: boolean; healthy: boolean }> };
+    expect(status.servers.map((s) => [s.server, s.port, s.running, s.healthy])).toEqual([
+      ['kafka', kafkaPort, true, true],
+      ['cassandra', cassandraPort, true, true],
+    ]);
+    const pids = status.servers.map((s) => s.pid);
+    for (const pid of pids) expect(pidAlive(pid)).toBe(true);
+
+    // the servers really serve: the CLI works against them
+    const init = await runCli(['init', '--json'], { env: { LOGINSYNC_BROKERS: `127.0.0.1:${kafkaPort}`, LOGINSYNC_CASSANDRA: `127.0.0.1:${cassandraPort}` } });
+    expect(init.code).toBe(0);
+
+    const again = await runCli(['stack', 'up', '--dir', dir]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('already running');
+    expect(again.stdout).toContain(`LOGINSYNC_BROKERS=127.0.0.1:${kafkaPort}`);
+
+    const logs = await runCli(['stack', 'logs', 'cassandra', '--dir', dir, '-n', '5']);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout.trim().split('\n').length).toBe(5);
+
+    const down = await runCli(['stack', 'down', '--dir', dir]);
+    expect(down.code).toBe(0);
+    expect(down.stderr).toMatch(/Kafka: (stopped|killed)/);
+    expect(down.stderr).toMatch(/Cassandra: (stopped|killed)/);
+    for (const pid of pids) expect(pidAlive(pid)).toBe(false);
+
+    const after = JSON.parse((await runCli(['stack', 'status', '--dir', dir, '--json'])).stdout) as typeof status;
+    expect(after.servers.every((s) => !s.running && !s.healthy)).toBe(true);
+
+    const clean = await runCli(['stack', 'clean', '--dir', dir]);
+    expect(clean.code).toBe(0);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('never signals a process it did not start', async () => {
+    const dir = stackDir();
+    // a pid file pointing at a live process that is not ours (this test runner)
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(join(dir, 'kafka'), { recursive: true });
+    writeFileSync(join(dir, 'kafka', 'server.pid'), `${process.pid}\n`);
+    const r = await runCli(['stack', 'down', '--dir', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Kafka: not running');
+    expect(pidAlive(process.pid)).toBe(true);
+  });
+
+  it('status of the shared test stack shows it healthy', async () => {
+    const dir = inject('stackDir');
+    if (dir === '') return; // reusing servers this run did not start
+    const r = await runCli(['stack', 'status', '--dir', dir, '--json']);
+    const s = JSON.parse(r.stdout) as { servers: Array<{ healthy: boolean }> };
+    expect(s.servers.map((x) => x.healthy)).toEqual([true, true]);
+    expect(readFileSync(join(dir, 'stack.json'), 'utf8')).toContain('"port"');
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { SmallestRows, type UserRow } from '../../src/cassandra/users.js';
+import { formatTimestamp, userJson } from '../../src/commands/show.js';
+import { parseJavaMajor } from '../../src/stack/tools.js';
+import { colorsWanted } from '../../src/ui/output.js';
+
+describe('java version', () => {
+  it('reads old and new version strings', () => {
+    expect(parseJavaMajor('openjdk version "17.0.15" 2025-04-15')).toBe(17);
+    expect(parseJavaMajor('java version "1.8.0_392"')).toBe(8);
+    expect(parseJavaMajor('openjdk version "21" 2023-09-19')).toBe(21);
+    expect(parseJavaMajor('nonsense')).toBeUndefined();
+  });
+});
+
+describe('show users helpers', () => {
+  it('formats timestamps like the seed, in UTC', () => {
+    expect(formatTimestamp(new Date('2020-09-09T10:18:00Z'))).toBe('2020-09-09 10:18:00');
+    expect(userJson({ login_id: '1', user_name: null, last_login: null })).toEqual({ login_id: '1', user_name: null, last_login: null });
+    expect(userJson({ login_id: '1', user_name: 'A', last_login: new Date(0) }).last_login).toBe('1970-01-01T00:00:00.000Z');
+  });
+
+  it('keeps only the smallest login_ids while rows stream past', () => {
+    const keep = new SmallestRows(3);
+    const ids = Array.from({ length: 5000 }, (_, i) => String(100000 + ((i * 7919) % 5000)));
+    for (const id of ids) keep.add({ login_id: id, user_name: null, last_login: null } satisfies UserRow);
+    expect(keep.seen).toBe(5000);
+    expect(keep.result().map((r) => r.login_id)).toEqual(['100000', '100001', '100002']);
+  });
+});
+
+describe('colors', () => {
+  const tty = { isTTY: true } as NodeJS.WriteStream;
+  const pipe = { isTTY: false } as NodeJS.WriteStream;
+  it('honours NO_COLOR and FORCE_COLOR, and are off when not a TTY', () => {
+    expect(colorsWanted(tty, {})).toBe(true);
+    expect(colorsWanted(tty, { NO_COLOR: '1' })).toBe(false);
+    expect(colorsWanted(pipe, {})).toBe(false);
+    expect(colorsWanted(pipe, { FORCE_COLOR: '1' })).toBe(true);
+    expect(colorsWanted(tty, { NO_COLOR: '1', FORCE_COLOR: '1' })).toBe(false);
+  });
+});
