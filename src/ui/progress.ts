@@ -16,21 +16,28 @@ export function interactive(): boolean {
   return Boolean(process.stderr.isTTY) && process.env.CI !== 'true';
 }
 
+/** A step ends once: a later succeed() or fail() of an ended step does nothing. */
 export function step(text: string): Step {
+  let ended = false;
+  const end = (fn: () => void) => {
+    if (ended) return;
+    ended = true;
+    fn();
+  };
   if (interactive()) {
     const spinner: Ora = ora({ text, stream: process.stderr }).start();
     return {
-      update: (t) => { spinner.text = t; },
-      succeed: (t) => { spinner.succeed(t ?? spinner.text); },
-      fail: (t) => { spinner.fail(t ?? spinner.text); },
+      update: (t) => { if (!ended) spinner.text = t; },
+      succeed: (t) => end(() => spinner.succeed(t ?? spinner.text)),
+      fail: (t) => end(() => spinner.fail(t ?? spinner.text)),
       info: (t) => { spinner.info(t); },
     };
   }
   info(`${c.dim('-')} ${text}`);
   return {
     update: () => {},
-    succeed: (t) => info(`${c.green('✔')} ${t ?? text}`),
-    fail: (t) => info(`${c.red('✖')} ${t ?? text}`),
+    succeed: (t) => end(() => info(`${c.green('✔')} ${t ?? text}`)),
+    fail: (t) => end(() => info(`${c.red('✖')} ${t ?? text}`)),
     info: (t) => info(`${c.blue('i')} ${t}`),
   };
 }

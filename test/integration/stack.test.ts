@@ -97,6 +97,35 @@ describe('loginsync stack', () => {
     expect(existsSync(dir)).toBe(false);
   });
 
+  it('names what to install when Java or Maven is missing', async () => {
+    const noJava = await runCli(['stack', 'up', '--dir', stackDir()], { env: { JAVA_HOME: '/nonexistent-jdk' } });
+    expect(noJava.code).toBe(1);
+    expect(noJava.stderr).toContain('Java was not found');
+    expect(noJava.stderr).toMatch(/hint: .*Java 17/);
+    const cache = stackDir();
+    const noMaven = await runCli(['stack', 'up', '--dir', stackDir(), '--kafka-port', String(await pairPort()), '--cassandra-port', String(await pairPort())],
+      { env: { LOGINSYNC_MVN: '/nonexistent-mvn', LOGINSYNC_CACHE: cache } });
+    expect(noMaven.code).toBe(1);
+    expect(noMaven.stderr).toContain('Maven was not found');
+    expect(noMaven.stderr).toMatch(/hint: install Maven 3/);
+  });
+
+  it('a server dying at start shows its last log lines and stops the other one', async () => {
+    const dir = stackDir();
+    const kafkaPort = await pairPort();
+    let cassandraPort = await pairPort();
+    while (Math.abs(cassandraPort - kafkaPort) < 2) cassandraPort = await pairPort();
+    // a heap far too small: the Cassandra JVM exits at once
+    const r = await runCli(['stack', 'up', '--dir', dir, '--kafka-port', String(kafkaPort), '--cassandra-port', String(cassandraPort),
+      '--kafka-heap', '256m', '--cassandra-heap', '1m']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Cassandra exited while starting');
+    expect(r.stderr).toMatch(/heap/i); // a line of the JVM's own log
+    const st = JSON.parse((await runCli(['stack', 'status', '--dir', dir, '--json'])).stdout) as { servers: Array<{ running: boolean }> };
+    expect(st.servers.map((s) => s.running)).toEqual([false, false]);
+    expect(await portFree(kafkaPort)).toBe(true);
+  });
+
   it('never signals a process it did not start', async () => {
     const dir = stackDir();
     // a pid file pointing at a live process that is not ours (this test runner)
