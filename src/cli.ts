@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { demoCommand } from './commands/demo.js';
 import { initCommand } from './commands/init.js';
+import { produceCommand } from './commands/produce.js';
+import { runCommand } from './commands/run.js';
+import { seedCommand } from './commands/seed.js';
 import { showCommand } from './commands/show.js';
 import { stackCommand } from './commands/stack.js';
 import { UserError, errorMessage } from './errors.js';
@@ -17,14 +21,26 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .addHelpText('after', `
 Quick start:
-  loginsync stack up        start a local Kafka + Cassandra (Java 17 and Maven needed)
-  loginsync init            create keyspace spark_db, table users, topic logins
-  loginsync show users      print the table
+  loginsync demo                      seed 000 end to end, each step announced
+  loginsync stack up                  start a local Kafka + Cassandra (Java 17 and Maven needed)
+  loginsync init                      create keyspace spark_db, table users, topic logins
+  loginsync seed                      insert the seed's users
+  loginsync produce --login 100001    send a login event
+  loginsync run --trigger 30s         the streaming join (Ctrl-C to stop)
+  loginsync show users                print the table
 
 Settings: flags > environment (LOGINSYNC_*) > ./loginsync.config.json > ~/.config/loginsync/config.json > defaults.
 NO_COLOR turns colors off.`);
+  program.addCommand(demoCommand(async (args) => {
+    const step = buildProgram();
+    step.exitOverride();
+    await step.parseAsync(args, { from: 'user' });
+  }));
   program.addCommand(stackCommand());
   program.addCommand(initCommand());
+  program.addCommand(seedCommand());
+  program.addCommand(produceCommand());
+  program.addCommand(runCommand());
   program.addCommand(showCommand());
   return program;
 }

@@ -60,3 +60,37 @@ export class SmallestRows {
 export function compareUsers(a: UserRow, b: UserRow): number {
   return a.login_id < b.login_id ? -1 : a.login_id > b.login_id ? 1 : 0;
 }
+
+/**
+ * Inserts users as a plain CQL INSERT does (default write time), in unlogged batches of `batch` rows,
+ * `concurrency` batches in flight. onProgress gets the number written so far.
+ */
+export async function insertUsers(
+  client: CassandraClient, keyspace: string, table: string, users: Iterable<{ login_id: string; user_name: string | null; last_login: number | null }>,
+  { batch = 100, concurrency = 8, onProgress }: { batch?: number; concurrency?: number; onProgress?: (n: number) => void } = {},
+): Promise<number> {
+  const query = `INSERT INTO ${keyspace}.${table} (login_id, user_name, last_login) VALUES (?, ?, ?)`;
+  let written = 0;
+  const inFlight = new Set<Promise<void>>();
+  let group: Array<{ query: string; params: unknown[] }> = [];
+  const flush = async (g: typeof group) => {
+    await client.batch(g, { prepare: true, logged: false });
+    written += g.length;
+    onProgress?.(written);
+  };
+  for (const u of users) {
+    group.push({ query, params: [u.login_id, u.user_name, u.last_login === null ? null : new Date(u.last_login)] });
+    if (group.length >= batch) {
+      const p = flush(group).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      group = [];
+      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    }
+  }
+  if (group.length > 0) {
+    const p = flush(group).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }
+  await Promise.all(inFlight);
+  return written;
+}

@@ -7,11 +7,7 @@ import { parsePositiveInt } from '../config/validate.js';
 import { UserError } from '../errors.js';
 import { co, info, out } from '../ui/output.js';
 import { makeTable } from '../ui/table.js';
-
-/** YYYY-MM-DD HH:MM:SS in UTC, the seed's format. */
-export function formatTimestamp(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
-}
+import { formatTimestamp } from '../ui/format.js';
 
 export function userJson(r: UserRow): { login_id: string; user_name: string | null; last_login: string | null } {
   return { login_id: r.login_id, user_name: r.user_name, last_login: r.last_login ? r.last_login.toISOString() : null };

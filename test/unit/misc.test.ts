@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SmallestRows, type UserRow } from '../../src/cassandra/users.js';
-import { formatTimestamp, userJson } from '../../src/commands/show.js';
+import { userJson } from '../../src/commands/show.js';
+import { formatTimestamp } from '../../src/ui/format.js';
 import { parseJavaMajor } from '../../src/stack/tools.js';
 import { colorsWanted } from '../../src/ui/output.js';
 

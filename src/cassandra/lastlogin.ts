@@ -1,0 +1,86 @@
+import cassandra from 'cassandra-driver';
+import type { CassandraClient } from './client.js';
+import type { Stored } from '../pipeline/plan.js';
+
+const { types } = cassandra;
+const QUORUM = types.consistencies.localQuorum;
+
+export interface StoredUser extends Stored {
+  userName: string | null;
+}
+
+/** Runs fn over items with at most `limit` in flight. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * The stored rows of the given keys only (IN lists of `chunk` keys, `concurrency` at a time): the join
+ * costs what the batch holds, not what the table holds. Keys without a row are absent from the map.
+ */
+export async function readStored(
+  client: CassandraClient, keyspace: string, table: string, ids: string[], { chunk = 100, concurrency = 8 } = {},
+): Promise<Map<string, StoredUser>> {
+  const found = new Map<string, StoredUser>();
+  const query = `SELECT login_id, user_name, last_login, WRITETIME(last_login) AS wt FROM ${keyspace}.${table} WHERE login_id IN ?`;
+  await mapLimit(chunks(ids, chunk), concurrency, async (keys) => {
+    const rs = await client.execute(query, [keys], { prepare: true, consistency: QUORUM, fetchSize: keys.length + 1 });
+    for (const r of rs.rows) {
+      const last = r.last_login as Date | null;
+      const wt = r.wt as { toString(): string } | null;
+      found.set(String(r.login_id), {
+        userName: (r.user_name as string | null) ?? null,
+        lastLogin: last ? last.getTime() : null,
+        writetime: wt === null || wt === undefined ? null : BigInt(wt.toString()),
+      });
+    }
+  });
+  return found;
+}
+
+export interface TimedUpdate {
+  id: string;
+  timeMs: number;
+  /** write timestamp in microseconds */
+  writetime: bigint;
+}
+
+/** Sets last_login (and nothing else) with the given write timestamps, in unlogged batches. */
+export async function writeUpdates(
+  client: CassandraClient, keyspace: string, table: string, updates: TimedUpdate[], { batch = 100, concurrency = 4 } = {},
+): Promise<void> {
+  const query = `UPDATE ${keyspace}.${table} USING TIMESTAMP ? SET last_login = ? WHERE login_id = ?`;
+  await mapLimit(chunks(updates, batch), concurrency, async (group) => {
+    const params = (u: TimedUpdate) => [types.Long.fromString(u.writetime.toString()), new Date(u.timeMs), u.id];
+    if (group.length === 1) {
+      await client.execute(query, params(group[0]!), { prepare: true, consistency: QUORUM });
+      return;
+    }
+    await client.batch(group.map((u) => ({ query, params: params(u) })), { prepare: true, logged: false, consistency: QUORUM });
+  });
+}
+
+/** Sets last_login only if it has no value: a lightweight transaction. True when applied. */
+export async function setIfNull(client: CassandraClient, keyspace: string, table: string, id: string, timeMs: number): Promise<boolean> {
+  const rs = await client.execute(
+    `UPDATE ${keyspace}.${table} SET last_login = ? WHERE login_id = ? IF last_login = null`,
+    [new Date(timeMs), id],
+    { prepare: true, consistency: QUORUM, serialConsistency: types.consistencies.localSerial },
+  );
+  return rs.wasApplied();
+}

@@ -1,0 +1,178 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Command } from 'commander';
+import { forEachUser } from '../cassandra/users.js';
+import { kafkaFor, openCassandra } from '../config/connect.js';
+import { settingsFromCommand, withConnectionOptions, type ConnectionSettings } from '../config/settings.js';
+import { parsePositiveInt } from '../config/validate.js';
+import { UserError } from '../errors.js';
+import { kafkaError } from '../kafka/client.js';
+import { sendMany, sendOne } from '../kafka/produce.js';
+import { parseEventTime, UTC } from '../pipeline/time.js';
+import { parseDuration } from '../pipeline/trigger.js';
+import { formatTimestamp } from '../ui/format.js';
+import { c, info, out } from '../ui/output.js';
+import { progressBar } from '../ui/progress.js';
+import type { Producer } from 'kafkajs';
+
+interface ProduceOptions {
+  login?: string;
+  time?: string;
+  count?: string;
+  rate: string;
+  ids?: string;
+  timeSpread?: string;
+  key: boolean;
+  file?: string;
+  json?: boolean;
+}
+
+export function produceCommand(): Command {
+  const cmd = new Command('produce')
+    .description('send login events to the topic: one, many at a rate, a file of lines, or interactively')
+    .argument('[file]', 'a file of messages, one per line, sent as given ("-" for stdin); same as --file')
+    .option('--login <id>', 'send {"login_id": id, "created_time": --time} keyed by the id')
+    .option('--time <time>', 'created_time, "YYYY-MM-DD HH:MM:SS" (UTC) or ISO-8601 (default: now)')
+    .option('--count <n>', 'send n events for random known login ids (from the table, or --ids)')
+    .option('--rate <r>', 'events per second for --count; 0 = as fast as possible', '1000')
+    .option('--ids <list>', 'login ids to pick from for --count, comma-separated')
+    .option('--time-spread <interval>', 'for --count: created_time random within this interval before now (e.g. 1d, 1h; default: now)')
+    .option('--no-key', 'send without a key (partitions are then chosen round-robin-ish)')
+    .option('--file <path>', 'send each line of the file as one message, as given (malformed lines too); "-" for stdin')
+    .option('--json', 'print what was sent as JSON');
+  withConnectionOptions(cmd);
+  cmd.addHelpText('after', `
+Examples:
+  loginsync produce --login 100001 --time "2020-09-09 10:18:00"
+  loginsync produce --count 100000 --rate 0 --time-spread 1d
+  printf '%s\\n' '{"login_id":"100009","created_time":"2020-09-10 08:00:00"}' 'not json' | loginsync produce -
+With no arguments on a terminal it asks for login id and time, again and again (Ctrl-C to stop), like
+the seed's kafka-console-producer.`);
+  return cmd.action(async (fileArg: string | undefined, opts: ProduceOptions, command: Command) => {
+    const { settings: s } = settingsFromCommand(command);
+    const file = opts.file ?? fileArg;
+    const modes = [opts.login !== undefined, opts.count !== undefined, file !== undefined].filter(Boolean).length;
+    if (modes > 1) throw new UserError('give one of --login, --count, or a file');
+    if (modes === 0 && !process.stdin.isTTY) {
+      throw new UserError('nothing to send', { hint: 'use --login ID [--time T], --count N [--rate R], or --file F / - (stdin); on a terminal, no arguments starts a prompt' });
+    }
+    const producer = kafkaFor(s, 'loginsync-produce').producer({ allowAutoTopicCreation: false });
+    try {
+      await producer.connect();
+    } catch (err) {
+      throw kafkaError(err, s.brokers, 'connecting the producer');
+    }
+    try {
+      if (opts.login !== undefined) await produceOne(producer, s, opts.login, opts.time, opts.key, opts.json === true);
+      else if (opts.count !== undefined) await produceCount(producer, s, opts);
+      else if (file !== undefined) await produceFile(producer, s, file);
+      else await produceInteractive(producer, s, opts.key);
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      if (/does not host this topic-partition|UNKNOWN_TOPIC/i.test(String((err as Error).message))) {
+        throw new UserError(`topic ${s.topic} does not exist`, { hint: 'create it with "loginsync init"' });
+      }
+      throw kafkaError(err, s.brokers, `sending to ${s.topic}`);
+    } finally {
+      await producer.disconnect().catch(() => {});
+    }
+  });
+}
+
+function eventTime(text: string | undefined): string {
+  if (text === undefined) return formatTimestamp(new Date());
+  const t = parseEventTime(text.trim(), UTC);
+  if (!t.ok) throw new UserError(`--time "${text}": ${t.reason.replace('created_time ', '')}`);
+  return text.trim();
+}
+
+async function produceOne(producer: Producer, s: ConnectionSettings, id: string, time: string | undefined, keyed: boolean, json: boolean): Promise<void> {
+  if (id === '') throw new UserError('--login must not be empty');
+  const event = { login_id: id, created_time: eventTime(time) };
+  const where = await sendOne(producer, s.topic, { key: keyed ? id : null, value: JSON.stringify(event) });
+  if (json) out(JSON.stringify({ topic: s.topic, ...where, event }));
+  else out(`sent ${JSON.stringify(event)} to ${s.topic} [partition ${where.partition}, offset ${where.offset}]`);
+}
+
+async function knownIds(s: ConnectionSettings, given: string | undefined): Promise<string[]> {
+  if (given !== undefined) {
+    const ids = given.split(',').map((x) => x.trim()).filter((x) => x !== '');
+    if (ids.length === 0) throw new UserError('--ids: no login ids given');
+    return ids;
+  }
+  const client = await openCassandra(s);
+  try {
+    const ids: string[] = [];
+    await forEachUser(client, s.keyspace, s.table, (r) => { ids.push(r.login_id); });
+    if (ids.length === 0) throw new UserError(`${s.keyspace}.${s.table} has no users to pick from`, { hint: 'run "loginsync seed" first, or give --ids' });
+    return ids;
+  } finally {
+    await client.shutdown();
+  }
+}
+
+async function produceCount(producer: Producer, s: ConnectionSettings, opts: ProduceOptions): Promise<void> {
+  const n = parsePositiveInt(opts.count!, '--count', { max: 1_000_000_000 });
+  const rate = parsePositiveInt(opts.rate, '--rate', { min: 0 });
+  const spread = opts.timeSpread === undefined ? 0 : parseDuration(opts.timeSpread);
+  if (spread === undefined) throw new UserError(`--time-spread: "${opts.timeSpread}" is not an interval (e.g. 1h, 1d)`);
+  const ids = await knownIds(s, opts.ids);
+  const now = Date.now();
+  const bar = progressBar(`sending ${n} events to ${s.topic}`, n);
+  const t0 = Date.now();
+  const sent = await sendMany(producer, s.topic, n, rate, () => {
+    const id = ids[Math.floor(Math.random() * ids.length)]!;
+    const time = formatTimestamp(new Date(spread > 0 ? now - Math.floor(Math.random() * spread / 1000) * 1000 : Date.now()));
+    return { key: opts.key ? id : null, value: `{"login_id":${JSON.stringify(id)},"created_time":"${time}"}` };
+  }, (k) => bar.update(k));
+  const secs = (Date.now() - t0) / 1000;
+  bar.done(`sent ${sent} events to ${s.topic} in ${secs.toFixed(1)} s (${Math.round(sent / Math.max(secs, 0.001))}/s)`);
+}
+
+async function produceFile(producer: Producer, s: ConnectionSettings, file: string): Promise<void> {
+  const input = file === '-' ? process.stdin : createReadStream(file);
+  input.on('error', () => {});
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let n = 0;
+  let pending: Array<{ key: null; value: string }> = [];
+  const flush = async () => {
+    if (pending.length === 0) return;
+    await producer.send({ topic: s.topic, acks: -1, messages: pending });
+    n += pending.length;
+    pending = [];
+  };
+  try {
+    for await (const line of lines) {
+      pending.push({ key: null, value: line });
+      if (pending.length >= 1000) await flush();
+    }
+  } catch (err) {
+    throw new UserError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  await flush();
+  info(`${c.green('✔')} sent ${n} message${n === 1 ? '' : 's'} to ${s.topic}`);
+}
+
+async function produceInteractive(producer: Producer, s: ConnectionSettings, keyed: boolean): Promise<void> {
+  const { input } = await import('@inquirer/prompts');
+  info(c.dim(`sending to ${s.topic} on ${s.brokers.join(',')}; Ctrl-C to stop`));
+  for (;;) {
+    let id: string;
+    let time: string;
+    try {
+      id = await input({ message: 'login id', validate: (v) => (v.trim() === '' ? 'a login id is needed' : true) });
+      time = await input({
+        message: 'created_time',
+        default: formatTimestamp(new Date()),
+        validate: (v) => { const t = parseEventTime(v.trim(), UTC); return t.ok ? true : t.reason; },
+      });
+    } catch (err) {
+      if ((err as Error).name === 'ExitPromptError') {
+        process.exitCode = 130; // Ctrl-C
+        return;
+      }
+      throw err;
+    }
+    await produceOne(producer, s, id.trim(), time, keyed, false);
+  }
+}

@@ -1,0 +1,187 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import ora from 'ora';
+import { cassandraError } from '../cassandra/client.js';
+import { shapeDifferences, tableColumns } from '../cassandra/schema.js';
+import { kafkaFor, openCassandra, openKafkaAdmin } from '../config/connect.js';
+import { settingsFromCommand, withConnectionOptions } from '../config/settings.js';
+import { parsePositiveInt, parseTopicName } from '../config/validate.js';
+import { UserError, errorMessage } from '../errors.js';
+import { kafkaError } from '../kafka/client.js';
+import { Engine, availableNowTargets, type BatchReport } from '../pipeline/engine.js';
+import { Ledger } from '../pipeline/ledger.js';
+import { progressObject } from '../pipeline/progress.js';
+import { SideTopic } from '../pipeline/sink.js';
+import { KafkaSource } from '../pipeline/source.js';
+import { checkZone } from '../pipeline/time.js';
+import { parseDuration } from '../pipeline/trigger.js';
+import { progressLine, summaryLine, writtenTable } from '../ui/batch.js';
+import { c, info, warn } from '../ui/output.js';
+import { interactive } from '../ui/progress.js';
+
+interface RunOptions {
+  group: string;
+  startingOffsets: 'earliest' | 'latest';
+  trigger: string;
+  once?: boolean;
+  availableNow?: boolean;
+  maxOffsetsPerTrigger?: string;
+  maxBuffered: string;
+  timezone: string;
+  idField: string;
+  timeField: string;
+  dlqTopic?: string;
+  unmatchedTopic?: string;
+  checkpoint?: string;
+  progressJson?: string;
+  quiet?: boolean;
+}
+
+export function runCommand(): Command {
+  const cmd = new Command('run')
+    .description('the streaming join: read login events from Kafka, update users.last_login in Cassandra, batch by batch')
+    .option('-g, --group <id>', 'Kafka consumer group; runs with one group share the partitions', 'loginsync')
+    .addOption(new Option('--starting-offsets <where>', 'where a group with no committed offsets starts').choices(['earliest', 'latest']).default('earliest'))
+    .option('--trigger <interval>', 'start a batch every interval: 500ms, 30s, 1m, "30 seconds"; 0 = as soon as records arrive', '0')
+    .option('--once', 'process what the topic holds now (up to the end offsets seen at start), then exit')
+    .option('--available-now', 'alias of --once')
+    .option('--max-offsets-per-trigger <n>', 'at most n records per batch')
+    .option('--max-buffered <n>', 'records held between Kafka and a batch (memory bound)', '200000')
+    .option('--timezone <zone>', 'IANA zone of created_time values without a zone', 'UTC')
+    .option('--id-field <name>', 'JSON field of the login id (seed 004 uses "Login Id")', 'login_id')
+    .option('--time-field <name>', 'JSON field of the login time', 'created_time')
+    .option('--dlq-topic <topic>', 'dead-letter topic for malformed messages, or "none" to only count them (default: <topic>.dlq)')
+    .option('--unmatched-topic <topic>', 'send events of unknown login ids there instead of dropping them')
+    .option('--checkpoint <dir>', 'ledger directory, one JSON line per batch (default: .loginsync/checkpoint/<group>)')
+    .option('--progress-json <file>', 'append a Spark-style progress object per batch to file ("-" for stdout)')
+    .option('-q, --quiet', 'print only the progress lines');
+  withConnectionOptions(cmd);
+  cmd.addHelpText('after', `
+Each batch: decode (malformed -> dead-letter topic), keep the latest event per login_id, read only those
+ids from Cassandra, update last_login where the event is newer than the stored value (never backwards,
+never touching user_name), then commit the offsets. Ctrl-C or SIGTERM finishes the batch and commits;
+a second Ctrl-C aborts without committing (exit 130).`);
+  return cmd.action((opts: RunOptions, command: Command) => run(opts, command));
+}
+
+async function run(opts: RunOptions, command: Command): Promise<void> {
+  const { settings: s } = settingsFromCommand(command);
+  const triggerMs = parseDuration(opts.trigger);
+  if (triggerMs === undefined) throw new UserError(`--trigger: "${opts.trigger}" is not an interval (e.g. 500ms, 30s, 1m, "30 seconds", 0)`);
+  const once = Boolean(opts.once || opts.availableNow);
+  const maxOffsets = opts.maxOffsetsPerTrigger === undefined ? undefined : parsePositiveInt(opts.maxOffsetsPerTrigger, '--max-offsets-per-trigger');
+  const maxBuffered = Math.max(parsePositiveInt(opts.maxBuffered, '--max-buffered'), maxOffsets ?? 0);
+  const zone = checkZone(opts.timezone);
+  if (typeof zone === 'string') throw new UserError(zone);
+  if (opts.group.trim() === '' || opts.group.length > 255) throw new UserError('--group: 1 to 255 characters');
+  if (opts.idField === '' || opts.timeField === '') throw new UserError('--id-field and --time-field must not be empty');
+  const dlqTopic = opts.dlqTopic === 'none' ? null : parseTopicName(opts.dlqTopic ?? `${s.topic}.dlq`, '--dlq-topic');
+  const unmatchedTopic = opts.unmatchedTopic === undefined ? null : parseTopicName(opts.unmatchedTopic, '--unmatched-topic');
+  const checkpoint = resolve(opts.checkpoint ?? join('.loginsync', 'checkpoint', opts.group.replace(/[^A-Za-z0-9._-]/g, '_')));
+  const jsonToStdout = opts.progressJson === '-';
+  const progressFile = opts.progressJson && !jsonToStdout ? resolve(opts.progressJson) : undefined;
+  if (progressFile) writeFileSync(progressFile, '', { flag: 'a' });
+
+  const cassandra = await openCassandra(s);
+  const cleanups: Array<() => Promise<unknown>> = [() => cassandra.shutdown()];
+  const cleanup = async () => { for (const f of cleanups.reverse()) await f().catch(() => {}); };
+  try {
+    let columns;
+    try {
+      columns = await tableColumns(cassandra, s.keyspace, s.table);
+    } catch (err) {
+      throw cassandraError(err, s.cassandra, 'reading the schema');
+    }
+    if (columns.length === 0) throw new UserError(`table ${s.keyspace}.${s.table} does not exist`, { hint: 'create it with "loginsync init"' });
+    const diffs = shapeDifferences(columns);
+    if (diffs.length > 0) throw new UserError(`table ${s.keyspace}.${s.table} has another shape: ${diffs.join('; ')}`);
+
+    const admin = await openKafkaAdmin(s);
+    cleanups.push(() => admin.disconnect());
+    const kafka = kafkaFor(s, 'loginsync-run');
+    let targets;
+    try {
+      const topics = await admin.listTopics();
+      if (!topics.includes(s.topic)) throw new UserError(`topic ${s.topic} does not exist`, { hint: 'create it with "loginsync init"' });
+      targets = await availableNowTargets(admin, s.topic, opts.group, opts.startingOffsets === 'earliest');
+    } catch (err) {
+      throw kafkaError(err, s.brokers, 'reading the topic');
+    }
+
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    if (dlqTopic || unmatchedTopic) {
+      await producer.connect().catch((err: unknown) => { throw kafkaError(err, s.brokers, 'connecting the producer'); });
+      cleanups.push(() => producer.disconnect());
+    }
+
+    const source = new KafkaSource(kafka, {
+      topic: s.topic, groupId: opts.group, fromBeginning: opts.startingOffsets === 'earliest', maxBuffered,
+      ...(once ? { stopAt: targets.end } : {}),
+      onError: (err) => warn(`Kafka consumer: ${errorMessage(err)} (it restarts by itself)`),
+    });
+    for (const [p, o] of targets.start) source.positions.set(p, o);
+    const ledger = new Ledger(checkpoint);
+    const runId = randomUUID();
+    let prevEnd: number | undefined;
+    const dataOut = (line: string) => (jsonToStdout ? process.stderr : process.stdout).write(line + '\n');
+    const spinner = interactive() && !opts.quiet && triggerMs > 0 && !once ? ora({ stream: process.stderr }) : undefined;
+
+    const engine = new Engine(source, {
+      cassandra, keyspace: s.keyspace, table: s.table, topic: s.topic,
+      decode: { idField: opts.idField, timeField: opts.timeField, zone },
+      dlq: dlqTopic ? new SideTopic(admin, producer, dlqTopic) : null,
+      unmatched: unmatchedTopic ? new SideTopic(admin, producer, unmatchedTopic) : null,
+    }, ledger, {
+      topic: s.topic, group: opts.group, triggerMs, once, maxOffsetsPerTrigger: maxOffsets, endOffsets: targets.end, showRows: 20,
+    }, {
+      batch: (r: BatchReport) => {
+        spinner?.stop();
+        if (!opts.quiet) {
+          const table = writtenTable(r);
+          if (table) dataOut(table);
+        }
+        dataOut(progressLine(r));
+        const obj = progressObject(r, { runId, topic: s.topic, group: opts.group, ...(prevEnd !== undefined ? { prevEndMs: prevEnd } : {}) });
+        prevEnd = r.startedAt.getTime() + r.totalMs;
+        if (jsonToStdout) process.stdout.write(JSON.stringify(obj) + '\n');
+        if (progressFile) appendFileSync(progressFile, JSON.stringify(obj) + '\n');
+      },
+      retrying: (err, attempt, delayMs) => {
+        spinner?.stop();
+        warn(`batch failed (attempt ${attempt}): ${errorMessage(err)}; ${delayMs > 0 ? `retrying in ${(delayMs / 1000).toFixed(1)} s, nothing is committed until it succeeds` : 'giving up on this commit; the batch will be read again'}`);
+      },
+      idle: (at) => {
+        if (spinner) spinner.start(`waiting for the next trigger at ${new Date(at).toISOString().slice(11, 19)} UTC`);
+      },
+    });
+
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      signals++;
+      spinner?.stop();
+      if (signals === 1) {
+        info(`\n${sig}: finishing the current batch and committing (Ctrl-C again to abort)`);
+        engine.stop();
+      } else {
+        info('aborted: the current batch is not committed and will be read again');
+        process.exit(130);
+      }
+    };
+    process.removeAllListeners('SIGINT');
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    if (!opts.quiet) {
+      info(c.dim(`reading ${s.topic} as group ${opts.group}${once ? ' (available now, then exit)' : ''}, writing ${s.keyspace}.${s.table}.last_login; dead letters: ${dlqTopic ?? 'counted only'}; ledger: ${ledger.file}`));
+    }
+    await source.start().catch((err: unknown) => { throw kafkaError(err, s.brokers, 'starting the consumer'); });
+    cleanups.push(() => source.stop());
+    const totals = await engine.run();
+    spinner?.stop();
+    info(summaryLine(totals));
+  } finally {
+    await cleanup();
+  }
+}

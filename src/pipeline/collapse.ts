@@ -1,0 +1,40 @@
+/** A decoded event with where it came from. */
+export interface LoginEvent {
+  id: string;
+  timeMs: number;
+  partition: number;
+  offset: number;
+}
+
+/** The one event kept per login_id in a batch, and how many events it stands for. */
+export interface Collapsed {
+  id: string;
+  timeMs: number;
+  /** events of this id in the batch */
+  count: number;
+  /** the kept event's position, for the dead-letter/unmatched topics and the output table */
+  partition: number;
+  offset: number;
+}
+
+/**
+ * Keeps one event per login_id: the latest created_time (on a tie, the later offset, so a replay
+ * chooses the same one). The batch's cost from here on follows its distinct ids, not its events.
+ */
+export function collapse(events: Iterable<LoginEvent>): Map<string, Collapsed> {
+  const out = new Map<string, Collapsed>();
+  for (const e of events) {
+    const cur = out.get(e.id);
+    if (cur === undefined) {
+      out.set(e.id, { id: e.id, timeMs: e.timeMs, count: 1, partition: e.partition, offset: e.offset });
+    } else {
+      cur.count++;
+      if (e.timeMs > cur.timeMs || (e.timeMs === cur.timeMs && e.offset > cur.offset)) {
+        cur.timeMs = e.timeMs;
+        cur.partition = e.partition;
+        cur.offset = e.offset;
+      }
+    }
+  }
+  return out;
+}

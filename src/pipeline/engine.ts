@@ -1,0 +1,192 @@
+import type { Admin } from 'kafkajs';
+import { processBatch, type BatchDeps, type BatchResult } from './batch.js';
+import { Ledger } from './ledger.js';
+import type { KafkaSource } from './source.js';
+import { nextTriggerAt } from './trigger.js';
+
+export interface EngineOptions {
+  topic: string;
+  group: string;
+  triggerMs: number;
+  once: boolean;
+  maxOffsetsPerTrigger: number | undefined;
+  /** available-now: the end offsets seen at start */
+  endOffsets?: Map<number, number>;
+  showRows: number;
+}
+
+export interface BatchReport extends BatchResult {
+  batchId: number;
+  startedAt: Date;
+  totalMs: number;
+  commitMs: number;
+  lag: number;
+  /** committed next offsets per partition */
+  committed: Map<number, number>;
+}
+
+export interface EngineEvents {
+  batch?(r: BatchReport): void;
+  /** a batch or commit failed and will be retried after delayMs */
+  retrying?(err: unknown, attempt: number, delayMs: number): void;
+  idle?(nextAt: number): void;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
+  if (signal?.aborted) return resolve();
+  const t = setTimeout(resolve, ms);
+  signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+});
+
+export interface Totals {
+  batches: number;
+  input: number;
+  malformed: number;
+  unmatched: number;
+  stale: number;
+  written: number;
+  ms: number;
+}
+
+/**
+ * The trigger loop: every interval (or as fast as records come, with trigger 0) take what arrived,
+ * process it as one batch, record it in the ledger, commit its offsets. A failed batch is retried with
+ * backoff, never skipped; nothing is committed before its writes are acknowledged. stop() lets the
+ * current batch finish and commit.
+ */
+export class Engine {
+  private readonly stopping = new AbortController();
+  readonly totals: Totals = { batches: 0, input: 0, malformed: 0, unmatched: 0, stale: 0, written: 0, ms: 0 };
+
+  constructor(
+    private readonly source: KafkaSource,
+    private readonly deps: BatchDeps,
+    private readonly ledger: Ledger,
+    private readonly opts: EngineOptions,
+    private readonly events: EngineEvents = {},
+  ) {}
+
+  stop(): void {
+    this.stopping.abort();
+  }
+
+  get stopped(): boolean {
+    return this.stopping.signal.aborted;
+  }
+
+  /** available-now: every assigned partition has reached the end offset seen at start */
+  private drained(): boolean {
+    const end = this.opts.endOffsets;
+    if (!end || !this.source.assigned) return false;
+    for (const p of this.source.assigned) {
+      const target = end.get(p) ?? 0;
+      const pos = this.source.positions.get(p) ?? 0;
+      if (pos < target) return false;
+    }
+    return this.source.size === 0;
+  }
+
+  async run(): Promise<Totals> {
+    const t0 = Date.now();
+    let startedAt = Date.now();
+    while (!this.stopped) {
+      if (this.opts.once && this.drained()) break;
+      if (this.opts.triggerMs > 0 && !this.opts.once) {
+        const at = nextTriggerAt(startedAt, this.opts.triggerMs, Date.now());
+        if (at > Date.now()) {
+          this.events.idle?.(at);
+          await sleep(at - Date.now(), this.stopping.signal);
+          if (this.stopped) break;
+        }
+      }
+      startedAt = Date.now();
+      if (this.source.size === 0) {
+        // nothing arrived: wait for records (trigger 0 and available-now) or for the next trigger
+        if (this.opts.triggerMs === 0 || this.opts.once) await this.source.waitForData(this.opts.once ? 200 : 1000);
+        continue;
+      }
+      const parts = this.source.take(this.opts.maxOffsetsPerTrigger);
+      await this.runWithRetry(parts, new Date(startedAt));
+    }
+    this.totals.ms = Date.now() - t0;
+    return this.totals;
+  }
+
+  private async runWithRetry(parts: Parameters<typeof processBatch>[0], startedAt: Date): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const t = performance.now();
+        const result = await processBatch(parts, this.deps, this.opts.showRows);
+        const offsets: Record<string, [number, number]> = {};
+        const next = new Map<number, number>();
+        for (const [p, range] of result.offsets) {
+          offsets[String(p)] = range;
+          next.set(p, range[1] + 1);
+        }
+        const beforeCommit = performance.now();
+        const batchId = this.ledger.append({
+          startedAt: startedAt.toISOString(), topic: this.opts.topic, group: this.opts.group, offsets,
+          counts: { input: result.input, malformed: result.malformed, unmatched: result.unmatched, stale: result.stale, written: result.written },
+          durationMs: { ...roundAll(result.durationMs), total: Math.round(beforeCommit - t) },
+          pid: process.pid,
+        });
+        const committed = await this.commitWithRetry(next);
+        const end = performance.now();
+        this.totals.batches++;
+        this.totals.input += result.input;
+        this.totals.malformed += result.malformed;
+        this.totals.unmatched += result.unmatched;
+        this.totals.stale += result.stale;
+        this.totals.written += result.written;
+        this.events.batch?.({
+          ...result, batchId, startedAt, totalMs: end - t, commitMs: end - beforeCommit, lag: this.source.lag(), committed,
+        });
+        return;
+      } catch (err) {
+        const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
+        this.events.retrying?.(err, attempt, delay);
+        await sleep(delay);
+        // a stop during an outage must not wait forever: the batch is left uncommitted for the next run
+        if (this.stopped && attempt >= 3) throw err;
+      }
+    }
+  }
+
+  private async commitWithRetry(next: Map<number, number>): Promise<Map<number, number>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.source.commit(next);
+      } catch (err) {
+        // a commit that fails for good (e.g. the partition went to another member) only means the batch
+        // is read again: harmless under the write rule
+        if (attempt >= 5) {
+          this.events.retrying?.(err, attempt, 0);
+          return new Map();
+        }
+        const delay = 300 * 2 ** attempt;
+        this.events.retrying?.(err, attempt, delay);
+        await sleep(delay);
+      }
+    }
+  }
+}
+
+function roundAll(o: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+}
+
+/** End offsets of a topic (available-now) and where the group stands. */
+export async function availableNowTargets(admin: Admin, topic: string, group: string, fromBeginning: boolean): Promise<{ end: Map<number, number>; start: Map<number, number> }> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  const committed = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+  const committedBy = new Map<number, number>();
+  for (const t of committed) for (const p of t.partitions) committedBy.set(p.partition, Number(p.offset));
+  const end = new Map<number, number>();
+  const start = new Map<number, number>();
+  for (const o of offsets) {
+    end.set(o.partition, Number(o.high));
+    const c = committedBy.get(o.partition) ?? -1;
+    start.set(o.partition, c >= 0 ? c : fromBeginning ? Number(o.low) : Number(o.high));
+  }
+  return { end, start };
+}

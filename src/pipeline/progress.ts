@@ -1,0 +1,48 @@
+import type { BatchReport } from './engine.js';
+
+/**
+ * A Spark-style progress object (StreamingQueryProgress) for one batch, with loginsync's own counts:
+ * tools that read Spark's progress find the fields they know.
+ */
+export function progressObject(r: BatchReport, ctx: { runId: string; topic: string; group: string; prevEndMs?: number }): Record<string, unknown> {
+  const start: Record<string, number> = {};
+  const end: Record<string, number> = {};
+  for (const [p, [from, to]] of r.offsets) {
+    start[String(p)] = from;
+    end[String(p)] = to + 1;
+  }
+  const secs = r.totalMs / 1000;
+  const sinceLast = ctx.prevEndMs !== undefined ? (r.startedAt.getTime() + r.totalMs - ctx.prevEndMs) / 1000 : secs;
+  return {
+    id: ctx.group,
+    runId: ctx.runId,
+    name: 'loginsync',
+    timestamp: r.startedAt.toISOString(),
+    batchId: r.batchId,
+    numInputRows: r.input,
+    inputRowsPerSecond: sinceLast > 0 ? round(r.input / sinceLast) : 0,
+    processedRowsPerSecond: secs > 0 ? round(r.input / secs) : 0,
+    durationMs: {
+      decode: Math.round(r.durationMs.decode),
+      join: Math.round(r.durationMs.join),
+      write: Math.round(r.durationMs.write),
+      sideOutputs: Math.round(r.durationMs.sideOutputs),
+      commit: Math.round(r.commitMs),
+      triggerExecution: Math.round(r.totalMs),
+    },
+    sources: [{
+      description: `KafkaV2[Subscribe[${ctx.topic}]]`,
+      startOffset: { [ctx.topic]: start },
+      endOffset: { [ctx.topic]: end },
+      numInputRows: r.input,
+    }],
+    sink: { description: 'loginsync last_login writer', numOutputRows: r.written },
+    loginsync: {
+      malformed: r.malformed, unmatched: r.unmatched, stale: r.stale, written: r.written,
+      distinctIds: r.distinct, lag: r.lag,
+      malformedReasons: Object.fromEntries(r.reasons),
+    },
+  };
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;

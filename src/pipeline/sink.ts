@@ -1,0 +1,54 @@
+import type { Admin, IHeaders, Producer } from 'kafkajs';
+import type { SourceRecord } from './source.js';
+
+/** Kafka refuses messages over ~1 MB by default; a dead letter keeps at most this much of the value. */
+export const MAX_DEAD_LETTER_BYTES = 512 * 1024;
+
+export interface DeadLetter {
+  record: SourceRecord;
+  reason: string;
+}
+
+/**
+ * Sends malformed records to the dead-letter topic: the original key and value (cut to
+ * MAX_DEAD_LETTER_BYTES, with the original size in a header when cut), and headers saying why and
+ * where from. Readable by any Kafka client.
+ */
+export function deadLetterMessages(sourceTopic: string, letters: DeadLetter[]): Array<{ key: Buffer | null; value: Buffer | null; headers: IHeaders }> {
+  return letters.map(({ record, reason }) => {
+    const headers: IHeaders = {
+      'loginsync.reason': reason,
+      'loginsync.topic': sourceTopic,
+      'loginsync.partition': String(record.partition),
+      'loginsync.offset': String(record.offset),
+      'loginsync.timestamp': String(record.timestamp),
+    };
+    let value = record.value;
+    if (value && value.length > MAX_DEAD_LETTER_BYTES) {
+      headers['loginsync.original-size'] = String(value.length);
+      value = value.subarray(0, MAX_DEAD_LETTER_BYTES);
+    }
+    return { key: record.key, value, headers };
+  });
+}
+
+/** Sends records to a side topic (dead letters, unmatched), creating it the first time. */
+export class SideTopic {
+  private ensured = false;
+
+  constructor(private readonly admin: Admin, private readonly producer: Producer, readonly topic: string) {}
+
+  async send(messages: Array<{ key: Buffer | null; value: Buffer | null; headers?: IHeaders }>): Promise<void> {
+    if (messages.length === 0) return;
+    if (!this.ensured) {
+      const topics = await this.admin.listTopics();
+      if (!topics.includes(this.topic)) {
+        await this.admin.createTopics({ topics: [{ topic: this.topic, numPartitions: 1 }], waitForLeaders: true });
+      }
+      this.ensured = true;
+    }
+    for (let i = 0; i < messages.length; i += 1000) {
+      await this.producer.send({ topic: this.topic, acks: -1, messages: messages.slice(i, i + 1000) });
+    }
+  }
+}
