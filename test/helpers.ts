@@ -47,3 +47,36 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: st
 export function names(): { keyspace: string; topic: string } {
   return { keyspace: uniqueName('ks'), topic: uniqueName('topic') };
 }
+
+export interface Spawned {
+  child: import('node:child_process').ChildProcessWithoutNullStreams;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+/** Starts the CLI in the background (for `run`), pointed at the test stack. */
+export function spawnCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Spawned {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined,
+    LOGINSYNC_BROKERS: inject('brokers'), LOGINSYNC_CASSANDRA: inject('cassandra'), ...opts.env,
+  };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  const child = spawn(process.execPath, [BIN, ...args], { env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Polls until check() returns true, or fails after timeoutMs with the message. */
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, message: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out: ${message}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

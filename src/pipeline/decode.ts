@@ -43,7 +43,7 @@ export function decode(value: Uint8Array | null, opts: DecodeOptions): Decoded {
   if (typeof rawId === 'string') id = rawId;
   else if (typeof rawId === 'number' && Number.isFinite(rawId)) id = String(rawId);
   else if (rawId === undefined) return { ok: false, reason: `${opts.idField} missing` };
-  else return { ok: false, reason: `${opts.idField} is ${rawId === null ? 'null' : Array.isArray(rawId) ? 'an array' : `a ${typeof rawId}`}, expected a string` };
+  else return { ok: false, reason: `${opts.idField} is ${kindOf(rawId)}, expected a string` };
   if (id === '') return { ok: false, reason: `${opts.idField} is empty` };
   if (id.length > MAX_ID_BYTES / 4 && Buffer.byteLength(id) > MAX_ID_BYTES) {
     return { ok: false, reason: `${opts.idField} is longer than ${MAX_ID_BYTES} bytes` };
@@ -51,9 +51,17 @@ export function decode(value: Uint8Array | null, opts: DecodeOptions): Decoded {
   const rawTime = Object.prototype.hasOwnProperty.call(obj, opts.timeField) ? obj[opts.timeField] : undefined;
   if (rawTime === undefined) return { ok: false, reason: `${opts.timeField} missing` };
   if (typeof rawTime !== 'string') {
-    return { ok: false, reason: `${opts.timeField} is ${rawTime === null ? 'null' : Array.isArray(rawTime) ? 'an array' : `a ${typeof rawTime}`}, expected a string` };
+    return { ok: false, reason: `${opts.timeField} is ${kindOf(rawTime)}, expected a string` };
   }
   const t = parseEventTime(rawTime.trim(), opts.zone);
   if (!t.ok) return { ok: false, reason: t.reason.replace('created_time', opts.timeField) };
   return { ok: true, id, timeMs: t.ms };
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'number' && !Number.isFinite(v)) return 'not a finite number';
+  return `a ${typeof v}`;
 }
