@@ -84,7 +84,8 @@ describe('triggers', () => {
     expect(parseDuration('2 hours')).toBe(7_200_000);
     expect(parseDuration('1.5s')).toBe(1500);
     expect(parseDuration('0')).toBe(0);
-    expect(parseDuration('1d')).toBeUndefined();
+    expect(parseDuration('1d')).toBe(86_400_000);
+    expect(parseDuration('1w')).toBeUndefined();
     expect(parseDuration('soon')).toBeUndefined();
     expect(parseDuration('-1s')).toBeUndefined();
   });
