@@ -60,3 +60,21 @@ export async function connectAdmin(kafka: Kafka, brokers: string[]): Promise<Adm
   }
   return admin;
 }
+
+/**
+ * Retries a Kafka call while it fails with an error Kafka calls retriable (a coordinator still loading
+ * on a fresh broker, a leader election), for up to `forMs`; other errors are thrown at once.
+ */
+export async function retryRetriable<T>(fn: () => Promise<T>, forMs = 30_000): Promise<T> {
+  const deadline = Date.now() + forMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const retriable = (err as { retriable?: boolean }).retriable === true
+        || /coordinator is (loading|not available)|not the correct coordinator|leader/i.test(errorMessage(err));
+      if (!retriable || Date.now() > deadline || isConnectionError(err)) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+    }
+  }
+}

@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import { retryRetriable } from '../kafka/client.js';
 import { processBatch, type BatchDeps, type BatchResult } from './batch.js';
 import { Ledger } from './ledger.js';
 import type { KafkaSource } from './source.js';
@@ -177,8 +178,8 @@ function roundAll(o: Record<string, number>): Record<string, number> {
 
 /** End offsets of a topic (available-now) and where the group stands. */
 export async function availableNowTargets(admin: Admin, topic: string, group: string, fromBeginning: boolean): Promise<{ end: Map<number, number>; start: Map<number, number> }> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  const committed = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+  const offsets = await retryRetriable(() => admin.fetchTopicOffsets(topic));
+  const committed = await retryRetriable(() => admin.fetchOffsets({ groupId: group, topics: [topic] }));
   const committedBy = new Map<number, number>();
   for (const t of committed) for (const p of t.partitions) committedBy.set(p.partition, Number(p.offset));
   const end = new Map<number, number>();

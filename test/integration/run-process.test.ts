@@ -19,6 +19,8 @@ async function committedTotal(wd: World): Promise<number> {
   try {
     const c = await admin.fetchOffsets({ groupId: wd.group, topics: [wd.topic] });
     return (c[0]?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+  } catch {
+    return -1; // e.g. the group coordinator still loading: ask again
   } finally {
     await admin.disconnect();
   }
