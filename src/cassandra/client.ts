@@ -20,6 +20,8 @@ export function createCassandra(opts: CassandraOptions): CassandraClient {
     socketOptions: { connectTimeout: opts.connectTimeoutMs ?? 5000, readTimeout: 30000 },
     queryOptions: { prepare: true },
     pooling: { warmup: false },
+    // after an outage, look for the node again every few seconds (the driver's default backs off to 10 min)
+    policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5_000, false) },
   });
 }
 

@@ -119,8 +119,23 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
     const source = new KafkaSource(kafka, {
       topic: s.topic, groupId: opts.group, fromBeginning: opts.startingOffsets === 'earliest', maxBuffered,
       ...(once ? { stopAt: targets.end } : {}),
-      onError: (err) => warn(`Kafka consumer: ${errorMessage(err)} (it restarts by itself)`),
+      onError: (err, restart) => {
+        if (!restart) {
+          warn(`Kafka consumer stopped: ${errorMessage(err)}`);
+          fatal = new UserError(`the Kafka consumer stopped: ${errorMessage(err)}`, { hint: 'nothing unwritten was committed; run again to go on' });
+          engine.stop();
+        } else if (!kafkaDown) {
+          kafkaDown = true;
+          warn(`Kafka at ${s.brokers.join(',')}: ${errorMessage(err)}; reconnecting with backoff, nothing is committed meanwhile`);
+        }
+      },
+      onJoin: (partitions) => {
+        if (kafkaDown) info(`Kafka is back: consuming partitions ${partitions.join(',') || '(none)'} again`);
+        kafkaDown = false;
+      },
     });
+    let kafkaDown = false;
+    let fatal: UserError | undefined;
     for (const [p, o] of targets.start) source.positions.set(p, o);
     const ledger = new Ledger(checkpoint);
     const runId = randomUUID();
@@ -150,7 +165,7 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
       },
       retrying: (err, attempt, delayMs) => {
         spinner?.stop();
-        warn(`batch failed (attempt ${attempt}): ${errorMessage(err)}; ${delayMs > 0 ? `retrying in ${(delayMs / 1000).toFixed(1)} s, nothing is committed until it succeeds` : 'giving up on this commit; the batch will be read again'}`);
+        warn(`batch failed (attempt ${attempt}): ${describeFailure(err, s)}; ${delayMs > 0 ? `retrying in ${(delayMs / 1000).toFixed(1)} s, nothing is committed until it succeeds` : 'giving up on this commit; the batch will be read again'}`);
       },
       idle: (at) => {
         if (spinner) spinner.start(`waiting for the next trigger at ${new Date(at).toISOString().slice(11, 19)} UTC`);
@@ -181,7 +196,16 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
     const totals = await engine.run();
     spinner?.stop();
     info(summaryLine(totals));
+    if (fatal) throw fatal;
   } finally {
     await cleanup();
   }
+}
+
+/** Names the server behind a failure mid-run, so an outage reads as one. */
+function describeFailure(err: unknown, s: { brokers: string[]; cassandra: string[] }): string {
+  const name = (err as Error)?.name ?? '';
+  if (name === 'NoHostAvailableError' || name === 'OperationTimedOutError') return `Cassandra at ${s.cassandra.join(',')} is unreachable (${errorMessage(err)})`;
+  if (name.startsWith('KafkaJS')) return `Kafka at ${s.brokers.join(',')}: ${errorMessage(err)}`;
+  return errorMessage(err);
 }

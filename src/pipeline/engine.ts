@@ -144,7 +144,7 @@ export class Engine {
         });
         return;
       } catch (err) {
-        const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
+        const delay = Math.min(10_000, 500 * 2 ** Math.min(attempt - 1, 5));
         this.events.retrying?.(err, attempt, delay);
         await sleep(delay);
         // a stop during an outage must not wait forever: the batch is left uncommitted for the next run

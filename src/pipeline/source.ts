@@ -19,7 +19,10 @@ export interface SourceOptions {
   maxBuffered: number;
   /** available-now: ignore records at or past these offsets (per partition) */
   stopAt?: Map<number, number>;
-  onError?: (err: Error) => void;
+  /** the consumer crashed; restart says whether it restarts (kafkajs does for retriable errors, loginsync for the rest) */
+  onError?: (err: Error, restart: boolean) => void;
+  /** the consumer (re)joined the group with these partitions */
+  onJoin?: (partitions: number[]) => void;
 }
 
 /**
@@ -63,8 +66,9 @@ export class KafkaSource {
       this.queues.clear();
       this.buffered = 0;
       this.wake();
+      this.opts.onJoin?.(mine);
     });
-    this.consumer.on(CRASH, (e) => this.opts.onError?.(e.payload.error));
+    this.consumer.on(CRASH, (e) => this.opts.onError?.(e.payload.error, e.payload.restart));
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: this.opts.fromBeginning });
     await this.consumer.run({
