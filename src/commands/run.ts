@@ -28,7 +28,7 @@ interface RunOptions {
   once?: boolean;
   availableNow?: boolean;
   maxOffsetsPerTrigger?: string;
-  maxBuffered: string;
+  maxBatchIds: string;
   timezone: string;
   idField: string;
   timeField: string;
@@ -48,7 +48,7 @@ export function runCommand(): Command {
     .option('--once', 'process what the topic holds now (up to the end offsets seen at start), then exit')
     .option('--available-now', 'alias of --once')
     .option('--max-offsets-per-trigger <n>', 'at most n records per batch')
-    .option('--max-buffered <n>', 'records held between Kafka and a batch (memory bound)', '200000')
+    .option('--max-batch-ids <n>', 'close a batch at this many distinct login ids (bounds memory)', '500000')
     .option('--timezone <zone>', 'IANA zone of created_time values without a zone', 'UTC')
     .option('--id-field <name>', 'JSON field of the login id (seed 004 uses "Login Id")', 'login_id')
     .option('--time-field <name>', 'JSON field of the login time', 'created_time')
@@ -72,7 +72,7 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
   if (triggerMs === undefined) throw new UserError(`--trigger: "${opts.trigger}" is not an interval (e.g. 500ms, 30s, 1m, "30 seconds", 0)`);
   const once = Boolean(opts.once || opts.availableNow);
   const maxOffsets = opts.maxOffsetsPerTrigger === undefined ? undefined : parsePositiveInt(opts.maxOffsetsPerTrigger, '--max-offsets-per-trigger');
-  const maxBuffered = Math.max(parsePositiveInt(opts.maxBuffered, '--max-buffered'), maxOffsets ?? 0);
+  const maxBatchIds = parsePositiveInt(opts.maxBatchIds, '--max-batch-ids');
   const zone = checkZone(opts.timezone);
   if (typeof zone === 'string') throw new UserError(zone);
   if (opts.group.trim() === '' || opts.group.length > 255) throw new UserError('--group: 1 to 255 characters');
@@ -117,7 +117,12 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
     }
 
     const source = new KafkaSource(kafka, {
-      topic: s.topic, groupId: opts.group, fromBeginning: opts.startingOffsets === 'earliest', maxBuffered,
+      topic: s.topic, groupId: opts.group, fromBeginning: opts.startingOffsets === 'earliest',
+      decode: { idField: opts.idField, timeField: opts.timeField, zone },
+      // records are collapsed as they arrive: a batch holds its distinct ids, its record timestamps
+      // (8 bytes each) and its dead letters
+      limits: { maxRecords: maxOffsets ?? 2_000_000, maxDistinct: maxBatchIds, maxDeadBytes: 64 * 1024 * 1024 },
+      keepRaws: unmatchedTopic !== null,
       ...(once ? { stopAt: targets.end } : {}),
       onError: (err, restart) => {
         if (!restart) {
@@ -149,7 +154,7 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
       dlq: dlqTopic ? new SideTopic(admin, producer, dlqTopic) : null,
       unmatched: unmatchedTopic ? new SideTopic(admin, producer, unmatchedTopic) : null,
     }, ledger, {
-      topic: s.topic, group: opts.group, triggerMs, once, maxOffsetsPerTrigger: maxOffsets, endOffsets: targets.end, showRows: 20,
+      topic: s.topic, group: opts.group, triggerMs, once, endOffsets: targets.end, showRows: 20,
     }, {
       batch: (r: BatchReport) => {
         spinner?.stop();

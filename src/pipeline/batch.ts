@@ -1,10 +1,11 @@
 import type { CassandraClient } from '../cassandra/client.js';
 import { readStored, setIfNull, writeUpdates, type TimedUpdate, type StoredUser } from '../cassandra/lastlogin.js';
-import { collapse, type Collapsed, type LoginEvent } from './collapse.js';
-import { decode, type DecodeOptions } from './decode.js';
+import type { Collapsed } from './collapse.js';
+import type { DecodeOptions } from './decode.js';
+import { record, toJson, type Histogram } from './histogram.js';
+import type { PendingBatch } from './pending.js';
 import { decide } from './plan.js';
-import { deadLetterMessages, type DeadLetter, type SideTopic } from './sink.js';
-import type { SourceRecord } from './source.js';
+import { deadLetterMessages, type SideTopic } from './sink.js';
 
 export interface BatchDeps {
   cassandra: CassandraClient;
@@ -31,123 +32,92 @@ export interface BatchResult {
   stale: number;
   written: number;
   distinct: number;
-  /** the rows written, for display (first `showRows`) */
+  /** the rows written, for display (the first `showRows`) */
   rows: WrittenRow[];
-  durationMs: { decode: number; join: number; write: number; sideOutputs: number };
+  /** fetch: from the batch opening to its processing; decode is the part of it spent decoding */
+  durationMs: { fetch: number; decode: number; join: number; write: number; sideOutputs: number };
   /** reasons of malformed records, counted */
   reasons: Map<string, number>;
+  /** Kafka record timestamp -> writes acknowledged, per record */
+  latency: Histogram;
 }
 
 const now = () => performance.now();
 
 /**
- * One micro-batch: decode -> collapse -> join -> write, plus the dead letters and unmatched events.
- * Idempotent: running it again on the same records changes nothing more (the write rule), so a failed
- * batch is simply run again.
+ * One micro-batch, already decoded and collapsed while it was fetched: join (read only its ids) ->
+ * write -> dead letters and unmatched events. Idempotent: running it again on the same batch changes
+ * nothing more (the write rule), so a failed batch is simply run again.
  */
-export async function processBatch(parts: SourceRecord[][], deps: BatchDeps, showRows = 20): Promise<BatchResult> {
-  const t0 = now();
-  const offsets = new Map<number, [number, number]>();
-  const events: LoginEvent[] = [];
-  const dead: DeadLetter[] = [];
-  const reasons = new Map<string, number>();
-  let input = 0;
-  for (const records of parts) {
-    if (records.length === 0) continue;
-    offsets.set(records[0]!.partition, [records[0]!.offset, records[records.length - 1]!.offset]);
-    input += records.length;
-    for (const r of records) {
-      const d = decode(r.value, deps.decode);
-      if (d.ok) events.push({ id: d.id, timeMs: d.timeMs, partition: r.partition, offset: r.offset });
-      else {
-        dead.push({ record: r, reason: d.reason });
-        reasons.set(d.reason, (reasons.get(d.reason) ?? 0) + 1);
-      }
-    }
-  }
-  const collapsed = collapse(events);
+export async function processBatch(batch: PendingBatch, deps: BatchDeps, showRows = 20): Promise<BatchResult> {
   const t1 = now();
-
+  const collapsed = batch.collapsed;
   const stored = await readStored(deps.cassandra, deps.keyspace, deps.table, [...collapsed.keys()]);
   const t2 = now();
 
   let unmatched = 0;
   let stale = 0;
   let written = 0;
-  const unmatchedIds = new Set<string>();
+  const unmatchedIds: string[] = [];
   const updates: TimedUpdate[] = [];
-  const ifNull: Collapsed[] = [];
+  let ifNull: Collapsed[] = [];
   const rows: WrittenRow[] = [];
   const show = (c: Collapsed, s: StoredUser | undefined) => {
     if (rows.length < showRows) rows.push({ login_id: c.id, user_name: s?.userName ?? null, last_login: c.timeMs });
   };
-  for (const c of collapsed.values()) {
-    const s = stored.get(c.id);
+  // sorts one key's decision into the counts and the work lists
+  const plan = (c: Collapsed, s: StoredUser | undefined, moreUpdates: TimedUpdate[], nextIfNull: Collapsed[]) => {
     if (s === undefined) {
       unmatched += c.count;
-      unmatchedIds.add(c.id);
-      continue;
+      unmatchedIds.push(c.id);
+      return;
     }
     const d = decide(c, s);
     if (d.action === 'stale') stale += c.count;
     else if (d.action === 'update') {
-      updates.push({ id: c.id, timeMs: c.timeMs, writetime: d.writetime });
+      moreUpdates.push({ id: c.id, timeMs: c.timeMs, writetime: d.writetime });
       written++;
       stale += c.count - 1;
       show(c, s);
-    } else {
-      ifNull.push(c);
-    }
-  }
+    } else nextIfNull.push(c);
+  };
+  for (const c of collapsed.values()) plan(c, stored.get(c.id), updates, ifNull);
   await writeUpdates(deps.cassandra, deps.keyspace, deps.table, updates);
   // cells with no value: a lightweight transaction each; one that loses a race is read and planned again
-  for (let pending = ifNull, round = 0; pending.length > 0; round++) {
-    const retry: Collapsed[] = [];
-    for (const c of pending) {
+  for (let round = 0; ifNull.length > 0; round++) {
+    const lost: Collapsed[] = [];
+    for (const c of ifNull) {
       if (await setIfNull(deps.cassandra, deps.keyspace, deps.table, c.id, c.timeMs)) {
         written++;
         stale += c.count - 1;
         show(c, stored.get(c.id));
-      } else retry.push(c);
+      } else lost.push(c);
     }
-    if (retry.length === 0) break;
-    if (round >= 10) throw new Error(`last_login of ${retry.length} users kept changing during the write; the batch will be retried`);
-    const again = await readStored(deps.cassandra, deps.keyspace, deps.table, retry.map((c) => c.id));
-    const next: Collapsed[] = [];
+    if (lost.length === 0) break;
+    if (round >= 10) throw new Error(`last_login of ${lost.length} users kept changing during the write; the batch will be retried`);
+    const again = await readStored(deps.cassandra, deps.keyspace, deps.table, lost.map((c) => c.id));
     const moreUpdates: TimedUpdate[] = [];
-    for (const c of retry) {
-      const s = again.get(c.id);
-      if (s === undefined) { unmatched += c.count; unmatchedIds.add(c.id); continue; }
-      const d = decide(c, s);
-      if (d.action === 'stale') stale += c.count;
-      else if (d.action === 'update') {
-        moreUpdates.push({ id: c.id, timeMs: c.timeMs, writetime: d.writetime });
-        written++;
-        stale += c.count - 1;
-        show(c, s);
-      } else next.push(c);
-    }
+    ifNull = [];
+    for (const c of lost) plan(c, again.get(c.id), moreUpdates, ifNull);
     await writeUpdates(deps.cassandra, deps.keyspace, deps.table, moreUpdates);
-    pending = next;
   }
+  const acked = Date.now();
   const t3 = now();
 
-  if (deps.dlq) await deps.dlq.send(deadLetterMessages(deps.topic, dead));
-  if (deps.unmatched && unmatchedIds.size > 0) {
-    const msgs = [];
-    for (const records of parts) {
-      for (const r of records) {
-        const d = decode(r.value, deps.decode);
-        if (d.ok && unmatchedIds.has(d.id)) msgs.push({ key: r.key, value: r.value });
-      }
-    }
-    await deps.unmatched.send(msgs);
+  if (deps.dlq) await deps.dlq.send(deadLetterMessages(deps.topic, batch.dead));
+  if (deps.unmatched && batch.raws && unmatchedIds.length > 0) {
+    await deps.unmatched.send(unmatchedIds.flatMap((id) => batch.raws!.get(id) ?? []));
   }
   const t4 = now();
 
+  const hist = new Map<number, number>();
+  for (const ts of batch.timestamps()) record(hist, acked - ts);
+
   return {
-    offsets, input, malformed: dead.length, unmatched, stale, written, distinct: collapsed.size, rows,
-    durationMs: { decode: t1 - t0, join: t2 - t1, write: t3 - t2, sideOutputs: t4 - t3 },
-    reasons,
+    offsets: batch.offsets, input: batch.records, malformed: batch.dead.length, unmatched, stale, written,
+    distinct: collapsed.size, rows,
+    durationMs: { fetch: t1 - batch.openedAt, decode: batch.decodeMs, join: t2 - t1, write: t3 - t2, sideOutputs: t4 - t3 },
+    reasons: batch.reasons,
+    latency: toJson(hist),
   };
 }

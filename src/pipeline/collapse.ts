@@ -12,29 +12,32 @@ export interface Collapsed {
   timeMs: number;
   /** events of this id in the batch */
   count: number;
-  /** the kept event's position, for the dead-letter/unmatched topics and the output table */
+  /** the kept event's position */
   partition: number;
   offset: number;
 }
 
 /**
  * Keeps one event per login_id: the latest created_time (on a tie, the later offset, so a replay
- * chooses the same one). The batch's cost from here on follows its distinct ids, not its events.
+ * chooses the same one). Events are folded in as they arrive, so a batch holds one entry per distinct
+ * id, not one per event: memory and the batch's later cost follow its distinct ids.
  */
+export function addEvent(into: Map<string, Collapsed>, e: LoginEvent): void {
+  const cur = into.get(e.id);
+  if (cur === undefined) {
+    into.set(e.id, { id: e.id, timeMs: e.timeMs, count: 1, partition: e.partition, offset: e.offset });
+    return;
+  }
+  cur.count++;
+  if (e.timeMs > cur.timeMs || (e.timeMs === cur.timeMs && e.offset > cur.offset)) {
+    cur.timeMs = e.timeMs;
+    cur.partition = e.partition;
+    cur.offset = e.offset;
+  }
+}
+
 export function collapse(events: Iterable<LoginEvent>): Map<string, Collapsed> {
   const out = new Map<string, Collapsed>();
-  for (const e of events) {
-    const cur = out.get(e.id);
-    if (cur === undefined) {
-      out.set(e.id, { id: e.id, timeMs: e.timeMs, count: 1, partition: e.partition, offset: e.offset });
-    } else {
-      cur.count++;
-      if (e.timeMs > cur.timeMs || (e.timeMs === cur.timeMs && e.offset > cur.offset)) {
-        cur.timeMs = e.timeMs;
-        cur.partition = e.partition;
-        cur.offset = e.offset;
-      }
-    }
-  }
+  for (const e of events) addEvent(out, e);
   return out;
 }

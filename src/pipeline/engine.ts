@@ -2,6 +2,7 @@ import type { Admin } from 'kafkajs';
 import { retryRetriable } from '../kafka/client.js';
 import { processBatch, type BatchDeps, type BatchResult } from './batch.js';
 import { Ledger } from './ledger.js';
+import type { PendingBatch } from './pending.js';
 import type { KafkaSource } from './source.js';
 import { nextTriggerAt } from './trigger.js';
 
@@ -10,7 +11,6 @@ export interface EngineOptions {
   group: string;
   triggerMs: number;
   once: boolean;
-  maxOffsetsPerTrigger: number | undefined;
   /** available-now: the end offsets seen at start */
   endOffsets?: Map<number, number>;
   showRows: number;
@@ -75,16 +75,22 @@ export class Engine {
     return this.stopping.signal.aborted;
   }
 
-  /** available-now: every assigned partition has reached the end offset seen at start */
+  /** available-now: every assigned partition has been processed up to the end offset seen at start */
   private drained(): boolean {
     const end = this.opts.endOffsets;
     if (!end || !this.source.assigned) return false;
     for (const p of this.source.assigned) {
-      const target = end.get(p) ?? 0;
-      const pos = this.source.positions.get(p) ?? 0;
-      if (pos < target) return false;
+      if ((this.source.positions.get(p) ?? 0) < (end.get(p) ?? 0)) return false;
     }
     return this.source.size === 0;
+  }
+
+  /** Whether the pending batch should be processed now. */
+  private ready(): boolean {
+    if (this.source.size === 0) return false;
+    // available-now: one batch as large as the limits allow, so each user is written once
+    if (this.opts.once && this.opts.endOffsets) return this.source.full || this.source.caughtUp(this.opts.endOffsets);
+    return true;
   }
 
   async run(): Promise<Totals> {
@@ -101,23 +107,23 @@ export class Engine {
         }
       }
       startedAt = Date.now();
-      if (this.source.size === 0) {
-        // nothing arrived: wait for records (trigger 0 and available-now) or for the next trigger
-        if (this.opts.triggerMs === 0 || this.opts.once) await this.source.waitForData(this.opts.once ? 200 : 1000);
+      if (!this.ready()) {
+        // wait for records (trigger 0 and available-now) or for the next trigger
+        if (this.opts.triggerMs === 0 || this.opts.once) await this.source.waitForData(this.opts.once ? 100 : 1000);
+        if (this.opts.once && this.source.size > 0 && !this.ready()) await sleep(50, this.stopping.signal);
         continue;
       }
-      const parts = this.source.take(this.opts.maxOffsetsPerTrigger);
-      await this.runWithRetry(parts, new Date(startedAt));
+      await this.runWithRetry(this.source.take(), new Date(startedAt));
     }
     this.totals.ms = Date.now() - t0;
     return this.totals;
   }
 
-  private async runWithRetry(parts: Parameters<typeof processBatch>[0], startedAt: Date): Promise<void> {
+  private async runWithRetry(batch: PendingBatch, startedAt: Date): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         const t = performance.now();
-        const result = await processBatch(parts, this.deps, this.opts.showRows);
+        const result = await processBatch(batch, this.deps, this.opts.showRows);
         const offsets: Record<string, [number, number]> = {};
         const next = new Map<number, number>();
         for (const [p, range] of result.offsets) {

@@ -1,4 +1,13 @@
 import type { BatchReport } from './engine.js';
+import { merge, quantile, type Histogram } from './histogram.js';
+
+/** p50/p99/max of a batch's produce-to-write latency. */
+export function latencySummary(h: Histogram): { p50: number | null; p99: number | null; max: number | null } {
+  const m = new Map<number, number>();
+  merge(m, h);
+  const r = (q: number) => { const v = quantile(m, q); return v === undefined ? null : Math.round(v); };
+  return { p50: r(0.5), p99: r(0.99), max: r(1) };
+}
 
 /**
  * A Spark-style progress object (StreamingQueryProgress) for one batch, with loginsync's own counts:
@@ -23,6 +32,7 @@ export function progressObject(r: BatchReport, ctx: { runId: string; topic: stri
     inputRowsPerSecond: sinceLast > 0 ? round(r.input / sinceLast) : 0,
     processedRowsPerSecond: secs > 0 ? round(r.input / secs) : 0,
     durationMs: {
+      fetch: Math.round(r.durationMs.fetch),
       decode: Math.round(r.durationMs.decode),
       join: Math.round(r.durationMs.join),
       write: Math.round(r.durationMs.write),
@@ -41,6 +51,8 @@ export function progressObject(r: BatchReport, ctx: { runId: string; topic: stri
       malformed: r.malformed, unmatched: r.unmatched, stale: r.stale, written: r.written,
       distinctIds: r.distinct, lag: r.lag,
       malformedReasons: Object.fromEntries(r.reasons),
+      latencyMs: latencySummary(r.latency),
+      latencyHistogram: r.latency,
     },
   };
 }

@@ -1,58 +1,62 @@
 import type { Consumer, Kafka } from 'kafkajs';
+import type { DecodeOptions } from './decode.js';
+import { PendingBatch, type PendingLimits } from './pending.js';
 
-/** One Kafka record as the pipeline sees it. */
-export interface SourceRecord {
-  partition: number;
-  offset: number;
-  key: Buffer | null;
-  value: Buffer | null;
-  /** the record's timestamp (producer or broker time), ms */
-  timestamp: number;
-}
+export type { SourceRecord } from './pending.js';
 
 export interface SourceOptions {
   topic: string;
   groupId: string;
   /** where to start when the group has no committed offset for a partition */
   fromBeginning: boolean;
-  /** at most this many records are held between fetch and batch: backpressure, bounded memory */
-  maxBuffered: number;
+  decode: DecodeOptions;
+  limits: PendingLimits;
+  /** keep raw records per id (for --unmatched-topic) */
+  keepRaws: boolean;
   /** available-now: ignore records at or past these offsets (per partition) */
   stopAt?: Map<number, number>;
-  /** the consumer crashed; restart says whether it restarts (kafkajs does for retriable errors, loginsync for the rest) */
+  /** the consumer crashed; restart says whether kafkajs restarts it */
   onError?: (err: Error, restart: boolean) => void;
   /** the consumer (re)joined the group with these partitions */
   onJoin?: (partitions: number[]) => void;
 }
 
 /**
- * The Kafka stage: a consumer in a group that fills per-partition queues, from which each batch takes
- * what arrived since the last one. Offsets are committed only when the pipeline says the batch's writes
- * were acknowledged, and only for partitions still assigned to this process.
+ * The Kafka stage: a consumer in a group whose records are decoded and collapsed into the pending
+ * batch as they arrive; each trigger takes that batch and a new one starts filling. A full batch holds
+ * the fetch loop (heartbeating) until it is taken: backpressure, bounded memory. Offsets are committed
+ * only when the pipeline says the batch's writes were acknowledged, and only for partitions still
+ * assigned to this process.
  */
 export class KafkaSource {
-  private readonly queues = new Map<number, SourceRecord[]>();
-  private buffered = 0;
-  private waiters: Array<() => void> = [];
-  private consumer: Consumer;
+  private pending: PendingBatch;
+  private dataWaiters: Array<() => void> = [];
+  private roomWaiters: Array<() => void> = [];
+  private readonly consumer: Consumer;
   /** partitions assigned to this member now; undefined until the first join */
   assigned: Set<number> | undefined;
   /** latest high watermark seen per partition, for lag */
   readonly highWatermarks = new Map<number, number>();
-  /** next offset to process per partition: what was committed (or is about to be) */
+  /** next offset to process per partition: what was committed */
   readonly positions = new Map<number, number>();
-  rebalances = 0;
+  /** next offset to fetch per partition: what has been read into a batch */
+  readonly fetched = new Map<number, number>();
 
   constructor(kafka: Kafka, private readonly opts: SourceOptions) {
+    this.pending = this.newBatch();
     this.consumer = kafka.consumer({
       groupId: opts.groupId,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
-      maxWaitTimeInMs: 250,
-      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxWaitTimeInMs: 100,
+      maxBytesPerPartition: 8 * 1024 * 1024,
       maxBytes: 32 * 1024 * 1024,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
+      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
+  }
+
+  private newBatch(): PendingBatch {
+    return new PendingBatch(this.opts.decode, this.opts.limits, this.opts.keepRaws);
   }
 
   async start(): Promise<void> {
@@ -60,12 +64,11 @@ export class KafkaSource {
     this.consumer.on(GROUP_JOIN, (e) => {
       const mine = e.payload.memberAssignment[this.opts.topic] ?? [];
       this.assigned = new Set(mine);
-      this.rebalances++;
-      // After a rebalance the consumer fetches again from the committed offsets: what waits in the
-      // queues would be read twice, so it is dropped here and read again.
-      this.queues.clear();
-      this.buffered = 0;
-      this.wake();
+      // After a rebalance the consumer fetches again from the committed offsets: what was gathered
+      // and not yet taken would be read twice, so it is dropped here and read again.
+      this.pending = this.newBatch();
+      this.fetched.clear();
+      this.wakeRoom();
       this.opts.onJoin?.(mine);
     });
     this.consumer.on(CRASH, (e) => this.opts.onError?.(e.payload.error, e.payload.restart));
@@ -78,46 +81,66 @@ export class KafkaSource {
         const p = batch.partition;
         this.highWatermarks.set(p, Number(batch.highWatermark));
         const stop = this.opts.stopAt?.get(p);
-        let q = this.queues.get(p);
-        if (!q) this.queues.set(p, (q = []));
+        let t = performance.now();
         for (const m of batch.messages) {
-          if (isStale()) return;
+          if (this.pending.full) {
+            this.pending.decodeMs += performance.now() - t;
+            this.wakeData();
+            // hold the fetch loop, heartbeating, until a trigger takes the batch
+            while (this.pending.full && isRunning() && !isStale()) {
+              await this.waitForRoom(1000);
+              await heartbeat();
+            }
+            t = performance.now();
+          }
+          if (isStale() || !isRunning()) return;
           const offset = Number(m.offset);
           if (stop !== undefined && offset >= stop) break;
-          q.push({ partition: p, offset, key: m.key, value: m.value, timestamp: Number(m.timestamp) });
-          this.buffered++;
+          this.pending.add({ partition: p, offset, key: m.key, value: m.value, timestamp: Number(m.timestamp) });
+          this.fetched.set(p, offset + 1);
         }
-        this.wake();
-        // backpressure: hold the fetch loop (heartbeating) until a batch has made room
-        while (this.buffered >= this.opts.maxBuffered && isRunning() && !isStale()) {
-          await this.waitForRoom(1000);
-          await heartbeat();
-        }
+        this.pending.decodeMs += performance.now() - t;
+        this.wakeData();
       },
     });
   }
 
+  /** Records in the pending batch. */
   get size(): number {
-    return this.buffered;
+    return this.pending.records;
   }
 
-  /** Resolves when records are waiting (true) or after ms (false). */
+  /** The pending batch cannot take more records. */
+  get full(): boolean {
+    return this.pending.full;
+  }
+
+  /** Every assigned partition has been read up to `end` (available-now). */
+  caughtUp(end: Map<number, number>): boolean {
+    if (!this.assigned) return false;
+    for (const p of this.assigned) {
+      const at = Math.max(this.fetched.get(p) ?? 0, this.positions.get(p) ?? 0);
+      if (at < (end.get(p) ?? 0)) return false;
+    }
+    return true;
+  }
+
+  /** Resolves when records are pending (true) or after ms (false). */
   waitForData(ms: number): Promise<boolean> {
-    if (this.buffered > 0) return Promise.resolve(true);
+    if (!this.pending.empty) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== done);
-        resolve(this.buffered > 0);
-      }, ms);
       const done = () => {
         clearTimeout(timer);
-        resolve(this.buffered > 0);
+        resolve(!this.pending.empty);
       };
-      this.waiters.push(done);
+      const timer = setTimeout(() => {
+        this.dataWaiters = this.dataWaiters.filter((w) => w !== done);
+        resolve(!this.pending.empty);
+      }, ms);
+      this.dataWaiters.push(done);
     });
   }
 
-  private roomWaiters: Array<() => void> = [];
   private waitForRoom(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
@@ -125,34 +148,24 @@ export class KafkaSource {
     });
   }
 
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
+  private wakeData(): void {
+    const w = this.dataWaiters;
+    this.dataWaiters = [];
     for (const f of w) f();
   }
 
-  /**
-   * Takes up to max records, oldest first within each partition, shared across partitions in
-   * proportion to what each holds, so no partition is starved.
-   */
-  take(max: number = Number.POSITIVE_INFINITY): SourceRecord[][] {
-    const total = this.buffered;
-    const out: SourceRecord[][] = [];
-    if (total === 0) return out;
-    let budget = Math.min(max, total);
-    for (const [p, q] of this.queues) {
-      if (q.length === 0 || budget <= 0) continue;
-      const share = max >= total ? q.length : Math.max(1, Math.min(q.length, Math.ceil((max * q.length) / total), budget));
-      const taken = q.splice(0, share);
-      this.buffered -= taken.length;
-      budget -= taken.length;
-      out.push(taken);
-      if (q.length === 0) this.queues.delete(p);
-    }
-    const r = this.roomWaiters;
+  private wakeRoom(): void {
+    const w = this.roomWaiters;
     this.roomWaiters = [];
-    for (const f of r) f();
-    return out;
+    for (const f of w) f();
+  }
+
+  /** Takes the pending batch (decoded and collapsed) and starts a new one. */
+  take(): PendingBatch {
+    const b = this.pending;
+    this.pending = this.newBatch();
+    this.wakeRoom();
+    return b;
   }
 
   /** Commits next offsets for the partitions still assigned here; returns what was committed. */
@@ -181,10 +194,8 @@ export class KafkaSource {
   }
 
   async stop(): Promise<void> {
-    this.wake();
-    const r = this.roomWaiters;
-    this.roomWaiters = [];
-    for (const f of r) f();
+    this.wakeData();
+    this.wakeRoom();
     await this.consumer.disconnect().catch(() => {});
   }
 }

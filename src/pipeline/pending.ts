@@ -1,0 +1,85 @@
+import { addEvent, type Collapsed } from './collapse.js';
+import { decode, type DecodeOptions } from './decode.js';
+import type { DeadLetter } from './sink.js';
+
+/** One Kafka record as the pipeline sees it. */
+export interface SourceRecord {
+  partition: number;
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** the record's timestamp (producer or broker time), ms */
+  timestamp: number;
+}
+
+export interface PendingLimits {
+  /** close the batch at this many records (--max-offsets-per-trigger) */
+  maxRecords: number;
+  /** ... or at this many distinct login ids (memory) */
+  maxDistinct: number;
+  /** ... or when the dead letters held reach this many bytes (memory) */
+  maxDeadBytes: number;
+}
+
+/**
+ * The batch being filled: records are decoded and collapsed as they arrive from Kafka, so what waits
+ * for the next trigger is one entry per distinct login id plus the malformed records, not every event.
+ */
+export class PendingBatch {
+  readonly collapsed = new Map<string, Collapsed>();
+  readonly dead: DeadLetter[] = [];
+  readonly reasons = new Map<string, number>();
+  /** per partition: first and last offset */
+  readonly offsets = new Map<number, [number, number]>();
+  /** Kafka timestamps of the records, for produce-to-write latency */
+  private stamps = new Float64Array(1024);
+  records = 0;
+  private deadBytes = 0;
+  /** raw records of each id, kept only when unmatched events go to a topic */
+  readonly raws: Map<string, Array<{ key: Buffer | null; value: Buffer | null }>> | undefined;
+  readonly openedAt = performance.now();
+  decodeMs = 0;
+
+  constructor(private readonly decodeOpts: DecodeOptions, private readonly limits: PendingLimits, keepRaws: boolean) {
+    this.raws = keepRaws ? new Map() : undefined;
+  }
+
+  get full(): boolean {
+    return this.records >= this.limits.maxRecords || this.collapsed.size >= this.limits.maxDistinct || this.deadBytes >= this.limits.maxDeadBytes;
+  }
+
+  get empty(): boolean {
+    return this.records === 0;
+  }
+
+  add(r: SourceRecord): void {
+    const range = this.offsets.get(r.partition);
+    if (range === undefined) this.offsets.set(r.partition, [r.offset, r.offset]);
+    else range[1] = r.offset;
+    if (this.records === this.stamps.length) {
+      const bigger = new Float64Array(this.stamps.length * 2);
+      bigger.set(this.stamps);
+      this.stamps = bigger;
+    }
+    this.stamps[this.records++] = r.timestamp;
+    const d = decode(r.value, this.decodeOpts);
+    if (d.ok) {
+      addEvent(this.collapsed, { id: d.id, timeMs: d.timeMs, partition: r.partition, offset: r.offset });
+      if (this.raws) {
+        const list = this.raws.get(d.id);
+        const raw = { key: r.key ? Buffer.from(r.key) : null, value: r.value ? Buffer.from(r.value) : null };
+        if (list) list.push(raw);
+        else this.raws.set(d.id, [raw]);
+      }
+    } else {
+      // copied: a slice would keep Kafka's whole fetch buffer alive
+      this.dead.push({ record: { ...r, key: r.key ? Buffer.from(r.key) : null, value: r.value ? Buffer.from(r.value) : null }, reason: d.reason });
+      this.deadBytes += (r.value?.length ?? 0) + (r.key?.length ?? 0) + 200;
+      this.reasons.set(d.reason, (this.reasons.get(d.reason) ?? 0) + 1);
+    }
+  }
+
+  timestamps(): Float64Array {
+    return this.stamps.subarray(0, this.records);
+  }
+}
