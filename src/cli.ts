@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { benchCommand } from './commands/bench.js';
 import { demoCommand } from './commands/demo.js';
 import { initCommand } from './commands/init.js';
 import { produceCommand } from './commands/produce.js';
@@ -42,6 +43,7 @@ NO_COLOR turns colors off.`);
   program.addCommand(produceCommand());
   program.addCommand(runCommand());
   program.addCommand(showCommand());
+  program.addCommand(benchCommand());
   return program;
 }
 

@@ -1,11 +1,10 @@
 import Table from 'cli-table3';
-import { colorsWanted, co } from './output.js';
+import { co } from './output.js';
 
-/** A cli-table3 table for stdout; plain borders and no color codes when colors are off. */
+/** A cli-table3 table for stdout: bold head (when colors are on), no row separators, no color codes of its own. */
 export function makeTable(head: string[]): Table.Table {
-  const colored = colorsWanted(process.stdout);
   return new Table({
     head: head.map((h) => co.bold(h)),
-    style: colored ? { head: [], border: [] } : { head: [], border: [], compact: false },
+    style: { head: [], border: [], compact: true },
   });
 }

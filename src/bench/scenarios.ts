@@ -1,0 +1,257 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Kafka } from 'kafkajs';
+import type { CassandraClient } from '../cassandra/client.js';
+import { forEachUser } from '../cassandra/users.js';
+import type { ConnectionSettings } from '../config/settings.js';
+import { measureBaseline, type Baseline } from './baseline.js';
+import { median, percentiles, readProgress, runChild } from './child.js';
+import { benchNames, createSchema, dropBench, ID_BASE, loadUsers, produceEvents, rng, EVENT_DAY, type BenchNames } from './workload.js';
+import { formatTimestamp } from '../ui/format.js';
+
+export interface BenchContext {
+  settings: ConnectionSettings;
+  cql: CassandraClient;
+  kafka: Kafka;
+  keep: boolean;
+  /** progress of the long steps (loading, producing) */
+  progress: (label: string, total: number) => { update(n: number): void; done(text?: string): void };
+  note: (line: string) => void;
+}
+
+/** The Spark seed job on the reference machine, W1 (issue figures): 41.0 s of query time, 51.5 s whole process. */
+export const SPARK_W1 = { eventsPerSec: 19_417, processMs: 51_500, queryMs: 41_000 };
+/** The Spark seed job with trigger 0 on W2: produce -> batch written. */
+export const SPARK_W2 = { p50Ms: 2_400, p99Ms: 9_500 };
+
+function envFor(ctx: BenchContext): NodeJS.ProcessEnv {
+  return { ...process.env, LOGINSYNC_BROKERS: ctx.settings.brokers.join(','), LOGINSYNC_CASSANDRA: ctx.settings.cassandra.join(','), LOGINSYNC_LOCAL_DC: ctx.settings.localDc };
+}
+
+/** Every user with events has last_login = its latest event; the others kept their seeded value. */
+async function verify(cql: CassandraClient, keyspace: string, latest: Float64Array, seededOf: (i: number) => number): Promise<{ ok: boolean; checked: number; wrong: number; example?: string }> {
+  let wrong = 0;
+  let checked = 0;
+  let example: string | undefined;
+  await forEachUser(cql, keyspace, 'users', (r) => {
+    const i = Number(r.login_id) - ID_BASE;
+    if (!(i >= 0 && i < latest.length)) return;
+    checked++;
+    const want = latest[i]! > 0 ? latest[i]! : seededOf(i);
+    const got = r.last_login?.getTime() ?? -1;
+    if (got !== want) {
+      wrong++;
+      example ??= `${r.login_id}: ${got >= 0 ? formatTimestamp(new Date(got)) : 'null'}, expected ${formatTimestamp(new Date(want))}`;
+    }
+  });
+  return { ok: wrong === 0 && checked === latest.length, checked, wrong, ...(example ? { example } : {}) };
+}
+
+const seeded = (i: number) => Date.UTC(2019, 0, 1) + ((i * 7919) % 31_536_000) * 1000;
+
+async function prepare(ctx: BenchContext, n: BenchNames, users: number, events: number, partitions: number, eventUsers = users): Promise<Float64Array> {
+  await createSchema(ctx.cql, ctx.kafka, n, partitions);
+  const load = ctx.progress(`loading ${users} users`, users);
+  await loadUsers(ctx.cql, n.keyspace, users, (k) => load.update(k));
+  load.done();
+  const prod = ctx.progress(`producing ${events} events to ${partitions} partitions`, events);
+  const latest = await produceEvents(ctx.kafka, n.topic, events, eventUsers, (k) => prod.update(k));
+  prod.done();
+  return latest;
+}
+
+export interface DrainResult {
+  scenario: 'drain';
+  users: number;
+  events: number;
+  partitions: number;
+  wallMs: number;
+  eventsPerSec: number;
+  batches: number;
+  stageMs: Record<string, number>;
+  peakRssMB: number;
+  baseline: Baseline;
+  ratioToRaw: number;
+  speedupVsSpark: number;
+  correct: Awaited<ReturnType<typeof verify>>;
+}
+
+/** W1: drain a backlog from the earliest offset, available-now, as one `loginsync run --once` process. */
+export async function drain(ctx: BenchContext, o: { users: number; events: number; partitions: number }): Promise<DrainResult> {
+  const n = benchNames('bench_drain');
+  const ckpt = mkdtempSync(join(tmpdir(), 'loginsync-bench-'));
+  try {
+    const latest = await prepare(ctx, n, o.users, o.events, o.partitions);
+    ctx.note('measuring the raw parts (consume + parse, read, write) with the same clients');
+    const baseline = await measureBaseline(ctx.kafka, ctx.cql, n.keyspace, n.topic, o.events, Math.min(o.users, o.events));
+    ctx.note('running loginsync run --once');
+    const progressFile = join(ckpt, 'progress.jsonl');
+    const child = await runChild(['--once', '-k', n.keyspace, '-t', n.topic, '--group', n.group, '--checkpoint', ckpt, '--progress-json', progressFile, '-q', '--dlq-topic', 'none'], envFor(ctx));
+    if (child.code !== 0) throw new Error(`loginsync run exited ${child.code}: ${child.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+    const p = readProgress(progressFile);
+    const correct = await verify(ctx.cql, n.keyspace, latest, seeded);
+    const eventsPerSec = o.events / (child.wallMs / 1000);
+    return {
+      scenario: 'drain', users: o.users, events: o.events, partitions: o.partitions,
+      wallMs: Math.round(child.wallMs), eventsPerSec: Math.round(eventsPerSec), batches: p.batches,
+      stageMs: p.stageMs, peakRssMB: Math.round(child.peakRssBytes / 1048576),
+      baseline: roundAll(baseline), ratioToRaw: round2(child.wallMs / baseline.totalMs),
+      speedupVsSpark: round2(eventsPerSec / SPARK_W1.eventsPerSec), correct,
+    };
+  } finally {
+    rmSync(ckpt, { recursive: true, force: true });
+    if (!ctx.keep) await dropBench(ctx.cql, ctx.kafka, n);
+  }
+}
+
+export interface LatencyResult {
+  scenario: 'latency';
+  users: number;
+  rate: number;
+  seconds: number;
+  events: number;
+  batches: number;
+  medianBatchMs: number;
+  latencyMs: { p50: number | null; p95: number | null; p99: number | null };
+  peakRssMB: number;
+}
+
+/** W2: events produced steadily at `rate`/s for `seconds`, `run --trigger 0`; produce -> write acknowledged. */
+export async function latency(ctx: BenchContext, o: { users: number; rate: number; seconds: number; partitions: number }): Promise<LatencyResult> {
+  const n = benchNames('bench_latency');
+  const ckpt = mkdtempSync(join(tmpdir(), 'loginsync-bench-'));
+  try {
+    await createSchema(ctx.cql, ctx.kafka, n, o.partitions);
+    const load = ctx.progress(`loading ${o.users} users`, o.users);
+    await loadUsers(ctx.cql, n.keyspace, o.users, (k) => load.update(k));
+    load.done();
+    const progressFile = join(ckpt, 'progress.jsonl');
+    const total = o.rate * o.seconds;
+    const child = await runChild(['--trigger', '0', '-k', n.keyspace, '-t', n.topic, '--group', n.group, '--checkpoint', ckpt, '--progress-json', progressFile, '-q', '--starting-offsets', 'latest'], envFor(ctx), async (proc) => {
+      await waitForMembers(ctx.kafka, n.group);
+      const bar = ctx.progress(`producing ${o.rate} events/s for ${o.seconds} s`, total);
+      const producer = ctx.kafka.producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      const rand = rng(11);
+      const t0 = Date.now();
+      let sent = 0;
+      // in ticks of 10 ms, so the rate is steady rather than bursty
+      while (sent < total) {
+        const due = Math.min(total, Math.floor(((Date.now() - t0) / 1000) * o.rate) + 1);
+        if (due > sent) {
+          const messages = [];
+          for (; sent < due; sent++) {
+            const u = Math.floor(rand() * o.users);
+            messages.push({ value: `{"login_id":"${ID_BASE + u}","created_time":"${formatTimestamp(new Date())}"}` });
+          }
+          await producer.send({ topic: n.topic, acks: 1, messages });
+          bar.update(sent);
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await producer.disconnect();
+      bar.done();
+      await waitForCommitted(ctx.kafka, n.group, n.topic, total, 60_000);
+      proc.kill('SIGTERM');
+    });
+    if (child.code !== 0) throw new Error(`loginsync run exited ${child.code}: ${child.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+    const p = readProgress(progressFile);
+    return {
+      scenario: 'latency', users: o.users, rate: o.rate, seconds: o.seconds, events: p.input, batches: p.batches,
+      medianBatchMs: Math.round(median(p.batchMs)), latencyMs: percentiles(p.latency), peakRssMB: Math.round(child.peakRssBytes / 1048576),
+    };
+  } finally {
+    rmSync(ckpt, { recursive: true, force: true });
+    if (!ctx.keep) await dropBench(ctx.cql, ctx.kafka, n);
+  }
+}
+
+export interface TableSizeResult {
+  scenario: 'table-size';
+  events: number;
+  activeUsers: number;
+  sizes: Array<{ users: number; wallMs: number; joinWriteMs: number; usPerEvent: number; correct: boolean }>;
+  ratio: number;
+}
+
+/**
+ * W3: the same W1-like batch (events over the same `active` users) against a small and a large table.
+ * Cost per event is the batch's join + write time: the part that could grow with the table.
+ */
+export async function tableSize(ctx: BenchContext, o: { small: number; large: number; events: number; partitions: number }): Promise<TableSizeResult> {
+  const active = Math.min(o.small, 10_000);
+  const sizes: TableSizeResult['sizes'] = [];
+  for (const users of [o.small, o.large]) {
+    const n = benchNames('bench_size');
+    const ckpt = mkdtempSync(join(tmpdir(), 'loginsync-bench-'));
+    try {
+      await createSchema(ctx.cql, ctx.kafka, n, o.partitions);
+      const load = ctx.progress(`loading ${users} users`, users);
+      await loadUsers(ctx.cql, n.keyspace, users, (k) => load.update(k));
+      load.done();
+      const prod = ctx.progress(`producing ${o.events} events for ${active} of them`, o.events);
+      const latest = await produceEvents(ctx.kafka, n.topic, o.events, active, (k) => prod.update(k));
+      prod.done();
+      const progressFile = join(ckpt, 'progress.jsonl');
+      const child = await runChild(['--once', '-k', n.keyspace, '-t', n.topic, '--group', n.group, '--checkpoint', ckpt, '--progress-json', progressFile, '-q', '--dlq-topic', 'none'], envFor(ctx));
+      if (child.code !== 0) throw new Error(`loginsync run exited ${child.code}: ${child.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+      const p = readProgress(progressFile);
+      const joinWrite = (p.stageMs.join ?? 0) + (p.stageMs.write ?? 0);
+      const full = new Float64Array(Math.min(users, active));
+      full.set(latest.subarray(0, full.length));
+      const v = await verifySubset(ctx.cql, n.keyspace, full);
+      sizes.push({ users, wallMs: Math.round(child.wallMs), joinWriteMs: Math.round(joinWrite), usPerEvent: round2((joinWrite * 1000) / o.events), correct: v });
+    } finally {
+      rmSync(ckpt, { recursive: true, force: true });
+      if (!ctx.keep) await dropBench(ctx.cql, ctx.kafka, n);
+    }
+  }
+  return { scenario: 'table-size', events: o.events, activeUsers: active, sizes, ratio: round2(sizes[1]!.usPerEvent / Math.max(sizes[0]!.usPerEvent, 0.001)) };
+}
+
+/** Checks the active users only (reading a 1M-row table whole would measure the check, not the run). */
+async function verifySubset(cql: CassandraClient, keyspace: string, latest: Float64Array): Promise<boolean> {
+  const ids = Array.from({ length: latest.length }, (_, i) => String(ID_BASE + i));
+  const { readStored } = await import('../cassandra/lastlogin.js');
+  const got = await readStored(cql, keyspace, 'users', ids);
+  return ids.every((id, i) => got.get(id)?.lastLogin === (latest[i]! > 0 ? latest[i]! : seeded(i)));
+}
+
+async function waitForMembers(kafka: Kafka, group: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (let i = 0; i < 600; i++) {
+      const { groups } = await admin.describeGroups([group]).catch(() => ({ groups: [] as Array<{ state: string; members: unknown[] }> }));
+      if (groups[0]?.state === 'Stable' && groups[0].members.length > 0) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the run did not join its consumer group within 60 s');
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function waitForCommitted(kafka: Kafka, group: string, topic: string, total: number, timeoutMs: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const c = await admin.fetchOffsets({ groupId: group, topics: [topic] }).catch(() => []);
+      const sum = (c[0]?.partitions ?? []).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+      if (sum >= total) return;
+      if (Date.now() > deadline) throw new Error(`only ${sum} of ${total} events committed after ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+function roundAll<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v) : v])) as T;
+}
+export { EVENT_DAY };

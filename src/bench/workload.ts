@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import type { CassandraClient } from '../cassandra/client.js';
+import { ensureKeyspace, ensureUsersTable } from '../cassandra/schema.js';
+import { insertUsers } from '../cassandra/users.js';
+import { syntheticUsers } from '../data/users-file.js';
+import { ensureTopic } from '../kafka/admin.js';
+import { formatTimestamp } from '../ui/format.js';
+
+/** Synthetic ids start here; user i is String(ID_BASE + i). */
+export const ID_BASE = 1_000_000;
+/** Seeded users have last_login in 2019; events fall on 2020-01-01, so every event is newer. */
+export const EVENT_DAY = Date.UTC(2020, 0, 1);
+
+export interface BenchNames {
+  keyspace: string;
+  topic: string;
+  group: string;
+}
+
+export function benchNames(prefix = 'bench'): BenchNames {
+  const id = randomBytes(4).toString('hex');
+  return { keyspace: `${prefix}_${id}`, topic: `${prefix}_${id}`, group: `${prefix}_${id}` };
+}
+
+export async function createSchema(cql: CassandraClient, kafka: Kafka, n: BenchNames, partitions: number): Promise<void> {
+  await ensureKeyspace(cql, n.keyspace, { class: 'SimpleStrategy', replicationFactor: 1 });
+  await ensureUsersTable(cql, n.keyspace, 'users');
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopic(admin, { topic: n.topic, partitions, replicationFactor: 1 });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function loadUsers(cql: CassandraClient, keyspace: string, users: number, onProgress?: (n: number) => void): Promise<void> {
+  await insertUsers(cql, keyspace, 'users', syntheticUsers(users, ID_BASE), { concurrency: 16, ...(onProgress ? { onProgress } : {}) });
+}
+
+/** A small fast PRNG, so a workload can be described by its seed. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    return s / 4294967296;
+  };
+}
+
+/**
+ * Produces `events` unkeyed events, each for a random user among the first `users` (or among `pickFrom`
+ * users), created_time spread over EVENT_DAY, and returns the latest time per user index (0 = none).
+ */
+export async function produceEvents(
+  kafka: Kafka, topic: string, events: number, users: number, onProgress?: (n: number) => void, seed = 7,
+): Promise<Float64Array> {
+  const latest = new Float64Array(users);
+  const rand = rng(seed);
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    const chunk = 5000;
+    const inFlight = new Set<Promise<unknown>>();
+    let sent = 0;
+    for (let i = 0; i < events; i += chunk) {
+      const size = Math.min(chunk, events - i);
+      const messages = new Array(size);
+      for (let k = 0; k < size; k++) {
+        const u = Math.floor(rand() * users);
+        const t = EVENT_DAY + Math.floor(rand() * 86_400) * 1000;
+        if (t > latest[u]!) latest[u] = t;
+        messages[k] = { value: `{"login_id":"${ID_BASE + u}","created_time":"${formatTimestamp(new Date(t))}"}` };
+      }
+      const p = producer.send({ topic, acks: 1, messages }).then(() => {
+        sent += size;
+        onProgress?.(sent);
+      });
+      const tracked: Promise<unknown> = p.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+      if (inFlight.size >= 4) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+  } finally {
+    await producer.disconnect();
+  }
+  return latest;
+}
+
+/** Drops what a bench created. */
+export async function dropBench(cql: CassandraClient, kafka: Kafka, n: BenchNames): Promise<void> {
+  await cql.execute(`DROP KEYSPACE IF EXISTS ${n.keyspace}`).catch(() => {});
+  const admin = kafka.admin();
+  await admin.connect().catch(() => {});
+  const topics = await admin.listTopics().catch(() => [] as string[]);
+  await admin.deleteTopics({ topics: topics.filter((t) => t === n.topic || t === `${n.topic}.dlq`) }).catch(() => {});
+  await admin.deleteGroups([n.group]).catch(() => {});
+  await admin.disconnect().catch(() => {});
+}
