@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.js';
 import { demoCommand } from './commands/demo.js';
@@ -10,6 +10,7 @@ import { showCommand } from './commands/show.js';
 import { stackCommand } from './commands/stack.js';
 import { UserError, errorMessage } from './errors.js';
 import { c } from './ui/output.js';
+import { interruptCleanup } from './util/lock.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -65,7 +66,13 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   process.on('SIGINT', () => {
     process.stderr.write('\ninterrupted\n');
+    for (const p of interruptCleanup) rmSync(p, { recursive: true, force: true });
     process.exit(130);
+  });
+  // `loginsync show users | head`: the reader went away, which is not an error
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
   });
   const program = buildProgram();
   program.exitOverride();

@@ -14,7 +14,13 @@ export class UserError extends Error {
   }
 }
 
+/** An error's message; for aggregate errors (kafkajs' "Topic creation errors"), with their parts. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
+  if (!(err instanceof Error)) return String(err);
+  const parts = (err as { errors?: unknown }).errors;
+  if (Array.isArray(parts) && parts.length > 0) {
+    const inner = [...new Set(parts.map((e) => (e instanceof Error ? e.message : String(e))))].join('; ');
+    return `${err.message}: ${inner}`;
+  }
+  return err.message;
 }

@@ -12,6 +12,7 @@ export interface UserRow {
  */
 export async function forEachUser(
   client: CassandraClient, keyspace: string, table: string, onRow: (row: UserRow) => void, fetchSize = 5000,
+  afterPage?: () => Promise<void> | undefined,
 ): Promise<void> {
   let pageState: string | undefined;
   do {
@@ -28,6 +29,7 @@ export async function forEachUser(
       });
     }
     pageState = rs.pageState ?? undefined;
+    await afterPage?.();
   } while (pageState);
 }
 

@@ -53,6 +53,7 @@ the seed's kafka-console-producer.`);
     const file = opts.file ?? fileArg;
     const modes = [opts.login !== undefined, opts.count !== undefined, file !== undefined].filter(Boolean).length;
     if (modes > 1) throw new UserError('give one of --login, --count, or a file');
+    if (opts.time !== undefined && opts.login === undefined) throw new UserError('--time goes with --login (for --count, see --time-spread)');
     if (modes === 0 && !process.stdin.isTTY) {
       throw new UserError('nothing to send', { hint: 'use --login ID [--time T], --count N [--rate R], or --file F / - (stdin); on a terminal, no arguments starts a prompt' });
     }
@@ -82,7 +83,7 @@ the seed's kafka-console-producer.`);
 function eventTime(text: string | undefined): string {
   if (text === undefined) return formatTimestamp(new Date());
   const t = parseEventTime(text.trim(), UTC);
-  if (!t.ok) throw new UserError(`--time "${text}": ${t.reason.replace('created_time ', '')}`);
+  if (!t.ok) throw new UserError(`--time "${text}": ${t.reason.replace(/^created_time (is )?/, '')}`);
   return text.trim();
 }
 

@@ -2,6 +2,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import type { Admin } from 'kafkajs';
 import ora from 'ora';
 import { cassandraError } from '../cassandra/client.js';
 import { shapeDifferences, tableColumns } from '../cassandra/schema.js';
@@ -79,6 +80,9 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
   if (opts.idField === '' || opts.timeField === '') throw new UserError('--id-field and --time-field must not be empty');
   const dlqTopic = opts.dlqTopic === 'none' ? null : parseTopicName(opts.dlqTopic ?? `${s.topic}.dlq`, '--dlq-topic');
   const unmatchedTopic = opts.unmatchedTopic === undefined ? null : parseTopicName(opts.unmatchedTopic, '--unmatched-topic');
+  for (const [flag, t] of [['--dlq-topic', dlqTopic], ['--unmatched-topic', unmatchedTopic]] as const) {
+    if (t === s.topic) throw new UserError(`${flag} must differ from the input topic ${s.topic}: its records would be read again, endlessly`);
+  }
   const checkpoint = resolve(opts.checkpoint ?? join('.loginsync', 'checkpoint', opts.group.replace(/[^A-Za-z0-9._-]/g, '_')));
   const jsonToStdout = opts.progressJson === '-';
   const progressFile = opts.progressJson && !jsonToStdout ? resolve(opts.progressJson) : undefined;
@@ -106,6 +110,7 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
       const topics = await admin.listTopics();
       if (!topics.includes(s.topic)) throw new UserError(`topic ${s.topic} does not exist`, { hint: 'create it with "loginsync init"' });
       targets = await availableNowTargets(admin, s.topic, opts.group, opts.startingOffsets === 'earliest');
+      if (opts.startingOffsets === 'latest') await pinLatest(admin, s.topic, opts.group, targets.start, targets.committed);
     } catch (err) {
       throw kafkaError(err, s.brokers, 'reading the topic');
     }
@@ -121,7 +126,7 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
       decode: { idField: opts.idField, timeField: opts.timeField, zone },
       // records are collapsed as they arrive: a batch holds its distinct ids, its record timestamps
       // (8 bytes each) and its dead letters
-      limits: { maxRecords: maxOffsets ?? 2_000_000, maxDistinct: maxBatchIds, maxDeadBytes: 64 * 1024 * 1024 },
+      limits: { maxRecords: maxOffsets ?? 2_000_000, maxDistinct: maxBatchIds, maxHeldBytes: 64 * 1024 * 1024 },
       keepRaws: unmatchedTopic !== null,
       ...(once ? { stopAt: targets.end } : {}),
       onError: (err, restart) => {
@@ -151,8 +156,8 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
     const engine = new Engine(source, {
       cassandra, keyspace: s.keyspace, table: s.table, topic: s.topic,
       decode: { idField: opts.idField, timeField: opts.timeField, zone },
-      dlq: dlqTopic ? new SideTopic(admin, producer, dlqTopic) : null,
-      unmatched: unmatchedTopic ? new SideTopic(admin, producer, unmatchedTopic) : null,
+      dlq: dlqTopic ? new SideTopic(admin, producer, dlqTopic, '--dlq-topic') : null,
+      unmatched: unmatchedTopic ? new SideTopic(admin, producer, unmatchedTopic, '--unmatched-topic') : null,
     }, ledger, {
       topic: s.topic, group: opts.group, triggerMs, once, endOffsets: targets.end, showRows: 20,
     }, {
@@ -213,4 +218,15 @@ function describeFailure(err: unknown, s: { brokers: string[]; cassandra: string
   if (name === 'NoHostAvailableError' || name === 'OperationTimedOutError') return `Cassandra at ${s.cassandra.join(',')} is unreachable (${errorMessage(err)})`;
   if (name.startsWith('KafkaJS')) return `Kafka at ${s.brokers.join(',')}: ${errorMessage(err)}`;
   return errorMessage(err);
+}
+
+/**
+ * --starting-offsets latest: commit the start position of partitions the group has no offset for, so a
+ * later run goes on from here instead of from a newer "latest", skipping what arrived in between.
+ */
+async function pinLatest(admin: Admin, topic: string, group: string, start: Map<number, number>, committed: Set<number>): Promise<void> {
+  const partitions = [...start].filter(([p]) => !committed.has(p)).map(([partition, offset]) => ({ partition, offset: String(offset) }));
+  if (partitions.length === 0) return;
+  // only possible while the group has no active member; a running member keeps its own position
+  await admin.setOffsets({ groupId: group, topic, partitions }).catch(() => {});
 }

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Command } from 'commander';
 import { cassandraError } from '../cassandra/client.js';
 import { forEachUser, SmallestRows, type UserRow } from '../cassandra/users.js';
@@ -28,7 +29,9 @@ of any size would need all of it, so --limit 0 prints every row unsorted, in Cas
     const limit = parsePositiveInt(opts.limit, '--limit', { min: 0 });
     const client = await openCassandra(s);
     try {
-      if (limit === 0) await streamAll(opts.json === true, (onRow) => forEachUser(client, s.keyspace, s.table, onRow));
+      // stream: after each page, wait until stdout has taken what was written
+      const drained = () => (process.stdout.writableNeedDrain ? once(process.stdout, 'drain').then(() => {}) : undefined);
+      if (limit === 0) await streamAll(opts.json === true, (onRow) => forEachUser(client, s.keyspace, s.table, onRow, 5000, drained));
       else {
         const keep = new SmallestRows(limit);
         await forEachUser(client, s.keyspace, s.table, (r) => keep.add(r));

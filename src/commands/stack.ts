@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { parsePort } from '../config/validate.js';
+import { parsePort, parsePositiveInt } from '../config/validate.js';
 import { UserError } from '../errors.js';
 import type { ServerKind } from '../stack/artifacts.js';
 import { TITLES } from '../stack/servers.js';
@@ -70,7 +70,10 @@ async function up(opts: Record<string, string>): Promise<void> {
 
 async function down(opts: Record<string, string>): Promise<void> {
   const stack = new Stack(opts.dir);
-  const r = await stack.down(Number(opts.timeout) * 1000);
+  const seconds = Number(opts.timeout);
+  // Cassandra syncs its commit log every 10 s: a SIGKILL too soon could lose acknowledged writes
+  if (!Number.isFinite(seconds) || seconds < 1) throw new UserError(`--timeout "${opts.timeout}" must be a number of seconds, at least 1`);
+  const r = await stack.down(seconds * 1000);
   for (const kind of KINDS) info(`${TITLES[kind]}: ${r[kind]}`);
 }
 
@@ -92,7 +95,7 @@ async function status(opts: Record<string, string | boolean>): Promise<void> {
 function logs(server: string | undefined, opts: Record<string, string>): void {
   const stack = new Stack(opts.dir);
   const kinds: ServerKind[] = server === undefined ? KINDS : [server as ServerKind];
-  const n = Number(opts.lines);
+  const n = parsePositiveInt(opts.lines ?? '50', '--lines');
   for (const kind of kinds) {
     if (kinds.length > 1) out(c.bold(`==> ${TITLES[kind]} <==`));
     out(stack.logTail(kind, n) || c.dim('(no log yet)'));

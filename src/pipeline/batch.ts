@@ -1,5 +1,5 @@
 import type { CassandraClient } from '../cassandra/client.js';
-import { readStored, setIfNull, writeUpdates, type TimedUpdate, type StoredUser } from '../cassandra/lastlogin.js';
+import { mapLimit, readStored, setIfNull, writeUpdates, type TimedUpdate, type StoredUser } from '../cassandra/lastlogin.js';
 import type { Collapsed } from './collapse.js';
 import type { DecodeOptions } from './decode.js';
 import { record, toJson, type Histogram } from './histogram.js';
@@ -86,13 +86,14 @@ export async function processBatch(batch: PendingBatch, deps: BatchDeps, showRow
   // cells with no value: a lightweight transaction each; one that loses a race is read and planned again
   for (let round = 0; ifNull.length > 0; round++) {
     const lost: Collapsed[] = [];
-    for (const c of ifNull) {
-      if (await setIfNull(deps.cassandra, deps.keyspace, deps.table, c.id, c.timeMs)) {
+    const applied = await mapLimit(ifNull, 16, (c) => setIfNull(deps.cassandra, deps.keyspace, deps.table, c.id, c.timeMs));
+    ifNull.forEach((c, i) => {
+      if (applied[i]) {
         written++;
         stale += c.count - 1;
         show(c, stored.get(c.id));
       } else lost.push(c);
-    }
+    });
     if (lost.length === 0) break;
     if (round >= 10) throw new Error(`last_login of ${lost.length} users kept changing during the write; the batch will be retried`);
     const again = await readStored(deps.cassandra, deps.keyspace, deps.table, lost.map((c) => c.id));

@@ -41,7 +41,8 @@ export function decode(value: Uint8Array | null, opts: DecodeOptions): Decoded {
   const rawId = Object.prototype.hasOwnProperty.call(obj, opts.idField) ? obj[opts.idField] : undefined;
   let id: string;
   if (typeof rawId === 'string') id = rawId;
-  else if (typeof rawId === 'number' && Number.isFinite(rawId)) id = String(rawId);
+  else if (typeof rawId === 'number' && Number.isSafeInteger(rawId)) id = String(rawId);
+  else if (typeof rawId === 'number') return { ok: false, reason: `${opts.idField} is a number that is not a whole number below 2^53 (it would lose digits), expected a string` };
   else if (rawId === undefined) return { ok: false, reason: `${opts.idField} missing` };
   else return { ok: false, reason: `${opts.idField} is ${kindOf(rawId)}, expected a string` };
   if (id === '') return { ok: false, reason: `${opts.idField} is empty` };

@@ -75,14 +75,13 @@ export class Engine {
     return this.stopping.signal.aborted;
   }
 
-  /** available-now: every assigned partition has been processed up to the end offset seen at start */
+  /**
+   * available-now: every assigned partition has been read up to the end offset seen at start and
+   * nothing waits; batches are processed and committed in order, so all of it is committed.
+   */
   private drained(): boolean {
     const end = this.opts.endOffsets;
-    if (!end || !this.source.assigned) return false;
-    for (const p of this.source.assigned) {
-      if ((this.source.positions.get(p) ?? 0) < (end.get(p) ?? 0)) return false;
-    }
-    return this.source.size === 0;
+    return end !== undefined && this.source.size === 0 && this.source.caughtUp(end);
   }
 
   /** Whether the pending batch should be processed now. */
@@ -95,7 +94,8 @@ export class Engine {
 
   async run(): Promise<Totals> {
     const t0 = Date.now();
-    let startedAt = Date.now();
+    // the first batch starts at once, as in Spark; the next ones every interval
+    let startedAt = Date.now() - this.opts.triggerMs;
     while (!this.stopped) {
       if (this.opts.once && this.drained()) break;
       if (this.opts.triggerMs > 0 && !this.opts.once) {
@@ -125,13 +125,10 @@ export class Engine {
         const t = performance.now();
         const result = await processBatch(batch, this.deps, this.opts.showRows);
         const offsets: Record<string, [number, number]> = {};
-        const next = new Map<number, number>();
-        for (const [p, range] of result.offsets) {
-          offsets[String(p)] = range;
-          next.set(p, range[1] + 1);
-        }
+        for (const [p, range] of result.offsets) offsets[String(p)] = range;
+        const next = batch.nextOffsets();
         const beforeCommit = performance.now();
-        const batchId = this.ledger.append({
+        const batchId = await this.ledger.append({
           startedAt: startedAt.toISOString(), topic: this.opts.topic, group: this.opts.group, offsets,
           counts: { input: result.input, malformed: result.malformed, unmatched: result.unmatched, stale: result.stale, written: result.written },
           durationMs: { ...roundAll(result.durationMs), total: Math.round(beforeCommit - t) },
@@ -150,6 +147,8 @@ export class Engine {
         });
         return;
       } catch (err) {
+        // an error that will not go away by waiting (a bad setting, a refused request) ends the run
+        if (!isRetriable(err)) throw err;
         const delay = Math.min(10_000, 500 * 2 ** Math.min(attempt - 1, 5));
         this.events.retrying?.(err, attempt, delay);
         await sleep(delay);
@@ -159,18 +158,23 @@ export class Engine {
     }
   }
 
+  /**
+   * Commits, waiting while the consumer rejoins its group (up to two minutes). A commit that fails for
+   * good only means the batch is read again, harmless under the write rule: a streaming run goes on,
+   * an available-now run stops with the error (it could not tell when it is done otherwise).
+   */
   private async commitWithRetry(next: Map<number, number>): Promise<Map<number, number>> {
+    const deadline = Date.now() + 120_000;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.source.commit(next);
       } catch (err) {
-        // a commit that fails for good (e.g. the partition went to another member) only means the batch
-        // is read again: harmless under the write rule
-        if (attempt >= 5) {
+        if (!isRetriable(err) || Date.now() > deadline) {
+          if (this.opts.once) throw err;
           this.events.retrying?.(err, attempt, 0);
           return new Map();
         }
-        const delay = 300 * 2 ** attempt;
+        const delay = Math.min(5_000, 250 * 2 ** attempt);
         this.events.retrying?.(err, attempt, delay);
         await sleep(delay);
       }
@@ -183,17 +187,38 @@ function roundAll(o: Record<string, number>): Record<string, number> {
 }
 
 /** End offsets of a topic (available-now) and where the group stands. */
-export async function availableNowTargets(admin: Admin, topic: string, group: string, fromBeginning: boolean): Promise<{ end: Map<number, number>; start: Map<number, number> }> {
+export async function availableNowTargets(admin: Admin, topic: string, group: string, fromBeginning: boolean): Promise<{ end: Map<number, number>; start: Map<number, number>; committed: Set<number> }> {
   const offsets = await retryRetriable(() => admin.fetchTopicOffsets(topic));
   const committed = await retryRetriable(() => admin.fetchOffsets({ groupId: group, topics: [topic] }));
   const committedBy = new Map<number, number>();
   for (const t of committed) for (const p of t.partitions) committedBy.set(p.partition, Number(p.offset));
   const end = new Map<number, number>();
   const start = new Map<number, number>();
+  const has = new Set<number>();
   for (const o of offsets) {
     end.set(o.partition, Number(o.high));
     const c = committedBy.get(o.partition) ?? -1;
+    if (c >= 0) has.add(o.partition);
     start.set(o.partition, c >= 0 ? c : fromBeginning ? Number(o.low) : Number(o.high));
   }
-  return { end, start };
+  return { end, start, committed: has };
+}
+
+/**
+ * Errors that waiting can cure: a server unreachable, overloaded or timing out, a Kafka error Kafka
+ * itself calls retriable, a consumer rejoining its group. Anything else is a fault to report.
+ */
+export function isRetriable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 6; depth++) {
+    const x = e as { name?: string; retriable?: boolean; code?: number; message?: string; cause?: unknown; originalError?: unknown; innerErrors?: unknown };
+    if (x.retriable === true) return true;
+    const name = x.name ?? '';
+    if (['NoHostAvailableError', 'OperationTimedOutError', 'BusyConnectionError', 'KafkaJSConnectionError',
+      'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSNumberOfRetriesExceeded', 'NotInGroupError'].includes(name)) return true;
+    // Cassandra: unavailable, overloaded, bootstrapping, write and read timeouts, truncate error
+    if (name === 'ResponseError' && typeof x.code === 'number' && [0x1000, 0x1001, 0x1002, 0x1003, 0x1100, 0x1200].includes(x.code)) return true;
+    if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up/.test(x.message ?? '')) return true;
+    e = x.originalError ?? x.cause;
+  }
+  return false;
 }

@@ -1,6 +1,7 @@
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pidAlive } from '../stack/process.js';
+import { tailFile } from '../stack/process.js';
+import { withLock } from '../util/lock.js';
 
 /** One line of the ledger: a batch whose writes were acknowledged. */
 export interface LedgerEntry {
@@ -34,17 +35,7 @@ export class Ledger {
   /** The last entry, or undefined for a new ledger. */
   last(): LedgerEntry | undefined {
     if (!existsSync(this.file)) return undefined;
-    const size = statSync(this.file).size;
-    if (size === 0) return undefined;
-    const len = Math.min(size, 256 * 1024);
-    const buf = Buffer.alloc(len);
-    const fd = openSync(this.file, 'r');
-    try {
-      readSync(fd, buf, 0, len, size - len);
-    } finally {
-      closeSync(fd);
-    }
-    const lines = buf.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+    const lines = tailFile(this.file, 3).split('\n').filter((l) => l.trim() !== '');
     for (let i = lines.length - 1; i >= 0; i--) {
       try {
         return JSON.parse(lines[i]!) as LedgerEntry;
@@ -60,36 +51,11 @@ export class Ledger {
   }
 
   /** Appends an entry with the next batch id; returns that id. */
-  append(entry: Omit<LedgerEntry, 'batchId'>): number {
-    return this.locked(() => {
+  append(entry: Omit<LedgerEntry, 'batchId'>): Promise<number> {
+    return withLock(this.lock, () => {
       const batchId = this.nextId();
       appendFileSync(this.file, JSON.stringify({ batchId, ...entry }) + '\n');
       return batchId;
     });
-  }
-
-  private locked<T>(fn: () => T): T {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      try {
-        const fd = openSync(this.lock, 'wx');
-        writeFileSync(fd, String(process.pid));
-        closeSync(fd);
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        let owner = NaN;
-        try { owner = Number(readFileSync(this.lock, 'utf8')); } catch { /* just released */ }
-        if (Number.isInteger(owner) && owner > 0 && !pidAlive(owner)) rmSync(this.lock, { force: true });
-        else if (Date.now() > deadline) rmSync(this.lock, { force: true });
-        const until = Date.now() + 5;
-        while (Date.now() < until) { /* spin briefly: the lock is held for one append */ }
-      }
-    }
-    try {
-      return fn();
-    } finally {
-      rmSync(this.lock, { force: true });
-    }
   }
 }

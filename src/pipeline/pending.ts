@@ -17,8 +17,8 @@ export interface PendingLimits {
   maxRecords: number;
   /** ... or at this many distinct login ids (memory) */
   maxDistinct: number;
-  /** ... or when the dead letters held reach this many bytes (memory) */
-  maxDeadBytes: number;
+  /** ... or when the raw records held (dead letters, events kept for --unmatched-topic) reach this many bytes */
+  maxHeldBytes: number;
 }
 
 /**
@@ -31,10 +31,11 @@ export class PendingBatch {
   readonly reasons = new Map<string, number>();
   /** per partition: first and last offset */
   readonly offsets = new Map<number, [number, number]>();
+  private readonly ends = new Map<number, number>();
   /** Kafka timestamps of the records, for produce-to-write latency */
   private stamps = new Float64Array(1024);
   records = 0;
-  private deadBytes = 0;
+  private heldBytes = 0;
   /** raw records of each id, kept only when unmatched events go to a topic */
   readonly raws: Map<string, Array<{ key: Buffer | null; value: Buffer | null }>> | undefined;
   readonly openedAt = performance.now();
@@ -45,7 +46,7 @@ export class PendingBatch {
   }
 
   get full(): boolean {
-    return this.records >= this.limits.maxRecords || this.collapsed.size >= this.limits.maxDistinct || this.deadBytes >= this.limits.maxDeadBytes;
+    return this.records >= this.limits.maxRecords || this.collapsed.size >= this.limits.maxDistinct || this.heldBytes >= this.limits.maxHeldBytes;
   }
 
   get empty(): boolean {
@@ -68,15 +69,33 @@ export class PendingBatch {
       if (this.raws) {
         const list = this.raws.get(d.id);
         const raw = { key: r.key ? Buffer.from(r.key) : null, value: r.value ? Buffer.from(r.value) : null };
+        this.heldBytes += (r.value?.length ?? 0) + (r.key?.length ?? 0) + 64;
         if (list) list.push(raw);
         else this.raws.set(d.id, [raw]);
       }
     } else {
       // copied: a slice would keep Kafka's whole fetch buffer alive
       this.dead.push({ record: { ...r, key: r.key ? Buffer.from(r.key) : null, value: r.value ? Buffer.from(r.value) : null }, reason: d.reason });
-      this.deadBytes += (r.value?.length ?? 0) + (r.key?.length ?? 0) + 200;
+      this.heldBytes += (r.value?.length ?? 0) + (r.key?.length ?? 0) + 200;
       this.reasons.set(d.reason, (this.reasons.get(d.reason) ?? 0) + 1);
     }
+  }
+
+  /**
+   * Records up to `next` (exclusive) of a partition have been read into this batch, even if the last
+   * ones were not data records (transaction markers): committing `next` is right.
+   */
+  through(partition: number, next: number): void {
+    const cur = this.ends.get(partition);
+    if (cur === undefined || next > cur) this.ends.set(partition, next);
+  }
+
+  /** The offsets to commit once this batch is written: per partition, the next offset to read. */
+  nextOffsets(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const [p, [, last]] of this.offsets) out.set(p, last + 1);
+    for (const [p, next] of this.ends) if (next > (out.get(p) ?? -1)) out.set(p, next);
+    return out;
   }
 
   timestamps(): Float64Array {

@@ -1,4 +1,5 @@
 import type { Admin, IHeaders, Producer } from 'kafkajs';
+import { UserError, errorMessage } from '../errors.js';
 import type { SourceRecord } from './source.js';
 
 /** Kafka refuses messages over ~1 MB by default; a dead letter keeps at most this much of the value. */
@@ -36,14 +37,22 @@ export function deadLetterMessages(sourceTopic: string, letters: DeadLetter[]): 
 export class SideTopic {
   private ensured = false;
 
-  constructor(private readonly admin: Admin, private readonly producer: Producer, readonly topic: string) {}
+  /** flag: the option that names this topic, for messages */
+  constructor(private readonly admin: Admin, private readonly producer: Producer, readonly topic: string, private readonly flag: string) {}
 
   async send(messages: Array<{ key: Buffer | null; value: Buffer | null; headers?: IHeaders }>): Promise<void> {
     if (messages.length === 0) return;
     if (!this.ensured) {
       const topics = await this.admin.listTopics();
       if (!topics.includes(this.topic)) {
-        await this.admin.createTopics({ topics: [{ topic: this.topic, numPartitions: 1 }], waitForLeaders: true });
+        try {
+          await this.admin.createTopics({ topics: [{ topic: this.topic, numPartitions: 1 }], waitForLeaders: true });
+        } catch (err) {
+          if ((err as { retriable?: boolean }).retriable) throw err;
+          throw new UserError(`cannot create topic ${this.topic} (${this.flag}): ${errorMessage(err)}`, {
+            hint: `create it yourself, or name another with ${this.flag}${this.flag === '--dlq-topic' ? ' (or "none" to only count malformed messages)' : ''}; nothing of this batch was committed`,
+          });
+        }
       }
       this.ensured = true;
     }

@@ -41,6 +41,8 @@ export class KafkaSource {
   readonly positions = new Map<number, number>();
   /** next offset to fetch per partition: what has been read into a batch */
   readonly fetched = new Map<number, number>();
+  /** in the group and running: kafkajs silently skips a commit while its consumer restarts */
+  private joined = false;
 
   constructor(kafka: Kafka, private readonly opts: SourceOptions) {
     this.pending = this.newBatch();
@@ -64,6 +66,7 @@ export class KafkaSource {
     this.consumer.on(GROUP_JOIN, (e) => {
       const mine = e.payload.memberAssignment[this.opts.topic] ?? [];
       this.assigned = new Set(mine);
+      this.joined = true;
       // After a rebalance the consumer fetches again from the committed offsets: what was gathered
       // and not yet taken would be read twice, so it is dropped here and read again.
       this.pending = this.newBatch();
@@ -71,7 +74,10 @@ export class KafkaSource {
       this.wakeRoom();
       this.opts.onJoin?.(mine);
     });
-    this.consumer.on(CRASH, (e) => this.opts.onError?.(e.payload.error, e.payload.restart));
+    this.consumer.on(CRASH, (e) => {
+      this.joined = false;
+      this.opts.onError?.(e.payload.error, e.payload.restart);
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: this.opts.fromBeginning });
     await this.consumer.run({
@@ -98,6 +104,15 @@ export class KafkaSource {
           if (stop !== undefined && offset >= stop) break;
           this.pending.add({ partition: p, offset, key: m.key, value: m.value, timestamp: Number(m.timestamp) });
           this.fetched.set(p, offset + 1);
+        }
+        if (!isStale() && isRunning()) {
+          // the batch may end past its last record (transaction markers): the next fetch starts there
+          let through = Number(batch.lastOffset()) + 1;
+          if (stop !== undefined) through = Math.min(through, stop);
+          if (through > (this.fetched.get(p) ?? 0)) {
+            this.fetched.set(p, through);
+            this.pending.through(p, through);
+          }
         }
         this.pending.decodeMs += performance.now() - t;
         this.wakeData();
@@ -168,8 +183,12 @@ export class KafkaSource {
     return b;
   }
 
-  /** Commits next offsets for the partitions still assigned here; returns what was committed. */
+  /**
+   * Commits next offsets for the partitions still assigned here; returns what was committed. Throws
+   * (a retriable error) while the consumer is out of its group.
+   */
   async commit(next: Map<number, number>): Promise<Map<number, number>> {
+    if (!this.joined) throw new NotInGroupError();
     const done = new Map<number, number>();
     const topicPartitions: Array<{ topic: string; partition: number; offset: string }> = [];
     for (const [partition, offset] of next) {
@@ -197,5 +216,14 @@ export class KafkaSource {
     this.wakeData();
     this.wakeRoom();
     await this.consumer.disconnect().catch(() => {});
+  }
+}
+
+/** The consumer is restarting or rejoining: a commit now would be dropped silently, so it waits. */
+export class NotInGroupError extends Error {
+  readonly retriable = true;
+  constructor() {
+    super('the Kafka consumer is rejoining its group');
+    this.name = 'NotInGroupError';
   }
 }

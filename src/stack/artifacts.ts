@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { pidAlive } from './process.js';
+import { interruptCleanup, withLock } from '../util/lock.js';
 
 export type ServerKind = 'kafka' | 'cassandra';
 
@@ -55,38 +55,6 @@ export function isResolved(kind: ServerKind, version: string): boolean {
   return existsSync(join(cacheRoot(), `${kind}-${version}`, 'COMPLETE'));
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * A lock file holding the owner's pid, created exclusively. A lock whose owner is gone is taken over, so
- * a killed `stack up` does not block the next one.
- */
-async function withLock<T>(path: string, onWait: () => void, fn: () => Promise<T>): Promise<T> {
-  let told = false;
-  for (;;) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeFileSync(fd, String(process.pid));
-      closeSync(fd);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = Number(readFileSync(path, 'utf8').trim());
-      if (!Number.isInteger(owner) || owner <= 0 || !pidAlive(owner)) {
-        rmSync(path, { force: true });
-        continue;
-      }
-      if (!told) { onWait(); told = true; }
-      await sleep(500);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(path, { force: true });
-  }
-}
-
 function runMaven(mvn: string, dir: string): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(mvn, ['-B', '-q', '-f', join(dir, 'pom.xml'), 'dependency:copy-dependencies',
@@ -120,11 +88,12 @@ export async function resolveServer(
   const final = join(root, `${kind}-${version}`);
   const lib = join(final, 'lib');
   if (existsSync(join(final, 'COMPLETE'))) return { lib, downloaded: false };
-  return withLock(join(root, `${kind}-${version}.lock`), onWait, async () => {
+  return withLock(join(root, `${kind}-${version}.lock`), async () => {
     if (existsSync(join(final, 'COMPLETE'))) return { lib, downloaded: false };
     const tmp = join(root, `.tmp-${kind}-${version}-${process.pid}`);
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
+    interruptCleanup.add(tmp);
     try {
       writeFileSync(join(tmp, 'pom.xml'), pom(kind, version));
       await runMaven(mvn, tmp);
@@ -137,7 +106,9 @@ export async function resolveServer(
     } catch (err) {
       rmSync(tmp, { recursive: true, force: true });
       throw err;
+    } finally {
+      interruptCleanup.delete(tmp);
     }
     return { lib, downloaded: true };
-  });
+  }, onWait);
 }

@@ -2,13 +2,20 @@ import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { UserError } from '../errors.js';
+import { sleep } from '../util/lock.js';
 
+/** Whether a process runs (a zombie, dead but not yet reaped, does not). */
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS): kill(0) said it exists
   }
 }
 
@@ -49,8 +56,6 @@ export function spawnDetached(cmd: string, args: string[], logFile: string, cwd:
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** SIGTERM, then SIGKILL after timeoutMs. Resolves once the process is gone. */
 export async function stopProcess(pid: number, timeoutMs: number): Promise<'stopped' | 'killed' | 'gone'> {
   if (!pidAlive(pid)) return 'gone';
@@ -61,7 +66,7 @@ export async function stopProcess(pid: number, timeoutMs: number): Promise<'stop
     await sleep(200);
   }
   try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
-  while (pidAlive(pid)) await sleep(100);
+  for (let i = 0; i < 100 && pidAlive(pid); i++) await sleep(100);
   return 'killed';
 }
 

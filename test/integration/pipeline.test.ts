@@ -249,7 +249,39 @@ describe('loginsync run: progress and checkpoint', () => {
     expect((await w.lastLogins()).get('100009')).toBe(iso('2020-09-18 07:15:00'));
   });
 
+  it('--starting-offsets latest keeps its place: what arrives between two runs is not skipped', async () => {
+    w = await world();
+    await w.send([event('100001', '2020-01-01 00:00:00')]); // before the first run: skipped by "latest"
+    const first = await w.runOnce(['--starting-offsets', 'latest']);
+    expect(first.code).toBe(0);
+    expect(first.stdout).not.toMatch(/batch \d+:/);
+    await w.send([event('100087', '2020-09-09 10:18:00')]);
+    const second = await w.runOnce(['--starting-offsets', 'latest']);
+    expect(second.stdout).toMatch(/batch 0: +input 1 +malformed 0 +unmatched 0 +stale 0 +written 1/);
+    const t = await w.lastLogins();
+    expect(t.get('100087')).toBe(iso('2020-09-09 10:18:00'));
+    expect(t.get('100001')).toBe(iso('2019-02-05 10:05:00'));
+  });
+
+  it('stops with the reason, instead of retrying forever, on an error waiting cannot cure', async () => {
+    w = await world();
+    // Kafka refuses "<topic>.dlq" when "<topic>_dlq" exists (the names collide in its metrics)
+    const admin = w.kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: `${w.topic}_dlq`, numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    await w.send(['not json']);
+    const run = await w.runOnce();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`cannot create topic ${w.topic}.dlq (--dlq-topic)`);
+    expect(run.stderr).toMatch(/hint: .*"none"/);
+    expect(run.stdout).not.toMatch(/batch \d+:/); // nothing was committed
+  });
+
   it('refuses bad options with a clear message', async () => {
+    const same = await runCli(['run', '-t', 'logins', '--unmatched-topic', 'logins']);
+    expect(same.code).toBe(1);
+    expect(same.stderr).toContain('--unmatched-topic must differ from the input topic');
     const bad = await runCli(['run', '--trigger', 'soon']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--trigger: "soon" is not an interval');

@@ -40,6 +40,8 @@ describe('decode', () => {
     expect(reason('{"login_id":{"a":1},"created_time":"2020-09-09 10:18:00"}')).toBe('login_id is an object, expected a string');
     expect(reason('{"login_id":true,"created_time":"2020-09-09 10:18:00"}')).toBe('login_id is a boolean, expected a string');
     expect(reason('{"login_id":"","created_time":"2020-09-09 10:18:00"}')).toBe('login_id is empty');
+    expect(reason('{"login_id":12345678901234567890,"created_time":"2020-09-09 10:18:00"}')).toMatch(/would lose digits/);
+    expect(reason('{"login_id":1.5,"created_time":"2020-09-09 10:18:00"}')).toMatch(/not a whole number/);
     expect(reason(`{"login_id":"${'x'.repeat(MAX_ID_BYTES + 1)}","created_time":"2020-09-09 10:18:00"}`)).toMatch(/longer than 512 bytes/);
     expect(reason('{"login_id":"1"}')).toBe('created_time missing');
     expect(reason('{"login_id":"1","created_time":1599646680000}')).toBe('created_time is a number, expected a string');

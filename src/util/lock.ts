@@ -1,0 +1,54 @@
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { pidAlive } from '../stack/process.js';
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs fn while holding a lock file that names its owner's pid. A lock whose owner is gone is taken
+ * over; one that is still empty (its owner is between creating and writing it) is waited for, unless it
+ * stays empty for long.
+ */
+export async function withLock<T>(path: string, fn: () => Promise<T> | T, onWait: () => void = () => {}): Promise<T> {
+  let told = false;
+  for (;;) {
+    try {
+      const fd = openSync(path, 'wx');
+      try {
+        writeSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (lockIsStale(path)) {
+        rmSync(path, { force: true });
+        continue;
+      }
+      if (!told) { onWait(); told = true; }
+      await sleep(50);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+function lockIsStale(path: string): boolean {
+  let text: string;
+  let ageMs: number;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+    ageMs = Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return false; // just released: try again
+  }
+  const owner = Number(text);
+  if (text === '' || !Number.isInteger(owner) || owner <= 0) return ageMs > 5_000;
+  return !pidAlive(owner);
+}
+
+/** Temporary paths to remove if the process is interrupted (Ctrl-C exits without running finally blocks). */
+export const interruptCleanup = new Set<string>();
