@@ -34,7 +34,7 @@ function chunks<T>(items: T[], size: number): T[][] {
  * costs what the batch holds, not what the table holds. Keys without a row are absent from the map.
  */
 export async function readStored(
-  client: CassandraClient, keyspace: string, table: string, ids: string[], { chunk = 100, concurrency = 8 } = {},
+  client: CassandraClient, keyspace: string, table: string, ids: string[], { chunk = 100, concurrency = 16 } = {},
 ): Promise<Map<string, StoredUser>> {
   const found = new Map<string, StoredUser>();
   const query = `SELECT login_id, user_name, last_login, WRITETIME(last_login) AS wt FROM ${keyspace}.${table} WHERE login_id IN ?`;

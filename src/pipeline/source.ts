@@ -51,8 +51,9 @@ export class KafkaSource {
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: 100,
-      maxBytesPerPartition: 8 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
+      // a fetch is decoded whole into message objects: moderate sizes keep that transient memory small
+      maxBytesPerPartition: 2 * 1024 * 1024,
+      maxBytes: 8 * 1024 * 1024,
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
   }

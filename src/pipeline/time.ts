@@ -14,6 +14,8 @@ const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
 export function parseEventTime(text: string, zone: ZoneResolver): TimeResult {
+  const fast = seedFormat(text);
+  if (fast !== undefined) return { ok: true, ms: zone.toUtc(fast) };
   const m = RE.exec(text);
   if (!m) return { ok: false, reason: 'created_time is not "yyyy-MM-dd HH:mm:ss" or ISO-8601' };
   const year = Number(m[1]);
@@ -41,6 +43,39 @@ export function parseEventTime(text: string, zone: ZoneResolver): TimeResult {
   const om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
   if (oh > 18 || om > 59) return { ok: false, reason: 'created_time zone offset out of range' };
   return { ok: true, ms: wall - sign * (oh * 60 + om) * 60_000 };
+}
+
+/**
+ * The hot path: exactly "yyyy-MM-dd HH:mm:ss" with plausible fields (years 1970-9999), read digit by
+ * digit with no regex and no Date; anything else (or anything doubtful) returns undefined and takes the
+ * full parser, which also gives the reasons.
+ */
+function seedFormat(t: string): number | undefined {
+  if (t.length !== 19 || t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(10) !== 32 || t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58) return undefined;
+  const d = (i: number) => t.charCodeAt(i) - 48;
+  for (let i = 0; i < 19; i++) {
+    if (i === 4 || i === 7 || i === 10 || i === 13 || i === 16) continue;
+    const x = d(i);
+    if (x < 0 || x > 9) return undefined;
+  }
+  const y = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+  const mo = d(5) * 10 + d(6);
+  const day = d(8) * 10 + d(9);
+  const h = d(11) * 10 + d(12);
+  const mi = d(14) * 10 + d(15);
+  const s = d(17) * 10 + d(18);
+  if (y < 1970 || mo < 1 || mo > 12 || day < 1 || day > 28 || h > 23 || mi > 59 || s > 59) return undefined;
+  return (daysFromCivil(y, mo, day) * 86_400 + h * 3600 + mi * 60 + s) * 1000;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
 }
 
 /** Date.UTC, but years 0-99 are taken literally (Date.UTC maps them to 1900-1999). */

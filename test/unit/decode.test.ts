@@ -52,4 +52,29 @@ describe('decode', () => {
     expect(reason('{"__proto__":{"login_id":"1"},"created_time":"2020-09-09 10:18:00"}')).toBe('login_id missing');
     expect(d('{"login_id":"1","login_id":"2","created_time":"2020-09-09 10:18:00"}')).toMatchObject({ ok: true, id: '2' });
   });
+
+  it('reads plain messages without JSON.parse exactly as JSON.parse would', () => {
+    const samples = [
+      '{"login_id":"100001","created_time":"2020-09-09 10:18:00"}',
+      '{"created_time":"2020-09-09 10:18:00","login_id":"100001"}',
+      '{"login_id":"çağrı-ü","created_time":"2020-02-29T23:59:59.999Z"}',
+      '{"login_id":"a\\"b","created_time":"2020-09-09 10:18:00"}',
+      '{"login_id":"a\\u0041","created_time":"2020-09-09 10:18:00"}',
+      '{"login_id":"","created_time":"2020-09-09 10:18:00"}',
+      '{"login_id":"1","created_time":"1960-01-31 10:18:00"}',
+      '{"login_id":"1","created_time":"2020-09-31 10:18:00"}',
+      '{"login_id":"1","created_time":""}',
+      '{"login_id":"1","created_time":"x"',
+      '{"login_id":"1","login_id":"2","created_time":"2020-09-09 10:18:00"}',
+      '{"login_id":"1","created_time":"2020-09-09 10:18:00","x":1}',
+      '{"login_id":"1","created_time":"2020-09-09 10:18:00"}}',
+    ];
+    for (const text of samples) {
+      // the same message with a space after "{" always takes the JSON.parse path
+      const viaParse = d(text.replace(/^\{/, '{ '));
+      expect(d(text), text).toEqual(viaParse);
+    }
+    expect(d(samples[3]!)).toMatchObject({ ok: true, id: 'a"b' });
+    expect(d(samples[4]!)).toMatchObject({ ok: true, id: 'aA' });
+  });
 });
