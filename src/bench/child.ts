@@ -56,11 +56,14 @@ export interface ProgressTotals {
 }
 
 /** Adds up the progress objects a run wrote. */
-export function readProgress(file: string): ProgressTotals {
+export function progressLines(file: string): string[] {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '') : [];
+}
+
+/** Adds up the progress objects a run wrote, after the first `skip` (warm-up) batches. */
+export function readProgress(file: string, skip = 0): ProgressTotals {
   const t: ProgressTotals = { batches: 0, input: 0, written: 0, stageMs: {}, batchMs: [], latency: new Map() };
-  if (!existsSync(file)) return t;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
+  for (const line of progressLines(file).slice(skip)) {
     const o = JSON.parse(line) as { numInputRows: number; durationMs: Record<string, number>; loginsync: { written: number; latencyHistogram: Record<string, number> } };
     t.batches++;
     t.input += o.numInputRows;

@@ -6,7 +6,7 @@ import type { CassandraClient } from '../cassandra/client.js';
 import { forEachUser } from '../cassandra/users.js';
 import type { ConnectionSettings } from '../config/settings.js';
 import { measureBaseline, type Baseline } from './baseline.js';
-import { median, percentiles, readProgress, runChild } from './child.js';
+import { median, percentiles, progressLines, readProgress, runChild } from './child.js';
 import { benchNames, createSchema, dropBench, ID_BASE, loadUsers, produceEvents, rng, EVENT_DAY, type BenchNames } from './workload.js';
 import { formatTimestamp } from '../ui/format.js';
 
@@ -100,7 +100,8 @@ export async function drain(ctx: BenchContext, o: { users: number; events: numbe
       speedupVsSpark: round2(eventsPerSec / SPARK_W1.eventsPerSec), correct,
     };
   } finally {
-    rmSync(ckpt, { recursive: true, force: true });
+    if (ctx.keep) ctx.note(`kept: keyspace and topic ${n.keyspace}, ledger and progress in ${ckpt}`);
+    else rmSync(ckpt, { recursive: true, force: true });
     if (!ctx.keep) await dropBench(ctx.cql, ctx.kafka, n);
   }
 }
@@ -128,8 +129,16 @@ export async function latency(ctx: BenchContext, o: { users: number; rate: numbe
     load.done();
     const progressFile = join(ckpt, 'progress.jsonl');
     const total = o.rate * o.seconds;
+    let warmupBatches = 0;
     const child = await runChild(['--trigger', '0', '-k', n.keyspace, '-t', n.topic, '--group', n.group, '--checkpoint', ckpt, '--progress-json', progressFile, '-q', '--starting-offsets', 'latest'], envFor(ctx), async (proc) => {
       await waitForMembers(ctx.kafka, n.group);
+      // warm-up: one event through the whole pipeline (first fetch, prepared statements), not counted
+      const warm = ctx.kafka.producer({ allowAutoTopicCreation: false });
+      await warm.connect();
+      await warm.send({ topic: n.topic, acks: 1, messages: [{ value: `{"login_id":"${ID_BASE}","created_time":"${formatTimestamp(new Date())}"}` }] });
+      await warm.disconnect();
+      await waitForCommitted(ctx.kafka, n.group, n.topic, 1, 60_000);
+      warmupBatches = progressLines(progressFile).length;
       const bar = ctx.progress(`producing ${o.rate} events/s for ${o.seconds} s`, total);
       const producer = ctx.kafka.producer({ allowAutoTopicCreation: false });
       await producer.connect();
@@ -152,17 +161,18 @@ export async function latency(ctx: BenchContext, o: { users: number; rate: numbe
       }
       await producer.disconnect();
       bar.done();
-      await waitForCommitted(ctx.kafka, n.group, n.topic, total, 60_000);
+      await waitForCommitted(ctx.kafka, n.group, n.topic, total + 1, 60_000);
       proc.kill('SIGTERM');
     });
     if (child.code !== 0) throw new Error(`loginsync run exited ${child.code}: ${child.stderr.trim().split('\n').slice(-3).join(' / ')}`);
-    const p = readProgress(progressFile);
+    const p = readProgress(progressFile, warmupBatches);
     return {
       scenario: 'latency', users: o.users, rate: o.rate, seconds: o.seconds, events: p.input, batches: p.batches,
       medianBatchMs: Math.round(median(p.batchMs)), latencyMs: percentiles(p.latency), peakRssMB: Math.round(child.peakRssBytes / 1048576),
     };
   } finally {
-    rmSync(ckpt, { recursive: true, force: true });
+    if (ctx.keep) ctx.note(`kept: keyspace and topic ${n.keyspace}, ledger and progress in ${ckpt}`);
+    else rmSync(ckpt, { recursive: true, force: true });
     if (!ctx.keep) await dropBench(ctx.cql, ctx.kafka, n);
   }
 }
@@ -203,7 +213,8 @@ export async function tableSize(ctx: BenchContext, o: { small: number; large: nu
       const v = await verifySubset(ctx.cql, n.keyspace, full);
       sizes.push({ users, wallMs: Math.round(child.wallMs), joinWriteMs: Math.round(joinWrite), usPerEvent: round2((joinWrite * 1000) / o.events), correct: v });
     } finally {
-      rmSync(ckpt, { recursive: true, force: true });
+      if (ctx.keep) ctx.note(`kept: keyspace and topic ${n.keyspace}, ledger and progress in ${ckpt}`);
+    else rmSync(ckpt, { recursive: true, force: true });
       if (!ctx.keep) await dropBench(ctx.cql, ctx.kafka, n);
     }
   }
