@@ -83,8 +83,11 @@ export async function drain(ctx: BenchContext, o: { users: number; events: numbe
   const ckpt = mkdtempSync(join(tmpdir(), 'loginsync-bench-'));
   try {
     const latest = await prepare(ctx, n, o.users, o.events, o.partitions);
+    // let Cassandra flush and compact what loading wrote, so neither measurement pays for it
+    await settle();
     ctx.note('measuring the raw parts (consume + parse, read, write) with the same clients');
     const baseline = await measureBaseline(ctx.kafka, ctx.cql, n.keyspace, n.topic, o.events, Math.min(o.users, o.events));
+    await settle();
     ctx.note('running loginsync run --once');
     const progressFile = join(ckpt, 'progress.jsonl');
     const child = await runChild(['--once', '-k', n.keyspace, '-t', n.topic, '--group', n.group, '--checkpoint', ckpt, '--progress-json', progressFile, '-q', '--dlq-topic', 'none'], envFor(ctx));
@@ -203,6 +206,7 @@ export async function tableSize(ctx: BenchContext, o: { small: number; large: nu
       const prod = ctx.progress(`producing ${o.events} events for ${active} of them`, o.events);
       const latest = await produceEvents(ctx.kafka, n.topic, o.events, active, (k) => prod.update(k));
       prod.done();
+      await settle();
       const progressFile = join(ckpt, 'progress.jsonl');
       const child = await runChild(['--once', '-k', n.keyspace, '-t', n.topic, '--group', n.group, '--checkpoint', ckpt, '--progress-json', progressFile, '-q', '--dlq-topic', 'none'], envFor(ctx));
       if (child.code !== 0) throw new Error(`loginsync run exited ${child.code}: ${child.stderr.trim().split('\n').slice(-3).join(' / ')}`);
@@ -262,6 +266,7 @@ async function waitForCommitted(kafka: Kafka, group: string, topic: string, tota
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
+const settle = () => new Promise((r) => setTimeout(r, 5_000));
 function roundAll<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v) : v])) as T;
 }

@@ -89,6 +89,8 @@ export class KafkaSource {
         this.highWatermarks.set(p, Number(batch.highWatermark));
         const stop = this.opts.stopAt?.get(p);
         let t = performance.now();
+        // isStale() is not free (kafkajs builds a key per call): asked per batch and after each wait
+        if (isStale() || !isRunning()) return;
         for (const m of batch.messages) {
           if (this.pending.full) {
             this.pending.decodeMs += performance.now() - t;
@@ -98,9 +100,9 @@ export class KafkaSource {
               await this.waitForRoom(1000);
               await heartbeat();
             }
+            if (isStale() || !isRunning()) return;
             t = performance.now();
           }
-          if (isStale() || !isRunning()) return;
           const offset = Number(m.offset);
           if (stop !== undefined && offset >= stop) break;
           this.pending.add({ partition: p, offset, key: m.key, value: m.value, timestamp: Number(m.timestamp) });
