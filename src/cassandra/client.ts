@@ -25,6 +25,14 @@ export function createCassandra(opts: CassandraOptions): CassandraClient {
   });
 }
 
+/** A query failed because the keyspace or table is missing: the error a user can fix with init. */
+export function tableMissing(err: unknown, keyspace: string, table: string): UserError | undefined {
+  if (/unconfigured table|Keyspace .* does not exist/i.test(errorMessage(err))) {
+    return new UserError(`table ${keyspace}.${table} does not exist`, { hint: 'create it with "loginsync init"' });
+  }
+  return undefined;
+}
+
 export function cassandraError(err: unknown, contactPoints: string[], doing: string): Error {
   if (err instanceof UserError) return err;
   const name = (err as Error)?.name ?? '';

@@ -7,7 +7,7 @@ import { kafkaFor, openCassandra } from '../config/connect.js';
 import { settingsFromCommand, withConnectionOptions, type ConnectionSettings } from '../config/settings.js';
 import { parsePositiveInt } from '../config/validate.js';
 import { UserError } from '../errors.js';
-import { freePort, portFree } from '../stack/process.js';
+import { freePortPair } from '../stack/process.js';
 import { DEFAULT_SETTINGS, Stack } from '../stack/stack.js';
 import { c, info, out, printJson } from '../ui/output.js';
 import { progressBar } from '../ui/progress.js';
@@ -64,8 +64,8 @@ its own process, and checks the resulting table against the expected maxima.
     if (opts.stack) {
       stackDir = mkdtempSync(join(tmpdir(), 'loginsync-bench-stack-'));
       stack = new Stack(stackDir);
-      const kafkaPort = await pairPort([]);
-      const cassandraPort = await pairPort([kafkaPort, kafkaPort + 1]);
+      const kafkaPort = await freePortPair();
+      const cassandraPort = await freePortPair([kafkaPort, kafkaPort + 1]);
       info(c.dim(`bringing up a private stack in ${stackDir}`));
       await stack.up({ kafka: { ...DEFAULT_SETTINGS.kafka, port: kafkaPort }, cassandra: { ...DEFAULT_SETTINGS.cassandra, port: cassandraPort } });
       settings = { ...settings, brokers: [`127.0.0.1:${kafkaPort}`], cassandra: [`127.0.0.1:${cassandraPort}`] };
@@ -99,13 +99,6 @@ function machine(): Record<string, unknown> {
   return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform };
 }
 
-async function pairPort(avoid: number[]): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const p = await freePort();
-    if (!avoid.includes(p) && !avoid.includes(p + 1) && (await portFree(p + 1))) return p;
-  }
-  throw new UserError('no two adjacent free ports found for the bench stack');
-}
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const ok = (b: boolean) => (b ? c.green('yes') : c.red('NO'));

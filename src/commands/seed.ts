@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { cassandraError } from '../cassandra/client.js';
+import { cassandraError, tableMissing } from '../cassandra/client.js';
 import { insertUsers } from '../cassandra/users.js';
 import { openCassandra } from '../config/connect.js';
 import { settingsFromCommand, withConnectionOptions } from '../config/settings.js';
@@ -44,10 +44,7 @@ is overwritten.`);
       else info(`${c.green('✔')} ${n} user${n === 1 ? '' : 's'} in ${s.keyspace}.${s.table}${fromFile.length > 0 ? ` (${fromFile.map((u) => u.user_name ?? u.login_id).slice(0, 5).join(', ')}${fromFile.length > 5 ? ', ...' : ''})` : ''}`);
     } catch (err) {
       if (err instanceof UserError) throw err;
-      if (/unconfigured table|does not exist/i.test(String((err as Error).message))) {
-        throw new UserError(`table ${s.keyspace}.${s.table} does not exist`, { hint: 'create it with "loginsync init"' });
-      }
-      throw cassandraError(err, s.cassandra, `writing ${s.keyspace}.${s.table}`);
+      throw tableMissing(err, s.keyspace, s.table) ?? cassandraError(err, s.cassandra, `writing ${s.keyspace}.${s.table}`);
     } finally {
       await client.shutdown();
     }

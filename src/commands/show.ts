@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { Command } from 'commander';
-import { cassandraError } from '../cassandra/client.js';
+import { cassandraError, tableMissing } from '../cassandra/client.js';
 import { forEachUser, SmallestRows, type UserRow } from '../cassandra/users.js';
 import { openCassandra } from '../config/connect.js';
 import { settingsFromCommand, withConnectionOptions } from '../config/settings.js';
@@ -39,11 +39,7 @@ of any size would need all of it, so --limit 0 prints every row unsorted, in Cas
       }
     } catch (err) {
       if (err instanceof UserError) throw err;
-      const msg = String((err as Error).message);
-      if (/unconfigured table|Keyspace .* does not exist/i.test(msg)) {
-        throw new UserError(`table ${s.keyspace}.${s.table} does not exist`, { hint: 'create it with "loginsync init"' });
-      }
-      throw cassandraError(err, s.cassandra, `reading ${s.keyspace}.${s.table}`);
+      throw tableMissing(err, s.keyspace, s.table) ?? cassandraError(err, s.cassandra, `reading ${s.keyspace}.${s.table}`);
     } finally {
       await client.shutdown();
     }

@@ -92,6 +92,18 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * A free port whose next port is free too (each local server uses its port and the next), and that
+ * does not collide with the ports in `avoid`. For tests and private stacks.
+ */
+export async function freePortPair(avoid: number[] = []): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const p = await freePort();
+    if (p < 65535 && !avoid.includes(p) && !avoid.includes(p + 1) && !avoid.includes(p - 1) && (await portFree(p + 1))) return p;
+  }
+  throw new UserError('no two adjacent free ports found');
+}
+
 /** The last n lines of a file (read from its last 64 KiB), or '' when it does not exist. */
 export function tailFile(path: string, n: number): string {
   if (!existsSync(path)) return '';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { freePort } from '../../src/stack/process.js';
+import { freePortPair } from '../../src/stack/process.js';
 import { Stack, DEFAULT_SETTINGS } from '../../src/stack/stack.js';
 
 declare module 'vitest' {
@@ -31,8 +31,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const dir = mkdtempSync(join(root, 'loginsync-test-stack-'));
   const stack = new Stack(dir);
   // free ports whose next port is free too (each server uses port and port+1)
-  const kafkaPort = await pairPort();
-  const cassandraPort = await pairPort([kafkaPort, kafkaPort + 1]);
+  const kafkaPort = await freePortPair();
+  const cassandraPort = await freePortPair([kafkaPort, kafkaPort + 1]);
   const t0 = Date.now();
   await stack.up({
     kafka: { ...DEFAULT_SETTINGS.kafka, port: kafkaPort },
@@ -46,13 +46,4 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stack.down(20_000);
     if (!process.env.LOGINSYNC_KEEP_TEST_STACK) rmSync(dir, { recursive: true, force: true });
   };
-}
-
-async function pairPort(avoid: number[] = []): Promise<number> {
-  const { portFree } = await import('../../src/stack/process.js');
-  for (let i = 0; i < 50; i++) {
-    const p = await freePort();
-    if (p < 65535 && !avoid.includes(p) && !avoid.includes(p + 1) && (await portFree(p + 1))) return p;
-  }
-  throw new Error('no pair of free ports found');
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { freePort, pidAlive, portFree } from '../../src/stack/process.js';
+import { freePortPair, pidAlive, portFree } from '../../src/stack/process.js';
 import { runCli } from '../helpers.js';
 
 const root = process.env.LOGINSYNC_TEST_ROOT ?? tmpdir();
@@ -21,22 +21,16 @@ afterAll(async () => {
   }
 });
 
-async function pairPort(): Promise<number> {
-  for (;;) {
-    const p = await freePort();
-    if (await portFree(p + 1)) return p;
-  }
-}
 
 describe('loginsync stack', () => {
   it('refuses a port already taken, naming it, without starting anything', async () => {
-    const taken = await pairPort();
+    const taken = await freePortPair();
     const blocker: Server = createServer();
     await new Promise<void>((r) => blocker.listen(taken, '127.0.0.1', r));
     const dir = stackDir();
     try {
       const t0 = Date.now();
-      const r = await runCli(['stack', 'up', '--dir', dir, '--kafka-port', String(taken), '--cassandra-port', String(await pairPort())]);
+      const r = await runCli(['stack', 'up', '--dir', dir, '--kafka-port', String(taken), '--cassandra-port', String(await freePortPair())]);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`port ${taken} (Kafka) is already in use`);
       expect(r.stderr).toContain('--kafka-port');
@@ -50,9 +44,8 @@ describe('loginsync stack', () => {
 
   it('goes up, reports status, says so on a second up, and goes down leaving no process', async () => {
     const dir = stackDir();
-    const kafkaPort = await pairPort();
-    let cassandraPort = await pairPort();
-    while (Math.abs(cassandraPort - kafkaPort) < 2) cassandraPort = await pairPort();
+    const kafkaPort = await freePortPair();
+    const cassandraPort = await freePortPair([kafkaPort, kafkaPort + 1]);
     const up = await runCli(['stack', 'up', '--dir', dir, '--kafka-port', String(kafkaPort), '--cassandra-port', String(cassandraPort),
       '--kafka-heap', '256m', '--cassandra-heap', '512m'], { timeoutMs: 200_000 });
     expect(up.stderr).toContain('stack ready');
@@ -103,7 +96,7 @@ describe('loginsync stack', () => {
     expect(noJava.stderr).toContain('Java was not found');
     expect(noJava.stderr).toMatch(/hint: .*Java 17/);
     const cache = stackDir();
-    const noMaven = await runCli(['stack', 'up', '--dir', stackDir(), '--kafka-port', String(await pairPort()), '--cassandra-port', String(await pairPort())],
+    const noMaven = await runCli(['stack', 'up', '--dir', stackDir(), '--kafka-port', String(await freePortPair()), '--cassandra-port', String(await freePortPair())],
       { env: { LOGINSYNC_MVN: '/nonexistent-mvn', LOGINSYNC_CACHE: cache } });
     expect(noMaven.code).toBe(1);
     expect(noMaven.stderr).toContain('Maven was not found');
@@ -112,9 +105,8 @@ describe('loginsync stack', () => {
 
   it('a server dying at start shows its last log lines and stops the other one', async () => {
     const dir = stackDir();
-    const kafkaPort = await pairPort();
-    let cassandraPort = await pairPort();
-    while (Math.abs(cassandraPort - kafkaPort) < 2) cassandraPort = await pairPort();
+    const kafkaPort = await freePortPair();
+    const cassandraPort = await freePortPair([kafkaPort, kafkaPort + 1]);
     // a heap far too small: the Cassandra JVM exits at once
     const r = await runCli(['stack', 'up', '--dir', dir, '--kafka-port', String(kafkaPort), '--cassandra-port', String(cassandraPort),
       '--kafka-heap', '256m', '--cassandra-heap', '1m']);
