@@ -18,7 +18,7 @@ function heap(value: string): string {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-async function up(opts: Record<string, string>): Promise<void> {
+async function up(opts: Record<string, string>, only: ServerKind[] = KINDS): Promise<void> {
   const stack = new Stack(opts.dir);
   const saved = stack.savedSettings();
   // ports, versions and heaps: flags, else what this stack used last time, else defaults
@@ -52,12 +52,12 @@ async function up(opts: Record<string, string>): Promise<void> {
         steps.get(`r-${kind}`)?.succeed(`${TITLES[kind]} ${settings[kind].version} ${downloaded ? `resolved in ${seconds(ms)}` : 'jars cached'}`),
       starting: (kind, port) => steps.set(`s-${kind}`, step(`starting ${TITLES[kind]} on 127.0.0.1:${port}`)),
       ready: (kind, ms) => steps.get(`s-${kind}`)?.succeed(`${TITLES[kind]} ready on 127.0.0.1:${settings[kind].port} in ${seconds(ms)}`),
-    }, timeoutMs);
+    }, timeoutMs, only);
   } catch (err) {
     for (const s of steps.values()) s.fail();
     throw err;
   }
-  if (result.started.length === 0) info('the stack is already running');
+  if (result.started.length === 0) info(only.length === KINDS.length ? 'the stack is already running' : `${only.map((k) => TITLES[k]).join(' and ')} is already running`);
   else info(`${c.green('✔')} stack ready in ${seconds(Date.now() - t0)} (${stack.dir})`);
   const { kafka, cassandra } = result.settings;
   info('');
@@ -119,6 +119,32 @@ export function stackCommand(): Command {
 Jars are cached per version in ~/.cache/loginsync (LOGINSYNC_CACHE). The servers keep running after this
 command returns; stop them with "loginsync stack down". Needs Java 17+ and Maven 3.`)
     .action((opts) => up(opts));
+
+  const serverArg = (server: string): ServerKind => {
+    if (!KINDS.includes(server as ServerKind)) throw new UserError(`unknown server "${server}": use kafka or cassandra`);
+    return server as ServerKind;
+  };
+
+  cmd.command('stop')
+    .description('stop one server of the stack (to try what an outage does); "stack start" brings it back')
+    .argument('<server>', 'kafka or cassandra')
+    .addOption(dirOption())
+    .option('--kill', 'SIGKILL at once instead of a clean stop')
+    .option('--timeout <seconds>', 'grace period before SIGKILL', '30')
+    .action(async (server: string, opts: Record<string, string | boolean>) => {
+      const kind = serverArg(server);
+      const seconds = Number(opts.timeout);
+      if (!Number.isFinite(seconds) || seconds < 1) throw new UserError(`--timeout "${String(opts.timeout)}" must be a number of seconds, at least 1`);
+      const r = await new Stack(String(opts.dir)).stopServer(kind, opts.kill ? 0 : seconds * 1000);
+      info(`${TITLES[kind]}: ${r}`);
+    });
+
+  cmd.command('start')
+    .description('start one server of the stack again, with the ports and versions it had')
+    .argument('<server>', 'kafka or cassandra')
+    .addOption(dirOption())
+    .option('--timeout <seconds>', 'how long it may take to become ready', '180')
+    .action((server: string, opts: Record<string, string>) => up(opts, [serverArg(server)]));
 
   cmd.command('down')
     .description('stop both servers (SIGTERM, then SIGKILL after --timeout); only processes this stack started')

@@ -59,7 +59,7 @@ export function spawnDetached(cmd: string, args: string[], logFile: string, cwd:
 /** SIGTERM, then SIGKILL after timeoutMs. Resolves once the process is gone. */
 export async function stopProcess(pid: number, timeoutMs: number): Promise<'stopped' | 'killed' | 'gone'> {
   if (!pidAlive(pid)) return 'gone';
-  try { process.kill(pid, 'SIGTERM'); } catch { return 'gone'; }
+  try { process.kill(pid, timeoutMs > 0 ? 'SIGTERM' : 'SIGKILL'); } catch { return 'gone'; }
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!pidAlive(pid)) return 'stopped';

@@ -70,7 +70,7 @@ export class Stack {
    * Brings up both servers and returns once each answers a real client call. Servers already running
    * are left alone. If one fails to start, the ones started by this call are stopped again.
    */
-  async up(requested: StackSettings, events: UpEvents = {}, timeoutMs = 180_000): Promise<{ settings: StackSettings; started: ServerKind[] }> {
+  async up(requested: StackSettings, events: UpEvents = {}, timeoutMs = 180_000, only: ServerKind[] = KINDS): Promise<{ settings: StackSettings; started: ServerKind[] }> {
     const saved = this.savedSettings();
     const settings: StackSettings = { kafka: { ...requested.kafka }, cassandra: { ...requested.cassandra } };
     const toStart: ServerKind[] = [];
@@ -79,8 +79,10 @@ export class Stack {
       if (pid !== undefined) {
         settings[kind] = saved?.[kind] ?? settings[kind];
         events.alreadyRunning?.(kind, pid, settings[kind].port);
-      } else {
+      } else if (only.includes(kind)) {
         toStart.push(kind);
+      } else {
+        settings[kind] = saved?.[kind] ?? settings[kind];
       }
     }
     if (toStart.length === 0) return { settings, started: [] };

@@ -72,6 +72,19 @@ describe('loginsync stack', () => {
     expect(again.stderr).toContain('already running');
     expect(again.stdout).toContain(`LOGINSYNC_BROKERS=127.0.0.1:${kafkaPort}`);
 
+    // one server down and up again, the other untouched
+    const stop = await runCli(['stack', 'stop', 'kafka', '--dir', dir, '--kill']);
+    expect(stop.stderr).toMatch(/Kafka: (stopped|killed)/);
+    const half = JSON.parse((await runCli(['stack', 'status', '--dir', dir, '--json'])).stdout) as typeof status;
+    expect(half.servers.map((s) => [s.server, s.running])).toEqual([['kafka', false], ['cassandra', true]]);
+    const start = await runCli(['stack', 'start', 'kafka', '--dir', dir]);
+    expect(start.code).toBe(0);
+    expect(start.stderr).toMatch(/Kafka ready on 127\.0\.0\.1:\d+/);
+    expect(start.stderr).toMatch(/Cassandra is already running/);
+    const whole = JSON.parse((await runCli(['stack', 'status', '--dir', dir, '--json'])).stdout) as typeof status;
+    expect(whole.servers.map((s) => [s.server, s.port, s.healthy])).toEqual([['kafka', kafkaPort, true], ['cassandra', cassandraPort, true]]);
+    pids.splice(0, 1, whole.servers[0]!.pid);
+
     const logs = await runCli(['stack', 'logs', 'cassandra', '--dir', dir, '-n', '5']);
     expect(logs.code).toBe(0);
     expect(logs.stdout.trim().split('\n').length).toBe(5);
