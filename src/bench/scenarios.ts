@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import type { CassandraClient } from '../cassandra/client.js';
+import { readStored } from '../cassandra/lastlogin.js';
 import { forEachUser } from '../cassandra/users.js';
 import type { ConnectionSettings } from '../config/settings.js';
 import { measureBaseline, type Baseline } from './baseline.js';
 import { median, percentiles, progressLines, readProgress, runChild } from './child.js';
-import { benchNames, createSchema, dropBench, ID_BASE, loadUsers, produceEvents, rng, EVENT_DAY, type BenchNames } from './workload.js';
+import { benchNames, createSchema, dropBench, ID_BASE, loadUsers, produceEvents, rng, type BenchNames } from './workload.js';
 import { formatTimestamp } from '../ui/format.js';
 
 export interface BenchContext {
@@ -50,13 +51,44 @@ async function verify(cql: CassandraClient, keyspace: string, latest: Float64Arr
 
 const seeded = (i: number) => Date.UTC(2019, 0, 1) + ((i * 7919) % 31_536_000) * 1000;
 
-async function prepare(ctx: BenchContext, n: BenchNames, users: number, events: number, partitions: number, eventUsers = users): Promise<Float64Array> {
-  await createSchema(ctx.cql, ctx.kafka, n, partitions);
-  const load = ctx.progress(`loading ${users} users`, users);
-  await loadUsers(ctx.cql, n.keyspace, users, (k) => load.update(k));
-  load.done();
+/** A scenario's own keyspace, topic, group and checkpoint dir, with its users loaded; removed after unless --keep. */
+interface Workspace {
+  n: BenchNames;
+  ckpt: string;
+  progressFile: string;
+  /** runs `loginsync run <args>` against this workspace; throws when it exits non-zero */
+  run(args: string[], control?: Parameters<typeof runChild>[2]): Promise<Awaited<ReturnType<typeof runChild>>>;
+}
+
+async function inWorkspace<T>(ctx: BenchContext, prefix: string, users: number, partitions: number, fn: (w: Workspace) => Promise<T>): Promise<T> {
+  const n = benchNames(prefix);
+  const ckpt = mkdtempSync(join(tmpdir(), 'loginsync-bench-'));
+  const progressFile = join(ckpt, 'progress.jsonl');
+  try {
+    await createSchema(ctx.cql, ctx.kafka, n, partitions);
+    const load = ctx.progress(`loading ${users} users`, users);
+    await loadUsers(ctx.cql, n.keyspace, users, (k) => load.update(k));
+    load.done();
+    return await fn({
+      n, ckpt, progressFile,
+      async run(args, control) {
+        const child = await runChild([...args, '-k', n.keyspace, '-t', n.topic, '--group', n.group, '--checkpoint', ckpt, '--progress-json', progressFile, '-q'], envFor(ctx), control);
+        if (child.code !== 0) throw new Error(`loginsync run exited ${child.code}: ${child.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+        return child;
+      },
+    });
+  } finally {
+    if (ctx.keep) ctx.note(`kept: keyspace and topic ${n.keyspace}, ledger and progress in ${ckpt}`);
+    else {
+      rmSync(ckpt, { recursive: true, force: true });
+      await dropBench(ctx.cql, ctx.kafka, n);
+    }
+  }
+}
+
+async function produce(ctx: BenchContext, topic: string, events: number, users: number, partitions: number): Promise<Float64Array> {
   const prod = ctx.progress(`producing ${events} events to ${partitions} partitions`, events);
-  const latest = await produceEvents(ctx.kafka, n.topic, events, eventUsers, (k) => prod.update(k));
+  const latest = await produceEvents(ctx.kafka, topic, events, users, (k) => prod.update(k));
   prod.done();
   return latest;
 }
@@ -79,21 +111,17 @@ export interface DrainResult {
 
 /** W1: drain a backlog from the earliest offset, available-now, as one `loginsync run --once` process. */
 export async function drain(ctx: BenchContext, o: { users: number; events: number; partitions: number }): Promise<DrainResult> {
-  const n = benchNames('bench_drain');
-  const ckpt = mkdtempSync(join(tmpdir(), 'loginsync-bench-'));
-  try {
-    const latest = await prepare(ctx, n, o.users, o.events, o.partitions);
+  return inWorkspace(ctx, 'bench_drain', o.users, o.partitions, async (w) => {
+    const latest = await produce(ctx, w.n.topic, o.events, o.users, o.partitions);
     // let Cassandra flush and compact what loading wrote, so neither measurement pays for it
     await settle();
     ctx.note('measuring the raw parts (consume + parse, read, write) with the same clients');
-    const baseline = await measureBaseline(ctx.kafka, ctx.cql, n.keyspace, n.topic, o.events, Math.min(o.users, o.events));
+    const baseline = await measureBaseline(ctx.kafka, ctx.cql, w.n.keyspace, w.n.topic, o.events, Math.min(o.users, o.events));
     await settle();
     ctx.note('running loginsync run --once');
-    const progressFile = join(ckpt, 'progress.jsonl');
-    const child = await runChild(['--once', '-k', n.keyspace, '-t', n.topic, '--group', n.group, '--checkpoint', ckpt, '--progress-json', progressFile, '-q', '--dlq-topic', 'none'], envFor(ctx));
-    if (child.code !== 0) throw new Error(`loginsync run exited ${child.code}: ${child.stderr.trim().split('\n').slice(-3).join(' / ')}`);
-    const p = readProgress(progressFile);
-    const correct = await verify(ctx.cql, n.keyspace, latest, seeded);
+    const child = await w.run(['--once', '--dlq-topic', 'none']);
+    const p = readProgress(w.progressFile);
+    const correct = await verify(ctx.cql, w.n.keyspace, latest, seeded);
     const eventsPerSec = o.events / (child.wallMs / 1000);
     return {
       scenario: 'drain', users: o.users, events: o.events, partitions: o.partitions,
@@ -102,11 +130,7 @@ export async function drain(ctx: BenchContext, o: { users: number; events: numbe
       baseline: roundAll(baseline), ratioToRaw: round2(child.wallMs / baseline.totalMs),
       speedupVsSpark: round2(eventsPerSec / SPARK_W1.eventsPerSec), correct,
     };
-  } finally {
-    if (ctx.keep) ctx.note(`kept: keyspace and topic ${n.keyspace}, ledger and progress in ${ckpt}`);
-    else rmSync(ckpt, { recursive: true, force: true });
-    if (!ctx.keep) await dropBench(ctx.cql, ctx.kafka, n);
-  }
+  });
 }
 
 export interface LatencyResult {
@@ -123,17 +147,11 @@ export interface LatencyResult {
 
 /** W2: events produced steadily at `rate`/s for `seconds`, `run --trigger 0`; produce -> write acknowledged. */
 export async function latency(ctx: BenchContext, o: { users: number; rate: number; seconds: number; partitions: number }): Promise<LatencyResult> {
-  const n = benchNames('bench_latency');
-  const ckpt = mkdtempSync(join(tmpdir(), 'loginsync-bench-'));
-  try {
-    await createSchema(ctx.cql, ctx.kafka, n, o.partitions);
-    const load = ctx.progress(`loading ${o.users} users`, o.users);
-    await loadUsers(ctx.cql, n.keyspace, o.users, (k) => load.update(k));
-    load.done();
-    const progressFile = join(ckpt, 'progress.jsonl');
+  return inWorkspace(ctx, 'bench_latency', o.users, o.partitions, async (w) => {
+    const { n, progressFile } = w;
     const total = o.rate * o.seconds;
     let warmupBatches = 0;
-    const child = await runChild(['--trigger', '0', '-k', n.keyspace, '-t', n.topic, '--group', n.group, '--checkpoint', ckpt, '--progress-json', progressFile, '-q', '--starting-offsets', 'latest'], envFor(ctx), async (proc) => {
+    const child = await w.run(['--trigger', '0', '--starting-offsets', 'latest'], async (proc) => {
       await waitForMembers(ctx.kafka, n.group);
       // warm-up: one event through the whole pipeline (first fetch, prepared statements), not counted
       const warm = ctx.kafka.producer({ allowAutoTopicCreation: false });
@@ -167,17 +185,12 @@ export async function latency(ctx: BenchContext, o: { users: number; rate: numbe
       await waitForCommitted(ctx.kafka, n.group, n.topic, total + 1, 60_000);
       proc.kill('SIGTERM');
     });
-    if (child.code !== 0) throw new Error(`loginsync run exited ${child.code}: ${child.stderr.trim().split('\n').slice(-3).join(' / ')}`);
     const p = readProgress(progressFile, warmupBatches);
     return {
       scenario: 'latency', users: o.users, rate: o.rate, seconds: o.seconds, events: p.input, batches: p.batches,
       medianBatchMs: Math.round(median(p.batchMs)), latencyMs: percentiles(p.latency), peakRssMB: Math.round(child.peakRssBytes / 1048576),
-    };
-  } finally {
-    if (ctx.keep) ctx.note(`kept: keyspace and topic ${n.keyspace}, ledger and progress in ${ckpt}`);
-    else rmSync(ckpt, { recursive: true, force: true });
-    if (!ctx.keep) await dropBench(ctx.cql, ctx.kafka, n);
-  }
+    } satisfies LatencyResult;
+  });
 }
 
 export interface TableSizeResult {
@@ -196,31 +209,15 @@ export async function tableSize(ctx: BenchContext, o: { small: number; large: nu
   const active = Math.min(o.small, 10_000);
   const sizes: TableSizeResult['sizes'] = [];
   for (const users of [o.small, o.large]) {
-    const n = benchNames('bench_size');
-    const ckpt = mkdtempSync(join(tmpdir(), 'loginsync-bench-'));
-    try {
-      await createSchema(ctx.cql, ctx.kafka, n, o.partitions);
-      const load = ctx.progress(`loading ${users} users`, users);
-      await loadUsers(ctx.cql, n.keyspace, users, (k) => load.update(k));
-      load.done();
-      const prod = ctx.progress(`producing ${o.events} events for ${active} of them`, o.events);
-      const latest = await produceEvents(ctx.kafka, n.topic, o.events, active, (k) => prod.update(k));
-      prod.done();
+    sizes.push(await inWorkspace(ctx, 'bench_size', users, o.partitions, async (w) => {
+      const latest = await produce(ctx, w.n.topic, o.events, active, o.partitions);
       await settle();
-      const progressFile = join(ckpt, 'progress.jsonl');
-      const child = await runChild(['--once', '-k', n.keyspace, '-t', n.topic, '--group', n.group, '--checkpoint', ckpt, '--progress-json', progressFile, '-q', '--dlq-topic', 'none'], envFor(ctx));
-      if (child.code !== 0) throw new Error(`loginsync run exited ${child.code}: ${child.stderr.trim().split('\n').slice(-3).join(' / ')}`);
-      const p = readProgress(progressFile);
+      const child = await w.run(['--once', '--dlq-topic', 'none']);
+      const p = readProgress(w.progressFile);
       const joinWrite = (p.stageMs.join ?? 0) + (p.stageMs.write ?? 0);
-      const full = new Float64Array(Math.min(users, active));
-      full.set(latest.subarray(0, full.length));
-      const v = await verifySubset(ctx.cql, n.keyspace, full);
-      sizes.push({ users, wallMs: Math.round(child.wallMs), joinWriteMs: Math.round(joinWrite), usPerEvent: round2((joinWrite * 1000) / o.events), correct: v });
-    } finally {
-      if (ctx.keep) ctx.note(`kept: keyspace and topic ${n.keyspace}, ledger and progress in ${ckpt}`);
-    else rmSync(ckpt, { recursive: true, force: true });
-      if (!ctx.keep) await dropBench(ctx.cql, ctx.kafka, n);
-    }
+      const correct = await verifySubset(ctx.cql, w.n.keyspace, latest.subarray(0, Math.min(users, active)));
+      return { users, wallMs: Math.round(child.wallMs), joinWriteMs: Math.round(joinWrite), usPerEvent: round2((joinWrite * 1000) / o.events), correct };
+    }));
   }
   return { scenario: 'table-size', events: o.events, activeUsers: active, sizes, ratio: round2(sizes[1]!.usPerEvent / Math.max(sizes[0]!.usPerEvent, 0.001)) };
 }
@@ -228,7 +225,6 @@ export async function tableSize(ctx: BenchContext, o: { small: number; large: nu
 /** Checks the active users only (reading a 1M-row table whole would measure the check, not the run). */
 async function verifySubset(cql: CassandraClient, keyspace: string, latest: Float64Array): Promise<boolean> {
   const ids = Array.from({ length: latest.length }, (_, i) => String(ID_BASE + i));
-  const { readStored } = await import('../cassandra/lastlogin.js');
   const got = await readStored(cql, keyspace, 'users', ids);
   return ids.every((id, i) => got.get(id)?.lastLogin === (latest[i]! > 0 ? latest[i]! : seeded(i)));
 }
@@ -270,4 +266,3 @@ const settle = () => new Promise((r) => setTimeout(r, 5_000));
 function roundAll<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v) : v])) as T;
 }
-export { EVENT_DAY };

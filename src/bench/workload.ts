@@ -5,6 +5,7 @@ import { ensureKeyspace, ensureUsersTable } from '../cassandra/schema.js';
 import { insertUsers } from '../cassandra/users.js';
 import { syntheticUsers } from '../data/users-file.js';
 import { ensureTopic } from '../kafka/admin.js';
+import { sendMany } from '../kafka/produce.js';
 import { formatTimestamp } from '../ui/format.js';
 
 /** Synthetic ids start here; user i is String(ID_BASE + i). */
@@ -62,27 +63,12 @@ export async function produceEvents(
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    const chunk = 5000;
-    const inFlight = new Set<Promise<unknown>>();
-    let sent = 0;
-    for (let i = 0; i < events; i += chunk) {
-      const size = Math.min(chunk, events - i);
-      const messages = new Array(size);
-      for (let k = 0; k < size; k++) {
-        const u = Math.floor(rand() * users);
-        const t = EVENT_DAY + Math.floor(rand() * 86_400) * 1000;
-        if (t > latest[u]!) latest[u] = t;
-        messages[k] = { value: `{"login_id":"${ID_BASE + u}","created_time":"${formatTimestamp(new Date(t))}"}` };
-      }
-      const p = producer.send({ topic, acks: 1, messages }).then(() => {
-        sent += size;
-        onProgress?.(sent);
-      });
-      const tracked: Promise<unknown> = p.finally(() => inFlight.delete(tracked));
-      inFlight.add(tracked);
-      if (inFlight.size >= 4) await Promise.race(inFlight);
-    }
-    await Promise.all(inFlight);
+    await sendMany(producer, topic, events, 0, () => {
+      const u = Math.floor(rand() * users);
+      const t = EVENT_DAY + Math.floor(rand() * 86_400) * 1000;
+      if (t > latest[u]!) latest[u] = t;
+      return { key: null, value: `{"login_id":"${ID_BASE + u}","created_time":"${formatTimestamp(new Date(t))}"}` };
+    }, onProgress);
   } finally {
     await producer.disconnect();
   }

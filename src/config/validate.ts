@@ -20,12 +20,6 @@ export function parseHostList(value: string | string[], defaultPort: number, wha
   return items.map((s) => parseHostPort(s, defaultPort, what));
 }
 
-export function splitHostPort(hp: string): { host: string; port: number } {
-  const i = hp.lastIndexOf(':');
-  const host = hp.slice(0, i).replace(/^\[(.*)\]$/, '$1');
-  return { host, port: Number(hp.slice(i + 1)) };
-}
-
 /**
  * A CQL name as loginsync uses it: an unquoted identifier (letter, then letters, digits, underscores,
  * at most 48 characters). Unquoted CQL names are case-insensitive, so it is folded to lower case, as
