@@ -6,13 +6,14 @@ import type { Admin } from 'kafkajs';
 import ora from 'ora';
 import { cassandraError } from '../cassandra/client.js';
 import { shapeDifferences, tableColumns } from '../cassandra/schema.js';
-import { kafkaFor, openCassandra, openKafkaAdmin } from '../config/connect.js';
+import { kafkaFor, openCassandra, openKafkaAdmin, verbose } from '../config/connect.js';
 import { settingsFromCommand, withConnectionOptions } from '../config/settings.js';
 import { parsePositiveInt, parseTopicName } from '../config/validate.js';
 import { UserError, errorMessage } from '../errors.js';
 import { kafkaError } from '../kafka/client.js';
 import { Engine, availableNowTargets, type BatchReport } from '../pipeline/engine.js';
 import { Ledger } from '../pipeline/ledger.js';
+import { OutageWatch, formatDuration, serverOf } from '../pipeline/outage.js';
 import { progressObject } from '../pipeline/progress.js';
 import { SideTopic } from '../pipeline/sink.js';
 import { KafkaSource } from '../pipeline/source.js';
@@ -38,6 +39,9 @@ interface RunOptions {
   checkpoint?: string;
   progressJson?: string;
   quiet?: boolean;
+  maxOutage?: string;
+  shutdownTimeout: string;
+  sessionTimeout: string;
 }
 
 export function runCommand(): Command {
@@ -57,6 +61,9 @@ export function runCommand(): Command {
     .option('--unmatched-topic <topic>', 'send events of unknown login ids there instead of dropping them')
     .option('--checkpoint <dir>', 'ledger directory, one JSON line per batch (default: .loginsync/checkpoint/<group>)')
     .option('--progress-json <file>', 'append a Spark-style progress object per batch to file ("-" for stdout)')
+    .option('--max-outage <duration>', 'give up (exit 1, nothing unwritten committed) when Kafka or Cassandra stays unreachable this long; default: wait for ever, with a reminder every 30 s')
+    .option('--shutdown-timeout <duration>', 'on SIGTERM/Ctrl-C, how long the batch in progress may take to finish and commit; past it the run exits 1 without committing it', '30s')
+    .option('--session-timeout <duration>', 'Kafka consumer session timeout: how soon the group gives the partitions of a crashed run to another (the broker allows 6s to 5m by default)', '30s')
     .option('-q, --quiet', 'print only the progress lines');
   withConnectionOptions(cmd);
   cmd.addHelpText('after', `
@@ -78,6 +85,9 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
   if (typeof zone === 'string') throw new UserError(zone);
   if (opts.group.trim() === '' || opts.group.length > 255) throw new UserError('--group: 1 to 255 characters');
   if (opts.idField === '' || opts.timeField === '') throw new UserError('--id-field and --time-field must not be empty');
+  const maxOutageMs = opts.maxOutage === undefined ? undefined : positiveDuration(opts.maxOutage, '--max-outage');
+  const shutdownMs = positiveDuration(opts.shutdownTimeout, '--shutdown-timeout');
+  const sessionMs = positiveDuration(opts.sessionTimeout, '--session-timeout');
   const dlqTopic = opts.dlqTopic === 'none' ? null : parseTopicName(opts.dlqTopic ?? `${s.topic}.dlq`, '--dlq-topic');
   const unmatchedTopic = opts.unmatchedTopic === undefined ? null : parseTopicName(opts.unmatchedTopic, '--unmatched-topic');
   for (const [flag, t] of [['--dlq-topic', dlqTopic], ['--unmatched-topic', unmatchedTopic]] as const) {
@@ -90,7 +100,10 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
 
   const cassandra = await openCassandra(s);
   const cleanups: Array<() => Promise<unknown>> = [() => cassandra.shutdown()];
-  const cleanup = async () => { for (const f of cleanups.reverse()) await f().catch(() => {}); };
+  // each client gets a few seconds to close: a server that is down must not hold the exit
+  const cleanup = async () => {
+    for (const f of cleanups.reverse()) await Promise.race([f().catch(() => {}), new Promise((r) => setTimeout(r, 5_000).unref())]);
+  };
   try {
     let columns;
     try {
@@ -114,6 +127,17 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
     } catch (err) {
       throw kafkaError(err, s.brokers, 'reading the topic');
     }
+    const ledger = new Ledger(checkpoint);
+    // a run killed between a commit and its ledger line, or offsets moved by hand: recorded, so the
+    // ledger's ranges stay contiguous
+    const noted = await ledger.reconcile(s.topic, opts.group, () => committedOffsets(admin, s.topic, opts.group))
+      .catch((err: unknown) => { throw kafkaError(err, s.brokers, 'reading the committed offsets'); });
+    for (const e of noted) {
+      const moves = Object.keys(e.endOffset).map((p) => `partition ${p} ${e.startOffset[p]} -> ${e.endOffset[p]}`).join(', ');
+      info(e.kind === 'recovered'
+        ? `ledger: batch ${e.batchId} records a commit that an earlier run made and could not record (${moves}); its writes had been acknowledged`
+        : `ledger: the group's offsets were moved back by hand (${moves}); those records are read again`);
+    }
 
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     if (dlqTopic || unmatchedTopic) {
@@ -128,26 +152,23 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
       // (8 bytes each) and its dead letters
       limits: { maxRecords: maxOffsets ?? 2_000_000, maxDistinct: maxBatchIds, maxHeldBytes: 64 * 1024 * 1024 },
       keepRaws: unmatchedTopic !== null,
+      sessionTimeoutMs: sessionMs,
       ...(once ? { stopAt: targets.end } : {}),
       onError: (err, restart) => {
         if (!restart) {
           warn(`Kafka consumer stopped: ${errorMessage(err)}`);
-          fatal = new UserError(`the Kafka consumer stopped: ${errorMessage(err)}`, { hint: 'nothing unwritten was committed; run again to go on' });
-          engine.stop();
-        } else if (!kafkaDown) {
-          kafkaDown = true;
+          engine.abort(new UserError(`the Kafka consumer stopped: ${errorMessage(err)}`, { hint: 'nothing unwritten was committed; run again to go on' }));
+        } else if (outage.failed('Kafka', errorMessage(err), Date.now())) {
           warn(`Kafka at ${s.brokers.join(',')}: ${errorMessage(err)}; reconnecting with backoff, nothing is committed meanwhile`);
         }
       },
       onJoin: (partitions) => {
-        if (kafkaDown) info(`Kafka is back: consuming partitions ${partitions.join(',') || '(none)'} again`);
-        kafkaDown = false;
+        const was = outage.recovered('Kafka', Date.now());
+        if (was !== undefined) info(`Kafka is back after ${formatDuration(was)}: consuming partitions ${partitions.join(',') || '(none)'} again`);
       },
     });
-    let kafkaDown = false;
-    let fatal: UserError | undefined;
+    const outage = new OutageWatch({ ...(maxOutageMs !== undefined ? { maxMs: maxOutageMs } : {}), remindEveryMs: 30_000 });
     for (const [p, o] of targets.start) source.positions.set(p, o);
-    const ledger = new Ledger(checkpoint);
     const runId = randomUUID();
     let prevEnd: number | undefined;
     const dataOut = (line: string) => (jsonToStdout ? process.stderr : process.stdout).write(line + '\n');
@@ -161,8 +182,15 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
     }, ledger, {
       topic: s.topic, group: opts.group, triggerMs, once, endOffsets: targets.end, showRows: 20,
     }, {
+      started: (records, distinct) => {
+        if (verbose()) info(c.dim(`batch started: ${records} records, ${distinct} login ids`));
+      },
       batch: (r: BatchReport) => {
         spinner?.stop();
+        for (const server of ['Cassandra', 'Kafka'] as const) {
+          const was = r.batchId !== null || server === 'Cassandra' ? outage.recovered(server, Date.now()) : undefined;
+          if (was !== undefined) info(`${server} is back after ${formatDuration(was)}; the batch is written${r.batchId !== null ? ' and committed' : ''}`);
+        }
         if (!opts.quiet) {
           const table = writtenTable(r);
           if (table) dataOut(table);
@@ -175,20 +203,46 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
       },
       retrying: (err, attempt, delayMs) => {
         spinner?.stop();
-        warn(`batch failed (attempt ${attempt}): ${describeFailure(err, s)}; ${delayMs > 0 ? `retrying in ${(delayMs / 1000).toFixed(1)} s, nothing is committed until it succeeds` : 'giving up on this commit; the batch will be read again'}`);
+        const server = serverOf(err);
+        const first = server === undefined || outage.failed(server, errorMessage(err), Date.now());
+        // one line when an outage starts, then a reminder every 30 s (every attempt with --verbose)
+        if (first || attempt === 1 || delayMs === 0 || verbose()) {
+          warn(`batch failed (attempt ${attempt}): ${describeFailure(err, s)}; ${delayMs > 0 ? `retrying with backoff${maxOutageMs !== undefined ? ` for up to ${formatDuration(maxOutageMs)}` : ''}, nothing is committed until it succeeds` : 'giving up on this commit; the batch will be read again'}`);
+        }
       },
       idle: (at) => {
         if (spinner) spinner.start(`waiting for the next trigger at ${new Date(at).toISOString().slice(11, 19)} UTC`);
       },
     });
 
+    const watch = setInterval(() => {
+      for (const n of outage.check(Date.now())) {
+        const where = n.server === 'Kafka' ? s.brokers.join(',') : s.cassandra.join(',');
+        if (n.kind === 'still-down') {
+          warn(`${n.server} at ${where} unreachable for ${formatDuration(n.downMs)} (${n.reason}); still retrying, nothing unwritten is committed${maxOutageMs === undefined ? ' (--max-outage to give up)' : `; giving up after ${formatDuration(maxOutageMs)}`}`);
+        } else {
+          engine.abort(new UserError(`${n.server} at ${where} unreachable for longer than --max-outage ${formatDuration(maxOutageMs!)} (${n.reason})`, {
+            hint: 'nothing unwritten was committed; run again when it is back, and the batch is read again',
+          }));
+        }
+      }
+    }, 1000);
+    watch.unref();
+    cleanups.push(async () => clearInterval(watch));
+
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
       signals++;
       spinner?.stop();
       if (signals === 1) {
-        info(`\n${sig}: finishing the current batch and committing (Ctrl-C again to abort)`);
+        info(`\n${sig}: finishing the current batch and committing, for up to ${formatDuration(shutdownMs)} (Ctrl-C again to abort)`);
         engine.stop();
+        setTimeout(() => {
+          const busy = engine.inFlight;
+          engine.abort(new Error('shutdown timeout'));
+          warn(`shutdown timeout (${formatDuration(shutdownMs)}): ${busy ? 'the batch in progress is not committed and will be read again' : 'the Kafka and Cassandra clients did not close in time'}`);
+          process.exit(1);
+        }, shutdownMs).unref();
       } else {
         info('aborted: the current batch is not committed and will be read again');
         process.exit(130);
@@ -206,7 +260,6 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
     const totals = await engine.run();
     spinner?.stop();
     info(summaryLine(totals));
-    if (fatal) throw fatal;
   } finally {
     await cleanup();
   }
@@ -218,6 +271,21 @@ function describeFailure(err: unknown, s: { brokers: string[]; cassandra: string
   if (name === 'NoHostAvailableError' || name === 'OperationTimedOutError') return `Cassandra at ${s.cassandra.join(',')} is unreachable (${errorMessage(err)})`;
   if (name.startsWith('KafkaJS')) return `Kafka at ${s.brokers.join(',')}: ${errorMessage(err)}`;
   return errorMessage(err);
+}
+
+function positiveDuration(text: string, flag: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) throw new UserError(`${flag}: "${text}" is not a duration (e.g. 30s, 5m, 1h)`);
+  return ms;
+}
+
+/** The group's committed offsets on the topic (partitions with none left out). */
+async function committedOffsets(admin: Admin, topic: string, group: string): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const t of await admin.fetchOffsets({ groupId: group, topics: [topic] })) {
+    for (const p of t.partitions) if (Number(p.offset) >= 0) out.set(p.partition, Number(p.offset));
+  }
+  return out;
 }
 
 /**

@@ -17,16 +17,19 @@ export interface EngineOptions {
 }
 
 export interface BatchReport extends BatchResult {
-  batchId: number;
+  /** the ledger's id for the batch; null when nothing of it could be committed here */
+  batchId: number | null;
   startedAt: Date;
   totalMs: number;
   commitMs: number;
   lag: number;
-  /** committed next offsets per partition */
-  committed: Map<number, number>;
+  /** per partition committed: [committed before, committed now] */
+  committed: Map<number, [number, number]>;
 }
 
 export interface EngineEvents {
+  /** a batch was taken and is being processed */
+  started?(records: number, distinct: number): void;
   batch?(r: BatchReport): void;
   /** a batch or commit failed and will be retried after delayMs */
   retrying?(err: unknown, attempt: number, delayMs: number): void;
@@ -57,6 +60,10 @@ export interface Totals {
  */
 export class Engine {
   private readonly stopping = new AbortController();
+  private readonly aborting = new AbortController();
+  private abortError: unknown;
+  /** a batch has been taken and is not yet committed */
+  private busy = false;
   readonly totals: Totals = { batches: 0, input: 0, malformed: 0, unmatched: 0, stale: 0, written: 0, ms: 0 };
 
   constructor(
@@ -69,6 +76,26 @@ export class Engine {
 
   stop(): void {
     this.stopping.abort();
+  }
+
+  /**
+   * Ends the run with err: the batch in progress is not committed (it will be read again), retries
+   * stop waiting, run() rejects with err.
+   */
+  abort(err: unknown): void {
+    if (this.aborting.signal.aborted) return;
+    this.abortError = err;
+    this.aborting.abort();
+    this.stopping.abort();
+  }
+
+  /** A batch is being processed or committed. */
+  get inFlight(): boolean {
+    return this.busy;
+  }
+
+  private checkAborted(): void {
+    if (this.aborting.signal.aborted) throw this.abortError;
   }
 
   get stopped(): boolean {
@@ -113,28 +140,48 @@ export class Engine {
         if (this.opts.once && this.source.size > 0 && !this.ready()) await sleep(50, this.stopping.signal);
         continue;
       }
-      await this.runWithRetry(this.source.take(), new Date(startedAt));
+      const batch = this.source.take();
+      this.busy = true;
+      try {
+        await this.runWithRetry(batch, new Date(startedAt));
+      } finally {
+        this.busy = false;
+      }
     }
+    this.checkAborted();
     this.totals.ms = Date.now() - t0;
     return this.totals;
   }
 
   private async runWithRetry(batch: PendingBatch, startedAt: Date): Promise<void> {
+    this.events.started?.(batch.records, batch.collapsed.size);
     for (let attempt = 1; ; attempt++) {
       try {
+        this.checkAborted();
         const t = performance.now();
         const result = await processBatch(batch, this.deps, this.opts.showRows);
         const offsets: Record<string, [number, number]> = {};
         for (const [p, range] of result.offsets) offsets[String(p)] = range;
-        const next = batch.nextOffsets();
         const beforeCommit = performance.now();
-        const batchId = await this.ledger.append({
-          startedAt: startedAt.toISOString(), topic: this.opts.topic, group: this.opts.group, offsets,
-          counts: { input: result.input, malformed: result.malformed, unmatched: result.unmatched, stale: result.stale, written: result.written },
-          durationMs: { ...roundAll(result.durationMs), total: Math.round(beforeCommit - t) },
-          pid: process.pid,
+        // the commit and its ledger line under one lock: a run starting meanwhile (same checkpoint)
+        // sees both or neither
+        const { batchId, committed } = await this.ledger.locked(async () => {
+          const committed = await this.commitWithRetry(batch);
+          if (committed.size === 0) return { batchId: null, committed };
+          const startOffset: Record<string, number> = {};
+          const endOffset: Record<string, number> = {};
+          for (const [p, [from, to]] of committed) {
+            startOffset[String(p)] = from;
+            endOffset[String(p)] = to;
+          }
+          const batchId = this.ledger.appendLocked({
+            startedAt: startedAt.toISOString(), topic: this.opts.topic, group: this.opts.group, startOffset, endOffset, offsets,
+            counts: { input: result.input, malformed: result.malformed, unmatched: result.unmatched, stale: result.stale, written: result.written },
+            durationMs: { ...roundAll(result.durationMs), total: Math.round(beforeCommit - t), commit: Math.round(performance.now() - beforeCommit) },
+            pid: process.pid,
+          });
+          return { batchId, committed };
         });
-        const committed = await this.commitWithRetry(next);
         const end = performance.now();
         this.totals.batches++;
         this.totals.input += result.input;
@@ -147,13 +194,14 @@ export class Engine {
         });
         return;
       } catch (err) {
+        this.checkAborted();
         // an error that will not go away by waiting (a bad setting, a refused request) ends the run
         if (!isRetriable(err)) throw err;
         const delay = Math.min(10_000, 500 * 2 ** Math.min(attempt - 1, 5));
         this.events.retrying?.(err, attempt, delay);
-        await sleep(delay);
-        // a stop during an outage must not wait forever: the batch is left uncommitted for the next run
-        if (this.stopped && attempt >= 3) throw err;
+        // a stop (SIGTERM) does not end the retries: the batch is finished if the servers come back
+        // within the shutdown timeout, and left uncommitted otherwise
+        await sleep(delay, this.aborting.signal);
       }
     }
   }
@@ -163,12 +211,14 @@ export class Engine {
    * good only means the batch is read again, harmless under the write rule: a streaming run goes on,
    * an available-now run stops with the error (it could not tell when it is done otherwise).
    */
-  private async commitWithRetry(next: Map<number, number>): Promise<Map<number, number>> {
+  private async commitWithRetry(batch: PendingBatch): Promise<Map<number, [number, number]>> {
     const deadline = Date.now() + 120_000;
     for (let attempt = 1; ; attempt++) {
+      this.checkAborted();
       try {
-        return await this.source.commit(next);
+        return await this.source.commit(batch);
       } catch (err) {
+        this.checkAborted();
         if (!isRetriable(err) || Date.now() > deadline) {
           if (this.opts.once) throw err;
           this.events.retrying?.(err, attempt, 0);
@@ -176,7 +226,7 @@ export class Engine {
         }
         const delay = Math.min(5_000, 250 * 2 ** attempt);
         this.events.retrying?.(err, attempt, delay);
-        await sleep(delay);
+        await sleep(delay, this.aborting.signal);
       }
     }
   }

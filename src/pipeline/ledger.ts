@@ -1,26 +1,43 @@
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { tailFile } from '../stack/process.js';
 import { withLock } from '../util/lock.js';
 
-/** One line of the ledger: a batch whose writes were acknowledged. */
+export type Counts = { input: number; malformed: number; unmatched: number; stale: number; written: number };
+
+/**
+ * One line of the ledger: a move of the group's committed offsets. `startOffset` -> `endOffset` (per
+ * partition, Spark's names: the committed offset before and after) is contiguous per partition: each
+ * entry starts where the last one of that partition ended.
+ *
+ * - a batch (no `kind`): processed by this tool, its writes acknowledged, then committed;
+ * - `recovered`: the group's offsets were found ahead of the ledger at start, because a run was
+ *   stopped (kill -9, power loss) after committing a batch and before recording it; the batch's
+ *   writes were acknowledged (nothing is committed before that), its counts are unknown;
+ * - `reset`: the group's offsets were found behind the ledger at start: moved back by hand, so the
+ *   range will be read again.
+ */
 export interface LedgerEntry {
   batchId: number;
-  /** ISO time the batch started */
+  kind?: 'recovered' | 'reset';
+  /** ISO time the batch started (or the entry was written) */
   startedAt: string;
   topic: string;
   group: string;
-  /** per partition, the first and last offset of the batch */
-  offsets: Record<string, [number, number]>;
-  counts: { input: number; malformed: number; unmatched: number; stale: number; written: number };
-  durationMs: Record<string, number>;
+  startOffset: Record<string, number>;
+  endOffset: Record<string, number>;
+  /** per partition, the first and last offset of the batch's records */
+  offsets?: Record<string, [number, number]>;
+  counts?: Counts;
+  durationMs?: Record<string, number>;
   pid: number;
 }
 
+const CHUNK = 256 * 1024;
+
 /**
- * The checkpoint: a readable ledger of batches, one JSON line each (ledger.jsonl). Batch ids continue
- * across restarts, and stay unique when several `run`s share the directory: the id is taken under a
- * short lock, from the last line.
+ * The checkpoint: a readable ledger of committed batches, one JSON line each (ledger.jsonl). Batch ids
+ * continue across restarts and stay unique when several `run`s share the directory: a commit and its
+ * line are made under one short lock, and the id is taken from the last line.
  */
 export class Ledger {
   readonly file: string;
@@ -32,17 +49,48 @@ export class Ledger {
     this.lock = join(dir, 'ledger.lock');
   }
 
+  /** Runs fn holding the ledger's lock: a commit and its ledger line, or a reconciliation. */
+  locked<T>(fn: () => Promise<T>): Promise<T> {
+    return withLock(this.lock, fn);
+  }
+
+  /**
+   * Entries from the last backwards, read in chunks from the end of the file (a long ledger is not
+   * read whole). A torn last line, from a crash mid-append, is skipped.
+   */
+  *backwards(): Generator<LedgerEntry> {
+    if (!existsSync(this.file)) return;
+    const fd = openSync(this.file, 'r');
+    try {
+      let pos = statSync(this.file).size;
+      let rest = Buffer.alloc(0);
+      while (pos > 0) {
+        const n = Math.min(CHUNK, pos);
+        pos -= n;
+        const buf = Buffer.alloc(n);
+        readSync(fd, buf, 0, n, pos);
+        const data = Buffer.concat([buf, rest]);
+        let nl = data.lastIndexOf(0x0a);
+        let end = data.length;
+        while (nl >= 0) {
+          const entry = parse(data.subarray(nl + 1, end));
+          if (entry) yield entry;
+          end = nl;
+          // (a negative start would search from the end again)
+          nl = nl > 0 ? data.lastIndexOf(0x0a, nl - 1) : -1;
+        }
+        rest = data.subarray(0, end);
+      }
+      const first = parse(rest);
+      if (first) yield first;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
   /** The last entry, or undefined for a new ledger. */
   last(): LedgerEntry | undefined {
-    if (!existsSync(this.file)) return undefined;
-    const lines = tailFile(this.file, 3).split('\n').filter((l) => l.trim() !== '');
-    for (let i = lines.length - 1; i >= 0; i--) {
-      try {
-        return JSON.parse(lines[i]!) as LedgerEntry;
-      } catch {
-        // a torn last line from a crash mid-append: use the one before
-      }
-    }
+    for (const e of this.backwards()) return e;
     return undefined;
   }
 
@@ -50,12 +98,62 @@ export class Ledger {
     return (this.last()?.batchId ?? -1) + 1;
   }
 
-  /** Appends an entry with the next batch id; returns that id. */
-  append(entry: Omit<LedgerEntry, 'batchId'>): Promise<number> {
-    return withLock(this.lock, () => {
-      const batchId = this.nextId();
-      appendFileSync(this.file, JSON.stringify({ batchId, ...entry }) + '\n');
-      return batchId;
+  /** Where the ledger says each of these partitions of topic/group stands (absent: never recorded). */
+  ends(topic: string, group: string, partitions: Iterable<number>): Map<number, number> {
+    const want = new Set([...partitions].map(String));
+    const out = new Map<number, number>();
+    if (want.size === 0) return out;
+    for (const e of this.backwards()) {
+      if (e.topic !== topic || e.group !== group) continue;
+      for (const [p, end] of Object.entries(e.endOffset ?? {})) {
+        if (want.delete(p)) out.set(Number(p), end);
+      }
+      if (want.size === 0) break;
+    }
+    return out;
+  }
+
+  /** Appends an entry with the next batch id; returns that id. Call it inside locked(). */
+  appendLocked(entry: Omit<LedgerEntry, 'batchId'>): number {
+    const batchId = this.nextId();
+    appendFileSync(this.file, JSON.stringify({ batchId, ...entry }) + '\n');
+    return batchId;
+  }
+
+  /**
+   * At start: compares the ledger with the group's committed offsets (read inside the lock) and
+   * records any difference, so the ranges stay contiguous. Returns the entries written.
+   */
+  async reconcile(topic: string, group: string, committed: () => Promise<Map<number, number>>): Promise<LedgerEntry[]> {
+    return this.locked(async () => {
+      const now = await committed();
+      const known = this.ends(topic, group, now.keys());
+      const out: LedgerEntry[] = [];
+      for (const kind of ['recovered', 'reset'] as const) {
+        const startOffset: Record<string, number> = {};
+        const endOffset: Record<string, number> = {};
+        for (const [p, end] of known) {
+          const c = now.get(p)!;
+          if (kind === 'recovered' ? c > end : c < end) {
+            startOffset[String(p)] = end;
+            endOffset[String(p)] = c;
+          }
+        }
+        if (Object.keys(endOffset).length === 0) continue;
+        const entry = { kind, startedAt: new Date().toISOString(), topic, group, startOffset, endOffset, pid: process.pid };
+        out.push({ batchId: this.appendLocked(entry), ...entry });
+      }
+      return out;
     });
+  }
+}
+
+function parse(line: Buffer): LedgerEntry | undefined {
+  if (line.length === 0) return undefined;
+  try {
+    const e = JSON.parse(line.toString('utf8')) as LedgerEntry;
+    return typeof e === 'object' && e !== null && Number.isInteger(e.batchId) ? e : undefined;
+  } catch {
+    return undefined;
   }
 }

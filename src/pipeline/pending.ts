@@ -31,6 +31,8 @@ export class PendingBatch {
   readonly reasons = new Map<string, number>();
   /** per partition: first and last offset */
   readonly offsets = new Map<number, [number, number]>();
+  /** per partition: the offset this batch began reading at (the previous batch's end, or its first record) */
+  readonly starts: Map<number, number>;
   private readonly ends = new Map<number, number>();
   /** Kafka timestamps of the records, for produce-to-write latency */
   private stamps = new Float64Array(1024);
@@ -41,8 +43,9 @@ export class PendingBatch {
   readonly openedAt = performance.now();
   decodeMs = 0;
 
-  constructor(private readonly decodeOpts: DecodeOptions, private readonly limits: PendingLimits, keepRaws: boolean) {
+  constructor(private readonly decodeOpts: DecodeOptions, private readonly limits: PendingLimits, keepRaws: boolean, starts?: Map<number, number>) {
     this.raws = keepRaws ? new Map() : undefined;
+    this.starts = new Map(starts);
   }
 
   get full(): boolean {
@@ -55,8 +58,10 @@ export class PendingBatch {
 
   add(r: SourceRecord): void {
     const range = this.offsets.get(r.partition);
-    if (range === undefined) this.offsets.set(r.partition, [r.offset, r.offset]);
-    else range[1] = r.offset;
+    if (range === undefined) {
+      this.offsets.set(r.partition, [r.offset, r.offset]);
+      if (!this.starts.has(r.partition)) this.starts.set(r.partition, r.offset);
+    } else range[1] = r.offset;
     if (this.records === this.stamps.length) {
       const bigger = new Float64Array(this.stamps.length * 2);
       bigger.set(this.stamps);
@@ -88,6 +93,7 @@ export class PendingBatch {
   through(partition: number, next: number): void {
     const cur = this.ends.get(partition);
     if (cur === undefined || next > cur) this.ends.set(partition, next);
+    if (!this.starts.has(partition)) this.starts.set(partition, next);
   }
 
   /** The offsets to commit once this batch is written: per partition, the next offset to read. */

@@ -33,6 +33,16 @@ export function deadLetterMessages(sourceTopic: string, letters: DeadLetter[]): 
   });
 }
 
+/** Whether Kafka itself calls the error (or the one it wraps) retriable. */
+function isRetriableKafka(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 6; depth++) {
+    const x = e as { name?: string; retriable?: boolean; originalError?: unknown; cause?: unknown };
+    if (x.retriable === true || x.name === 'KafkaJSNumberOfRetriesExceeded' || x.name === 'KafkaJSConnectionError' || x.name === 'KafkaJSRequestTimeoutError') return true;
+    e = x.originalError ?? x.cause;
+  }
+  return false;
+}
+
 /** Sends records to a side topic (dead letters, unmatched), creating it the first time. */
 export class SideTopic {
   private ensured = false;
@@ -56,8 +66,18 @@ export class SideTopic {
       }
       this.ensured = true;
     }
-    for (let i = 0; i < messages.length; i += 1000) {
-      await this.producer.send({ topic: this.topic, acks: -1, messages: messages.slice(i, i + 1000) });
+    try {
+      for (let i = 0; i < messages.length; i += 1000) {
+        await this.producer.send({ topic: this.topic, acks: -1, messages: messages.slice(i, i + 1000) });
+      }
+    } catch (err) {
+      // deleted meanwhile? the retry looks for it again, and creates it again
+      this.ensured = false;
+      if (isRetriableKafka(err)) throw err;
+      throw new UserError(`cannot write to topic ${this.topic} (${this.flag}): ${errorMessage(err)}`, {
+        hint: `nothing of this batch was committed; fix the topic (its rights, its max.message.bytes) or name another with ${this.flag}, then run again`,
+        cause: err,
+      });
     }
   }
 }

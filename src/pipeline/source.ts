@@ -13,6 +13,8 @@ export interface SourceOptions {
   limits: PendingLimits;
   /** keep raw records per id (for --unmatched-topic) */
   keepRaws: boolean;
+  /** how soon the group gives this member's partitions to another when it stops heartbeating */
+  sessionTimeoutMs?: number;
   /** available-now: ignore records at or past these offsets (per partition) */
   stopAt?: Map<number, number>;
   /** the consumer crashed; restart says whether kafkajs restarts it */
@@ -43,13 +45,15 @@ export class KafkaSource {
   readonly fetched = new Map<number, number>();
   /** in the group and running: kafkajs silently skips a commit while its consumer restarts */
   private joined = false;
+  /** partitions this member has committed since it last joined: their `positions` are the group's */
+  private readonly ownCommits = new Set<number>();
 
   constructor(kafka: Kafka, private readonly opts: SourceOptions) {
     this.pending = this.newBatch();
     this.consumer = kafka.consumer({
       groupId: opts.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.min(3_000, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 3)),
       maxWaitTimeInMs: 100,
       // a fetch is decoded whole into message objects: moderate sizes keep that transient memory small
       maxBytesPerPartition: 2 * 1024 * 1024,
@@ -58,8 +62,9 @@ export class KafkaSource {
     });
   }
 
+  /** the next batch begins where reading stands */
   private newBatch(): PendingBatch {
-    return new PendingBatch(this.opts.decode, this.opts.limits, this.opts.keepRaws);
+    return new PendingBatch(this.opts.decode, this.opts.limits, this.opts.keepRaws, this.fetched);
   }
 
   async start(): Promise<void> {
@@ -70,8 +75,9 @@ export class KafkaSource {
       this.joined = true;
       // After a rebalance the consumer fetches again from the committed offsets: what was gathered
       // and not yet taken would be read twice, so it is dropped here and read again.
-      this.pending = this.newBatch();
       this.fetched.clear();
+      this.pending = this.newBatch();
+      this.ownCommits.clear();
       this.wakeRoom();
       this.opts.onJoin?.(mine);
     });
@@ -187,20 +193,28 @@ export class KafkaSource {
   }
 
   /**
-   * Commits next offsets for the partitions still assigned here; returns what was committed. Throws
-   * (a retriable error) while the consumer is out of its group.
+   * Commits a batch's next offsets for the partitions still assigned here, never moving one back (a
+   * batch read again after a rebalance may end before what an earlier batch committed). Returns the
+   * move per partition: [committed before, committed now]. Throws (a retriable error) while the
+   * consumer is out of its group.
    */
-  async commit(next: Map<number, number>): Promise<Map<number, number>> {
+  async commit(batch: PendingBatch): Promise<Map<number, [number, number]>> {
     if (!this.joined) throw new NotInGroupError();
-    const done = new Map<number, number>();
+    const done = new Map<number, [number, number]>();
     const topicPartitions: Array<{ topic: string; partition: number; offset: string }> = [];
-    for (const [partition, offset] of next) {
+    for (const [partition, offset] of batch.nextOffsets()) {
       if (this.assigned && !this.assigned.has(partition)) continue;
+      const own = this.ownCommits.has(partition) ? this.positions.get(partition) : undefined;
+      if (own !== undefined && offset <= own) continue;
       topicPartitions.push({ topic: this.opts.topic, partition, offset: String(offset) });
-      done.set(partition, offset);
+      // before this member's first commit of a partition, the batch's start is where the group stood
+      done.set(partition, [own ?? batch.starts.get(partition) ?? offset, offset]);
     }
     if (topicPartitions.length > 0) await this.consumer.commitOffsets(topicPartitions);
-    for (const [p, o] of done) this.positions.set(p, o);
+    for (const [p, [, o]] of done) {
+      this.positions.set(p, o);
+      this.ownCommits.add(p);
+    }
     return done;
   }
 

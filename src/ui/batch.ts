@@ -15,7 +15,7 @@ export function writtenTable(r: BatchReport): string | undefined {
 export function progressLine(r: BatchReport): string {
   const rate = r.totalMs > 0 ? Math.round(r.input / (r.totalMs / 1000)) : 0;
   return [
-    `batch ${r.batchId}:`,
+    `batch ${r.batchId ?? '- (not committed)'}:`,
     `input ${r.input}`,
     `malformed ${r.malformed > 0 ? c.yellow(String(r.malformed)) : 0}`,
     `unmatched ${r.unmatched}`,

@@ -223,7 +223,10 @@ describe('loginsync run: progress and checkpoint', () => {
     expect(nothing.stdout).not.toMatch(/batch \d+:/);
 
     const ledger = readFileSync(join(w.checkpoint, 'ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(ledger.map((e) => [e.batchId, e.offsets])).toEqual([[0, { 0: [0, 1] }], [1, { 0: [2, 2] }]]);
+    expect(ledger.map((e) => [e.batchId, e.offsets, e.startOffset, e.endOffset])).toEqual([
+      [0, { 0: [0, 1] }, { 0: 0 }, { 0: 2 }],
+      [1, { 0: [2, 2] }, { 0: 2 }, { 0: 3 }],
+    ]);
     expect(ledger[1].counts).toEqual({ input: 1, malformed: 0, unmatched: 0, stale: 0, written: 1 });
 
     const objs = readFileSync(progress, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
