@@ -116,8 +116,24 @@ export class Ledger {
   /** Appends an entry with the next batch id; returns that id. Call it inside locked(). */
   appendLocked(entry: Omit<LedgerEntry, 'batchId'>): number {
     const batchId = this.nextId();
-    appendFileSync(this.file, JSON.stringify({ batchId, ...entry }) + '\n');
+    // after a torn last line (power loss mid-append), start a line of its own
+    const sep = this.endsWithNewline() ? '' : '\n';
+    appendFileSync(this.file, sep + JSON.stringify({ batchId, ...entry }) + '\n');
     return batchId;
+  }
+
+  private endsWithNewline(): boolean {
+    if (!existsSync(this.file)) return true;
+    const size = statSync(this.file).size;
+    if (size === 0) return true;
+    const fd = openSync(this.file, 'r');
+    try {
+      const b = Buffer.alloc(1);
+      readSync(fd, b, 0, 1, size - 1);
+      return b[0] === 0x0a;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /**

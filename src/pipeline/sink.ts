@@ -33,6 +33,27 @@ export function deadLetterMessages(sourceTopic: string, letters: DeadLetter[]): 
   });
 }
 
+/**
+ * Messages in produce requests Kafka accepts: at most 1000 each and about 900 KB (a topic's
+ * max.message.bytes applies to a whole record batch, 1 MB by default), a larger message alone.
+ */
+export function* requests<M extends { key: Buffer | null; value: Buffer | null; headers?: IHeaders }>(messages: M[], maxBytes = 900 * 1024): Generator<M[]> {
+  let chunk: M[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    let size = (m.key?.length ?? 0) + (m.value?.length ?? 0) + 64;
+    for (const [k, v] of Object.entries(m.headers ?? {})) size += k.length + String(v).length;
+    if (chunk.length > 0 && (chunk.length >= 1000 || bytes + size > maxBytes)) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(m);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
 /** Whether Kafka itself calls the error (or the one it wraps) retriable. */
 function isRetriableKafka(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 6; depth++) {
@@ -67,9 +88,7 @@ export class SideTopic {
       this.ensured = true;
     }
     try {
-      for (let i = 0; i < messages.length; i += 1000) {
-        await this.producer.send({ topic: this.topic, acks: -1, messages: messages.slice(i, i + 1000) });
-      }
+      for (const chunk of requests(messages)) await this.producer.send({ topic: this.topic, acks: -1, messages: chunk });
     } catch (err) {
       // deleted meanwhile? the retry looks for it again, and creates it again
       this.ensured = false;

@@ -27,6 +27,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('stackDir', '');
     return async () => {};
   }
+  return startTestStack(project);
+}
+
+/** Starts a stack of its own on free ports in a temp dir, for the run; returns its teardown. */
+export async function startTestStack(project: TestProject): Promise<() => Promise<void>> {
   const root = process.env.LOGINSYNC_TEST_ROOT ?? tmpdir();
   const dir = mkdtempSync(join(root, 'loginsync-test-stack-'));
   const stack = new Stack(dir);

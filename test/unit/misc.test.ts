@@ -3,6 +3,7 @@ import { SmallestRows, type UserRow } from '../../src/cassandra/users.js';
 import { userJson } from '../../src/commands/show.js';
 import { formatTimestamp } from '../../src/ui/format.js';
 import { parseJavaMajor } from '../../src/stack/tools.js';
+import { requests } from '../../src/pipeline/sink.js';
 import { colorsWanted } from '../../src/ui/output.js';
 
 describe('java version', () => {
@@ -39,5 +40,15 @@ describe('colors', () => {
     expect(colorsWanted(pipe, {})).toBe(false);
     expect(colorsWanted(pipe, { FORCE_COLOR: '1' })).toBe(true);
     expect(colorsWanted(tty, { NO_COLOR: '1', FORCE_COLOR: '1' })).toBe(false);
+  });
+});
+
+describe('side topic requests', () => {
+  it('splits messages by count and by bytes, a large one alone', () => {
+    const m = (bytes: number) => ({ key: null, value: Buffer.alloc(bytes) });
+    const sizes = (ms: Array<ReturnType<typeof m>>) => [...requests(ms)].map((c) => c.length);
+    expect(sizes(Array.from({ length: 2500 }, () => m(10)))).toEqual([1000, 1000, 500]);
+    expect(sizes([m(500_000), m(500_000), m(2_000_000), m(10), m(10)])).toEqual([1, 1, 1, 2]);
+    expect(sizes([])).toEqual([]);
   });
 });

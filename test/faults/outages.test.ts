@@ -1,0 +1,121 @@
+import type { Admin } from 'kafkajs';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { spawnCli, waitFor, type Spawned } from '../helpers.js';
+import { world, type World } from '../integration/pipeline-env.js';
+import {
+  admin, compareWithOracle, committedOffsets, endOffsets, eventJson, oracle, randomEvents, seedUsers, sendAll, sleep,
+  stack, waitCommitted, type Ev, type Originals,
+} from './env.js';
+
+let w: World | undefined;
+let a: Admin | undefined;
+let run: Spawned | undefined;
+afterEach(async () => {
+  if (run && run.child.exitCode === null) { run.child.kill('SIGKILL'); await run.exited; }
+  run = undefined;
+  await a?.disconnect();
+  a = undefined;
+  await w?.close();
+  w = undefined;
+});
+afterAll(async () => {
+  // leave the stack whole for the next file, whatever happened here
+  await stack('up');
+});
+
+async function setup(users = 2000): Promise<{ w: World; a: Admin; originals: Originals; ids: string[] }> {
+  w = await world({ partitions: 3, seed: false });
+  const originals = await seedUsers(w, users);
+  a = await admin(w.kafka);
+  return { w, a, originals, ids: [...originals.keys()] };
+}
+
+function startRun(extra: string[] = []): Spawned {
+  run = spawnCli(['run', ...w!.flags, '--group', w!.group, '--checkpoint', w!.checkpoint, '--trigger', '1s', '-q', '--session-timeout', '6s', ...extra]);
+  return run;
+}
+
+async function expectOracle(originals: Originals, events: Ev[]): Promise<void> {
+  const cmp = await compareWithOracle(w!, oracle(originals, events));
+  expect(cmp.lost.slice(0, 5), `${cmp.lost.length} lost updates`).toEqual([]);
+  expect(cmp.wrong.slice(0, 5), `${cmp.wrong.length} wrong rows`).toEqual([]);
+}
+
+describe('Kafka restarts under a running loginsync run', () => {
+  it('stopped with SIGTERM, then with SIGKILL, for 10 s each: reported, retried, and the table ends on the oracle', async () => {
+    const { w, a, originals, ids } = await setup();
+    const r = startRun();
+    const events: Ev[] = [];
+    const wave = async (n: number) => {
+      const e = randomEvents(ids, n);
+      events.push(...e);
+      await sendAll(w, e.map(eventJson));
+    };
+    await wave(5000);
+    await waitCommitted(a, w, 60_000);
+
+    for (const how of [[], ['--kill']]) {
+      const t0 = Date.now();
+      await stack('stop', 'kafka', ...how);
+      await sleep(10_000);
+      await stack('start', 'kafka');
+      const downMs = Date.now() - t0;
+      await wave(5000);
+      await waitCommitted(a, w, 120_000);
+      process.stderr.write(`kafka ${how.length ? 'SIGKILL' : 'SIGTERM'}: down ${(downMs / 1000).toFixed(1)} s\n`);
+    }
+    await expectOracle(originals, events);
+    expect(r.stderr()).toMatch(/Kafka at \S+:.*(reconnecting|retrying)/);
+    expect(r.stderr()).toMatch(/Kafka is back after \d+s/);
+    r.child.kill('SIGTERM');
+    expect(await r.exited, r.stderr()).toBe(0);
+    if (process.env.LOGINSYNC_SHOW_RUN) process.stderr.write(r.stderr());
+  });
+});
+
+describe('Cassandra restarts under a running loginsync run', () => {
+  it('stopped for 20 s: writes are retried, never skipped, nothing is committed until they succeed; --max-outage gives up', async () => {
+    const { w, a, originals, ids } = await setup();
+    const r = startRun();
+    // a second run, in another group, that may wait 5 s only
+    const impatientGroup = `${w.group}-impatient`;
+    const impatient = spawnCli(['run', ...w.flags, '--group', impatientGroup, '--checkpoint', `${w.checkpoint}-impatient`,
+      '--trigger', '0', '-q', '--max-outage', '5s', '--session-timeout', '6s']);
+    const events = randomEvents(ids, 5000);
+    await sendAll(w, events.map(eventJson));
+    await waitCommitted(a, w, 60_000);
+    await waitCommitted(a, { ...w, group: impatientGroup }, 60_000);
+    const before = await committedOffsets(a, w.group, w.topic);
+
+    await stack('stop', 'cassandra');
+    const t0 = Date.now();
+    const more = randomEvents(ids, 5000);
+    events.push(...more);
+    await sendAll(w, more.map(eventJson));
+
+    // the main run keeps retrying while Cassandra is down, and commits nothing meanwhile
+    while (Date.now() - t0 < 20_000) {
+      expect(await committedOffsets(a, w.group, w.topic)).toEqual(before);
+      await sleep(1000);
+    }
+    // the impatient one gave up, and committed nothing of what it could not write
+    const code = await impatient.exited;
+    expect(code, impatient.stderr()).toBe(1);
+    expect(impatient.stderr()).toMatch(/Cassandra at \S+ unreachable for longer than --max-outage 5s/);
+    expect(impatient.stderr()).toContain('nothing unwritten was committed');
+    expect(await committedOffsets(a, impatientGroup, w.topic)).toEqual(before);
+
+    await stack('start', 'cassandra');
+    const downMs = Date.now() - t0;
+    await waitCommitted(a, w, 180_000);
+    process.stderr.write(`cassandra SIGTERM: down ${(downMs / 1000).toFixed(1)} s\n`);
+    await expectOracle(originals, events);
+    expect(r.stderr()).toMatch(/batch failed \(attempt 1\): Cassandra at \S+ is unreachable/);
+    expect(r.stderr()).toMatch(/Cassandra is back after \d+s; the batch is written and committed/);
+    if (downMs > 31_000) expect(r.stderr()).toMatch(/Cassandra at \S+ unreachable for \d+s .*still retrying/);
+    r.child.kill('SIGTERM');
+    expect(await r.exited, r.stderr()).toBe(0);
+    if (process.env.LOGINSYNC_SHOW_RUN) process.stderr.write(r.stderr());
+    expect(await endOffsets(a, w.topic)).toEqual(await committedOffsets(a, w.group, w.topic));
+  });
+});
