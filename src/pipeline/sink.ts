@@ -92,7 +92,9 @@ export class SideTopic {
     } catch (err) {
       // deleted meanwhile? the retry looks for it again, and creates it again
       this.ensured = false;
-      if (isRetriableKafka(err)) throw err;
+      if (isRetriableKafka(err)) {
+        throw Object.assign(new Error(`writing to topic ${this.topic} (${this.flag}): ${errorMessage(err)}`, { cause: err }), { retriable: true });
+      }
       throw new UserError(`cannot write to topic ${this.topic} (${this.flag}): ${errorMessage(err)}`, {
         hint: `nothing of this batch was committed; fix the topic (its rights, its max.message.bytes) or name another with ${this.flag}, then run again`,
         cause: err,
