@@ -56,8 +56,8 @@ export class KafkaSource {
       heartbeatInterval: Math.min(3_000, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 3)),
       maxWaitTimeInMs: 100,
       // a fetch is decoded whole into message objects: moderate sizes keep that transient memory small
-      maxBytesPerPartition: 2 * 1024 * 1024,
-      maxBytes: 8 * 1024 * 1024,
+      maxBytesPerPartition: 512 * 1024,
+      maxBytes: 2 * 1024 * 1024,
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
   }
