@@ -59,7 +59,7 @@ export function runCommand(): Command {
     .option('--time-field <name>', 'JSON field of the login time', 'created_time')
     .option('--dlq-topic <topic>', 'dead-letter topic for malformed messages, or "none" to only count them (default: <topic>.dlq)')
     .option('--unmatched-topic <topic>', 'send events of unknown login ids there instead of dropping them')
-    .option('--checkpoint <dir>', 'ledger directory, one JSON line per batch (default: .loginsync/checkpoint/<group>)')
+    .option('--checkpoint <dir>', 'ledger directory, one JSON line per committed batch (default: .loginsync/checkpoint/<group>)')
     .option('--progress-json <file>', 'append a Spark-style progress object per batch to file ("-" for stdout)')
     .option('--max-outage <duration>', 'give up (exit 1, nothing unwritten committed) when Kafka or Cassandra stays unreachable this long; default: wait for ever, with a reminder every 30 s')
     .option('--shutdown-timeout <duration>', 'on SIGTERM/Ctrl-C, how long the batch in progress may take to finish and commit; past it the run exits 1 without committing it', '30s')
