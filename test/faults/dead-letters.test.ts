@@ -2,18 +2,14 @@ import type { Admin } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnCli, waitFor, type Spawned } from '../helpers.js';
 import { event, readTopic, world, type World } from '../integration/pipeline-env.js';
-import { admin, committedOffsets, endOffsets, ledgerEntries, waitCommitted } from './env.js';
+import { admin, clearScene, committedOffsets, endOffsets, ledgerEntries, waitCommitted } from './env.js';
 
 let w: World | undefined;
 let a: Admin | undefined;
 let run: Spawned | undefined;
 afterEach(async () => {
-  if (run && run.child.exitCode === null) { run.child.kill('SIGKILL'); await run.exited; }
-  run = undefined;
-  await a?.disconnect();
-  a = undefined;
-  await w?.close();
-  w = undefined;
+  await clearScene(run, a, w);
+  [run, a, w] = [undefined, undefined, undefined];
 });
 
 const malformed = (i: number) => `{"login_id":"100001","created_time":"not a time ${i} ${'x'.repeat(300)}"}`;

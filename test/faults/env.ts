@@ -4,7 +4,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { inject } from 'vitest';
 import type { CassandraClient } from '../../src/cassandra/client.js';
 import type { LedgerEntry } from '../../src/pipeline/ledger.js';
-import { runCli, waitFor, type CliResult } from '../helpers.js';
+import { runCli, waitFor, type CliResult, type Spawned } from '../helpers.js';
 import type { World } from '../integration/pipeline-env.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -148,4 +148,14 @@ export async function admin(kafka: Kafka): Promise<Admin> {
   const a = kafka.admin();
   await a.connect();
   return a;
+}
+
+/** After a fault test: kills its run if it still runs, closes its clients. */
+export async function clearScene(run: Spawned | undefined, a: Admin | undefined, w: World | undefined): Promise<void> {
+  if (run && run.child.exitCode === null) {
+    run.child.kill('SIGKILL');
+    await run.exited;
+  }
+  await a?.disconnect();
+  await w?.close();
 }

@@ -5,18 +5,15 @@ import { world, type World } from '../integration/pipeline-env.js';
 import {
   admin, compareWithOracle, committedOffsets, endOffsets, eventJson, oracle, randomEvents, seedUsers, sendAll, sleep,
   stack, waitCommitted, type Ev, type Originals,
+  clearScene,
 } from './env.js';
 
 let w: World | undefined;
 let a: Admin | undefined;
 let run: Spawned | undefined;
 afterEach(async () => {
-  if (run && run.child.exitCode === null) { run.child.kill('SIGKILL'); await run.exited; }
-  run = undefined;
-  await a?.disconnect();
-  a = undefined;
-  await w?.close();
-  w = undefined;
+  await clearScene(run, a, w);
+  [run, a, w] = [undefined, undefined, undefined];
 });
 afterAll(async () => {
   // leave the stack whole for the next file, whatever happened here

@@ -5,6 +5,7 @@ import { world, type World } from '../integration/pipeline-env.js';
 import {
   admin, committedOffsets, compareWithOracle, endOffsets, eventJson, ledgerEntries, oracle, randomEvents, seedUsers,
   sendAll, serverPid, sleep, type Ev, type Originals,
+  clearScene,
 } from './env.js';
 
 let w: World | undefined;
@@ -15,12 +16,8 @@ const pause = () => { process.kill(serverPid('cassandra'), 'SIGSTOP'); paused = 
 const resume = () => { if (paused) process.kill(serverPid('cassandra'), 'SIGCONT'); paused = false; };
 afterEach(async () => {
   resume();
-  if (run && run.child.exitCode === null) { run.child.kill('SIGKILL'); await run.exited; }
-  run = undefined;
-  await a?.disconnect();
-  a = undefined;
-  await w?.close();
-  w = undefined;
+  await clearScene(run, a, w);
+  [run, a, w] = [undefined, undefined, undefined];
 });
 
 async function backlog(n: number): Promise<{ originals: Originals; events: Ev[] }> {
