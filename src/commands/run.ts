@@ -13,6 +13,8 @@ import { UserError, errorMessage } from '../errors.js';
 import { kafkaError } from '../kafka/client.js';
 import { Engine, availableNowTargets, type BatchReport } from '../pipeline/engine.js';
 import { Ledger } from '../pipeline/ledger.js';
+import { RunMetrics } from '../metrics/metrics.js';
+import { serveMetrics } from '../metrics/server.js';
 import { OutageWatch, formatDuration, serverOf } from '../pipeline/outage.js';
 import { progressObject } from '../pipeline/progress.js';
 import { SideTopic } from '../pipeline/sink.js';
@@ -42,6 +44,8 @@ interface RunOptions {
   maxOutage?: string;
   shutdownTimeout: string;
   sessionTimeout: string;
+  metricsPort?: string;
+  metricsHost: string;
 }
 
 export function runCommand(): Command {
@@ -64,6 +68,8 @@ export function runCommand(): Command {
     .option('--max-outage <duration>', 'give up (exit 1, nothing unwritten committed) when Kafka or Cassandra stays unreachable this long; default: wait for ever, with a reminder every 30 s')
     .option('--shutdown-timeout <duration>', 'on SIGTERM/Ctrl-C, how long the batch in progress may take to finish and commit; past it the run exits 1 without committing it', '30s')
     .option('--session-timeout <duration>', 'Kafka consumer session timeout: how soon the group gives the partitions of a crashed run to another (the broker allows 6s to 5m by default)', '30s')
+    .option('--metrics-port <port>', 'serve Prometheus metrics on http://<host>:<port>/metrics and health on /healthz (200, or 503 after 3 failed attempts in a row)')
+    .option('--metrics-host <host>', 'interface for --metrics-port (0.0.0.0 for every interface)', '127.0.0.1')
     .option('-q, --quiet', 'print only the progress lines');
   withConnectionOptions(cmd);
   cmd.addHelpText('after', `
@@ -88,6 +94,7 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
   const maxOutageMs = opts.maxOutage === undefined ? undefined : positiveDuration(opts.maxOutage, '--max-outage');
   const shutdownMs = positiveDuration(opts.shutdownTimeout, '--shutdown-timeout');
   const sessionMs = positiveDuration(opts.sessionTimeout, '--session-timeout');
+  const metricsPort = opts.metricsPort === undefined ? undefined : parsePositiveInt(opts.metricsPort, '--metrics-port', { min: 1, max: 65535 });
   const dlqTopic = opts.dlqTopic === 'none' ? null : parseTopicName(opts.dlqTopic ?? `${s.topic}.dlq`, '--dlq-topic');
   const unmatchedTopic = opts.unmatchedTopic === undefined ? null : parseTopicName(opts.unmatchedTopic, '--unmatched-topic');
   for (const [flag, t] of [['--dlq-topic', dlqTopic], ['--unmatched-topic', unmatchedTopic]] as const) {
@@ -167,6 +174,7 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
         if (was !== undefined) info(`Kafka is back after ${formatDuration(was)}: consuming partitions ${partitions.join(',') || '(none)'} again`);
       },
     });
+    const metrics = metricsPort === undefined ? undefined : new RunMetrics(s.topic, { group: opts.group });
     const outage = new OutageWatch({ ...(maxOutageMs !== undefined ? { maxMs: maxOutageMs } : {}), remindEveryMs: 30_000 });
     for (const [p, o] of targets.start) source.positions.set(p, o);
     const runId = randomUUID();
@@ -183,10 +191,12 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
       topic: s.topic, group: opts.group, triggerMs, once, endOffsets: targets.end, showRows: 20,
     }, {
       started: (records, distinct) => {
+        metrics?.setLag(source.lagByPartition());
         if (verbose()) info(c.dim(`batch started: ${records} records, ${distinct} login ids`));
       },
       batch: (r: BatchReport) => {
         spinner?.stop();
+        metrics?.batch(r, source.lagByPartition());
         for (const server of ['Cassandra', 'Kafka'] as const) {
           const was = r.batchId !== null || server === 'Cassandra' ? outage.recovered(server, Date.now()) : undefined;
           if (was !== undefined) info(`${server} is back after ${formatDuration(was)}; the batch is written${r.batchId !== null ? ' and committed' : ''}`);
@@ -204,6 +214,7 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
       retrying: (err, attempt, delayMs) => {
         spinner?.stop();
         const server = serverOf(err);
+        metrics?.failed(server ?? 'other', errorMessage(err));
         const first = server === undefined || outage.failed(server, errorMessage(err), Date.now());
         // one line when an outage starts, then a reminder every 30 s (every attempt with --verbose)
         if (first || attempt === 1 || delayMs === 0 || verbose()) {
@@ -216,6 +227,7 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
     });
 
     const watch = setInterval(() => {
+      metrics?.setLag(source.lagByPartition());
       for (const n of outage.check(Date.now())) {
         const where = n.server === 'Kafka' ? s.brokers.join(',') : s.cassandra.join(',');
         if (n.kind === 'still-down') {
@@ -254,6 +266,11 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
 
     if (!opts.quiet) {
       info(c.dim(`reading ${s.topic} as group ${opts.group}${once ? ' (available now, then exit)' : ''}, writing ${s.keyspace}.${s.table}.last_login; dead letters: ${dlqTopic ?? 'counted only'}; ledger: ${ledger.file}`));
+    }
+    if (metrics && metricsPort !== undefined) {
+      const server = await serveMetrics(metrics, metricsPort, opts.metricsHost);
+      cleanups.push(() => new Promise((r) => server.close(() => r(undefined))));
+      if (!opts.quiet) info(c.dim(`metrics: http://${opts.metricsHost}:${metricsPort}/metrics, health: /healthz`));
     }
     await source.start().catch((err: unknown) => { throw kafkaError(err, s.brokers, 'starting the consumer'); });
     cleanups.push(() => source.stop());

@@ -218,14 +218,21 @@ export class KafkaSource {
     return done;
   }
 
-  /** Records behind the high watermark of the partitions assigned here. */
-  lag(): number {
-    let lag = 0;
+  /** Per partition assigned here: records behind the latest high watermark seen. */
+  lagByPartition(): Map<number, number> {
+    const out = new Map<number, number>();
     for (const [p, hw] of this.highWatermarks) {
       if (this.assigned && !this.assigned.has(p)) continue;
       const pos = this.positions.get(p);
-      if (pos !== undefined) lag += Math.max(0, hw - pos);
+      if (pos !== undefined) out.set(p, Math.max(0, hw - pos));
     }
+    return out;
+  }
+
+  /** Records behind the high watermark of the partitions assigned here. */
+  lag(): number {
+    let lag = 0;
+    for (const n of this.lagByPartition().values()) lag += n;
     return lag;
   }
 

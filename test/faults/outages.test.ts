@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { spawnCli, waitFor, type Spawned } from '../helpers.js';
+import { freePort } from '../../src/stack/process.js';
+import { spawnCli, type Spawned } from '../helpers.js';
 import { world, type World } from '../integration/pipeline-env.js';
 import {
   admin, compareWithOracle, committedOffsets, endOffsets, eventJson, oracle, randomEvents, seedUsers, sendAll, sleep,
@@ -73,7 +74,9 @@ describe('Kafka restarts under a running loginsync run', () => {
 describe('Cassandra restarts under a running loginsync run', () => {
   it('stopped for 20 s: writes are retried, never skipped, nothing is committed until they succeed; --max-outage gives up', async () => {
     const { w, a, originals, ids } = await setup();
-    const r = startRun();
+    const port = await freePort();
+    const health = async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
+    const r = startRun(['--metrics-port', String(port)]);
     // a second run, in another group, that may wait 5 s only
     const impatientGroup = `${w.group}-impatient`;
     const impatient = spawnCli(['run', ...w.flags, '--group', impatientGroup, '--checkpoint', `${w.checkpoint}-impatient`,
@@ -95,6 +98,8 @@ describe('Cassandra restarts under a running loginsync run', () => {
       expect(await committedOffsets(a, w.group, w.topic)).toEqual(before);
       await sleep(1000);
     }
+    // a failure streak shows on /healthz
+    expect(await health()).toBe(503);
     // the impatient one gave up, and committed nothing of what it could not write
     const code = await impatient.exited;
     expect(code, impatient.stderr()).toBe(1);
@@ -107,6 +112,7 @@ describe('Cassandra restarts under a running loginsync run', () => {
     await waitCommitted(a, w, 180_000);
     process.stderr.write(`cassandra SIGTERM: down ${(downMs / 1000).toFixed(1)} s\n`);
     await expectOracle(originals, events);
+    expect(await health()).toBe(200);
     expect(r.stderr()).toMatch(/batch failed \(attempt 1\): Cassandra at \S+ is unreachable/);
     expect(r.stderr()).toMatch(/Cassandra is back after \d+s; the batch is written and committed/);
     if (downMs > 31_000) expect(r.stderr()).toMatch(/Cassandra at \S+ unreachable for \d+s .*still retrying/);
