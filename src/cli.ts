@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.js';
+import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
 import { initCommand } from './commands/init.js';
 import { produceCommand } from './commands/produce.js';
@@ -44,6 +45,7 @@ NO_COLOR turns colors off.`);
   program.addCommand(produceCommand());
   program.addCommand(runCommand());
   program.addCommand(showCommand());
+  program.addCommand(configCommand());
   program.addCommand(benchCommand());
   return program;
 }

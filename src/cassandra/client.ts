@@ -10,6 +10,11 @@ export interface CassandraOptions {
   keyspace?: string;
   /** ms allowed for the first connection */
   connectTimeoutMs?: number;
+  /** TLS options (ca, cert, key, rejectUnauthorized); absent: plain TCP */
+  sslOptions?: import('node:tls').ConnectionOptions;
+  credentials?: { username: string; password: string };
+  /** default consistency of queries that set none (driver code) */
+  consistency?: number;
 }
 
 export function createCassandra(opts: CassandraOptions): CassandraClient {
@@ -18,7 +23,9 @@ export function createCassandra(opts: CassandraOptions): CassandraClient {
     localDataCenter: opts.localDc,
     ...(opts.keyspace ? { keyspace: opts.keyspace } : {}),
     socketOptions: { connectTimeout: opts.connectTimeoutMs ?? 5000, readTimeout: 30000 },
-    queryOptions: { prepare: true },
+    queryOptions: { prepare: true, ...(opts.consistency !== undefined ? { consistency: opts.consistency } : {}) },
+    ...(opts.sslOptions ? { sslOptions: opts.sslOptions } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
     pooling: { warmup: false },
     // after an outage, look for the node again every few seconds (the driver's default backs off to 10 min)
     policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5_000, false) },

@@ -3,7 +3,15 @@ import type { CassandraClient } from './client.js';
 import type { Stored } from '../pipeline/plan.js';
 
 const { types } = cassandra;
-const QUORUM = types.consistencies.localQuorum;
+const LOCAL_QUORUM = types.consistencies.localQuorum;
+
+/** A consistency level by its CQL name (local_quorum, one, ...), as the driver numbers it. */
+export function consistencyCode(name: string): number {
+  const key = name.toLowerCase().replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) as keyof typeof types.consistencies;
+  const code = types.consistencies[key];
+  if (typeof code !== 'number') throw new Error(`unknown consistency ${name}`);
+  return code;
+}
 
 export interface StoredUser extends Stored {
   userName: string | null;
@@ -34,12 +42,12 @@ function chunks<T>(items: T[], size: number): T[][] {
  * costs what the batch holds, not what the table holds. Keys without a row are absent from the map.
  */
 export async function readStored(
-  client: CassandraClient, keyspace: string, table: string, ids: string[], { chunk = 100, concurrency = 16 } = {},
+  client: CassandraClient, keyspace: string, table: string, ids: string[], { chunk = 100, concurrency = 16, consistency = LOCAL_QUORUM } = {},
 ): Promise<Map<string, StoredUser>> {
   const found = new Map<string, StoredUser>();
   const query = `SELECT login_id, user_name, last_login, WRITETIME(last_login) AS wt FROM ${keyspace}.${table} WHERE login_id IN ?`;
   await mapLimit(chunks(ids, chunk), concurrency, async (keys) => {
-    const rs = await client.execute(query, [keys], { prepare: true, consistency: QUORUM, fetchSize: keys.length + 1 });
+    const rs = await client.execute(query, [keys], { prepare: true, consistency, fetchSize: keys.length + 1 });
     for (const r of rs.rows) {
       const last = r.last_login as Date | null;
       const wt = r.wt as { toString(): string } | null;
@@ -62,25 +70,25 @@ export interface TimedUpdate {
 
 /** Sets last_login (and nothing else) with the given write timestamps, in unlogged batches. */
 export async function writeUpdates(
-  client: CassandraClient, keyspace: string, table: string, updates: TimedUpdate[], { batch = 100, concurrency = 4 } = {},
+  client: CassandraClient, keyspace: string, table: string, updates: TimedUpdate[], { batch = 100, concurrency = 4, consistency = LOCAL_QUORUM } = {},
 ): Promise<void> {
   const query = `UPDATE ${keyspace}.${table} USING TIMESTAMP ? SET last_login = ? WHERE login_id = ?`;
   await mapLimit(chunks(updates, batch), concurrency, async (group) => {
     const params = (u: TimedUpdate) => [types.Long.fromString(u.writetime.toString()), new Date(u.timeMs), u.id];
     if (group.length === 1) {
-      await client.execute(query, params(group[0]!), { prepare: true, consistency: QUORUM });
+      await client.execute(query, params(group[0]!), { prepare: true, consistency });
       return;
     }
-    await client.batch(group.map((u) => ({ query, params: params(u) })), { prepare: true, logged: false, consistency: QUORUM });
+    await client.batch(group.map((u) => ({ query, params: params(u) })), { prepare: true, logged: false, consistency });
   });
 }
 
 /** Sets last_login only if it has no value: a lightweight transaction. True when applied. */
-export async function setIfNull(client: CassandraClient, keyspace: string, table: string, id: string, timeMs: number): Promise<boolean> {
+export async function setIfNull(client: CassandraClient, keyspace: string, table: string, id: string, timeMs: number, consistency = LOCAL_QUORUM): Promise<boolean> {
   const rs = await client.execute(
     `UPDATE ${keyspace}.${table} SET last_login = ? WHERE login_id = ? IF last_login = null`,
     [new Date(timeMs), id],
-    { prepare: true, consistency: QUORUM, serialConsistency: types.consistencies.localSerial },
+    { prepare: true, consistency, serialConsistency: types.consistencies.localSerial },
   );
   return rs.wasApplied();
 }

@@ -69,14 +69,14 @@ export function compareUsers(a: UserRow, b: UserRow): number {
  */
 export async function insertUsers(
   client: CassandraClient, keyspace: string, table: string, users: Iterable<{ login_id: string; user_name: string | null; last_login: number | null }>,
-  { batch = 100, concurrency = 8, onProgress }: { batch?: number; concurrency?: number; onProgress?: (n: number) => void } = {},
+  { batch = 100, concurrency = 8, onProgress, consistency }: { batch?: number; concurrency?: number; onProgress?: (n: number) => void; consistency?: number } = {},
 ): Promise<number> {
   const query = `INSERT INTO ${keyspace}.${table} (login_id, user_name, last_login) VALUES (?, ?, ?)`;
   let written = 0;
   const inFlight = new Set<Promise<void>>();
   let group: Array<{ query: string; params: unknown[] }> = [];
   const flush = async (g: typeof group) => {
-    await client.batch(g, { prepare: true, logged: false });
+    await client.batch(g, { prepare: true, logged: false, ...(consistency !== undefined ? { consistency } : {}) });
     written += g.length;
     onProgress?.(written);
   };

@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import type { Admin } from 'kafkajs';
 import ora from 'ora';
 import { cassandraError } from '../cassandra/client.js';
+import { consistencyCode } from '../cassandra/lastlogin.js';
 import { shapeDifferences, tableColumns } from '../cassandra/schema.js';
 import { kafkaFor, openCassandra, openKafkaAdmin, verbose } from '../config/connect.js';
 import { settingsFromCommand, withConnectionOptions } from '../config/settings.js';
@@ -184,6 +185,7 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
 
     const engine = new Engine(source, {
       cassandra, keyspace: s.keyspace, table: s.table, topic: s.topic,
+      consistency: { read: consistencyCode(s.readConsistency), write: consistencyCode(s.writeConsistency) },
       decode: { idField: opts.idField, timeField: opts.timeField, zone },
       dlq: dlqTopic ? new SideTopic(admin, producer, dlqTopic, '--dlq-topic') : null,
       unmatched: unmatchedTopic ? new SideTopic(admin, producer, unmatchedTopic, '--unmatched-topic') : null,

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { cassandraError, tableMissing } from '../cassandra/client.js';
+import { consistencyCode } from '../cassandra/lastlogin.js';
 import { insertUsers } from '../cassandra/users.js';
 import { openCassandra } from '../config/connect.js';
 import { settingsFromCommand, withConnectionOptions } from '../config/settings.js';
@@ -31,11 +32,11 @@ is overwritten.`);
     const client = await openCassandra(s);
     try {
       let n = 0;
-      if (fromFile.length > 0) n += await insertUsers(client, s.keyspace, s.table, fromFile);
+      if (fromFile.length > 0) n += await insertUsers(client, s.keyspace, s.table, fromFile, { consistency: consistencyCode(s.writeConsistency) });
       if (count > 0) {
         const bar = progressBar(`adding ${count} synthetic users`, count);
         const t0 = Date.now();
-        const added = await insertUsers(client, s.keyspace, s.table, syntheticUsers(count, idStart), { onProgress: (k) => bar.update(k) });
+        const added = await insertUsers(client, s.keyspace, s.table, syntheticUsers(count, idStart), { onProgress: (k) => bar.update(k), consistency: consistencyCode(s.writeConsistency) });
         const secs = (Date.now() - t0) / 1000;
         bar.done(`added ${added} synthetic users in ${secs.toFixed(1)} s (${Math.round(added / Math.max(secs, 0.001))} rows/s)`);
         n += added;

@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import type { Admin, Kafka } from 'kafkajs';
 import { connectCassandra, type CassandraClient } from '../cassandra/client.js';
+import { consistencyCode } from '../cassandra/lastlogin.js';
+import { UserError } from '../errors.js';
 import { connectAdmin, createKafka } from '../kafka/client.js';
 import type { ConnectionSettings } from './settings.js';
 
@@ -7,12 +11,51 @@ export function verbose(): boolean {
   return process.argv.includes('--verbose') || process.env.LOGINSYNC_VERBOSE === '1';
 }
 
+function pem(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new UserError(`${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+/** TLS options from the settings of one side; undefined when that side is plain TCP. */
+function tlsOptions(on: boolean, ca: string | undefined, cert: string | undefined, key: string | undefined, side: 'kafka' | 'cassandra', skipVerify = false): ConnectionOptions | undefined {
+  if (!on) return undefined;
+  return {
+    ...(ca ? { ca: pem(ca, `--${side}-ca`) } : {}),
+    ...(cert ? { cert: pem(cert, `--${side}-cert`) } : {}),
+    ...(key ? { key: pem(key, `--${side}-key`) } : {}),
+    rejectUnauthorized: !skipVerify,
+  };
+}
+
+/** The client options the settings ask for (TLS, SASL, credentials). */
+export function kafkaSecurity(s: ConnectionSettings): { ssl?: ConnectionOptions; sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } } {
+  const ssl = tlsOptions(s.kafkaTls, s.kafkaCa, s.kafkaCert, s.kafkaKey, 'kafka', s.kafkaInsecureSkipVerify);
+  return {
+    ...(ssl ? { ssl } : {}),
+    ...(s.saslMechanism && s.saslUsername && s.saslPassword !== undefined
+      ? { sasl: { mechanism: s.saslMechanism, username: s.saslUsername, password: s.saslPassword } }
+      : {}),
+  };
+}
+
+export function cassandraSecurity(s: ConnectionSettings): { sslOptions?: ConnectionOptions; credentials?: { username: string; password: string } } {
+  const sslOptions = tlsOptions(s.cassandraTls, s.cassandraCa, s.cassandraCert, s.cassandraKey, 'cassandra');
+  return {
+    ...(sslOptions ? { sslOptions } : {}),
+    ...(s.cassandraUsername && s.cassandraPassword !== undefined ? { credentials: { username: s.cassandraUsername, password: s.cassandraPassword } } : {}),
+  };
+}
+
 export function openCassandra(s: ConnectionSettings): Promise<CassandraClient> {
-  return connectCassandra({ contactPoints: s.cassandra, localDc: s.localDc });
+  // reads (show, the schema checks) at the read consistency; writes set theirs explicitly
+  return connectCassandra({ contactPoints: s.cassandra, localDc: s.localDc, consistency: consistencyCode(s.readConsistency), ...cassandraSecurity(s) });
 }
 
 export function kafkaFor(s: ConnectionSettings, clientId?: string): Kafka {
-  return createKafka({ brokers: s.brokers, verbose: verbose(), retries: 2, ...(clientId ? { clientId } : {}) });
+  return createKafka({ brokers: s.brokers, verbose: verbose(), retries: 2, ...(clientId ? { clientId } : {}), ...kafkaSecurity(s) });
 }
 
 export function openKafkaAdmin(s: ConnectionSettings): Promise<Admin> {

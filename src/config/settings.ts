@@ -1,12 +1,18 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { dirname, join, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
 import { UserError, errorMessage } from '../errors.js';
+import { warn } from '../ui/output.js';
 import { parseCqlName, parseHostList, parseTopicName } from './validate.js';
 
 /** Where a resolved setting came from, strongest first. */
 export type Source = 'flag' | 'env' | 'project file' | 'user file' | 'default';
+
+export const CONSISTENCIES = ['any', 'one', 'two', 'three', 'quorum', 'all', 'local_quorum', 'each_quorum', 'local_one'] as const;
+export type Consistency = (typeof CONSISTENCIES)[number];
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
 
 export interface ConnectionSettings {
   /** Kafka bootstrap servers, host:port. */
@@ -17,56 +23,100 @@ export interface ConnectionSettings {
   keyspace: string;
   table: string;
   topic: string;
+  /** TLS to Kafka (implied by any of the TLS files or skip-verify) */
+  kafkaTls: boolean;
+  kafkaCa: string | undefined;
+  kafkaCert: string | undefined;
+  kafkaKey: string | undefined;
+  kafkaInsecureSkipVerify: boolean;
+  saslMechanism: SaslMechanism | undefined;
+  saslUsername: string | undefined;
+  saslPassword: string | undefined;
+  cassandraTls: boolean;
+  cassandraCa: string | undefined;
+  cassandraCert: string | undefined;
+  cassandraKey: string | undefined;
+  cassandraUsername: string | undefined;
+  cassandraPassword: string | undefined;
+  readConsistency: Consistency;
+  writeConsistency: Consistency;
 }
 
+type Key = keyof ConnectionSettings;
+
 interface Spec<T> {
-  /** commander's attribute name for the flag */
-  flag: string;
-  env: string;
-  fallback: string;
+  /** the flag, as typed; for a secret, the flag naming a file that holds it */
+  flagName?: string;
+  env?: string;
+  fallback?: string;
+  /** a password: never a plain flag, never printed; in a config file as <key> or <key>File */
+  secret?: boolean;
+  boolean?: boolean;
   parse(raw: string | string[], what: string): T;
 }
 
-const SPECS: { [K in keyof ConnectionSettings]: Spec<ConnectionSettings[K]> } = {
-  brokers: {
-    flag: 'brokers', env: 'LOGINSYNC_BROKERS', fallback: '127.0.0.1:9092',
-    parse: (raw, what) => parseHostList(raw, 9092, what),
-  },
-  cassandra: {
-    flag: 'cassandra', env: 'LOGINSYNC_CASSANDRA', fallback: '127.0.0.1:9042',
-    parse: (raw, what) => parseHostList(raw, 9042, what),
-  },
-  localDc: {
-    flag: 'localDc', env: 'LOGINSYNC_LOCAL_DC', fallback: 'datacenter1',
-    parse: (raw, what) => {
-      const v = String(raw).trim();
-      if (v === '') throw new UserError(`${what}: must not be empty`);
-      return v;
-    },
-  },
-  keyspace: {
-    flag: 'keyspace', env: 'LOGINSYNC_KEYSPACE', fallback: 'spark_db',
-    parse: (raw, what) => parseCqlName(String(raw), what),
-  },
-  table: {
-    flag: 'table', env: 'LOGINSYNC_TABLE', fallback: 'users',
-    parse: (raw, what) => parseCqlName(String(raw), what),
-  },
-  topic: {
-    flag: 'topic', env: 'LOGINSYNC_TOPIC', fallback: 'logins',
-    parse: (raw, what) => parseTopicName(String(raw), what),
-  },
+const text = (raw: string | string[], what: string) => {
+  const v = String(raw).trim();
+  if (v === '') throw new UserError(`${what}: must not be empty`);
+  return v;
+};
+const bool = (raw: string | string[], what: string) => {
+  const v = String(raw).trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
+  throw new UserError(`${what}: "${String(raw)}" is not true or false`);
+};
+const file = (raw: string | string[], what: string) => {
+  const p = resolve(text(raw, what));
+  if (!existsSync(p)) throw new UserError(`${what}: file ${p} does not exist`);
+  return p;
+};
+const oneOf = <T extends string>(choices: readonly T[]) => (raw: string | string[], what: string): T => {
+  const v = String(raw).trim().toLowerCase();
+  const hit = choices.find((c) => c === v || c.replace(/_/g, '-') === v);
+  if (!hit) throw new UserError(`${what}: "${String(raw)}" is not one of ${choices.join(', ')}`);
+  return hit;
+};
+const password = (raw: string | string[]) => String(raw);
+
+const SPECS: { [K in Key]: Spec<ConnectionSettings[K]> } = {
+  brokers: { flagName: '--brokers', env: 'LOGINSYNC_BROKERS', fallback: '127.0.0.1:9092', parse: (raw, what) => parseHostList(raw, 9092, what) },
+  cassandra: { flagName: '--cassandra', env: 'LOGINSYNC_CASSANDRA', fallback: '127.0.0.1:9042', parse: (raw, what) => parseHostList(raw, 9042, what) },
+  localDc: { flagName: '--local-dc', env: 'LOGINSYNC_LOCAL_DC', fallback: 'datacenter1', parse: text },
+  keyspace: { flagName: '--keyspace', env: 'LOGINSYNC_KEYSPACE', fallback: 'spark_db', parse: (raw, what) => parseCqlName(String(raw), what) },
+  table: { flagName: '--table', env: 'LOGINSYNC_TABLE', fallback: 'users', parse: (raw, what) => parseCqlName(String(raw), what) },
+  topic: { flagName: '--topic', env: 'LOGINSYNC_TOPIC', fallback: 'logins', parse: (raw, what) => parseTopicName(String(raw), what) },
+  kafkaTls: { flagName: '--kafka-tls', env: 'LOGINSYNC_KAFKA_TLS', fallback: 'false', boolean: true, parse: bool },
+  kafkaCa: { flagName: '--kafka-ca', env: 'LOGINSYNC_KAFKA_CA', parse: file },
+  kafkaCert: { flagName: '--kafka-cert', env: 'LOGINSYNC_KAFKA_CERT', parse: file },
+  kafkaKey: { flagName: '--kafka-key', env: 'LOGINSYNC_KAFKA_KEY', parse: file },
+  kafkaInsecureSkipVerify: { flagName: '--kafka-insecure-skip-verify', env: 'LOGINSYNC_KAFKA_INSECURE_SKIP_VERIFY', fallback: 'false', boolean: true, parse: bool },
+  saslMechanism: { flagName: '--sasl-mechanism', env: 'LOGINSYNC_SASL_MECHANISM', parse: oneOf(SASL_MECHANISMS) },
+  saslUsername: { flagName: '--sasl-username', env: 'LOGINSYNC_SASL_USERNAME', parse: text },
+  saslPassword: { flagName: '--sasl-password-file', env: 'LOGINSYNC_SASL_PASSWORD', secret: true, parse: password },
+  cassandraTls: { flagName: '--cassandra-tls', env: 'LOGINSYNC_CASSANDRA_TLS', fallback: 'false', boolean: true, parse: bool },
+  cassandraCa: { flagName: '--cassandra-ca', env: 'LOGINSYNC_CASSANDRA_CA', parse: file },
+  cassandraCert: { flagName: '--cassandra-cert', env: 'LOGINSYNC_CASSANDRA_CERT', parse: file },
+  cassandraKey: { flagName: '--cassandra-key', env: 'LOGINSYNC_CASSANDRA_KEY', parse: file },
+  cassandraUsername: { flagName: '--cassandra-username', env: 'LOGINSYNC_CASSANDRA_USERNAME', parse: text },
+  cassandraPassword: { flagName: '--cassandra-password-file', env: 'LOGINSYNC_CASSANDRA_PASSWORD', secret: true, parse: password },
+  readConsistency: { flagName: '--read-consistency', env: 'LOGINSYNC_READ_CONSISTENCY', fallback: 'local_quorum', parse: oneOf(CONSISTENCIES) },
+  writeConsistency: { flagName: '--write-consistency', env: 'LOGINSYNC_WRITE_CONSISTENCY', fallback: 'local_quorum', parse: oneOf(CONSISTENCIES) },
 };
 
-export const SETTING_KEYS = Object.keys(SPECS) as (keyof ConnectionSettings)[];
+export const SETTING_KEYS = Object.keys(SPECS) as Key[];
+export const SECRET_KEYS = SETTING_KEYS.filter((k) => SPECS[k].secret);
 
-/** The CLI flag that sets a key, for messages. */
-const FLAG_NAMES: Record<keyof ConnectionSettings, string> = {
-  brokers: '--brokers', cassandra: '--cassandra', localDc: '--local-dc',
-  keyspace: '--keyspace', table: '--table', topic: '--topic',
-};
+/** commander's attribute for a flag: --kafka-ca -> kafkaCa */
+const attr = (flag: string) => flag.replace(/^--/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
-export type ConfigFile = Partial<Record<keyof ConnectionSettings, string | string[]>>;
+/** The option that sets a key, for messages and `config show`. */
+export function settingOrigin(key: Key): { flag?: string; env?: string } {
+  const s = SPECS[key];
+  return { ...(s.flagName ? { flag: s.flagName } : {}), ...(s.env ? { env: s.env } : {}) };
+}
+
+export type ConfigFile = Partial<Record<string, string | string[] | boolean>>;
 
 /** Reads and checks a config file: a JSON object whose keys are settings. Unknown keys are errors. */
 export function readConfigFile(path: string): ConfigFile {
@@ -79,17 +129,22 @@ export function readConfigFile(path: string): ConfigFile {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new UserError(`config file ${path}: must hold a JSON object`);
   }
+  const known = new Set<string>([...SETTING_KEYS, ...SECRET_KEYS.map((k) => `${k}File`)]);
   const out: ConfigFile = {};
   for (const [key, value] of Object.entries(parsed)) {
     if (key === '$schema') continue;
-    if (!(key in SPECS)) {
+    if (!known.has(key)) {
       throw new UserError(`config file ${path}: unknown key "${key}"`, {
-        hint: `known keys: ${SETTING_KEYS.join(', ')}`,
+        hint: `known keys: ${[...known].join(', ')}`,
       });
     }
-    const ok = typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
-    if (!ok) throw new UserError(`config file ${path}: "${key}" must be a string${key === 'brokers' || key === 'cassandra' ? ' or an array of strings' : ''}`);
-    out[key as keyof ConnectionSettings] = value as string | string[];
+    const spec = SPECS[key as Key] as Spec<unknown> | undefined;
+    const ok = typeof value === 'string' || (spec?.boolean && typeof value === 'boolean')
+      || ((key === 'brokers' || key === 'cassandra') && Array.isArray(value) && value.every((v) => typeof v === 'string'));
+    if (!ok) {
+      throw new UserError(`config file ${path}: "${key}" must be ${spec?.boolean ? 'true or false' : `a string${key === 'brokers' || key === 'cassandra' ? ' or an array of strings' : ''}`}`);
+    }
+    out[key] = value as string | string[] | boolean;
   }
   return out;
 }
@@ -100,8 +155,8 @@ export function userConfigPath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export interface ResolveInput {
-  /** values given as flags (only those the user typed) */
-  flags: Partial<Record<keyof ConnectionSettings, string>>;
+  /** values given as flags (only those the user typed): strings, true for switches, file paths for secrets */
+  flags: Partial<Record<Key, string | boolean>>;
   env: NodeJS.ProcessEnv;
   /** --config FILE, if given */
   configPath?: string | undefined;
@@ -110,8 +165,31 @@ export interface ResolveInput {
 
 export interface Resolved {
   settings: ConnectionSettings;
-  sources: Record<keyof ConnectionSettings, Source>;
+  sources: Record<Key, Source>;
+  /** where exactly: the flag, the variable, the file (and for a secret read from a file, that file) */
+  origins: Record<Key, string>;
   files: { project?: string; user?: string };
+  /** things to tell the user (a secret in a file others can read, TLS checks switched off) */
+  warnings: string[];
+}
+
+/** Reads a file holding a secret: its content without a trailing newline. */
+function readSecretFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new UserError(`${what}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`);
+  }
+}
+
+/** A file that holds a secret should not be readable by other users. */
+function checkPrivate(path: string, warnings: string[]): void {
+  try {
+    const mode = statSync(path).mode;
+    if ((mode & 0o077) !== 0) warnings.push(`${path} holds a password and other users can read it: chmod 600 ${path}`);
+  } catch {
+    // unreadable: reported when it is read
+  }
 }
 
 /** flags > environment > project file > user file > defaults, each value checked. */
@@ -137,56 +215,154 @@ export function resolveSettings(input: ResolveInput): Resolved {
     files.user = up;
   }
 
+  const warnings: string[] = [];
   const settings = {} as Record<string, unknown>;
-  const sources = {} as Record<keyof ConnectionSettings, Source>;
+  const sources = {} as Record<Key, Source>;
+  const origins = {} as Record<Key, string>;
+  const fromFile = (cfg: ConfigFile, path: string | undefined, key: Key): { raw: string | string[]; what: string } | undefined => {
+    const spec = SPECS[key] as Spec<unknown>;
+    const v = cfg[key];
+    if (v !== undefined) {
+      if (spec.secret) checkPrivate(path!, warnings);
+      return { raw: typeof v === 'boolean' ? String(v) : v, what: `${path}: ${key}` };
+    }
+    const f = spec.secret ? cfg[`${key}File`] : undefined;
+    if (typeof f === 'string') {
+      const p = resolve(dirname(path!), f);
+      checkPrivate(p, warnings);
+      return { raw: readSecretFile(p, `${path}: ${key}File`), what: p };
+    }
+    return undefined;
+  };
   for (const key of SETTING_KEYS) {
     const spec = SPECS[key] as Spec<unknown>;
     const flag = input.flags[key];
-    const envValue = input.env[spec.env];
-    let raw: string | string[];
+    const envValue = spec.env ? input.env[spec.env] : undefined;
+    let raw: string | string[] | undefined;
     let source: Source;
     let what: string;
+    let hit: { raw: string | string[]; what: string } | undefined;
     if (flag !== undefined) {
-      raw = flag; source = 'flag'; what = FLAG_NAMES[key];
+      source = 'flag';
+      if (spec.secret) {
+        const p = resolve(input.cwd, String(flag));
+        checkPrivate(p, warnings);
+        raw = readSecretFile(p, spec.flagName!);
+        what = `${spec.flagName} ${p}`;
+      } else {
+        raw = String(flag);
+        what = spec.flagName!;
+      }
     } else if (envValue !== undefined && envValue !== '') {
-      raw = envValue; source = 'env'; what = spec.env;
-    } else if (project[key] !== undefined) {
-      raw = project[key]; source = 'project file'; what = `${files.project}: ${key}`;
-    } else if (user[key] !== undefined) {
-      raw = user[key]; source = 'user file'; what = `${files.user}: ${key}`;
+      raw = envValue; source = 'env'; what = spec.env!;
+    } else if ((hit = fromFile(project, files.project, key))) {
+      ({ raw, what } = hit); source = 'project file';
+    } else if ((hit = fromFile(user, files.user, key))) {
+      ({ raw, what } = hit); source = 'user file';
     } else {
       raw = spec.fallback; source = 'default'; what = key;
     }
-    settings[key] = spec.parse(raw, what);
+    settings[key] = raw === undefined ? undefined : spec.parse(raw, what);
     sources[key] = source;
+    origins[key] = source === 'default' ? 'default' : what;
   }
-  return { settings: settings as unknown as ConnectionSettings, sources, files };
+  const r = settings as unknown as ConnectionSettings;
+  checkCombinations(r, warnings);
+  if (r.kafkaTls && sources.kafkaTls === 'default') origins.kafkaTls = 'implied by the Kafka TLS options';
+  if (r.cassandraTls && sources.cassandraTls === 'default') origins.cassandraTls = 'implied by the Cassandra TLS options';
+  return { settings: r, sources, origins, files, warnings };
 }
 
-/** Adds the shared connection flags to a command. No commander defaults: precedence is ours. */
+/** Settings that only make sense together; TLS implied by its files. */
+function checkCombinations(s: ConnectionSettings, warnings: string[]): void {
+  if (s.kafkaCa || s.kafkaCert || s.kafkaKey || s.kafkaInsecureSkipVerify) s.kafkaTls = true;
+  if (s.cassandraCa || s.cassandraCert || s.cassandraKey) s.cassandraTls = true;
+  for (const [side, cert, key] of [['kafka', s.kafkaCert, s.kafkaKey], ['cassandra', s.cassandraCert, s.cassandraKey]] as const) {
+    if ((cert === undefined) !== (key === undefined)) throw new UserError(`--${side}-cert and --${side}-key go together (mutual TLS): give both`);
+  }
+  if (s.saslUsername !== undefined || s.saslPassword !== undefined) {
+    if (s.saslMechanism === undefined) throw new UserError('--sasl-username and a SASL password need --sasl-mechanism (plain, scram-sha-256 or scram-sha-512)');
+  }
+  if (s.saslMechanism !== undefined && (s.saslUsername === undefined || s.saslPassword === undefined)) {
+    throw new UserError(`--sasl-mechanism ${s.saslMechanism} needs --sasl-username and a password`, {
+      hint: 'the password comes from LOGINSYNC_SASL_PASSWORD or --sasl-password-file FILE, never from a plain flag',
+    });
+  }
+  if ((s.cassandraUsername === undefined) !== (s.cassandraPassword === undefined)) {
+    throw new UserError('--cassandra-username and a Cassandra password go together', {
+      hint: 'the password comes from LOGINSYNC_CASSANDRA_PASSWORD or --cassandra-password-file FILE, never from a plain flag',
+    });
+  }
+  if (s.kafkaInsecureSkipVerify) {
+    warnings.push('Kafka TLS certificates are NOT checked (--kafka-insecure-skip-verify): anyone between here and the brokers can read and change this traffic, passwords included');
+  }
+  if (s.saslMechanism === 'plain' && !s.kafkaTls) {
+    warnings.push('--sasl-mechanism plain without TLS sends the password in clear text: add --kafka-tls');
+  }
+}
+
+/** Adds the shared connection flags to a command, in help groups. No commander defaults: precedence is ours. */
 export function withConnectionOptions(cmd: Command): Command {
-  return cmd
-    .option('-b, --brokers <list>', 'Kafka bootstrap servers, host:port,... [env LOGINSYNC_BROKERS] (default: 127.0.0.1:9092)')
-    .option('--bootstrap-server <list>', 'alias of --brokers')
-    .option('-c, --cassandra <list>', 'Cassandra contact points, host:port,... [env LOGINSYNC_CASSANDRA] (default: 127.0.0.1:9042)')
-    .option('--local-dc <name>', 'Cassandra local data center [env LOGINSYNC_LOCAL_DC] (default: datacenter1)')
-    .option('-k, --keyspace <name>', 'Cassandra keyspace [env LOGINSYNC_KEYSPACE] (default: spark_db)')
-    .option('--table <name>', 'users table [env LOGINSYNC_TABLE] (default: users)')
-    .option('-t, --topic <name>', 'Kafka topic of login events [env LOGINSYNC_TOPIC] (default: logins)')
-    .option('--config <file>', 'project config file (default: ./loginsync.config.json if present)');
+  const group = (heading: string, opts: Array<[string, string]>) => {
+    for (const [flags, help] of opts) cmd.addOption(new Option(flags, help).helpGroup(heading));
+  };
+  group('Connection:', [
+    ['-b, --brokers <list>', 'Kafka bootstrap servers, host:port,... [env LOGINSYNC_BROKERS] (default: 127.0.0.1:9092)'],
+    ['--bootstrap-server <list>', 'alias of --brokers'],
+    ['-c, --cassandra <list>', 'Cassandra contact points, host:port,... [env LOGINSYNC_CASSANDRA] (default: 127.0.0.1:9042)'],
+    ['--local-dc <name>', 'Cassandra local data center [env LOGINSYNC_LOCAL_DC] (default: datacenter1)'],
+    ['-k, --keyspace <name>', 'Cassandra keyspace [env LOGINSYNC_KEYSPACE] (default: spark_db)'],
+    ['--table <name>', 'users table [env LOGINSYNC_TABLE] (default: users)'],
+    ['-t, --topic <name>', 'Kafka topic of login events [env LOGINSYNC_TOPIC] (default: logins)'],
+    ['--read-consistency <level>', 'Cassandra consistency of reads [env LOGINSYNC_READ_CONSISTENCY] (default: local_quorum)'],
+    ['--write-consistency <level>', 'Cassandra consistency of writes [env LOGINSYNC_WRITE_CONSISTENCY] (default: local_quorum)'],
+    ['--config <file>', 'project config file (default: ./loginsync.config.json if present)'],
+  ]);
+  group('Kafka security:', [
+    ['--kafka-tls', 'connect to Kafka with TLS [env LOGINSYNC_KAFKA_TLS]'],
+    ['--kafka-ca <file>', 'CA certificate(s), PEM, to trust for Kafka [env LOGINSYNC_KAFKA_CA]'],
+    ['--kafka-cert <file>', 'client certificate, PEM, for mutual TLS [env LOGINSYNC_KAFKA_CERT]'],
+    ['--kafka-key <file>', 'client private key, PEM, for mutual TLS [env LOGINSYNC_KAFKA_KEY]'],
+    ['--kafka-insecure-skip-verify', 'do not check the brokers\' certificates (unsafe: testing only)'],
+    ['--sasl-mechanism <name>', 'plain, scram-sha-256 or scram-sha-512 [env LOGINSYNC_SASL_MECHANISM]'],
+    ['--sasl-username <name>', 'SASL user [env LOGINSYNC_SASL_USERNAME]'],
+    ['--sasl-password-file <file>', 'file holding the SASL password (or env LOGINSYNC_SASL_PASSWORD)'],
+  ]);
+  group('Cassandra security:', [
+    ['--cassandra-tls', 'connect to Cassandra with TLS [env LOGINSYNC_CASSANDRA_TLS]'],
+    ['--cassandra-ca <file>', 'CA certificate(s), PEM, to trust for Cassandra [env LOGINSYNC_CASSANDRA_CA]'],
+    ['--cassandra-cert <file>', 'client certificate, PEM [env LOGINSYNC_CASSANDRA_CERT]'],
+    ['--cassandra-key <file>', 'client private key, PEM [env LOGINSYNC_CASSANDRA_KEY]'],
+    ['--cassandra-username <name>', 'Cassandra user [env LOGINSYNC_CASSANDRA_USERNAME]'],
+    ['--cassandra-password-file <file>', 'file holding the Cassandra password (or env LOGINSYNC_CASSANDRA_PASSWORD)'],
+  ]);
+  // a password typed as a flag would sit in the shell history and in `ps`: refused with the way to do it
+  cmd.addOption(new Option('--sasl-password <password>').hideHelp());
+  cmd.addOption(new Option('--cassandra-password <password>').hideHelp());
+  return cmd;
 }
 
-/** Resolves the connection settings of a command from its parsed options. */
-export function settingsFromCommand(cmd: Command): Resolved {
-  const o = cmd.optsWithGlobals() as Record<string, string | undefined>;
+/** Resolves the connection settings of a command from its parsed options, and prints its warnings. */
+export function settingsFromCommand(cmd: Command, opts: { quiet?: boolean } = {}): Resolved {
+  const o = cmd.optsWithGlobals() as Record<string, string | boolean | undefined>;
   if (o.brokers !== undefined && o.bootstrapServer !== undefined && o.brokers !== o.bootstrapServer) {
     throw new UserError('--brokers and --bootstrap-server disagree: give one of them');
   }
+  for (const [flag, env] of [['saslPassword', 'LOGINSYNC_SASL_PASSWORD'], ['cassandraPassword', 'LOGINSYNC_CASSANDRA_PASSWORD']] as const) {
+    if (o[flag] !== undefined) {
+      const name = flag === 'saslPassword' ? '--sasl-password' : '--cassandra-password';
+      throw new UserError(`${name} is not accepted: a password on the command line is visible to other users (ps) and kept in shell history`, {
+        hint: `set ${env}, or put it in a file only you can read and give ${name}-file FILE`,
+      });
+    }
+  }
   const flags: ResolveInput['flags'] = {};
   for (const key of SETTING_KEYS) {
-    const v = o[SPECS[key].flag];
+    const v = o[attr(SPECS[key].flagName!)];
     if (v !== undefined) flags[key] = v;
   }
-  if (flags.brokers === undefined && o.bootstrapServer !== undefined) flags.brokers = o.bootstrapServer;
-  return resolveSettings({ flags, env: process.env, configPath: o.config, cwd: process.cwd() });
+  if (flags.brokers === undefined && typeof o.bootstrapServer === 'string') flags.brokers = o.bootstrapServer;
+  const r = resolveSettings({ flags, env: process.env, configPath: typeof o.config === 'string' ? o.config : undefined, cwd: process.cwd() });
+  if (!opts.quiet) for (const w of r.warnings) warn(w);
+  return r;
 }

@@ -1,5 +1,6 @@
 import kafkajs from 'kafkajs';
-import type { Admin, Kafka, KafkaConfig } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import type { Admin, Kafka, KafkaConfig, SASLOptions } from 'kafkajs';
 import { UserError, errorMessage } from '../errors.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
@@ -10,6 +11,9 @@ export interface KafkaOptions {
   /** How many times a failed request is retried before giving up (kafkajs default is 5). */
   retries?: number;
   verbose?: boolean;
+  /** TLS: true for the system's CAs, or options (ca, cert, key, rejectUnauthorized) */
+  ssl?: boolean | ConnectionOptions;
+  sasl?: SASLOptions;
 }
 
 export function createKafka(opts: KafkaOptions): Kafka {
@@ -20,6 +24,8 @@ export function createKafka(opts: KafkaOptions): Kafka {
     requestTimeout: 30000,
     retry: { retries: opts.retries ?? 5, initialRetryTime: 200, maxRetryTime: 5000 },
     logLevel: opts.verbose ? logLevel.INFO : logLevel.NOTHING,
+    ...(opts.ssl ? { ssl: opts.ssl } : {}),
+    ...(opts.sasl ? { sasl: opts.sasl } : {}),
   };
   return new KafkaClass(config);
 }

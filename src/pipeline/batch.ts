@@ -15,6 +15,8 @@ export interface BatchDeps {
   decode: DecodeOptions;
   dlq: SideTopic | null;
   unmatched: SideTopic | null;
+  /** Cassandra consistency levels (driver codes) of the join's reads and of the writes */
+  consistency: { read: number; write: number };
 }
 
 export interface WrittenRow {
@@ -52,7 +54,9 @@ const now = () => performance.now();
 export async function processBatch(batch: PendingBatch, deps: BatchDeps, showRows = 20): Promise<BatchResult> {
   const t1 = now();
   const collapsed = batch.collapsed;
-  const stored = await readStored(deps.cassandra, deps.keyspace, deps.table, [...collapsed.keys()]);
+  const read = { consistency: deps.consistency.read };
+  const write = { consistency: deps.consistency.write };
+  const stored = await readStored(deps.cassandra, deps.keyspace, deps.table, [...collapsed.keys()], read);
   const t2 = now();
 
   let unmatched = 0;
@@ -82,11 +86,11 @@ export async function processBatch(batch: PendingBatch, deps: BatchDeps, showRow
     } else nextIfNull.push(c);
   };
   for (const c of collapsed.values()) plan(c, stored.get(c.id), updates, ifNull);
-  await writeUpdates(deps.cassandra, deps.keyspace, deps.table, updates);
+  await writeUpdates(deps.cassandra, deps.keyspace, deps.table, updates, write);
   // cells with no value: a lightweight transaction each; one that loses a race is read and planned again
   for (let round = 0; ifNull.length > 0; round++) {
     const lost: Collapsed[] = [];
-    const applied = await mapLimit(ifNull, 16, (c) => setIfNull(deps.cassandra, deps.keyspace, deps.table, c.id, c.timeMs));
+    const applied = await mapLimit(ifNull, 16, (c) => setIfNull(deps.cassandra, deps.keyspace, deps.table, c.id, c.timeMs, write.consistency));
     ifNull.forEach((c, i) => {
       if (applied[i]) {
         written++;
@@ -96,11 +100,11 @@ export async function processBatch(batch: PendingBatch, deps: BatchDeps, showRow
     });
     if (lost.length === 0) break;
     if (round >= 10) throw new Error(`last_login of ${lost.length} users kept changing during the write; the batch will be retried`);
-    const again = await readStored(deps.cassandra, deps.keyspace, deps.table, lost.map((c) => c.id));
+    const again = await readStored(deps.cassandra, deps.keyspace, deps.table, lost.map((c) => c.id), read);
     const moreUpdates: TimedUpdate[] = [];
     ifNull = [];
     for (const c of lost) plan(c, again.get(c.id), moreUpdates, ifNull);
-    await writeUpdates(deps.cassandra, deps.keyspace, deps.table, moreUpdates);
+    await writeUpdates(deps.cassandra, deps.keyspace, deps.table, moreUpdates, write);
   }
   const acked = Date.now();
   const t3 = now();

@@ -14,10 +14,13 @@ describe('settings precedence', () => {
   it('uses the defaults of the seed when nothing is set', () => {
     const { cwd, env } = dirs();
     const r = resolveSettings({ flags: {}, env, cwd });
-    expect(r.settings).toEqual({
+    expect(r.settings).toMatchObject({
       brokers: ['127.0.0.1:9092'], cassandra: ['127.0.0.1:9042'], localDc: 'datacenter1',
-      keyspace: 'spark_db', table: 'users', topic: 'logins',
+      keyspace: 'spark_db', table: 'users', topic: 'logins', kafkaTls: false, cassandraTls: false,
+      readConsistency: 'local_quorum', writeConsistency: 'local_quorum',
     });
+    expect([r.settings.saslMechanism, r.settings.saslPassword, r.settings.cassandraPassword]).toEqual([undefined, undefined, undefined]);
+    expect(r.warnings).toEqual([]);
     expect(Object.values(r.sources).every((s) => s === 'default')).toBe(true);
   });
 
@@ -60,5 +63,44 @@ describe('settings precedence', () => {
     expect(() => resolveSettings({ flags: {}, env, cwd, configPath: 'nope.json' })).toThrow(/nope\.json does not exist/);
     expect(() => resolveSettings({ flags: {}, env: { ...env, LOGINSYNC_BROKERS: 'a:0' }, cwd: mkdtempSync(join(tmpdir(), 'x')) }))
       .toThrow(/LOGINSYNC_BROKERS: port/);
+  });
+});
+
+describe('security settings', () => {
+  it('reads passwords from the environment or from files, never from plain config values without a warning', () => {
+    const { cwd, env } = dirs();
+    const pw = join(cwd, 'sasl.pw');
+    writeFileSync(pw, 's3cret\n', { mode: 0o600 });
+    const r = resolveSettings({
+      flags: { saslMechanism: 'SCRAM-SHA-512', saslUsername: 'bob', saslPassword: pw, kafkaCa: pw },
+      env: { ...env, LOGINSYNC_CASSANDRA_USERNAME: 'cass', LOGINSYNC_CASSANDRA_PASSWORD: 'hunter2' }, cwd,
+    });
+    expect(r.settings).toMatchObject({ saslMechanism: 'scram-sha-512', saslUsername: 'bob', saslPassword: 's3cret', cassandraPassword: 'hunter2', kafkaTls: true });
+    expect(r.origins.saslPassword).toBe(`--sasl-password-file ${pw}`);
+    expect(r.origins.kafkaTls).toMatch(/implied/);
+    expect(r.warnings).toEqual([]);
+
+    // in a config file: inline, or as a file next to it; either readable by others is a warning
+    writeFileSync(join(cwd, 'loginsync.config.json'), JSON.stringify({ cassandraUsername: 'c', cassandraPassword: 'inline', saslMechanism: 'plain', saslUsername: 'u', saslPasswordFile: 'sasl.pw' }), { mode: 0o644 });
+    const f = resolveSettings({ flags: {}, env, cwd });
+    expect([f.settings.cassandraPassword, f.settings.saslPassword]).toEqual(['inline', 's3cret']);
+    expect(f.warnings.join('\n')).toMatch(/loginsync\.config\.json holds a password and other users can read it: chmod 600/);
+    expect(f.warnings.join('\n')).toMatch(/plain without TLS sends the password in clear text/);
+  });
+
+  it('refuses settings that do not go together, and says what is missing', () => {
+    const { cwd, env } = dirs();
+    const pem = join(cwd, 'x.pem');
+    writeFileSync(pem, 'x');
+    const bad = (flags: Parameters<typeof resolveSettings>[0]['flags'], e: NodeJS.ProcessEnv = {}) => () => resolveSettings({ flags, env: { ...env, ...e }, cwd });
+    expect(bad({ saslMechanism: 'scram-sha-256', saslUsername: 'bob' })).toThrow(/needs --sasl-username and a password/);
+    expect(bad({ saslUsername: 'bob' }, { LOGINSYNC_SASL_PASSWORD: 'p' })).toThrow(/need --sasl-mechanism/);
+    expect(bad({ saslMechanism: 'kerberos' })).toThrow(/"kerberos" is not one of plain, scram-sha-256, scram-sha-512/);
+    expect(bad({ kafkaCert: pem })).toThrow(/--kafka-cert and --kafka-key go together/);
+    expect(bad({ cassandraUsername: 'u' })).toThrow(/--cassandra-username and a Cassandra password go together/);
+    expect(bad({ kafkaCa: join(cwd, 'nope.pem') })).toThrow(/--kafka-ca: file .*nope\.pem does not exist/);
+    expect(bad({ readConsistency: 'most' })).toThrow(/--read-consistency: "most" is not one of/);
+    expect(bad({ saslPassword: join(cwd, 'missing') }, {})).toThrow(/--sasl-password-file: cannot read .*missing: ENOENT/);
+    expect(resolveSettings({ flags: { writeConsistency: 'LOCAL-ONE', kafkaInsecureSkipVerify: true }, env, cwd }).warnings.join()).toMatch(/NOT checked/);
   });
 });
