@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.js';
 import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
+import { doctorCommand } from './commands/doctor.js';
 import { initCommand } from './commands/init.js';
 import { produceCommand } from './commands/produce.js';
 import { runCommand } from './commands/run.js';
@@ -46,6 +47,7 @@ NO_COLOR turns colors off.`);
   program.addCommand(runCommand());
   program.addCommand(showCommand());
   program.addCommand(configCommand());
+  program.addCommand(doctorCommand());
   program.addCommand(benchCommand());
   return program;
 }
