@@ -104,3 +104,28 @@ describe('security settings', () => {
     expect(resolveSettings({ flags: { writeConsistency: 'LOCAL-ONE', kafkaInsecureSkipVerify: true }, env, cwd }).warnings.join()).toMatch(/NOT checked/);
   });
 });
+
+describe('client security options', () => {
+  it('turns the settings into kafkajs and cassandra-driver options', async () => {
+    const { kafkaSecurity, cassandraSecurity } = await import('../../src/config/connect.js');
+    const { cwd, env } = dirs();
+    for (const f of ['ca.pem', 'c.pem', 'c.key']) writeFileSync(join(cwd, f), `-----${f}-----`);
+    const r = resolveSettings({
+      flags: { kafkaCa: join(cwd, 'ca.pem'), kafkaCert: join(cwd, 'c.pem'), kafkaKey: join(cwd, 'c.key'), saslMechanism: 'scram-sha-256', saslUsername: 'bob', cassandraCa: join(cwd, 'ca.pem') },
+      env: { ...env, LOGINSYNC_SASL_PASSWORD: 'pw', LOGINSYNC_CASSANDRA_USERNAME: 'cu', LOGINSYNC_CASSANDRA_PASSWORD: 'cp' }, cwd,
+    });
+    const k = kafkaSecurity(r.settings);
+    expect(String(k.ssl?.ca)).toBe('-----ca.pem-----');
+    expect(String(k.ssl?.cert)).toBe('-----c.pem-----');
+    expect(String(k.ssl?.key)).toBe('-----c.key-----');
+    expect(k.ssl?.rejectUnauthorized).toBe(true);
+    expect(k.sasl).toEqual({ mechanism: 'scram-sha-256', username: 'bob', password: 'pw' });
+    const c = cassandraSecurity(r.settings);
+    expect(String(c.sslOptions?.ca)).toBe('-----ca.pem-----');
+    expect(c.credentials).toEqual({ username: 'cu', password: 'cp' });
+    const plain = resolveSettings({ flags: {}, env, cwd }).settings;
+    expect(kafkaSecurity(plain)).toEqual({});
+    expect(cassandraSecurity(plain)).toEqual({});
+    expect(kafkaSecurity(resolveSettings({ flags: { kafkaInsecureSkipVerify: true }, env, cwd }).settings).ssl?.rejectUnauthorized).toBe(false);
+  });
+});
