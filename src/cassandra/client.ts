@@ -1,4 +1,5 @@
 import cassandra from 'cassandra-driver';
+import { closedByServer, securityProblem } from '../config/problems.js';
 import { UserError, errorMessage } from '../errors.js';
 
 export type CassandraClient = cassandra.Client;
@@ -42,10 +43,14 @@ export function tableMissing(err: unknown, keyspace: string, table: string): Use
 
 export function cassandraError(err: unknown, contactPoints: string[], doing: string): Error {
   if (err instanceof UserError) return err;
+  const security = securityProblem('cassandra', err, contactPoints.join(','), doing);
+  if (security) return security;
   const name = (err as Error)?.name ?? '';
   if (name === 'NoHostAvailableError' || /ECONNREFUSED|All host\(s\) tried/.test(errorMessage(err))) {
     return new UserError(`cannot reach Cassandra at ${contactPoints.join(',')} (${doing})`, {
-      hint: 'start the local stack with "loginsync stack up", or point --cassandra (LOGINSYNC_CASSANDRA) at your cluster',
+      hint: closedByServer(err)
+        ? 'Cassandra closed the connection: if it requires TLS from clients, add --cassandra-tls (and --cassandra-ca)'
+        : 'start the local stack with "loginsync stack up", or point --cassandra (LOGINSYNC_CASSANDRA) at your cluster',
       cause: err,
     });
   }

@@ -3,6 +3,7 @@ import { parsePort, parsePositiveInt } from '../config/validate.js';
 import { UserError } from '../errors.js';
 import type { ServerKind } from '../stack/artifacts.js';
 import { TITLES } from '../stack/servers.js';
+import { CASSANDRA_USER, KAFKA_USER, SASL_MECHANISM, secureFiles } from '../stack/secure.js';
 import { DEFAULT_SETTINGS, DEFAULT_STACK_DIR, KINDS, Stack, type StackSettings } from '../stack/stack.js';
 import { c, info, out, printJson } from '../ui/output.js';
 import { step, type Step } from '../ui/progress.js';
@@ -25,6 +26,7 @@ async function up(opts: Record<string, string>, only: ServerKind[] = KINDS): Pro
   const pick = (kind: ServerKind, key: 'port' | 'version' | 'heap', flag: string | undefined) =>
     flag ?? String(saved?.[kind][key] ?? DEFAULT_SETTINGS[kind][key]);
   const settings: StackSettings = {
+    ...(opts.secure ? { secure: true } : {}),
     kafka: {
       port: parsePort(pick('kafka', 'port', opts.kafkaPort), '--kafka-port'),
       version: pick('kafka', 'version', opts.kafkaVersion),
@@ -66,6 +68,17 @@ async function up(opts: Record<string, string>, only: ServerKind[] = KINDS): Pro
   info(c.dim('to point loginsync (or another shell) at this stack:'));
   out(`export LOGINSYNC_BROKERS=127.0.0.1:${kafka.port}`);
   out(`export LOGINSYNC_CASSANDRA=127.0.0.1:${cassandra.port}`);
+  if (result.settings.secure) {
+    // the passwords stay in their files: printed is how to read them, never them
+    const f = secureFiles(stack.dir);
+    for (const line of [
+      `export LOGINSYNC_KAFKA_CA=${f.ca}`, `export LOGINSYNC_SASL_MECHANISM=${SASL_MECHANISM}`, `export LOGINSYNC_SASL_USERNAME=${KAFKA_USER}`,
+      `export LOGINSYNC_SASL_PASSWORD="$(cat ${f.kafkaPasswordFile})"`,
+      `export LOGINSYNC_CASSANDRA_CA=${f.ca}`, `export LOGINSYNC_CASSANDRA_USERNAME=${CASSANDRA_USER}`,
+      `export LOGINSYNC_CASSANDRA_PASSWORD="$(cat ${f.cassandraPasswordFile})"`,
+    ]) out(line);
+    info(c.dim(`or as flags: --kafka-ca ${f.ca} --sasl-mechanism ${SASL_MECHANISM} --sasl-username ${KAFKA_USER} --sasl-password-file ${f.kafkaPasswordFile} --cassandra-ca ${f.ca} --cassandra-username ${CASSANDRA_USER} --cassandra-password-file ${f.cassandraPasswordFile}`));
+  }
 }
 
 async function down(opts: Record<string, string>): Promise<void> {
@@ -115,8 +128,10 @@ export function stackCommand(): Command {
     .option('--kafka-heap <size>', 'Kafka heap (default: 512m)')
     .option('--cassandra-heap <size>', 'Cassandra heap (default: 1g)')
     .option('--timeout <seconds>', 'how long each server may take to become ready', '180')
+    .option('--secure', 'TLS and authentication: a private CA and certificates (openssl), Kafka on SASL_SSL with SCRAM-SHA-512, Cassandra with client TLS and passwords; prints how to connect')
     .addHelpText('after', `
-Jars are cached per version in ~/.cache/loginsync (LOGINSYNC_CACHE). The servers keep running after this
+--secure is chosen when a stack is made (its first up); its certificates and passwords are in <dir>/secure,
+readable only by you. Jars are cached per version in ~/.cache/loginsync (LOGINSYNC_CACHE). The servers keep running after this
 command returns; stop them with "loginsync stack down". Needs Java 17+ and Maven 3.`)
     .action((opts) => up(opts));
 

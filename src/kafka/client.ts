@@ -1,6 +1,7 @@
 import kafkajs from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import type { Admin, Kafka, KafkaConfig, SASLOptions } from 'kafkajs';
+import { closedByServer, securityProblem } from '../config/problems.js';
 import { UserError, errorMessage } from '../errors.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
@@ -45,9 +46,13 @@ function isConnectionError(err: unknown): boolean {
 /** Turns a kafkajs failure into a one-line error for the terminal. */
 export function kafkaError(err: unknown, brokers: string[], doing: string): Error {
   if (err instanceof UserError) return err;
+  const security = securityProblem('kafka', err, brokers.join(','), doing);
+  if (security) return security;
   if (isConnectionError(err)) {
     return new UserError(`cannot reach Kafka at ${brokers.join(',')} (${doing})`, {
-      hint: 'start the local stack with "loginsync stack up", or point --brokers (LOGINSYNC_BROKERS) at your cluster',
+      hint: closedByServer(err)
+        ? 'the brokers closed the connection: if their port expects TLS, add --kafka-tls (and --kafka-ca)'
+        : 'start the local stack with "loginsync stack up", or point --brokers (LOGINSYNC_BROKERS) at your cluster',
       cause: err,
     });
   }

@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connectCassandra } from '../cassandra/client.js';
-import { UserError } from '../errors.js';
+import { UserError, errorMessage } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
 import type { ServerKind } from './artifacts.js';
+import { CASSANDRA_USER, KAFKA_ADMIN, KAFKA_USER, SASL_MECHANISM, readSecret, type SecureFiles } from './secure.js';
 
 const run = promisify(execFile);
 
@@ -22,6 +23,8 @@ export interface ServerContext {
   port: number;
   /** heap size as given to -Xmx, e.g. 512m */
   heap: string;
+  /** a secured stack: TLS and authentication (stack up --secure) */
+  secure?: SecureFiles | undefined;
 }
 
 export const TITLES: Record<ServerKind, string> = { kafka: 'Kafka', cassandra: 'Cassandra' };
@@ -43,6 +46,31 @@ export const marker = (dir: string) => `-Dloginsync.stack=${dir}`;
 
 // ---------------------------------------------------------------- Kafka
 
+/** Java properties escaping for a value (passwords are url-safe base64, this is belt and braces). */
+const prop = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+
+/**
+ * A secured broker: one SASL_SSL listener (SCRAM-SHA-512 over TLS) for clients and for the broker
+ * itself; the KRaft controller listener stays plain on 127.0.0.1.
+ */
+function kafkaSecureProperties(ctx: ServerContext, f: SecureFiles): string[] {
+  const adminPw = readSecret(f.kafkaAdminPasswordFile);
+  return [
+    `listeners=SASL_SSL://127.0.0.1:${ctx.port},CONTROLLER://127.0.0.1:${ctx.port + 1}`,
+    `advertised.listeners=SASL_SSL://127.0.0.1:${ctx.port}`,
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
+    'inter.broker.listener.name=SASL_SSL',
+    'sasl.enabled.mechanisms=SCRAM-SHA-512',
+    'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
+    `listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${KAFKA_ADMIN}" password="${prop(adminPw)}";`,
+    'ssl.keystore.type=PKCS12',
+    `ssl.keystore.location=${f.keystore}`,
+    `ssl.keystore.password=${prop(readSecret(f.keystorePassword))}`,
+    'ssl.truststore.type=PEM',
+    `ssl.truststore.location=${f.ca}`,
+  ];
+}
+
 function kafkaProperties(ctx: ServerContext): string {
   const controller = ctx.port + 1;
   return [
@@ -50,11 +78,13 @@ function kafkaProperties(ctx: ServerContext): string {
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controller}`,
-    `listeners=PLAINTEXT://127.0.0.1:${ctx.port},CONTROLLER://127.0.0.1:${controller}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${ctx.port}`,
     'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-    'inter.broker.listener.name=PLAINTEXT',
+    ...(ctx.secure ? kafkaSecureProperties(ctx, ctx.secure) : [
+      `listeners=PLAINTEXT://127.0.0.1:${ctx.port},CONTROLLER://127.0.0.1:${controller}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${ctx.port}`,
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      'inter.broker.listener.name=PLAINTEXT',
+    ]),
     `log.dirs=${join(ctx.dir, 'data')}`,
     'num.partitions=1',
     'offsets.topic.replication.factor=1',
@@ -81,14 +111,18 @@ logger.config.level = warn
 
 async function prepareKafka(ctx: ServerContext): Promise<void> {
   mkdirSync(join(ctx.dir, 'data'), { recursive: true });
-  writeFileSync(join(ctx.dir, 'server.properties'), kafkaProperties(ctx));
+  // it may hold the keystore and inter-broker passwords: private
+  writeFileSync(join(ctx.dir, 'server.properties'), kafkaProperties(ctx), { mode: 0o600 });
   writeFileSync(join(ctx.dir, 'log4j2.properties'), KAFKA_LOG4J2);
   if (existsSync(join(ctx.dir, 'data', 'meta.properties'))) return;
   // A KRaft log directory must be formatted once with a cluster id (22 chars of url-safe base64).
   const clusterId = randomBytes(16).toString('base64url');
   try {
     await run(ctx.java, ['-cp', join(ctx.lib, '*'), `-Dlog4j2.configurationFile=${join(ctx.dir, 'log4j2.properties')}`,
-      'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(ctx.dir, 'server.properties')]);
+      'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(ctx.dir, 'server.properties'),
+      // a secured stack's SCRAM users exist from the start (KRaft keeps them in its metadata log)
+      ...(ctx.secure ? [[KAFKA_ADMIN, ctx.secure.kafkaAdminPasswordFile], [KAFKA_USER, ctx.secure.kafkaPasswordFile]]
+        .flatMap(([name, file]) => ['--add-scram', `SCRAM-SHA-512=[name=${name},password=${readSecret(file!)}]`]) : [])]);
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
     const tail = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-10).join('\n');
@@ -105,8 +139,14 @@ function kafkaArgs(ctx: ServerContext): string[] {
   ];
 }
 
-async function kafkaReady(port: number): Promise<boolean> {
-  const kafka = createKafka({ brokers: [`127.0.0.1:${port}`], retries: 0, clientId: 'loginsync-stack' });
+async function kafkaReady(port: number, secure?: SecureFiles): Promise<boolean> {
+  const kafka = createKafka({
+    brokers: [`127.0.0.1:${port}`], retries: 0, clientId: 'loginsync-stack',
+    ...(secure ? {
+      ssl: { ca: readFileSync(secure.ca) },
+      sasl: { mechanism: SASL_MECHANISM, username: KAFKA_USER, password: readSecret(secure.kafkaPasswordFile) },
+    } : {}),
+  });
   const admin = kafka.admin();
   try {
     await admin.connect();
@@ -146,7 +186,15 @@ native_transport_port: ${ctx.port}
 start_native_transport: true
 endpoint_snitch: SimpleSnitch
 auto_snapshot: false
-`;
+${ctx.secure ? `authenticator: PasswordAuthenticator
+client_encryption_options:
+  enabled: true
+  optional: false
+  keystore: ${ctx.secure.keystore}
+  keystore_password: "${readSecret(ctx.secure.keystorePassword)}"
+  store_type: PKCS12
+  require_client_auth: false
+` : ''}`;
 }
 
 const CASSANDRA_LOGBACK = `<configuration>
@@ -178,7 +226,7 @@ const CASSANDRA_JVM17 = [
 
 async function prepareCassandra(ctx: ServerContext): Promise<void> {
   mkdirSync(join(ctx.dir, 'data'), { recursive: true });
-  writeFileSync(join(ctx.dir, 'cassandra.yaml'), cassandraYaml(ctx));
+  writeFileSync(join(ctx.dir, 'cassandra.yaml'), cassandraYaml(ctx), { mode: 0o600 });
   writeFileSync(join(ctx.dir, 'logback.xml'), CASSANDRA_LOGBACK);
 }
 
@@ -194,13 +242,40 @@ function cassandraArgs(ctx: ServerContext): string[] {
     '-Dcassandra-foreground=yes',
     // a single node has no gossip to wait for
     '-Dcassandra.skip_wait_for_gossip_to_settle=0',
+    // a secured node creates its default superuser at once instead of after 10 s
+    ...(ctx.secure ? ['-Dcassandra.superuser_setup_delay_ms=0'] : []),
     '-cp', join(ctx.lib, '*'), 'org.apache.cassandra.service.CassandraDaemon',
   ];
 }
 
-async function cassandraReady(port: number): Promise<boolean> {
+async function cassandraReady(port: number, secure?: SecureFiles): Promise<boolean> {
+  const contact = { contactPoints: [`127.0.0.1:${port}`], localDc: 'datacenter1', connectTimeoutMs: 2000 };
+  const tls = secure ? { sslOptions: { ca: readFileSync(secure.ca) } } : {};
+  const as = (username: string, password: string) => connectCassandra({ ...contact, ...tls, credentials: { username, password } });
   try {
-    const client = await connectCassandra({ contactPoints: [`127.0.0.1:${port}`], localDc: 'datacenter1', connectTimeoutMs: 2000 });
+    let client;
+    if (!secure) client = await connectCassandra(contact);
+    else {
+      const password = readSecret(secure.cassandraPasswordFile);
+      try {
+        client = await as(CASSANDRA_USER, password);
+      } catch (err) {
+        // the driver puts the server's answer in innerErrors of the error connectCassandra wraps
+        const inner = (err as { cause?: { innerErrors?: Record<string, unknown> } }).cause?.innerErrors ?? {};
+        if (!Object.values(inner).some((e) => /username|password|authenticat/i.test(errorMessage(e)))) throw err;
+        // first start: the default superuser makes the stack's own, then gets a password nobody knows
+        const root = await as('cassandra', 'cassandra');
+        try {
+          // role statements take no bind markers: the passwords are url-safe base64, quoted as CQL strings
+          const quoted = (v: string) => `'${v.replace(/'/g, "''")}'`;
+          await root.execute(`CREATE ROLE IF NOT EXISTS ${CASSANDRA_USER} WITH PASSWORD = ${quoted(password)} AND LOGIN = true AND SUPERUSER = true`, [], { prepare: false });
+          await root.execute(`ALTER ROLE cassandra WITH PASSWORD = ${quoted(randomBytes(24).toString('base64url'))}`, [], { prepare: false });
+        } finally {
+          await root.shutdown().catch(() => {});
+        }
+        return false;
+      }
+    }
     try {
       const rs = await client.execute('SELECT release_version FROM system.local');
       return rs.rows.length === 1;
@@ -215,8 +290,8 @@ async function cassandraReady(port: number): Promise<boolean> {
 export interface ServerDef {
   prepare(ctx: ServerContext): Promise<void>;
   args(ctx: ServerContext): string[];
-  /** a real client call: Kafka cluster metadata, a CQL query */
-  ready(port: number): Promise<boolean>;
+  /** a real client call: Kafka cluster metadata, a CQL query (with the stack's credentials when secured) */
+  ready(port: number, secure?: SecureFiles): Promise<boolean>;
 }
 
 export const SERVERS: Record<ServerKind, ServerDef> = {

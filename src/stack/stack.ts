@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { DEFAULT_VERSIONS, resolveServer, isResolved, type ServerKind } from './artifacts.js';
 import { isOurs, portFree, spawnDetached, stopProcess, tailFile, pidAlive } from './process.js';
 import { SERVERS, TITLES, logFile, marker, pidFile, serverPorts, type ServerContext } from './servers.js';
+import { ensureSecureFiles, secureFiles, type SecureFiles } from './secure.js';
 import { checkJava, checkMaven } from './tools.js';
 
 export const KINDS: ServerKind[] = ['kafka', 'cassandra'];
@@ -15,7 +16,10 @@ export interface ServerSettings {
   heap: string;
 }
 
-export type StackSettings = Record<ServerKind, ServerSettings>;
+export type StackSettings = Record<ServerKind, ServerSettings> & {
+  /** TLS and authentication on both servers (stack up --secure); a property of the stack's data */
+  secure?: boolean;
+};
 
 export const DEFAULT_SETTINGS: StackSettings = {
   kafka: { port: 9092, version: DEFAULT_VERSIONS.kafka, heap: '512m' },
@@ -57,6 +61,11 @@ export class Stack {
     }
   }
 
+  /** The certificates and passwords of a secured stack; undefined for a plain one. */
+  secureFiles(): SecureFiles | undefined {
+    return this.savedSettings()?.secure ? secureFiles(this.dir) : undefined;
+  }
+
   /** The pid of a server of this stack if it is running (and really ours), else undefined. */
   runningPid(kind: ServerKind): number | undefined {
     const f = pidFile(this.serverDir(kind));
@@ -72,7 +81,15 @@ export class Stack {
    */
   async up(requested: StackSettings, events: UpEvents = {}, timeoutMs = 180_000, only: ServerKind[] = KINDS): Promise<{ settings: StackSettings; started: ServerKind[] }> {
     const saved = this.savedSettings();
-    const settings: StackSettings = { kafka: { ...requested.kafka }, cassandra: { ...requested.cassandra } };
+    // secured or not is decided when the stack's data is made: Kafka's users live in its formatted log
+    const made = existsSync(join(this.serverDir('kafka'), 'data', 'meta.properties'));
+    const secure = made ? saved?.secure === true : requested.secure === true || saved?.secure === true;
+    if (made && requested.secure === true && !secure) {
+      throw new UserError(`the stack in ${this.dir} was made without --secure`, {
+        hint: `"loginsync stack down --dir ${this.dir}" and "stack clean" first, or use another --dir`,
+      });
+    }
+    const settings: StackSettings = { kafka: { ...requested.kafka }, cassandra: { ...requested.cassandra }, ...(secure ? { secure } : {}) };
     const toStart: ServerKind[] = [];
     for (const kind of KINDS) {
       const pid = this.runningPid(kind);
@@ -111,6 +128,7 @@ export class Stack {
 
     mkdirSync(this.dir, { recursive: true });
     writeFileSync(this.stateFile(), JSON.stringify(settings, null, 2) + '\n');
+    const secureFiles = secure ? await ensureSecureFiles(this.dir) : undefined;
 
     const started: ServerKind[] = [];
     const t0 = Date.now();
@@ -119,7 +137,7 @@ export class Stack {
       for (const kind of (['cassandra', 'kafka'] as const).filter((k) => toStart.includes(k))) {
         const dir = this.serverDir(kind);
         mkdirSync(dir, { recursive: true });
-        const ctx: ServerContext = { kind, dir, lib: libs[kind], java, port: settings[kind].port, heap: settings[kind].heap };
+        const ctx: ServerContext = { kind, dir, lib: libs[kind], java, port: settings[kind].port, heap: settings[kind].heap, secure: secureFiles };
         await SERVERS[kind].prepare(ctx);
         events.starting?.(kind, ctx.port);
         const pid = spawnDetached(java, SERVERS[kind].args(ctx), logFile(ctx), dir);
@@ -145,7 +163,7 @@ export class Stack {
         const tail = tailFile(logFile({ dir, kind }), 20);
         throw new UserError(`${TITLES[kind]} exited while starting; the last lines of ${logFile({ dir, kind })}:\n${tail}`);
       }
-      if (await SERVERS[kind].ready(port)) return;
+      if (await SERVERS[kind].ready(port, this.secureFiles())) return;
       if (Date.now() > deadline) {
         const tail = tailFile(logFile({ dir, kind }), 20);
         throw new UserError(`${TITLES[kind]} was not ready in time; the last lines of its log:\n${tail}`, {
@@ -179,7 +197,7 @@ export class Stack {
     return Promise.all(KINDS.map(async (kind) => {
       const pid = this.runningPid(kind);
       const port = saved?.[kind].port ?? DEFAULT_SETTINGS[kind].port;
-      const healthy = pid !== undefined && (await SERVERS[kind].ready(port));
+      const healthy = pid !== undefined && (await SERVERS[kind].ready(port, this.secureFiles()));
       return {
         server: kind,
         version: saved?.[kind].version ?? DEFAULT_SETTINGS[kind].version,

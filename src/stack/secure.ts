@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { UserError } from '../errors.js';
+
+const run = promisify(execFile);
+
+/** The users a secured stack creates: loginsync for clients, admin for the broker itself. */
+export const KAFKA_USER = 'loginsync';
+export const KAFKA_ADMIN = 'admin';
+export const CASSANDRA_USER = 'loginsync';
+export const SASL_MECHANISM = 'scram-sha-512';
+
+/** Files of a secured stack (under <stack dir>/secure, private to the user). */
+export interface SecureFiles {
+  dir: string;
+  /** the CA clients trust (PEM) */
+  ca: string;
+  /** the servers' key and certificate chain (PKCS12) and its password */
+  keystore: string;
+  keystorePassword: string;
+  kafkaPasswordFile: string;
+  kafkaAdminPasswordFile: string;
+  cassandraPasswordFile: string;
+}
+
+export function secureFiles(stackDir: string): SecureFiles {
+  const dir = join(stackDir, 'secure');
+  return {
+    dir,
+    ca: join(dir, 'ca.pem'),
+    keystore: join(dir, 'server.p12'),
+    keystorePassword: join(dir, 'keystore.password'),
+    kafkaPasswordFile: join(dir, 'kafka.password'),
+    kafkaAdminPasswordFile: join(dir, 'kafka-admin.password'),
+    cassandraPasswordFile: join(dir, 'cassandra.password'),
+  };
+}
+
+export const readSecret = (file: string) => readFileSync(file, 'utf8').trim();
+
+/** Client credentials for the secured stack, as the servers' readiness checks and tests use them. */
+export function secureClient(stackDir: string): { ca: string; kafkaPassword: string; cassandraPassword: string } {
+  const f = secureFiles(stackDir);
+  return { ca: f.ca, kafkaPassword: readSecret(f.kafkaPasswordFile), cassandraPassword: readSecret(f.cassandraPasswordFile) };
+}
+
+async function openssl(args: string[], cwd: string): Promise<void> {
+  try {
+    await run('openssl', args, { cwd });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    if (e.code === 'ENOENT') throw new UserError('stack up --secure needs openssl to make the certificates', { hint: 'install it (Debian: apt install openssl)' });
+    throw new UserError(`openssl ${args[0]} failed: ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join(' ')}`);
+  }
+}
+
+/**
+ * Makes, once per stack, a private CA, a server certificate for localhost/127.0.0.1 signed by it (in a
+ * PKCS12 keystore for both servers), and random passwords; all files mode 600 in a 700 directory.
+ */
+export async function ensureSecureFiles(stackDir: string): Promise<SecureFiles> {
+  const f = secureFiles(stackDir);
+  if (existsSync(f.keystore) && existsSync(f.cassandraPasswordFile)) return f;
+  mkdirSync(f.dir, { recursive: true, mode: 0o700 });
+  const secret = (file: string) => writeFileSync(file, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
+  for (const file of [f.keystorePassword, f.kafkaPasswordFile, f.kafkaAdminPasswordFile, f.cassandraPasswordFile]) secret(file);
+  writeFileSync(join(f.dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n');
+  await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '3650',
+    '-subj', '/CN=loginsync local stack CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], f.dir);
+  await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'], f.dir);
+  await openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem',
+    '-days', '825', '-extfile', 'server.ext'], f.dir);
+  await openssl(['pkcs12', '-export', '-in', 'server.pem', '-inkey', 'server.key', '-certfile', 'ca.pem', '-name', 'server',
+    '-out', 'server.p12', '-passout', `file:${f.keystorePassword}`], f.dir);
+  return f;
+}
