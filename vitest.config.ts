@@ -23,6 +23,16 @@ export default defineConfig({
         },
       },
       {
+        // a secured stack of its own (TLS, SASL, passwords), after the integration tests
+        test: {
+          name: 'secure',
+          include: ['test/secure/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          sequence: { groupOrder: 2 },
+        },
+      },
+      {
         // npm run test:faults: kills runs, stops and restarts the servers; one file at a time
         test: {
           name: 'faults',
@@ -32,7 +42,7 @@ export default defineConfig({
           hookTimeout: 300_000,
           fileParallelism: false,
           maxWorkers: 1,
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 3 },
         },
       },
     ],

@@ -1,0 +1,113 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePortPair } from '../../src/stack/process.js';
+import { runCli, uniqueName, type CliResult } from '../helpers.js';
+
+/**
+ * A real secured stack (stack up --secure) of its own: Kafka on SASL_SSL with SCRAM-SHA-512,
+ * Cassandra with client TLS and password authentication. Every command is run as a user would, with
+ * the settings `stack up --secure` prints.
+ */
+let dir = '';
+let env: NodeJS.ProcessEnv = {};
+let secrets: string[] = [];
+const outputs: string[] = [];
+
+async function cli(args: string[], extra: NodeJS.ProcessEnv = {}, cwd?: string): Promise<CliResult> {
+  const r = await runCli(args, { env: { ...env, ...extra }, timeoutMs: 120_000, ...(cwd ? { cwd } : {}) });
+  outputs.push(`$ ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(process.env.LOGINSYNC_TEST_ROOT ?? tmpdir(), 'loginsync-secure-stack-'));
+  const kafkaPort = await freePortPair();
+  const cassandraPort = await freePortPair([kafkaPort, kafkaPort + 1]);
+  const up = await runCli(['stack', 'up', '--secure', '--dir', dir, '--kafka-port', String(kafkaPort), '--cassandra-port', String(cassandraPort)], { timeoutMs: 300_000 });
+  outputs.push(up.stdout, up.stderr);
+  if (up.code !== 0) throw new Error(`stack up --secure failed: ${up.stderr}`);
+  // the printed exports, evaluated as a shell would: X=value, or X="$(cat FILE)"
+  env = { LOGINSYNC_BROKERS: undefined, LOGINSYNC_CASSANDRA: undefined };
+  for (const line of up.stdout.split('\n')) {
+    const m = /^export (\w+)=(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const cat = /^"\$\(cat (.+)\)"$/.exec(m[2]!);
+    env[m[1]!] = cat ? readFileSync(cat[1]!, 'utf8').trim() : m[2]!;
+  }
+  secrets = readdirSync(join(dir, 'secure')).filter((f) => f.endsWith('.password')).map((f) => readFileSync(join(dir, 'secure', f), 'utf8').trim());
+}, 300_000);
+
+afterAll(async () => {
+  if (dir) await runCli(['stack', 'down', '--dir', dir], { timeoutMs: 120_000 });
+  if (dir && !process.env.LOGINSYNC_KEEP_TEST_STACK) rmSync(dir, { recursive: true, force: true });
+}, 180_000);
+
+describe('a secured stack (stack up --secure)', () => {
+  it('prints how to connect, keeps its secrets private, and every command works with the right credentials', async () => {
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(['LOGINSYNC_KAFKA_CA', 'LOGINSYNC_SASL_MECHANISM', 'LOGINSYNC_SASL_PASSWORD', 'LOGINSYNC_CASSANDRA_CA', 'LOGINSYNC_CASSANDRA_PASSWORD']));
+    for (const f of readdirSync(join(dir, 'secure')).filter((x) => x.endsWith('.password') || x.endsWith('.key') || x.endsWith('.p12'))) {
+      expect(statSync(join(dir, 'secure', f)).mode & 0o077, `${f} is private`).toBe(0);
+    }
+    const ks = uniqueName('ks');
+    const topic = uniqueName('logins');
+    const flags = ['-k', ks, '-t', topic];
+    const work = mkdtempSync(join(tmpdir(), 'ls-secure-'));
+    for (const args of [['init', ...flags], ['seed', ...flags], ['produce', ...flags, '--login', '100001', '--time', '2020-09-09 10:18:00']]) {
+      const r = await cli(args);
+      expect(r.code, `${args[0]}: ${r.stderr}`).toBe(0);
+    }
+    const run = await cli(['run', '--once', ...flags, '--group', 'g', '--checkpoint', join(work, 'ckpt'), '--progress-json', join(work, 'progress.jsonl')], {}, work);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/batch 0: +input 1 +malformed 0 +unmatched 0 +stale 0 +written 1/);
+    const show = await cli(['show', 'users', ...flags, '--json']);
+    expect(JSON.parse(show.stdout)).toContainEqual({ login_id: '100001', user_name: 'Enes', last_login: '2020-09-09T10:18:00.000Z' });
+
+    const doctor = await cli(['doctor', ...flags, '--json']);
+    expect(doctor.code, doctor.stdout).toBe(0);
+    const steps = (JSON.parse(doctor.stdout) as { checks: Array<{ server: string; step: string; ok: boolean }> }).checks.map((c) => `${c.server} ${c.step}`);
+    expect(steps).toEqual(expect.arrayContaining(['Kafka TLS handshake', 'Kafka protocol, SASL scram-sha-512 as loginsync', 'Cassandra TLS handshake', 'Cassandra CQL, as loginsync']));
+    const config = await cli(['config', 'show', '--verbose']);
+    expect(config.stdout).toMatch(/saslPassword +│ \(set, hidden\) +│ LOGINSYNC_SASL_PASSWORD/);
+    outputs.push(readFileSync(join(work, 'ckpt', 'ledger.jsonl'), 'utf8'), readFileSync(join(work, 'progress.jsonl'), 'utf8'));
+  });
+
+  it('a wrong password, an untrusted CA, and plain text against a TLS port each give a one-line error saying what to do', async () => {
+    const cases: Array<[string, string[], NodeJS.ProcessEnv, RegExp, RegExp]> = [
+      ['wrong Kafka password', ['produce', '--login', '1'], { LOGINSYNC_SASL_PASSWORD: 'not-the-password' }, /Kafka at \S+ refused the credentials/, /check --sasl-username, the password/],
+      ['Kafka CA not trusted', ['produce', '--login', '1', '--kafka-tls'], { LOGINSYNC_KAFKA_CA: '' }, /Kafka's TLS certificate at \S+ is not trusted/, /--kafka-ca FILE/],
+      ['plain text to the Kafka TLS port', ['produce', '--login', '1'], { LOGINSYNC_KAFKA_CA: '' }, /cannot reach Kafka at \S+/, /if their port expects TLS, add --kafka-tls/],
+      ['wrong Cassandra password', ['show', 'users'], { LOGINSYNC_CASSANDRA_PASSWORD: 'not-the-password' }, /Cassandra at \S+ refused the credentials/, /check --cassandra-username, the password/],
+      ['Cassandra CA not trusted', ['show', 'users', '--cassandra-tls'], { LOGINSYNC_CASSANDRA_CA: '' }, /Cassandra's TLS certificate at \S+ is not trusted/, /--cassandra-ca FILE/],
+      ['plain text to the Cassandra TLS port', ['show', 'users'], { LOGINSYNC_CASSANDRA_CA: '' }, /cannot reach Cassandra at \S+/, /requires TLS from clients, add --cassandra-tls/],
+      ['no Cassandra credentials', ['show', 'users'], { LOGINSYNC_CASSANDRA_USERNAME: '', LOGINSYNC_CASSANDRA_PASSWORD: '' }, /Cassandra at \S+ wants other authentication/, /give --cassandra-username and a password/],
+    ];
+    for (const [what, args, extra, error, hint] of cases) {
+      const t0 = Date.now();
+      const r = await cli(args, extra);
+      const lines = r.stderr.trim().split('\n');
+      expect(r.code, what).toBe(1);
+      expect(Date.now() - t0, `${what}: no hang`).toBeLessThan(30_000);
+      expect(lines, `${what}: ${r.stderr}`).toHaveLength(2);
+      expect(lines[0], what).toMatch(error);
+      expect(lines[1], what).toMatch(hint);
+    }
+    // doctor names the failing step
+    const doctor = await cli(['doctor', '--json'], { LOGINSYNC_SASL_PASSWORD: 'not-the-password', LOGINSYNC_CASSANDRA_CA: '', LOGINSYNC_CASSANDRA_TLS: 'true' });
+    const failed = (JSON.parse(doctor.stdout) as { checks: Array<{ server: string; step: string; ok: boolean; fix?: string }> }).checks.filter((c) => !c.ok);
+    expect(failed.map((c) => `${c.server} ${c.step}`)).toEqual(['Kafka protocol, SASL scram-sha-512 as loginsync', 'Cassandra TLS handshake']);
+    expect(failed[0]!.fix).toMatch(/authentication as loginsync with scram-sha-512 failed/);
+    expect(failed[1]!.fix).toMatch(/give that CA with --cassandra-ca/);
+  });
+
+  it('no secret appears in any output, or in the logs and files loginsync writes', () => {
+    expect(secrets.length).toBe(4);
+    const logs = ['kafka/kafka.log', 'cassandra/cassandra.log'].map((f) => readFileSync(join(dir, f), 'utf8'));
+    for (const [i, text] of [...outputs, ...logs].entries()) {
+      for (const s of secrets) expect(text.includes(s), `secret found in output ${i}`).toBe(false);
+    }
+    // the server configs must hold the keystore password: private files
+    for (const f of ['kafka/server.properties', 'cassandra/cassandra.yaml']) expect(statSync(join(dir, f)).mode & 0o077, f).toBe(0);
+  });
+});
