@@ -60,9 +60,12 @@ function kafkaSecureProperties(ctx: ServerContext, f: SecureFiles): string[] {
     `advertised.listeners=SASL_SSL://127.0.0.1:${ctx.port}`,
     'listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
     'inter.broker.listener.name=SASL_SSL',
-    'sasl.enabled.mechanisms=SCRAM-SHA-512',
+    // SCRAM-SHA-512 (the one printed), SCRAM-SHA-256 and PLAIN for the same user, to try each mechanism
+    'sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN',
     'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
     `listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${KAFKA_ADMIN}" password="${prop(adminPw)}";`,
+    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    `listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${KAFKA_USER}="${prop(readSecret(f.kafkaPasswordFile))}";`,
     'ssl.keystore.type=PKCS12',
     `ssl.keystore.location=${f.keystore}`,
     `ssl.keystore.password=${prop(readSecret(f.keystorePassword))}`,
@@ -121,8 +124,11 @@ async function prepareKafka(ctx: ServerContext): Promise<void> {
     await run(ctx.java, ['-cp', join(ctx.lib, '*'), `-Dlog4j2.configurationFile=${join(ctx.dir, 'log4j2.properties')}`,
       'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(ctx.dir, 'server.properties'),
       // a secured stack's SCRAM users exist from the start (KRaft keeps them in its metadata log)
-      ...(ctx.secure ? [[KAFKA_ADMIN, ctx.secure.kafkaAdminPasswordFile], [KAFKA_USER, ctx.secure.kafkaPasswordFile]]
-        .flatMap(([name, file]) => ['--add-scram', `SCRAM-SHA-512=[name=${name},password=${readSecret(file!)}]`]) : [])]);
+      ...(ctx.secure ? [
+        ['SCRAM-SHA-512', KAFKA_ADMIN, ctx.secure.kafkaAdminPasswordFile],
+        ['SCRAM-SHA-512', KAFKA_USER, ctx.secure.kafkaPasswordFile],
+        ['SCRAM-SHA-256', KAFKA_USER, ctx.secure.kafkaPasswordFile],
+      ].flatMap(([mechanism, name, file]) => ['--add-scram', `${mechanism}=[name=${name},password=${readSecret(file!)}]`]) : [])]);
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
     const tail = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-10).join('\n');

@@ -13,6 +13,8 @@ import { runCli, uniqueName, type CliResult } from '../helpers.js';
 let dir = '';
 let env: NodeJS.ProcessEnv = {};
 let secrets: string[] = [];
+/** keyspace and topic made by the first test */
+let made: string[] = [];
 const outputs: string[] = [];
 
 async function cli(args: string[], extra: NodeJS.ProcessEnv = {}, cwd?: string): Promise<CliResult> {
@@ -53,8 +55,10 @@ describe('a secured stack (stack up --secure)', () => {
     const ks = uniqueName('ks');
     const topic = uniqueName('logins');
     const flags = ['-k', ks, '-t', topic];
+    made = flags;
     const work = mkdtempSync(join(tmpdir(), 'ls-secure-'));
-    for (const args of [['init', ...flags], ['seed', ...flags], ['produce', ...flags, '--login', '100001', '--time', '2020-09-09 10:18:00']]) {
+    // --verbose too: the clients' own logs must not show a password either
+    for (const args of [['init', ...flags], ['seed', ...flags], ['produce', ...flags, '--login', '100001', '--time', '2020-09-09 10:18:00', '--verbose']]) {
       const r = await cli(args);
       expect(r.code, `${args[0]}: ${r.stderr}`).toBe(0);
     }
@@ -73,7 +77,7 @@ describe('a secured stack (stack up --secure)', () => {
     outputs.push(readFileSync(join(work, 'ckpt', 'ledger.jsonl'), 'utf8'), readFileSync(join(work, 'progress.jsonl'), 'utf8'));
   });
 
-  it('a wrong password, an untrusted CA, and plain text against a TLS port each give a one-line error saying what to do', async () => {
+  it('SCRAM-SHA-256 and PLAIN work too; a wrong password, an untrusted CA, and plain text against a TLS port each give a one-line error saying what to do', async () => {
     const cases: Array<[string, string[], NodeJS.ProcessEnv, RegExp, RegExp]> = [
       ['wrong Kafka password', ['produce', '--login', '1'], { LOGINSYNC_SASL_PASSWORD: 'not-the-password' }, /Kafka at \S+ refused the credentials/, /check --sasl-username, the password/],
       ['Kafka CA not trusted', ['produce', '--login', '1', '--kafka-tls'], { LOGINSYNC_KAFKA_CA: '' }, /Kafka's TLS certificate at \S+ is not trusted/, /--kafka-ca FILE/],
@@ -93,6 +97,15 @@ describe('a secured stack (stack up --secure)', () => {
       expect(lines[0], what).toMatch(error);
       expect(lines[1], what).toMatch(hint);
     }
+    // the other mechanisms the broker offers for the same user, and skip-verify (which warns)
+    for (const mechanism of ['scram-sha-256', 'plain']) {
+      const r = await cli(['produce', ...made, '--login', '1'], { LOGINSYNC_SASL_MECHANISM: mechanism });
+      expect(r.code, `${mechanism}: ${r.stderr}`).toBe(0);
+      expect(r.stderr).not.toMatch(/warning/);
+    }
+    const skip = await cli(['produce', ...made, '--login', '1', '--kafka-insecure-skip-verify'], { LOGINSYNC_KAFKA_CA: '' });
+    expect(skip.code, skip.stderr).toBe(0);
+    expect(skip.stderr).toMatch(/warning: Kafka TLS certificates are NOT checked/);
     // doctor names the failing step
     const doctor = await cli(['doctor', '--json'], { LOGINSYNC_SASL_PASSWORD: 'not-the-password', LOGINSYNC_CASSANDRA_CA: '', LOGINSYNC_CASSANDRA_TLS: 'true' });
     const failed = (JSON.parse(doctor.stdout) as { checks: Array<{ server: string; step: string; ok: boolean; fix?: string }> }).checks.filter((c) => !c.ok);
