@@ -68,6 +68,10 @@ function report(err: unknown, verbose: boolean): number {
 
 export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
+  // whatever ends the process (process.exit included): no lock or half-made file left behind
+  process.on('exit', () => {
+    for (const p of interruptCleanup) rmSync(p, { recursive: true, force: true });
+  });
   process.on('SIGINT', () => {
     process.stderr.write('\ninterrupted\n');
     for (const p of interruptCleanup) rmSync(p, { recursive: true, force: true });

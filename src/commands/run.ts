@@ -143,7 +143,7 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
     for (const e of noted) {
       const moves = Object.keys(e.endOffset).map((p) => `partition ${p} ${e.startOffset[p]} -> ${e.endOffset[p]}`).join(', ');
       info(e.kind === 'recovered'
-        ? `ledger: batch ${e.batchId} records a commit that an earlier run made and could not record (${moves}); its writes had been acknowledged`
+        ? `ledger: the group's offsets were ahead of the ledger (${moves}), recorded as batch ${e.batchId}: a run stopped between a commit and its ledger line (its writes were acknowledged), or offsets moved by hand`
         : `ledger: the group's offsets were moved back by hand (${moves}); those records are read again`);
     }
 
@@ -166,8 +166,11 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
         if (!restart) {
           warn(`Kafka consumer stopped: ${errorMessage(err)}`);
           engine.abort(new UserError(`the Kafka consumer stopped: ${errorMessage(err)}`, { hint: 'nothing unwritten was committed; run again to go on' }));
-        } else if (outage.failed('Kafka', errorMessage(err), Date.now())) {
-          warn(`Kafka at ${s.brokers.join(',')}: ${errorMessage(err)}; reconnecting with backoff, nothing is committed meanwhile`);
+        } else {
+          metrics?.failed('Kafka', errorMessage(err));
+          if (outage.failed('Kafka', errorMessage(err), Date.now())) {
+            warn(`Kafka at ${s.brokers.join(',')}: ${errorMessage(err)}; reconnecting with backoff, nothing is committed meanwhile`);
+          }
         }
       },
       onJoin: (partitions) => {
@@ -217,7 +220,8 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
         spinner?.stop();
         const server = serverOf(err);
         metrics?.failed(server ?? 'other', errorMessage(err));
-        const first = server === undefined || outage.failed(server, errorMessage(err), Date.now());
+        // a commit given up on (delay 0) ends its retries: not an outage still going on
+        const first = server === undefined || delayMs === 0 || outage.failed(server, errorMessage(err), Date.now());
         // one line when an outage starts, then a reminder every 30 s (every attempt with --verbose)
         if (first || attempt === 1 || delayMs === 0 || verbose()) {
           warn(`batch failed (attempt ${attempt}): ${describeFailure(err, s)}; ${delayMs > 0 ? `retrying with backoff${maxOutageMs !== undefined ? ` for up to ${formatDuration(maxOutageMs)}` : ''}, nothing is committed until it succeeds` : 'giving up on this commit; the batch will be read again'}`);

@@ -42,7 +42,10 @@ export function kafkaSecurity(s: ConnectionSettings): { ssl?: ConnectionOptions;
 }
 
 export function cassandraSecurity(s: ConnectionSettings): { sslOptions?: ConnectionOptions; credentials?: { username: string; password: string } } {
-  const sslOptions = tlsOptions(s.cassandraTls, s.cassandraCa, s.cassandraCert, s.cassandraKey, 'cassandra');
+  const tls = tlsOptions(s.cassandraTls, s.cassandraCa, s.cassandraCert, s.cassandraKey, 'cassandra');
+  // the driver connects to each node by its address, found in the cluster's own tables: the chain is
+  // checked, the host name is not (as the Java driver and cqlsh do by default)
+  const sslOptions = tls ? { ...tls, checkServerIdentity: () => undefined } : undefined;
   return {
     ...(sslOptions ? { sslOptions } : {}),
     ...(s.cassandraUsername && s.cassandraPassword !== undefined ? { credentials: { username: s.cassandraUsername, password: s.cassandraPassword } } : {}),

@@ -124,7 +124,9 @@ export function readConfigFile(path: string): ConfigFile {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new UserError(`config file ${path}: ${errorMessage(err)}`);
+    // never the parser's message: it quotes the text around the error, which may be a password
+    const at = /position (\d+)/.exec(errorMessage(err))?.[1];
+    throw new UserError(`config file ${path}: ${err instanceof SyntaxError ? `not valid JSON${at ? ` (at character ${at})` : ''}` : (err as NodeJS.ErrnoException).code ?? 'cannot be read'}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new UserError(`config file ${path}: must hold a JSON object`);
@@ -224,7 +226,9 @@ export function resolveSettings(input: ResolveInput): Resolved {
     const v = cfg[key];
     if (v !== undefined) {
       if (spec.secret) checkPrivate(path!, warnings);
-      return { raw: typeof v === 'boolean' ? String(v) : v, what: `${path}: ${key}` };
+      // a file path in a config file is relative to that file
+      const raw = spec.parse === file && typeof v === 'string' ? resolve(dirname(path!), v) : v;
+      return { raw: typeof raw === 'boolean' ? String(raw) : raw, what: `${path}: ${key}` };
     }
     const f = spec.secret ? cfg[`${key}File`] : undefined;
     if (typeof f === 'string') {
@@ -267,16 +271,19 @@ export function resolveSettings(input: ResolveInput): Resolved {
     origins[key] = source === 'default' ? 'default' : what;
   }
   const r = settings as unknown as ConnectionSettings;
-  checkCombinations(r, warnings);
+  checkCombinations(r, sources, warnings);
   if (r.kafkaTls && sources.kafkaTls === 'default') origins.kafkaTls = 'implied by the Kafka TLS options';
   if (r.cassandraTls && sources.cassandraTls === 'default') origins.cassandraTls = 'implied by the Cassandra TLS options';
   return { settings: r, sources, origins, files, warnings };
 }
 
 /** Settings that only make sense together; TLS implied by its files. */
-function checkCombinations(s: ConnectionSettings, warnings: string[]): void {
-  if (s.kafkaCa || s.kafkaCert || s.kafkaKey || s.kafkaInsecureSkipVerify) s.kafkaTls = true;
-  if (s.cassandraCa || s.cassandraCert || s.cassandraKey) s.cassandraTls = true;
+function checkCombinations(s: ConnectionSettings, sources: Record<Key, Source>, warnings: string[]): void {
+  // TLS files imply TLS, unless TLS was switched off explicitly
+  if ((s.kafkaCa || s.kafkaCert || s.kafkaKey || s.kafkaInsecureSkipVerify) && sources.kafkaTls === 'default') s.kafkaTls = true;
+  if ((s.cassandraCa || s.cassandraCert || s.cassandraKey) && sources.cassandraTls === 'default') s.cassandraTls = true;
+  if (s.readConsistency === 'any') throw new UserError('--read-consistency: any is for writes only; Cassandra refuses reads at any', { hint: 'use one, local_one, local_quorum or quorum' });
+  if (s.writeConsistency === 'any') warnings.push('--write-consistency any: a write counts as done when a hint is stored, before any replica has it; offsets may be committed for writes not yet readable');
   for (const [side, cert, key] of [['kafka', s.kafkaCert, s.kafkaKey], ['cassandra', s.cassandraCert, s.cassandraKey]] as const) {
     if ((cert === undefined) !== (key === undefined)) throw new UserError(`--${side}-cert and --${side}-key go together (mutual TLS): give both`);
   }

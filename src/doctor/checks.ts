@@ -104,16 +104,20 @@ function cassandraFix(err: unknown, s: ConnectionSettings): string {
 export async function checkKafka(s: ConnectionSettings): Promise<Check[]> {
   const out: Check[] = [];
   const sec = kafkaSecurity(s);
+  // the client needs one reachable bootstrap broker; each is tried and shown
+  let reachable = 0;
   for (const b of s.brokers) {
     const t = await tcp(b);
     out.push({ server: 'Kafka', step: 'TCP', target: b, ok: t.ok, detail: t.detail, ...(t.ok ? {} : { fix: networkFix('kafka', 'tcp', t) }) });
-    if (!t.ok) return out;
+    if (!t.ok) continue;
     if (sec.ssl) {
       const h = await tls(b, sec.ssl);
       out.push({ server: 'Kafka', step: 'TLS handshake', target: b, ok: h.ok, detail: h.detail, ...(h.ok ? {} : { fix: networkFix('kafka', 'tls', h) }) });
-      if (!h.ok) return out;
+      if (!h.ok) continue;
     }
+    reachable++;
   }
+  if (reachable === 0) return out;
   const kafka = createKafka({ brokers: s.brokers, retries: 0, verbose: verbose(), clientId: 'loginsync-doctor', ...sec });
   const admin = kafka.admin();
   const target = s.brokers.join(',');
@@ -142,16 +146,19 @@ export async function checkKafka(s: ConnectionSettings): Promise<Check[]> {
 export async function checkCassandra(s: ConnectionSettings): Promise<Check[]> {
   const out: Check[] = [];
   const sec = cassandraSecurity(s);
+  let reachable = 0;
   for (const cp of s.cassandra) {
     const t = await tcp(cp);
     out.push({ server: 'Cassandra', step: 'TCP', target: cp, ok: t.ok, detail: t.detail, ...(t.ok ? {} : { fix: networkFix('cassandra', 'tcp', t) }) });
-    if (!t.ok) return out;
+    if (!t.ok) continue;
     if (sec.sslOptions) {
       const h = await tls(cp, sec.sslOptions);
       out.push({ server: 'Cassandra', step: 'TLS handshake', target: cp, ok: h.ok, detail: h.detail, ...(h.ok ? {} : { fix: networkFix('cassandra', 'tls', h) }) });
-      if (!h.ok) return out;
+      if (!h.ok) continue;
     }
+    reachable++;
   }
+  if (reachable === 0) return out;
   const client = createCassandra({ contactPoints: s.cassandra, localDc: s.localDc, connectTimeoutMs: TIMEOUT_MS, ...sec });
   const target = s.cassandra.join(',');
   const step = s.cassandraUsername ? `CQL, as ${s.cassandraUsername}` : 'CQL';

@@ -41,6 +41,8 @@ export class PendingBatch {
   /** raw records of each id, kept only when unmatched events go to a topic */
   readonly raws: Map<string, Array<{ key: Buffer | null; value: Buffer | null }>> | undefined;
   readonly openedAt = performance.now();
+  /** the consumer session it was read in (see KafkaSource): only that session may commit it */
+  epoch = 0;
   decodeMs = 0;
 
   constructor(private readonly decodeOpts: DecodeOptions, private readonly limits: PendingLimits, keepRaws: boolean, starts?: Map<number, number>) {

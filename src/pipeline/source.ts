@@ -47,6 +47,12 @@ export class KafkaSource {
   private joined = false;
   /** partitions this member has committed since it last joined: their `positions` are the group's */
   private readonly ownCommits = new Set<number>();
+  /**
+   * Goes up at every join, crash, stop and disconnect of the consumer. A batch read in an earlier
+   * session is not committed (its partitions may have moved, kafkajs may skip the commit silently):
+   * it is read again from the group's offsets instead.
+   */
+  private epoch = 0;
 
   constructor(kafka: Kafka, private readonly opts: SourceOptions) {
     this.pending = this.newBatch();
@@ -64,12 +70,17 @@ export class KafkaSource {
 
   /** the next batch begins where reading stands */
   private newBatch(): PendingBatch {
-    return new PendingBatch(this.opts.decode, this.opts.limits, this.opts.keepRaws, this.fetched);
+    const b = new PendingBatch(this.opts.decode, this.opts.limits, this.opts.keepRaws, this.fetched);
+    b.epoch = this.epoch;
+    return b;
   }
 
   async start(): Promise<void> {
-    const { GROUP_JOIN, CRASH } = this.consumer.events;
+    const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = this.consumer.events;
+    this.consumer.on(STOP, () => { this.epoch++; this.joined = false; });
+    this.consumer.on(DISCONNECT, () => { this.epoch++; this.joined = false; });
     this.consumer.on(GROUP_JOIN, (e) => {
+      this.epoch++;
       const mine = e.payload.memberAssignment[this.opts.topic] ?? [];
       this.assigned = new Set(mine);
       this.joined = true;
@@ -82,6 +93,7 @@ export class KafkaSource {
       this.opts.onJoin?.(mine);
     });
     this.consumer.on(CRASH, (e) => {
+      this.epoch++;
       this.joined = false;
       this.opts.onError?.(e.payload.error, e.payload.restart);
     });
@@ -167,8 +179,12 @@ export class KafkaSource {
 
   private waitForRoom(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.roomWaiters.push(() => { clearTimeout(timer); resolve(); });
+      const waiter = () => { clearTimeout(timer); resolve(); };
+      const timer = setTimeout(() => {
+        this.roomWaiters = this.roomWaiters.filter((w) => w !== waiter);
+        resolve();
+      }, ms);
+      this.roomWaiters.push(waiter);
     });
   }
 
@@ -200,6 +216,9 @@ export class KafkaSource {
    */
   async commit(batch: PendingBatch): Promise<Map<number, [number, number]>> {
     if (!this.joined) throw new NotInGroupError();
+    // read before the consumer last (re)joined: not ours to commit any more, it is being read again
+    if (batch.epoch !== this.epoch) return new Map();
+    const epoch = this.epoch;
     const done = new Map<number, [number, number]>();
     const topicPartitions: Array<{ topic: string; partition: number; offset: string }> = [];
     for (const [partition, offset] of batch.nextOffsets()) {
@@ -211,6 +230,8 @@ export class KafkaSource {
       done.set(partition, [own ?? batch.starts.get(partition) ?? offset, offset]);
     }
     if (topicPartitions.length > 0) await this.consumer.commitOffsets(topicPartitions);
+    // kafkajs skips a commit silently when its consumer crashed or left meanwhile
+    if (this.epoch !== epoch) throw new NotInGroupError();
     for (const [p, [, o]] of done) {
       this.positions.set(p, o);
       this.ownCommits.add(p);

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../errors.js';
@@ -63,8 +63,16 @@ async function openssl(args: string[], cwd: string): Promise<void> {
  */
 export async function ensureSecureFiles(stackDir: string): Promise<SecureFiles> {
   const f = secureFiles(stackDir);
-  if (existsSync(f.keystore) && existsSync(f.cassandraPasswordFile)) return f;
+  const made = [f.keystore, f.keystorePassword, f.kafkaPasswordFile, f.kafkaAdminPasswordFile, f.cassandraPasswordFile];
+  if (made.every((x) => existsSync(x))) return f;
+  if (made.some((x) => existsSync(x))) {
+    // new passwords would not match the users the servers already have
+    throw new UserError(`${f.dir} is incomplete (${made.filter((x) => !existsSync(x)).join(', ')} missing)`, {
+      hint: 'make the stack again: "loginsync stack down", "stack clean", then "stack up --secure"',
+    });
+  }
   mkdirSync(f.dir, { recursive: true, mode: 0o700 });
+  chmodSync(f.dir, 0o700);
   const secret = (file: string) => writeFileSync(file, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
   for (const file of [f.keystorePassword, f.kafkaPasswordFile, f.kafkaAdminPasswordFile, f.cassandraPasswordFile]) secret(file);
   writeFileSync(join(f.dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n');

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connectCassandra } from '../cassandra/client.js';
@@ -116,6 +116,7 @@ async function prepareKafka(ctx: ServerContext): Promise<void> {
   mkdirSync(join(ctx.dir, 'data'), { recursive: true });
   // it may hold the keystore and inter-broker passwords: private
   writeFileSync(join(ctx.dir, 'server.properties'), kafkaProperties(ctx), { mode: 0o600 });
+  chmodSync(join(ctx.dir, 'server.properties'), 0o600); // mode applies only to a new file
   writeFileSync(join(ctx.dir, 'log4j2.properties'), KAFKA_LOG4J2);
   if (existsSync(join(ctx.dir, 'data', 'meta.properties'))) return;
   // A KRaft log directory must be formatted once with a cluster id (22 chars of url-safe base64).
@@ -233,6 +234,7 @@ const CASSANDRA_JVM17 = [
 async function prepareCassandra(ctx: ServerContext): Promise<void> {
   mkdirSync(join(ctx.dir, 'data'), { recursive: true });
   writeFileSync(join(ctx.dir, 'cassandra.yaml'), cassandraYaml(ctx), { mode: 0o600 });
+  chmodSync(join(ctx.dir, 'cassandra.yaml'), 0o600);
   writeFileSync(join(ctx.dir, 'logback.xml'), CASSANDRA_LOGBACK);
 }
 

@@ -29,9 +29,12 @@ export async function withLock<T>(path: string, fn: () => Promise<T> | T, onWait
       await sleep(50);
     }
   }
+  // an interrupted run (second Ctrl-C, shutdown timeout) leaves no lock behind
+  interruptCleanup.add(path);
   try {
     return await fn();
   } finally {
+    interruptCleanup.delete(path);
     rmSync(path, { force: true });
   }
 }
@@ -47,6 +50,9 @@ function lockIsStale(path: string): boolean {
   }
   const owner = Number(text);
   if (text === '' || !Number.isInteger(owner) || owner <= 0) return ageMs > 5_000;
+  // our own pid: left by an earlier process that had it (a container restarts as pid 1 again); this
+  // process never waits for a lock it holds itself
+  if (owner === process.pid) return true;
   return !pidAlive(owner);
 }
 

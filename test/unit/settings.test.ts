@@ -129,3 +129,25 @@ describe('client security options', () => {
     expect(kafkaSecurity(resolveSettings({ flags: { kafkaInsecureSkipVerify: true }, env, cwd }).settings).ssl?.rejectUnauthorized).toBe(false);
   });
 });
+
+describe('settings review cases', () => {
+  it('a broken config file never shows its text (it may hold a password)', () => {
+    const { cwd, env } = dirs();
+    writeFileSync(join(cwd, 'loginsync.config.json'), '{"cassandraPassword": hunter2secret}');
+    expect(() => resolveSettings({ flags: {}, env, cwd })).toThrow(/not valid JSON/);
+    try { resolveSettings({ flags: {}, env, cwd }); } catch (err) { expect(String(err)).not.toContain('hunter2'); }
+  });
+
+  it('TLS switched off explicitly stays off; file paths in a config file are relative to it; reads at ANY are refused', () => {
+    const { cwd, env } = dirs();
+    mkdirSync(join(cwd, 'conf'));
+    writeFileSync(join(cwd, 'conf', 'ca.pem'), 'x');
+    writeFileSync(join(cwd, 'conf', 'c.json'), JSON.stringify({ kafkaCa: 'ca.pem', kafkaTls: false }));
+    const r = resolveSettings({ flags: {}, env, cwd, configPath: 'conf/c.json' });
+    expect(r.settings.kafkaCa).toBe(join(cwd, 'conf', 'ca.pem'));
+    expect(r.settings.kafkaTls).toBe(false);
+    expect(resolveSettings({ flags: { kafkaCa: join(cwd, 'conf', 'ca.pem') }, env, cwd: mkdtempSync(join(tmpdir(), 'y')) }).settings.kafkaTls).toBe(true);
+    expect(() => resolveSettings({ flags: { readConsistency: 'any' }, env, cwd })).toThrow(/any is for writes only/);
+    expect(resolveSettings({ flags: { writeConsistency: 'any' }, env, cwd }).warnings.join()).toMatch(/hint is stored/);
+  });
+});
