@@ -100,24 +100,32 @@ function cassandraFix(err: unknown, s: ConnectionSettings): string {
   return 'check the security settings with "loginsync config show"';
 }
 
-/** Checks Kafka: each broker's TCP and TLS, then the protocol with authentication, then the topic. */
-export async function checkKafka(s: ConnectionSettings): Promise<Check[]> {
-  const out: Check[] = [];
-  const sec = kafkaSecurity(s);
-  // the client needs one reachable bootstrap broker; each is tried and shown
+/**
+ * TCP, then the TLS handshake when TLS is on, for each host, each step added to out. The clients need
+ * one reachable host: true when at least one passed.
+ */
+async function reachEach(server: Check['server'], hosts: string[], tlsOpts: ConnectionOptions | undefined, out: Check[]): Promise<boolean> {
+  const side = server === 'Kafka' ? 'kafka' : 'cassandra';
   let reachable = 0;
-  for (const b of s.brokers) {
-    const t = await tcp(b);
-    out.push({ server: 'Kafka', step: 'TCP', target: b, ok: t.ok, detail: t.detail, ...(t.ok ? {} : { fix: networkFix('kafka', 'tcp', t) }) });
+  for (const host of hosts) {
+    const t = await tcp(host);
+    out.push({ server, step: 'TCP', target: host, ok: t.ok, detail: t.detail, ...(t.ok ? {} : { fix: networkFix(side, 'tcp', t) }) });
     if (!t.ok) continue;
-    if (sec.ssl) {
-      const h = await tls(b, sec.ssl);
-      out.push({ server: 'Kafka', step: 'TLS handshake', target: b, ok: h.ok, detail: h.detail, ...(h.ok ? {} : { fix: networkFix('kafka', 'tls', h) }) });
+    if (tlsOpts) {
+      const h = await tls(host, tlsOpts);
+      out.push({ server, step: 'TLS handshake', target: host, ok: h.ok, detail: h.detail, ...(h.ok ? {} : { fix: networkFix(side, 'tls', h) }) });
       if (!h.ok) continue;
     }
     reachable++;
   }
-  if (reachable === 0) return out;
+  return reachable > 0;
+}
+
+/** Checks Kafka: each broker's TCP and TLS, then the protocol with authentication, then the topic. */
+export async function checkKafka(s: ConnectionSettings): Promise<Check[]> {
+  const out: Check[] = [];
+  const sec = kafkaSecurity(s);
+  if (!(await reachEach('Kafka', s.brokers, sec.ssl, out))) return out;
   const kafka = createKafka({ brokers: s.brokers, retries: 0, verbose: verbose(), clientId: 'loginsync-doctor', ...sec });
   const admin = kafka.admin();
   const target = s.brokers.join(',');
@@ -146,19 +154,7 @@ export async function checkKafka(s: ConnectionSettings): Promise<Check[]> {
 export async function checkCassandra(s: ConnectionSettings): Promise<Check[]> {
   const out: Check[] = [];
   const sec = cassandraSecurity(s);
-  let reachable = 0;
-  for (const cp of s.cassandra) {
-    const t = await tcp(cp);
-    out.push({ server: 'Cassandra', step: 'TCP', target: cp, ok: t.ok, detail: t.detail, ...(t.ok ? {} : { fix: networkFix('cassandra', 'tcp', t) }) });
-    if (!t.ok) continue;
-    if (sec.sslOptions) {
-      const h = await tls(cp, sec.sslOptions);
-      out.push({ server: 'Cassandra', step: 'TLS handshake', target: cp, ok: h.ok, detail: h.detail, ...(h.ok ? {} : { fix: networkFix('cassandra', 'tls', h) }) });
-      if (!h.ok) continue;
-    }
-    reachable++;
-  }
-  if (reachable === 0) return out;
+  if (!(await reachEach('Cassandra', s.cassandra, sec.sslOptions, out))) return out;
   const client = createCassandra({ contactPoints: s.cassandra, localDc: s.localDc, connectTimeoutMs: TIMEOUT_MS, ...sec });
   const target = s.cassandra.join(',');
   const step = s.cassandraUsername ? `CQL, as ${s.cassandraUsername}` : 'CQL';
