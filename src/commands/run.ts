@@ -138,7 +138,7 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
     const ledger = new Ledger(checkpoint);
     // a run killed between a commit and its ledger line, or offsets moved by hand: recorded, so the
     // ledger's ranges stay contiguous
-    const noted = await ledger.reconcile(s.topic, opts.group, () => committedOffsets(admin, s.topic, opts.group))
+    const noted = await ledger.reconcile(s.topic, opts.group, () => committedOffsets(admin, s.topic, opts.group), targets.start)
       .catch((err: unknown) => { throw kafkaError(err, s.brokers, 'reading the committed offsets'); });
     for (const e of noted) {
       const moves = Object.keys(e.endOffset).map((p) => `partition ${p} ${e.startOffset[p]} -> ${e.endOffset[p]}`).join(', ');

@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withLock } from '../util/lock.js';
 
@@ -41,12 +41,23 @@ const CHUNK = 256 * 1024;
  */
 export class Ledger {
   readonly file: string;
+  /** where each partition started, per topic/group, before its first ledger line */
+  readonly startsFile: string;
   private readonly lock: string;
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
     this.file = join(dir, 'ledger.jsonl');
     this.lock = join(dir, 'ledger.lock');
+    this.startsFile = join(dir, 'starts.json');
+  }
+
+  private readStarts(): Record<string, Record<string, number>> {
+    try {
+      return JSON.parse(readFileSync(this.startsFile, 'utf8')) as Record<string, Record<string, number>>;
+    } catch {
+      return {};
+    }
   }
 
   /** Runs fn holding the ledger's lock: a commit and its ledger line, or a reconciliation. */
@@ -140,10 +151,32 @@ export class Ledger {
    * At start: compares the ledger with the group's committed offsets (read inside the lock) and
    * records any difference, so the ranges stay contiguous. Returns the entries written.
    */
-  async reconcile(topic: string, group: string, committed: () => Promise<Map<number, number>>): Promise<LedgerEntry[]> {
+  async reconcile(topic: string, group: string, committed: () => Promise<Map<number, number>>, starting: Map<number, number> = new Map()): Promise<LedgerEntry[]> {
     return this.locked(async () => {
       const now = await committed();
-      const known = this.ends(topic, group, now.keys());
+      const partitions = new Set([...now.keys(), ...starting.keys()]);
+      const known = this.ends(topic, group, partitions);
+      // a partition the ledger has no line for yet: where it started (starts.json, written the first
+      // time), so a first commit that a crash kept out of the ledger shows as a gap from there
+      const firsts = this.readStarts();
+      const key = `${topic}/${group}`;
+      const mine = firsts[key] ?? {};
+      let added = false;
+      for (const p of partitions) {
+        if (known.has(p)) continue;
+        const first = mine[String(p)];
+        if (first !== undefined) known.set(p, first);
+        else {
+          const at = now.get(p) ?? starting.get(p);
+          if (at !== undefined) { mine[String(p)] = at; added = true; }
+        }
+      }
+      if (added) {
+        firsts[key] = mine;
+        const tmp = `${this.startsFile}.${process.pid}.tmp`;
+        writeFileSync(tmp, JSON.stringify(firsts, null, 2) + '\n');
+        renameSync(tmp, this.startsFile);
+      }
       const out: LedgerEntry[] = [];
       for (const kind of ['recovered', 'reset'] as const) {
         const startOffset: Record<string, number> = {};

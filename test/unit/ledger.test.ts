@@ -52,6 +52,16 @@ describe('ledger', () => {
     expect(l.ends('t', 'g', [0, 1, 2])).toEqual(new Map([[0, 15], [1, 20], [2, 25]]));
   });
 
+  it('remembers where a new partition starts, so a first commit lost to a crash shows as a gap', async () => {
+    const l = new Ledger(dir());
+    // first start: nothing committed yet, the run starts both partitions at 0
+    expect(await l.reconcile('t', 'g', async () => new Map(), new Map([[0, 0], [1, 0]]))).toEqual([]);
+    l.appendLocked(batch('t', { 0: 0 }, { 0: 50 }));
+    // killed after committing partition 1 up to 30, before its ledger line
+    const noted = await l.reconcile('t', 'g', async () => new Map([[0, 50], [1, 30]]), new Map([[0, 50], [1, 30]]));
+    expect(noted.map((e) => [e.batchId, e.kind, e.startOffset, e.endOffset])).toEqual([[1, 'recovered', { 1: 0 }, { 1: 30 }]]);
+  });
+
   it('reads a ledger written before start and end offsets were recorded', () => {
     const d = dir();
     writeFileSync(join(d, 'ledger.jsonl'), JSON.stringify({ batchId: 4, topic: 't', group: 'g', offsets: { 0: [0, 3] } }) + '\n');
