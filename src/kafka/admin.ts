@@ -1,9 +1,11 @@
-import type { Admin } from 'kafkajs';
+import type { Admin, ITopicConfig } from 'kafkajs';
 
 export interface TopicSpec {
   topic: string;
   partitions: number;
-  replicationFactor: number;
+  /** broker default when absent */
+  replicationFactor?: number;
+  configEntries?: ITopicConfig['configEntries'];
 }
 
 export async function topicExists(admin: Admin, topic: string): Promise<boolean> {
@@ -11,14 +13,50 @@ export async function topicExists(admin: Admin, topic: string): Promise<boolean>
   return topics.includes(topic);
 }
 
+/** Errors a broker gives for a topic it has just created but not yet learned of. */
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+function notYet(err: unknown): boolean {
+  const type = (err as { type?: string }).type;
+  return type !== undefined && NOT_YET.has(type);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until the broker serves metadata for every partition of the topic, each with a leader.
+ * In KRaft the broker learns of a new topic from the metadata log a moment after the controller
+ * accepted it, so right after creation the broker may answer "does not host this topic-partition".
+ */
+export async function waitForTopic(admin: Admin, topic: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const md = await admin.fetchTopicMetadata({ topics: [topic] });
+      const parts = md.topics[0]?.partitions ?? [];
+      if (parts.length > 0 && parts.every((p) => p.leader >= 0 && p.partitionErrorCode === 0)) return;
+    } catch (err) {
+      if (!notYet(err)) throw err;
+    }
+    if (Date.now() >= deadline) throw new Error(`topic ${topic} was created but has no leader after ${Math.round(timeoutMs / 1000)} s`);
+    await sleep(100);
+  }
+}
+
+/** Creates a topic, then waits until it can be used. False when it already existed. */
+export async function createTopic(admin: Admin, spec: TopicSpec): Promise<boolean> {
+  const created = await admin.createTopics({
+    topics: [{ topic: spec.topic, numPartitions: spec.partitions, replicationFactor: spec.replicationFactor, configEntries: spec.configEntries }],
+    waitForLeaders: false,
+  });
+  await waitForTopic(admin, spec.topic);
+  return created;
+}
+
 /** Creates the topic unless it exists; waits for its leaders so it can be used at once. */
 export async function ensureTopic(admin: Admin, spec: TopicSpec): Promise<'created' | 'exists'> {
   if (await topicExists(admin, spec.topic)) return 'exists';
-  const created = await admin.createTopics({
-    topics: [{ topic: spec.topic, numPartitions: spec.partitions, replicationFactor: spec.replicationFactor }],
-    waitForLeaders: true,
-  });
-  return created ? 'created' : 'exists';
+  return (await createTopic(admin, spec)) ? 'created' : 'exists';
 }
 
 export async function partitionCount(admin: Admin, topic: string): Promise<number> {

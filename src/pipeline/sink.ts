@@ -1,6 +1,7 @@
 import type { Admin, IHeaders, Producer } from 'kafkajs';
 import { UserError, errorMessage } from '../errors.js';
 import type { SourceRecord } from './source.js';
+import { createTopic } from '../kafka/admin.js';
 
 /** Kafka refuses messages over ~1 MB by default; a dead letter keeps at most this much of the value. */
 export const MAX_DEAD_LETTER_BYTES = 512 * 1024;
@@ -77,7 +78,7 @@ export class SideTopic {
       const topics = await this.admin.listTopics();
       if (!topics.includes(this.topic)) {
         try {
-          await this.admin.createTopics({ topics: [{ topic: this.topic, numPartitions: 1 }], waitForLeaders: true });
+          await createTopic(this.admin, { topic: this.topic, partitions: 1 });
         } catch (err) {
           if ((err as { retriable?: boolean }).retriable) throw err;
           throw new UserError(`cannot create topic ${this.topic} (${this.flag}): ${errorMessage(err)}`, {

@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createTopic } from '../../src/kafka/admin.js';
 import { spawnCli, waitFor, type Spawned } from '../helpers.js';
 import { event, readTopic, world, type World } from '../integration/pipeline-env.js';
 import { admin, clearScene, committedOffsets, endOffsets, ledgerEntries, waitCommitted } from './env.js';
@@ -19,7 +20,7 @@ describe('a dead-letter topic that cannot be written', () => {
     w = await world();
     a = await admin(w.kafka);
     const dlq = `${w.topic}.dlq`;
-    await a.createTopics({ topics: [{ topic: dlq, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '200' }] }], waitForLeaders: true });
+    await createTopic(a, { topic: dlq, partitions: 1, configEntries: [{ name: 'max.message.bytes', value: '200' }] });
     await w.send([event('100001', '2021-01-01 00:00:00'), malformed(1), event('100009', '2021-01-01 00:00:00'), malformed(2)]);
 
     const refused = await w.runOnce();

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readStored, setIfNull, writeUpdates } from '../../src/cassandra/lastlogin.js';
+import { createTopic } from '../../src/kafka/admin.js';
 import { decide } from '../../src/pipeline/plan.js';
 import { runCli } from '../helpers.js';
 import { event, readTopic, world, type World } from './pipeline-env.js';
@@ -271,7 +272,7 @@ describe('loginsync run: progress and checkpoint', () => {
     // Kafka refuses "<topic>.dlq" when "<topic>_dlq" exists (the names collide in its metrics)
     const admin = w.kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: `${w.topic}_dlq`, numPartitions: 1 }], waitForLeaders: true });
+    await createTopic(admin, { topic: `${w.topic}_dlq`, partitions: 1 });
     await admin.disconnect();
     await w.send(['not json']);
     const run = await w.runOnce();

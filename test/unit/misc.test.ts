@@ -5,6 +5,8 @@ import { formatTimestamp } from '../../src/ui/format.js';
 import { parseJavaMajor } from '../../src/stack/tools.js';
 import { requests } from '../../src/pipeline/sink.js';
 import { colorsWanted } from '../../src/ui/output.js';
+import { waitForTopic } from '../../src/kafka/admin.js';
+import type { Admin } from 'kafkajs';
 
 describe('java version', () => {
   it('reads old and new version strings', () => {
@@ -50,5 +52,37 @@ describe('side topic requests', () => {
     expect(sizes(Array.from({ length: 2500 }, () => m(10)))).toEqual([1000, 1000, 500]);
     expect(sizes([m(500_000), m(500_000), m(2_000_000), m(10), m(10)])).toEqual([1, 1, 1, 2]);
     expect(sizes([])).toEqual([]);
+  });
+});
+
+describe('waiting for a new topic', () => {
+  // the answers a broker gives, one per metadata request, right after it created a topic
+  const scripted = (answers: Array<Error | Array<{ leader: number; partitionErrorCode: number }>>) => {
+    let calls = 0;
+    const admin = {
+      fetchTopicMetadata: async () => {
+        const a = answers[Math.min(calls++, answers.length - 1)]!;
+        if (a instanceof Error) throw a;
+        return { topics: [{ name: 't', partitions: a }] };
+      },
+    } as unknown as Admin;
+    return { admin, calls: () => calls };
+  };
+  const protocol = (type: string) => Object.assign(new Error(type), { type, retriable: true });
+  const ok = { leader: 1, partitionErrorCode: 0 };
+
+  it('asks again while the broker does not know the topic yet, or a partition has no leader', async () => {
+    const s = scripted([protocol('UNKNOWN_TOPIC_OR_PARTITION'), protocol('LEADER_NOT_AVAILABLE'), [ok, { leader: -1, partitionErrorCode: 5 }], [], [ok, ok]]);
+    await waitForTopic(s.admin, 't');
+    expect(s.calls()).toBe(5);
+  });
+
+  it('gives up at once on another error, and after the timeout on a topic that never gets a leader', async () => {
+    const refused = scripted([protocol('TOPIC_AUTHORIZATION_FAILED')]);
+    await expect(waitForTopic(refused.admin, 't')).rejects.toThrow('TOPIC_AUTHORIZATION_FAILED');
+    expect(refused.calls()).toBe(1);
+    const never = scripted([protocol('UNKNOWN_TOPIC_OR_PARTITION')]);
+    await expect(waitForTopic(never.admin, 't', 350)).rejects.toThrow('topic t was created but has no leader');
+    expect(never.calls()).toBeGreaterThan(2);
   });
 });
