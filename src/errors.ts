@@ -24,3 +24,38 @@ export function errorMessage(err: unknown): string {
   }
   return err.message;
 }
+
+/**
+ * An error and every error it wraps, outermost first: `cause`, kafkajs' `originalError`, the Cassandra
+ * driver's `innerErrors` (one per host) and aggregate `errors`. Bounded in depth, cycles skipped.
+ */
+export function errorsIn(err: unknown, maxDepth = 6): unknown[] {
+  const out: unknown[] = [];
+  const seen = new Set<unknown>();
+  const visit = (e: unknown, depth: number) => {
+    if (!e || depth > maxDepth || seen.has(e)) return;
+    seen.add(e);
+    out.push(e);
+    const x = e as { cause?: unknown; originalError?: unknown; innerErrors?: unknown; errors?: unknown };
+    visit(x.cause, depth + 1);
+    visit(x.originalError, depth + 1);
+    if (x.innerErrors && typeof x.innerErrors === 'object') for (const inner of Object.values(x.innerErrors)) visit(inner, depth + 1);
+    if (Array.isArray(x.errors)) for (const inner of x.errors) visit(inner, depth + 1);
+  };
+  visit(err, 0);
+  return out;
+}
+
+/** The fields of an error the classifiers look at. */
+export interface ErrorFields {
+  name?: string;
+  message?: string;
+  code?: number | string;
+  type?: string;
+  retriable?: boolean;
+}
+
+/** Whether the error, or any error it wraps, matches. */
+export function anyError(err: unknown, test: (e: ErrorFields) => boolean): boolean {
+  return errorsIn(err).some((e) => typeof e === 'object' && test(e as ErrorFields));
+}

@@ -290,9 +290,10 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
 
 /** Names the server behind a failure mid-run, so an outage reads as one. */
 function describeFailure(err: unknown, s: { brokers: string[]; cassandra: string[] }): string {
+  const server = serverOf(err);
   const name = (err as Error)?.name ?? '';
-  if (name === 'NoHostAvailableError' || name === 'OperationTimedOutError') return `Cassandra at ${s.cassandra.join(',')} is unreachable (${errorMessage(err)})`;
-  if (name.startsWith('KafkaJS')) return `Kafka at ${s.brokers.join(',')}: ${errorMessage(err)}`;
+  if (server === 'Cassandra' && (name === 'NoHostAvailableError' || name === 'OperationTimedOutError')) return `Cassandra at ${s.cassandra.join(',')} is unreachable (${errorMessage(err)})`;
+  if (server !== undefined) return `${server} at ${(server === 'Kafka' ? s.brokers : s.cassandra).join(',')}: ${errorMessage(err)}`;
   return errorMessage(err);
 }
 

@@ -2,7 +2,7 @@ import kafkajs from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import type { Admin, Kafka, KafkaConfig, SASLOptions } from 'kafkajs';
 import { closedByServer, securityProblem } from '../config/problems.js';
-import { UserError, errorMessage } from '../errors.js';
+import { UserError, anyError, errorMessage } from '../errors.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
 
@@ -31,16 +31,10 @@ export function createKafka(opts: KafkaOptions): Kafka {
   return new KafkaClass(config);
 }
 
-/** Walks an error's causes (kafkajs wraps them in retry errors) looking for a connection failure. */
+/** Whether a connection failure is behind the error (kafkajs wraps them in retry errors). */
 function isConnectionError(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
-    const name = (e as Error).name ?? '';
-    const msg = (e as Error).message ?? '';
-    if (name === 'KafkaJSConnectionError' || name === 'KafkaJSConnectionClosedError') return true;
-    if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|Connection (error|timeout)/i.test(msg)) return true;
-    e = (e as { cause?: unknown; originalError?: unknown }).originalError ?? (e as { cause?: unknown }).cause;
-  }
-  return false;
+  return anyError(err, (x) => x.name === 'KafkaJSConnectionError' || x.name === 'KafkaJSConnectionClosedError'
+    || /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|Connection (error|timeout)/i.test(x.message ?? ''));
 }
 
 /** Turns a kafkajs failure into a one-line error for the terminal. */

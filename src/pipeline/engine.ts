@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import { anyError } from '../errors.js';
 import { retryRetriable } from '../kafka/client.js';
 import { processBatch, type BatchDeps, type BatchResult } from './batch.js';
 import { Ledger } from './ledger.js';
@@ -261,16 +262,13 @@ export async function availableNowTargets(admin: Admin, topic: string, group: st
  * itself calls retriable, a consumer rejoining its group. Anything else is a fault to report.
  */
 export function isRetriable(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 6; depth++) {
-    const x = e as { name?: string; retriable?: boolean; code?: number; message?: string; cause?: unknown; originalError?: unknown; innerErrors?: unknown };
+  return anyError(err, (x) => {
     if (x.retriable === true) return true;
     const name = x.name ?? '';
     if (['NoHostAvailableError', 'OperationTimedOutError', 'BusyConnectionError', 'KafkaJSConnectionError',
       'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSNumberOfRetriesExceeded', 'NotInGroupError'].includes(name)) return true;
     // Cassandra: unavailable, overloaded, bootstrapping, write and read timeouts, truncate error
     if (name === 'ResponseError' && typeof x.code === 'number' && [0x1000, 0x1001, 0x1002, 0x1003, 0x1100, 0x1200].includes(x.code)) return true;
-    if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up/.test(x.message ?? '')) return true;
-    e = x.originalError ?? x.cause;
-  }
-  return false;
+    return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up/.test(x.message ?? '');
+  });
 }

@@ -1,3 +1,5 @@
+import { errorsIn } from '../errors.js';
+
 /**
  * Outages of the two servers as a run sees them: since when each is unreachable, when to remind the
  * user it still is, and when it has been gone longer than --max-outage. Pure: the caller passes the
@@ -66,15 +68,15 @@ export class OutageWatch {
 
 /** Which server an error came from, following wrapped causes; undefined when it is neither's. */
 export function serverOf(err: unknown): Server | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 6; depth++) {
-    const x = e as { name?: string; cause?: unknown; originalError?: unknown };
-    const name = x.name ?? '';
-    if (['NoHostAvailableError', 'OperationTimedOutError', 'BusyConnectionError', 'ResponseError', 'DriverError'].includes(name)) return 'Cassandra';
+  for (const e of errorsIn(err)) {
+    const name = (e as { name?: string }).name ?? '';
+    if (CASSANDRA_ERRORS.includes(name)) return 'Cassandra';
     if (name.startsWith('KafkaJS') || name === 'NotInGroupError') return 'Kafka';
-    e = x.originalError ?? x.cause;
   }
   return undefined;
 }
+
+const CASSANDRA_ERRORS = ['NoHostAvailableError', 'OperationTimedOutError', 'BusyConnectionError', 'ResponseError', 'DriverError'];
 
 /** 95 s -> "1m35s", 20 s -> "20s". */
 export function formatDuration(ms: number): string {

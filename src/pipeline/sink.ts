@@ -1,5 +1,5 @@
 import type { Admin, IHeaders, Producer } from 'kafkajs';
-import { UserError, errorMessage } from '../errors.js';
+import { UserError, anyError, errorMessage } from '../errors.js';
 import type { SourceRecord } from './source.js';
 import { createTopic } from '../kafka/admin.js';
 
@@ -57,12 +57,7 @@ export function* requests<M extends { key: Buffer | null; value: Buffer | null; 
 
 /** Whether Kafka itself calls the error (or the one it wraps) retriable. */
 function isRetriableKafka(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 6; depth++) {
-    const x = e as { name?: string; retriable?: boolean; originalError?: unknown; cause?: unknown };
-    if (x.retriable === true || x.name === 'KafkaJSNumberOfRetriesExceeded' || x.name === 'KafkaJSConnectionError' || x.name === 'KafkaJSRequestTimeoutError') return true;
-    e = x.originalError ?? x.cause;
-  }
-  return false;
+  return anyError(err, (x) => x.retriable === true || ['KafkaJSNumberOfRetriesExceeded', 'KafkaJSConnectionError', 'KafkaJSRequestTimeoutError'].includes(x.name ?? ''));
 }
 
 /** Sends records to a side topic (dead letters, unmatched), creating it the first time. */
