@@ -23,12 +23,14 @@ export default defineConfig({
         },
       },
       {
-        // a secured stack of its own (TLS, SASL, passwords), after the integration tests
+        // secured stacks of their own (TLS, SASL, passwords; and mutual TLS), after the integration
+        // tests; one per file, the two files side by side
         test: {
           name: 'secure',
           include: ['test/secure/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
+          maxWorkers: 2,
           sequence: { groupOrder: 2 },
         },
       },

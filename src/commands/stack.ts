@@ -26,7 +26,8 @@ async function up(opts: Record<string, string>, only: ServerKind[] = KINDS): Pro
   const pick = (kind: ServerKind, key: 'port' | 'version' | 'heap', flag: string | undefined) =>
     flag ?? String(saved?.[kind][key] ?? DEFAULT_SETTINGS[kind][key]);
   const settings: StackSettings = {
-    ...(opts.secure ? { secure: true } : {}),
+    ...(opts.secure || opts.mtls ? { secure: true } : {}),
+    ...(opts.mtls ? { mtls: true } : {}),
     kafka: {
       port: parsePort(pick('kafka', 'port', opts.kafkaPort), '--kafka-port'),
       version: pick('kafka', 'version', opts.kafkaVersion),
@@ -76,8 +77,13 @@ async function up(opts: Record<string, string>, only: ServerKind[] = KINDS): Pro
       `export LOGINSYNC_SASL_PASSWORD="$(cat ${f.kafkaPasswordFile})"`,
       `export LOGINSYNC_CASSANDRA_CA=${f.ca}`, `export LOGINSYNC_CASSANDRA_USERNAME=${CASSANDRA_USER}`,
       `export LOGINSYNC_CASSANDRA_PASSWORD="$(cat ${f.cassandraPasswordFile})"`,
+      ...(result.settings.mtls ? [
+        `export LOGINSYNC_KAFKA_CERT=${f.clientCert}`, `export LOGINSYNC_KAFKA_KEY=${f.clientKey}`,
+        `export LOGINSYNC_CASSANDRA_CERT=${f.clientCert}`, `export LOGINSYNC_CASSANDRA_KEY=${f.clientKey}`,
+      ] : []),
     ]) out(line);
-    info(c.dim(`or as flags: --kafka-ca ${f.ca} --sasl-mechanism ${SASL_MECHANISM} --sasl-username ${KAFKA_USER} --sasl-password-file ${f.kafkaPasswordFile} --cassandra-ca ${f.ca} --cassandra-username ${CASSANDRA_USER} --cassandra-password-file ${f.cassandraPasswordFile}`));
+    const certs = (side: string) => (result.settings.mtls ? ` --${side}-cert ${f.clientCert} --${side}-key ${f.clientKey}` : '');
+    info(c.dim(`or as flags: --kafka-ca ${f.ca}${certs('kafka')} --sasl-mechanism ${SASL_MECHANISM} --sasl-username ${KAFKA_USER} --sasl-password-file ${f.kafkaPasswordFile} --cassandra-ca ${f.ca}${certs('cassandra')} --cassandra-username ${CASSANDRA_USER} --cassandra-password-file ${f.cassandraPasswordFile}`));
   }
 }
 
@@ -129,8 +135,9 @@ export function stackCommand(): Command {
     .option('--cassandra-heap <size>', 'Cassandra heap (default: 1g)')
     .option('--timeout <seconds>', 'how long each server may take to become ready', '180')
     .option('--secure', 'TLS and authentication: a private CA and certificates (openssl), Kafka on SASL_SSL with SCRAM-SHA-512, Cassandra with client TLS and passwords; prints how to connect')
+    .option('--mtls', '--secure, and both servers also require a client certificate signed by the stack\'s CA (mutual TLS); one is made for you')
     .addHelpText('after', `
---secure is chosen when a stack is made (its first up); its certificates and passwords are in <dir>/secure,
+--secure and --mtls are chosen when a stack is made (its first up); its certificates and passwords are in <dir>/secure,
 readable only by you. Jars are cached per version in ~/.cache/loginsync (LOGINSYNC_CACHE). The servers keep running after this
 command returns; stop them with "loginsync stack down". Needs Java 17+ and Maven 3.`)
     .action((opts) => up(opts));

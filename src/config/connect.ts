@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ConnectionOptions } from 'node:tls';
+import { createSecureContext, type ConnectionOptions } from 'node:tls';
 import type { Admin, Kafka } from 'kafkajs';
 import { connectCassandra, type CassandraClient } from '../cassandra/client.js';
 import { consistencyCode } from '../cassandra/lastlogin.js';
@@ -19,13 +19,34 @@ function pem(path: string, flag: string): Buffer {
   }
 }
 
+/**
+ * Loads the client certificate and key as TLS will, so that a file of the wrong kind, or a key that is
+ * not the certificate's, is named before any connection is tried (not as a failed handshake later).
+ */
+export function checkClientPair(side: 'kafka' | 'cassandra', files: { cert?: string | undefined; key?: string | undefined }, pems: { cert?: Buffer; key?: Buffer }): void {
+  const attempt = (opts: { cert?: Buffer; key?: Buffer }, what: string, hint: string) => {
+    try {
+      createSecureContext(opts);
+    } catch (err) {
+      throw new UserError(`${what}: ${(err as Error).message.replace(/^error:[0-9A-F]+:/, '')}`, { hint });
+    }
+  };
+  if (pems.cert) attempt({ cert: pems.cert }, `--${side}-cert ${files.cert} is not a PEM certificate`, 'give the certificate in PEM form (-----BEGIN CERTIFICATE-----)');
+  if (pems.key) attempt({ key: pems.key }, `--${side}-key ${files.key} is not a PEM private key`, 'give the private key in PEM form, unencrypted (-----BEGIN PRIVATE KEY-----)');
+  if (pems.cert && pems.key) attempt(pems, `--${side}-key ${files.key} is not the key of --${side}-cert ${files.cert}`, 'give the key the certificate was made for');
+}
+
 /** TLS options from the settings of one side; undefined when that side is plain TCP. */
 function tlsOptions(on: boolean, ca: string | undefined, cert: string | undefined, key: string | undefined, side: 'kafka' | 'cassandra', skipVerify = false): ConnectionOptions | undefined {
   if (!on) return undefined;
-  return {
-    ...(ca ? { ca: pem(ca, `--${side}-ca`) } : {}),
+  const pems = {
     ...(cert ? { cert: pem(cert, `--${side}-cert`) } : {}),
     ...(key ? { key: pem(key, `--${side}-key`) } : {}),
+  };
+  checkClientPair(side, { cert, key }, pems);
+  return {
+    ...(ca ? { ca: pem(ca, `--${side}-ca`) } : {}),
+    ...pems,
     rejectUnauthorized: !skipVerify,
   };
 }

@@ -1,20 +1,22 @@
-import { UserError } from '../errors.js';
+import { UserError, errorsIn } from '../errors.js';
 
 export type Side = 'kafka' | 'cassandra';
 const TITLE: Record<Side, string> = { kafka: 'Kafka', cassandra: 'Cassandra' };
 
 /** Every message in an error and what it wraps (causes, kafkajs' originalError, the driver's innerErrors). */
-export function chainMessages(err: unknown, depth = 0): string[] {
-  if (!err || depth > 6) return [];
-  const e = err as { message?: string; name?: string; cause?: unknown; originalError?: unknown; innerErrors?: Record<string, unknown>; errors?: unknown[] };
-  const own = `${e.name ?? ''}: ${e.message ?? String(err)}`;
-  return [
-    own,
-    ...chainMessages(e.cause, depth + 1),
-    ...chainMessages(e.originalError, depth + 1),
-    ...Object.values(e.innerErrors ?? {}).flatMap((x) => chainMessages(x, depth + 1)),
-    ...(Array.isArray(e.errors) ? e.errors.flatMap((x) => chainMessages(x, depth + 1)) : []),
-  ];
+export function chainMessages(err: unknown): string[] {
+  return errorsIn(err).map((e) => {
+    const x = e as { name?: string; message?: string };
+    return `${x.name ?? ''}: ${x.message ?? String(e)}`;
+  });
+}
+
+/** OpenSSL's "800C...:error:0A000416:SSL routines:ssl3_read_bytes:REASON:file.c:1601:SSL alert number 46". */
+const OPENSSL_TEXT = /[0-9A-F]+:error:[0-9A-F]+:SSL routines:[^:]*:([^:]+):[^:\s]*:\d+(?::SSL alert number \d+)?/g;
+
+/** The reason in an OpenSSL error message ("wrong version number", "tlsv1 alert unknown ca"), else the message. */
+export function opensslReason(message: string): string {
+  return /SSL routines:[^:]*:([^:]+)/.exec(message)?.[1] ?? message;
 }
 
 /**
@@ -27,7 +29,7 @@ export function securityProblem(side: Side, err: unknown, target: string, doing:
   const pw = side === 'kafka' ? 'LOGINSYNC_SASL_PASSWORD or --sasl-password-file' : 'LOGINSYNC_CASSANDRA_PASSWORD or --cassandra-password-file';
   const user = side === 'kafka' ? '--sasl-username' : '--cassandra-username';
   // the innermost matching message is the most specific
-  const pick = (re: RegExp) => all.split('\n').reverse().find((l) => re.test(l))?.replace(/^[A-Za-z]*: /, '').trim();
+  const pick = (re: RegExp) => all.split('\n').reverse().find((l) => re.test(l))?.replace(/^[A-Za-z]*: /, '').replace(OPENSSL_TEXT, '$1').trim();
   let m: string | undefined;
   if ((m = pick(/SASL .*authentication failed|invalid credentials|Provided username .* (and\/or password )?(are|is) incorrect|bad credentials/i))) {
     return new UserError(`${t} at ${target} refused the credentials (${doing}): ${m}`, {
@@ -37,6 +39,24 @@ export function securityProblem(side: Side, err: unknown, target: string, doing:
   if ((m = pick(/requires authentication|Authentication provider not set|Unexpected SASL|SASL.*not enabled|UnsupportedSaslMechanism|Illegal SASL/i))) {
     return new UserError(`${t} at ${target} wants other authentication (${doing}): ${m}`, {
       hint: side === 'kafka' ? 'give --sasl-mechanism, --sasl-username and a password, as the brokers expect' : `give ${user} and a password (${pw})`, cause: err,
+    });
+  }
+  // alerts the server sends about our certificate (mutual TLS)
+  if ((m = pick(/certificate required|CERTIFICATE_REQUIRED/i))) {
+    return new UserError(`${t} at ${target} requires a client certificate (${doing})`, {
+      hint: `give --${side}-cert FILE and --${side}-key FILE (or LOGINSYNC_${side.toUpperCase()}_CERT and _KEY), signed by a CA the server trusts`, cause: err,
+    });
+  }
+  // Kafka (Java) answers "bad certificate" to no certificate, "certificate unknown" to an untrusted one
+  if ((m = pick(/alert (bad certificate|unknown ca|certificate unknown|certificate expired|certificate revoked|unsupported certificate|access denied)/i))) {
+    return new UserError(`${t} at ${target} refused the TLS handshake, it checks client certificates (${doing}): ${m}`, {
+      hint: `give --${side}-cert FILE and --${side}-key FILE, a certificate signed by a CA the server trusts and still valid`, cause: err,
+    });
+  }
+  // Cassandra (Netty on OpenSSL) answers an untrusted client certificate with "internal error"
+  if ((m = pick(/alert internal error/i))) {
+    return new UserError(`${t} at ${target} broke off the TLS handshake (${doing}): ${m}`, {
+      hint: `servers answer so when they refuse a client certificate: check that --${side}-cert is signed by a CA the server trusts; if not that, the server's log says why`, cause: err,
     });
   }
   if ((m = pick(/self[- ]signed certificate|unable to (get|verify)|certificate chain|UNABLE_TO_VERIFY|certificate has expired/i))) {

@@ -4,6 +4,7 @@ import { createCassandra } from '../cassandra/client.js';
 import { shapeDifferences, tableColumns } from '../cassandra/schema.js';
 import { cassandraSecurity, kafkaSecurity, verbose } from '../config/connect.js';
 import type { ConnectionSettings } from '../config/settings.js';
+import { opensslReason } from '../config/problems.js';
 import { errorMessage } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
 
@@ -36,7 +37,9 @@ async function tcp(hp: string): Promise<{ ok: boolean; detail: string; code?: st
   });
 }
 
-/** TLS: does the handshake succeed, with the certificate trusted? */
+const CLIENT_CERT_VERDICT_MS = 500;
+
+/** TLS: does the handshake succeed, with the server's certificate trusted, and ours (if asked for) accepted? */
 async function tls(hp: string, opts: ConnectionOptions): Promise<{ ok: boolean; detail: string; code?: string }> {
   const { host, port } = hostPort(hp);
   return new Promise((resolve) => {
@@ -46,19 +49,18 @@ async function tls(hp: string, opts: ConnectionOptions): Promise<{ ok: boolean; 
     sock.once('secureConnect', () => {
       const cert = sock.getPeerCertificate();
       const subject = cert?.subject?.CN ? `certificate CN=${cert.subject.CN}` : 'certificate accepted';
-      done({ ok: true, detail: `${sock.getProtocol() ?? 'TLS'}, ${subject}${sock.authorized ? '' : ' (NOT verified: --kafka-insecure-skip-verify)'}` });
+      const ok = () => done({ ok: true, detail: `${sock.getProtocol() ?? 'TLS'}, ${subject}${sock.authorized ? '' : ' (NOT verified: --kafka-insecure-skip-verify)'}` });
+      // in TLS 1.3 the server judges our certificate (mutual TLS) after we think the handshake is done:
+      // its refusal, an alert, comes a moment later
+      if (sock.getProtocol() === 'TLSv1.3') setTimeout(ok, CLIENT_CERT_VERDICT_MS); else ok();
     });
     sock.once('error', (err: NodeJS.ErrnoException) => done({ ok: false, detail: opensslReason(err.message), ...(err.code ? { code: err.code } : {}) }));
   });
 }
 
-/** OpenSSL's "8000...:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:..." -> "wrong version number". */
-function opensslReason(message: string): string {
-  return /SSL routines:[^:]*:([^:]+)/.exec(message)?.[1] ?? message;
-}
 
 /** What to do about a failed TCP or TLS step. */
-function networkFix(side: 'kafka' | 'cassandra', step: 'tcp' | 'tls', r: { detail: string; code?: string }): string {
+function networkFix(side: 'kafka' | 'cassandra', step: 'tcp' | 'tls', r: { detail: string; code?: string }, hasCert = false): string {
   const flag = side === 'kafka' ? '--brokers' : '--cassandra';
   if (step === 'tcp') {
     if (r.code === 'ECONNREFUSED') return `nothing listens there: start the server ("loginsync stack up" for the local one), or fix ${flag}`;
@@ -72,7 +74,15 @@ function networkFix(side: 'kafka' | 'cassandra', step: 'tcp' | 'tls', r: { detai
   if (/wrong version number|packet length too long|ECONNRESET|socket disconnected|EPROTO/i.test(`${r.detail} ${r.code}`)) {
     return `this port does not speak TLS: drop --${side}-tls (and its files), or use the server's TLS port`;
   }
-  if (/certificate required|alert.*(certificate|handshake)/i.test(r.detail)) return `the server wants a client certificate: give --${side}-cert and --${side}-key`;
+  const want = `the server wants a client certificate: give --${side}-cert and --${side}-key, signed by a CA it trusts`;
+  if (/certificate required/i.test(r.detail)) return want;
+  if (/alert (bad certificate|unknown ca|certificate unknown|certificate expired|certificate revoked|unsupported certificate|access denied)/i.test(r.detail)) {
+    return hasCert ? `the server refused the client certificate: --${side}-cert must be signed by a CA it trusts, still valid, and --${side}-key its key` : want;
+  }
+  if (/alert internal error/i.test(r.detail) && hasCert) {
+    return `the server broke off the handshake, as Cassandra does when it refuses a client certificate: check that --${side}-cert is signed by a CA it trusts`;
+  }
+  if (/alert.*handshake/i.test(r.detail)) return `the server refused the handshake: check --${side}-cert and --${side}-key, and the TLS versions both sides allow`;
   return `check the TLS settings (--${side}-ca, --${side}-cert, --${side}-key)`;
 }
 
@@ -113,7 +123,7 @@ async function reachEach(server: Check['server'], hosts: string[], tlsOpts: Conn
     if (!t.ok) continue;
     if (tlsOpts) {
       const h = await tls(host, tlsOpts);
-      out.push({ server, step: 'TLS handshake', target: host, ok: h.ok, detail: h.detail, ...(h.ok ? {} : { fix: networkFix(side, 'tls', h) }) });
+      out.push({ server, step: 'TLS handshake', target: host, ok: h.ok, detail: h.detail, ...(h.ok ? {} : { fix: networkFix(side, 'tls', h, tlsOpts.cert !== undefined) }) });
       if (!h.ok) continue;
     }
     reachable++;

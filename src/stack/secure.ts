@@ -24,6 +24,11 @@ export interface SecureFiles {
   kafkaPasswordFile: string;
   kafkaAdminPasswordFile: string;
   cassandraPasswordFile: string;
+  /** a client certificate and key signed by the CA (PEM), for servers that require one (--mtls) */
+  clientCert: string;
+  clientKey: string;
+  /** the CA as a PKCS12 truststore (Cassandra checks client certificates against it), keystore password */
+  truststore: string;
 }
 
 export function secureFiles(stackDir: string): SecureFiles {
@@ -36,6 +41,9 @@ export function secureFiles(stackDir: string): SecureFiles {
     kafkaPasswordFile: join(dir, 'kafka.password'),
     kafkaAdminPasswordFile: join(dir, 'kafka-admin.password'),
     cassandraPasswordFile: join(dir, 'cassandra.password'),
+    clientCert: join(dir, 'client.pem'),
+    clientKey: join(dir, 'client.key'),
+    truststore: join(dir, 'truststore.p12'),
   };
 }
 
@@ -47,15 +55,20 @@ export function secureClient(stackDir: string): { ca: string; kafkaPassword: str
   return { ca: f.ca, kafkaPassword: readSecret(f.kafkaPasswordFile), cassandraPassword: readSecret(f.cassandraPasswordFile) };
 }
 
-async function openssl(args: string[], cwd: string): Promise<void> {
+async function tool(cmd: 'openssl' | 'keytool', args: string[], cwd: string): Promise<void> {
   try {
-    await run('openssl', args, { cwd });
+    await run(cmd, args, { cwd });
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new UserError('stack up --secure needs openssl to make the certificates', { hint: 'install it (Debian: apt install openssl)' });
-    throw new UserError(`openssl ${args[0]} failed: ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join(' ')}`);
+    const e = err as NodeJS.ErrnoException & { stderr?: string; stdout?: string };
+    if (e.code === 'ENOENT') {
+      throw new UserError(`stack up --secure needs ${cmd} to make the certificates`, {
+        hint: cmd === 'openssl' ? 'install it (Debian: apt install openssl)' : 'it comes with the JDK: put its bin directory on PATH',
+      });
+    }
+    throw new UserError(`${cmd} ${args[0]} failed: ${(e.stderr || e.stdout || e.message).trim().split('\n').slice(-3).join(' ')}`);
   }
 }
+const openssl = (args: string[], cwd: string) => tool('openssl', args, cwd);
 
 /**
  * Makes, once per stack, a private CA, a server certificate for localhost/127.0.0.1 signed by it (in a
@@ -64,7 +77,10 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 export async function ensureSecureFiles(stackDir: string): Promise<SecureFiles> {
   const f = secureFiles(stackDir);
   const made = [f.keystore, f.keystorePassword, f.kafkaPasswordFile, f.kafkaAdminPasswordFile, f.cassandraPasswordFile];
-  if (made.every((x) => existsSync(x))) return f;
+  if (made.every((x) => existsSync(x))) {
+    await ensureClientFiles(f);
+    return f;
+  }
   if (made.some((x) => existsSync(x))) {
     // new passwords would not match the users the servers already have
     throw new UserError(`${f.dir} is incomplete (${made.filter((x) => !existsSync(x)).join(', ')} missing)`, {
@@ -83,5 +99,27 @@ export async function ensureSecureFiles(stackDir: string): Promise<SecureFiles> 
     '-days', '825', '-extfile', 'server.ext'], f.dir);
   await openssl(['pkcs12', '-export', '-in', 'server.pem', '-inkey', 'server.key', '-certfile', 'ca.pem', '-name', 'server',
     '-out', 'server.p12', '-passout', `file:${f.keystorePassword}`], f.dir);
+  await ensureClientFiles(f);
   return f;
+}
+
+/**
+ * The client side of mutual TLS, made from the stack's CA: a client certificate and key (PEM), and the
+ * CA as a PKCS12 truststore for Cassandra (Java trusts only certificates keytool marked so). Made by
+ * every secured stack, also by one made before these existed.
+ */
+async function ensureClientFiles(f: SecureFiles): Promise<void> {
+  if (!existsSync(f.clientCert) || !existsSync(f.clientKey)) {
+    if (!existsSync(join(f.dir, 'ca.key'))) throw new UserError(`${f.dir} has no CA key to sign a client certificate with`, { hint: 'make the stack again: "loginsync stack down", "stack clean", then "stack up --secure"' });
+    writeFileSync(join(f.dir, 'client.ext'), 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
+    await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'client.key', '-out', 'client.csr', '-subj', `/CN=${CASSANDRA_USER}`], f.dir);
+    await openssl(['x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem',
+      '-days', '825', '-extfile', 'client.ext'], f.dir);
+    chmodSync(f.clientKey, 0o600);
+  }
+  if (!existsSync(f.truststore)) {
+    await tool('keytool', ['-importcert', '-noprompt', '-alias', 'loginsync-ca', '-file', f.ca, '-keystore', f.truststore,
+      '-storetype', 'PKCS12', '-storepass:file', f.keystorePassword], f.dir);
+    chmodSync(f.truststore, 0o600);
+  }
 }

@@ -25,6 +25,8 @@ export interface ServerContext {
   heap: string;
   /** a secured stack: TLS and authentication (stack up --secure) */
   secure?: SecureFiles | undefined;
+  /** with secure: both servers also require a client certificate signed by the stack's CA (--mtls) */
+  mtls?: boolean;
 }
 
 export const TITLES: Record<ServerKind, string> = { kafka: 'Kafka', cassandra: 'Cassandra' };
@@ -71,6 +73,9 @@ function kafkaSecureProperties(ctx: ServerContext, f: SecureFiles): string[] {
     `ssl.keystore.password=${prop(readSecret(f.keystorePassword))}`,
     'ssl.truststore.type=PEM',
     `ssl.truststore.location=${f.ca}`,
+    // mutual TLS: no certificate signed by the CA, no connection (the broker's own has clientAuth too)
+    // (on a SASL_SSL listener Kafka heeds ssl.client.auth only with the listener prefix)
+    ...(ctx.mtls ? ['listener.name.sasl_ssl.ssl.client.auth=required'] : []),
   ];
 }
 
@@ -150,7 +155,7 @@ async function kafkaReady(port: number, secure?: SecureFiles): Promise<boolean> 
   const kafka = createKafka({
     brokers: [`127.0.0.1:${port}`], retries: 0, clientId: 'loginsync-stack',
     ...(secure ? {
-      ssl: { ca: readFileSync(secure.ca) },
+      ssl: { ca: readFileSync(secure.ca), cert: readFileSync(secure.clientCert), key: readFileSync(secure.clientKey) },
       sasl: { mechanism: SASL_MECHANISM, username: KAFKA_USER, password: readSecret(secure.kafkaPasswordFile) },
     } : {}),
   });
@@ -200,8 +205,11 @@ client_encryption_options:
   keystore: ${ctx.secure.keystore}
   keystore_password: "${readSecret(ctx.secure.keystorePassword)}"
   store_type: PKCS12
-  require_client_auth: false
-` : ''}`;
+${ctx.mtls ? `  require_client_auth: true
+  truststore: ${ctx.secure.truststore}
+  truststore_password: "${readSecret(ctx.secure.keystorePassword)}"
+` : `  require_client_auth: false
+`}` : ''}`;
 }
 
 const CASSANDRA_LOGBACK = `<configuration>
@@ -258,7 +266,8 @@ function cassandraArgs(ctx: ServerContext): string[] {
 
 async function cassandraReady(port: number, secure?: SecureFiles): Promise<boolean> {
   const contact = { contactPoints: [`127.0.0.1:${port}`], localDc: 'datacenter1', connectTimeoutMs: 2000 };
-  const tls = secure ? { sslOptions: { ca: readFileSync(secure.ca) } } : {};
+  // the stack's client certificate goes along: servers that do not ask for one ignore it
+  const tls = secure ? { sslOptions: { ca: readFileSync(secure.ca), cert: readFileSync(secure.clientCert), key: readFileSync(secure.clientKey) } } : {};
   const as = (username: string, password: string) => connectCassandra({ ...contact, ...tls, credentials: { username, password } });
   try {
     let client;

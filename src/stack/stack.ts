@@ -19,6 +19,8 @@ export interface ServerSettings {
 export type StackSettings = Record<ServerKind, ServerSettings> & {
   /** TLS and authentication on both servers (stack up --secure); a property of the stack's data */
   secure?: boolean;
+  /** with secure: both servers require a client certificate signed by the stack's CA (stack up --mtls) */
+  mtls?: boolean;
 };
 
 export const DEFAULT_SETTINGS: StackSettings = {
@@ -83,13 +85,16 @@ export class Stack {
     const saved = this.savedSettings();
     // secured or not is decided when the stack's data is made: Kafka's users live in its formatted log
     const made = existsSync(join(this.serverDir('kafka'), 'data', 'meta.properties'));
-    const secure = made ? saved?.secure === true : requested.secure === true || saved?.secure === true;
-    if (made && requested.secure === true && !secure) {
-      throw new UserError(`the stack in ${this.dir} was made without --secure`, {
-        hint: `"loginsync stack down --dir ${this.dir}" and "stack clean" first, or use another --dir`,
-      });
+    const mtls = made ? saved?.mtls === true : requested.mtls === true || saved?.mtls === true;
+    const secure = mtls || (made ? saved?.secure === true : requested.secure === true || saved?.secure === true);
+    for (const [flag, asked, is] of [['--secure', requested.secure, secure], ['--mtls', requested.mtls, mtls]] as const) {
+      if (made && asked === true && !is) {
+        throw new UserError(`the stack in ${this.dir} was made without ${flag}`, {
+          hint: `"loginsync stack down --dir ${this.dir}" and "stack clean" first, or use another --dir`,
+        });
+      }
     }
-    const settings: StackSettings = { kafka: { ...requested.kafka }, cassandra: { ...requested.cassandra }, ...(secure ? { secure } : {}) };
+    const settings: StackSettings = { kafka: { ...requested.kafka }, cassandra: { ...requested.cassandra }, ...(secure ? { secure } : {}), ...(mtls ? { mtls } : {}) };
     const toStart: ServerKind[] = [];
     for (const kind of KINDS) {
       const pid = this.runningPid(kind);
@@ -137,7 +142,7 @@ export class Stack {
       for (const kind of (['cassandra', 'kafka'] as const).filter((k) => toStart.includes(k))) {
         const dir = this.serverDir(kind);
         mkdirSync(dir, { recursive: true });
-        const ctx: ServerContext = { kind, dir, lib: libs[kind], java, port: settings[kind].port, heap: settings[kind].heap, secure: secureFiles };
+        const ctx: ServerContext = { kind, dir, lib: libs[kind], java, port: settings[kind].port, heap: settings[kind].heap, secure: secureFiles, mtls };
         await SERVERS[kind].prepare(ctx);
         events.starting?.(kind, ctx.port);
         const pid = spawnDetached(java, SERVERS[kind].args(ctx), logFile(ctx), dir);

@@ -1,50 +1,32 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePortPair } from '../../src/stack/process.js';
-import { runCli, uniqueName, type CliResult } from '../helpers.js';
+import { uniqueName } from '../helpers.js';
+import { SecuredStack } from './secured-stack.js';
 
 /**
  * A real secured stack (stack up --secure) of its own: Kafka on SASL_SSL with SCRAM-SHA-512,
  * Cassandra with client TLS and password authentication. Every command is run as a user would, with
  * the settings `stack up --secure` prints.
  */
+const stack = new SecuredStack('--secure');
 let dir = '';
 let env: NodeJS.ProcessEnv = {};
 let secrets: string[] = [];
 /** keyspace and topic made by the first test */
 let made: string[] = [];
-const outputs: string[] = [];
-
-async function cli(args: string[], extra: NodeJS.ProcessEnv = {}, cwd?: string): Promise<CliResult> {
-  const r = await runCli(args, { env: { ...env, ...extra }, timeoutMs: 120_000, ...(cwd ? { cwd } : {}) });
-  outputs.push(`$ ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
+const outputs = stack.outputs;
+const cli = stack.cli.bind(stack);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(process.env.LOGINSYNC_TEST_ROOT ?? tmpdir(), 'loginsync-secure-stack-'));
-  const kafkaPort = await freePortPair();
-  const cassandraPort = await freePortPair([kafkaPort, kafkaPort + 1]);
-  const up = await runCli(['stack', 'up', '--secure', '--dir', dir, '--kafka-port', String(kafkaPort), '--cassandra-port', String(cassandraPort)], { timeoutMs: 300_000 });
-  outputs.push(up.stdout, up.stderr);
-  if (up.code !== 0) throw new Error(`stack up --secure failed: ${up.stderr}`);
-  // the printed exports, evaluated as a shell would: X=value, or X="$(cat FILE)"
-  env = { LOGINSYNC_BROKERS: undefined, LOGINSYNC_CASSANDRA: undefined };
-  for (const line of up.stdout.split('\n')) {
-    const m = /^export (\w+)=(.*)$/.exec(line.trim());
-    if (!m) continue;
-    const cat = /^"\$\(cat (.+)\)"$/.exec(m[2]!);
-    env[m[1]!] = cat ? readFileSync(cat[1]!, 'utf8').trim() : m[2]!;
-  }
-  secrets = readdirSync(join(dir, 'secure')).filter((f) => f.endsWith('.password')).map((f) => readFileSync(join(dir, 'secure', f), 'utf8').trim());
+  await stack.up();
+  dir = stack.dir;
+  env = stack.env;
+  secrets = stack.secrets();
 }, 300_000);
 
-afterAll(async () => {
-  if (dir) await runCli(['stack', 'down', '--dir', dir], { timeoutMs: 120_000 });
-  if (dir && !process.env.LOGINSYNC_KEEP_TEST_STACK) rmSync(dir, { recursive: true, force: true });
-}, 180_000);
+afterAll(() => stack.down(), 180_000);
 
 describe('a secured stack (stack up --secure)', () => {
   it('prints how to connect, keeps its secrets private, and every command works with the right credentials', async () => {

@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -109,15 +110,19 @@ describe('client security options', () => {
   it('turns the settings into kafkajs and cassandra-driver options', async () => {
     const { kafkaSecurity, cassandraSecurity } = await import('../../src/config/connect.js');
     const { cwd, env } = dirs();
-    for (const f of ['ca.pem', 'c.pem', 'c.key']) writeFileSync(join(cwd, f), `-----${f}-----`);
+    writeFileSync(join(cwd, 'ca.pem'), '-----ca.pem-----');
+    // the client certificate and key are loaded as TLS will load them: they must be real
+    const selfSigned = (name: string) => execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '1', '-subj', `/CN=${name}`], { cwd, stdio: 'pipe' });
+    selfSigned('c');
+    selfSigned('other');
     const r = resolveSettings({
       flags: { kafkaCa: join(cwd, 'ca.pem'), kafkaCert: join(cwd, 'c.pem'), kafkaKey: join(cwd, 'c.key'), saslMechanism: 'scram-sha-256', saslUsername: 'bob', cassandraCa: join(cwd, 'ca.pem') },
       env: { ...env, LOGINSYNC_SASL_PASSWORD: 'pw', LOGINSYNC_CASSANDRA_USERNAME: 'cu', LOGINSYNC_CASSANDRA_PASSWORD: 'cp' }, cwd,
     });
     const k = kafkaSecurity(r.settings);
     expect(String(k.ssl?.ca)).toBe('-----ca.pem-----');
-    expect(String(k.ssl?.cert)).toBe('-----c.pem-----');
-    expect(String(k.ssl?.key)).toBe('-----c.key-----');
+    expect(String(k.ssl?.cert)).toBe(readFileSync(join(cwd, 'c.pem'), 'utf8'));
+    expect(String(k.ssl?.key)).toBe(readFileSync(join(cwd, 'c.key'), 'utf8'));
     expect(k.ssl?.rejectUnauthorized).toBe(true);
     expect(k.sasl).toEqual({ mechanism: 'scram-sha-256', username: 'bob', password: 'pw' });
     const c = cassandraSecurity(r.settings);
@@ -127,6 +132,12 @@ describe('client security options', () => {
     expect(kafkaSecurity(plain)).toEqual({});
     expect(cassandraSecurity(plain)).toEqual({});
     expect(kafkaSecurity(resolveSettings({ flags: { kafkaInsecureSkipVerify: true }, env, cwd }).settings).ssl?.rejectUnauthorized).toBe(false);
+    // a wrong pair is named before anything connects
+    const pair = (cert: string, key: string) => () => cassandraSecurity(resolveSettings({ flags: { cassandraCert: join(cwd, cert), cassandraKey: join(cwd, key) }, env, cwd }).settings);
+    expect(pair('c.pem', 'other.key')).toThrow(/--cassandra-key \S+other\.key is not the key of --cassandra-cert \S+c\.pem/);
+    expect(pair('c.key', 'c.key')).toThrow(/--cassandra-cert \S+c\.key is not a PEM certificate/);
+    expect(pair('c.pem', 'c.pem')).toThrow(/--cassandra-key \S+c\.pem is not a PEM private key/);
+    expect(pair('other.pem', 'other.key')).not.toThrow();
   });
 });
 
