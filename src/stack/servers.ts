@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connectCassandra } from '../cassandra/client.js';
@@ -126,19 +126,26 @@ async function prepareKafka(ctx: ServerContext): Promise<void> {
   if (existsSync(join(ctx.dir, 'data', 'meta.properties'))) return;
   // A KRaft log directory must be formatted once with a cluster id (22 chars of url-safe base64).
   const clusterId = randomBytes(16).toString('base64url');
+  const tool = ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(ctx.dir, 'server.properties'),
+    // a secured stack's SCRAM users exist from the start (KRaft keeps them in its metadata log)
+    ...(ctx.secure ? [
+      ['SCRAM-SHA-512', KAFKA_ADMIN, ctx.secure.kafkaAdminPasswordFile],
+      ['SCRAM-SHA-512', KAFKA_USER, ctx.secure.kafkaPasswordFile],
+      ['SCRAM-SHA-256', KAFKA_USER, ctx.secure.kafkaPasswordFile],
+    ].flatMap(([mechanism, name, file]) => ['--add-scram', `${mechanism}=[name=${name},password=${readSecret(file!)}]`]) : [])];
+  // the passwords go to the tool in a java @argfile, private and removed after, never on a command line
+  // that ps would show
+  const argfile = ctx.secure ? join(ctx.secure.dir, 'format.args') : undefined;
+  if (argfile) writeFileSync(argfile, tool.map((a) => `"${a.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join('\n') + '\n', { mode: 0o600 });
   try {
     await run(ctx.java, ['-cp', join(ctx.lib, '*'), `-Dlog4j2.configurationFile=${join(ctx.dir, 'log4j2.properties')}`,
-      'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(ctx.dir, 'server.properties'),
-      // a secured stack's SCRAM users exist from the start (KRaft keeps them in its metadata log)
-      ...(ctx.secure ? [
-        ['SCRAM-SHA-512', KAFKA_ADMIN, ctx.secure.kafkaAdminPasswordFile],
-        ['SCRAM-SHA-512', KAFKA_USER, ctx.secure.kafkaPasswordFile],
-        ['SCRAM-SHA-256', KAFKA_USER, ctx.secure.kafkaPasswordFile],
-      ].flatMap(([mechanism, name, file]) => ['--add-scram', `${mechanism}=[name=${name},password=${readSecret(file!)}]`]) : [])]);
+      ...(argfile ? [`@${argfile}`] : tool)]);
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
     const tail = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-10).join('\n');
     throw new UserError(`formatting Kafka's storage failed:\n${tail}`);
+  } finally {
+    if (argfile) rmSync(argfile, { force: true });
   }
 }
 
