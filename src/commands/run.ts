@@ -173,12 +173,21 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
           }
         }
       },
+      // a fetch answered after an outage: the broker is back, with or without a rejoin
+      onFetch: () => {
+        if (!fetchesSilent) return;
+        fetchesSilent = false;
+        const was = outage.recovered('Kafka', Date.now());
+        if (was !== undefined) info(`Kafka is back after ${formatDuration(was)}: fetches are answered again`);
+      },
       onJoin: (partitions) => {
         const was = outage.recovered('Kafka', Date.now());
         if (was !== undefined) info(`Kafka is back after ${formatDuration(was)}: consuming partitions ${partitions.join(',') || '(none)'} again`);
       },
     });
     const metrics = metricsPort === undefined ? undefined : new RunMetrics(s.topic, { group: opts.group });
+    /** fetches went unanswered (an outage seen while idle): the next answered one ends it */
+    let fetchesSilent = false;
     const outage = new OutageWatch({ ...(maxOutageMs !== undefined ? { maxMs: maxOutageMs } : {}), remindEveryMs: 30_000 });
     for (const [p, o] of targets.start) source.positions.set(p, o);
     const runId = randomUUID();
@@ -234,6 +243,13 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
 
     const watch = setInterval(() => {
       metrics?.setLag(source.lagByPartition());
+      // idle, a run only fetches: a broker gone shows as fetches no longer answered
+      const silent = source.silentMs(Date.now());
+      if (silent >= KAFKA_SILENCE_MS) fetchesSilent = true;
+      if (silent >= KAFKA_SILENCE_MS && outage.failed('Kafka', 'fetch requests unanswered', Date.now() - silent)) {
+        metrics?.failed('Kafka', 'fetch requests unanswered');
+        warn(`Kafka at ${s.brokers.join(',')}: no fetch answered for ${formatDuration(silent)}; waiting for it, nothing is committed meanwhile`);
+      }
       for (const n of outage.check(Date.now())) {
         const where = n.server === 'Kafka' ? s.brokers.join(',') : s.cassandra.join(',');
         if (n.kind === 'still-down') {
@@ -287,6 +303,9 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
     await cleanup();
   }
 }
+
+/** Fetches wait 100 ms for data at most: this long without an answer is an outage. */
+const KAFKA_SILENCE_MS = 10_000;
 
 /** Names the server behind a failure mid-run, so an outage reads as one. */
 function describeFailure(err: unknown, s: { brokers: string[]; cassandra: string[] }): string {

@@ -21,6 +21,8 @@ export interface SourceOptions {
   onError?: (err: Error, restart: boolean) => void;
   /** the consumer (re)joined the group with these partitions */
   onJoin?: (partitions: number[]) => void;
+  /** a fetch was answered (often: every 100 ms while idle); keep it cheap */
+  onFetch?: () => void;
 }
 
 /**
@@ -53,6 +55,9 @@ export class KafkaSource {
    * it is read again from the group's offsets instead.
    */
   private epoch = 0;
+  /** when a fetch was last answered (or the consumer joined), and how many handlers hold the fetch loop */
+  private lastFetchAt = Date.now();
+  private holding = 0;
 
   constructor(kafka: Kafka, private readonly opts: SourceOptions) {
     this.pending = this.newBatch();
@@ -76,7 +81,11 @@ export class KafkaSource {
   }
 
   async start(): Promise<void> {
-    const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = this.consumer.events;
+    const { GROUP_JOIN, CRASH, STOP, DISCONNECT, FETCH } = this.consumer.events;
+    this.consumer.on(FETCH, () => {
+      this.lastFetchAt = Date.now();
+      this.opts.onFetch?.();
+    });
     this.consumer.on(STOP, () => { this.epoch++; this.joined = false; });
     this.consumer.on(DISCONNECT, () => { this.epoch++; this.joined = false; });
     this.consumer.on(GROUP_JOIN, (e) => {
@@ -84,6 +93,7 @@ export class KafkaSource {
       const mine = e.payload.memberAssignment[this.opts.topic] ?? [];
       this.assigned = new Set(mine);
       this.joined = true;
+      this.lastFetchAt = Date.now();
       // After a rebalance the consumer fetches again from the committed offsets: what was gathered
       // and not yet taken would be read twice, so it is dropped here and read again.
       this.fetched.clear();
@@ -114,9 +124,14 @@ export class KafkaSource {
             this.pending.decodeMs += performance.now() - t;
             this.wakeData();
             // hold the fetch loop, heartbeating, until a trigger takes the batch
-            while (this.pending.full && isRunning() && !isStale()) {
-              await this.waitForRoom(1000);
-              await heartbeat();
+            this.holding++;
+            try {
+              while (this.pending.full && isRunning() && !isStale()) {
+                await this.waitForRoom(1000);
+                await heartbeat();
+              }
+            } finally {
+              this.holding--;
             }
             if (isStale() || !isRunning()) return;
             t = performance.now();
@@ -240,6 +255,16 @@ export class KafkaSource {
   }
 
   /** Per partition assigned here: records behind the latest high watermark seen. */
+  /**
+   * How long the consumer, in its group with partitions to read and not held back by a full batch, has
+   * had no fetch answered. Fetches wait 100 ms for data at most, so seconds of silence mean the broker
+   * is gone: kafkajs itself retries for about a minute before it says so.
+   */
+  silentMs(now: number): number {
+    if (!this.joined || this.holding > 0 || !this.assigned?.size) return 0;
+    return Math.max(0, now - this.lastFetchAt);
+  }
+
   lagByPartition(): Map<number, number> {
     const out = new Map<number, number>();
     for (const [p, hw] of this.highWatermarks) {

@@ -1,11 +1,11 @@
 import type { Admin } from 'kafkajs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
-import { spawnCli, type Spawned } from '../helpers.js';
+import { spawnCli, waitFor, type Spawned } from '../helpers.js';
 import { world, type World } from '../integration/pipeline-env.js';
 import {
   admin, compareWithOracle, committedOffsets, endOffsets, eventJson, oracle, randomEvents, seedUsers, sendAll, sleep,
-  stack, waitCommitted, type Ev, type Originals,
+  serverPid, stack, waitCommitted, type Ev, type Originals,
   clearScene,
 } from './env.js';
 
@@ -40,7 +40,7 @@ async function expectOracle(originals: Originals, events: Ev[]): Promise<void> {
 }
 
 describe('Kafka restarts under a running loginsync run', () => {
-  it('stopped with SIGTERM, then with SIGKILL, for 10 s each: reported, retried, and the table ends on the oracle', async () => {
+  it('stopped with SIGTERM, then with SIGKILL, then paused (SIGSTOP), for 10 s each: reported, retried, and the table ends on the oracle', async () => {
     const { w, a, originals, ids } = await setup();
     const r = startRun();
     const events: Ev[] = [];
@@ -52,19 +52,37 @@ describe('Kafka restarts under a running loginsync run', () => {
     await wave(5000);
     await waitCommitted(a, w, 60_000);
 
-    for (const how of [[], ['--kill']]) {
+    // the run is idle when the broker goes (all committed). Stopped, its connections are refused and
+    // the consumer says so; paused (SIGSTOP: a hung broker, a network cut), nothing is refused, and
+    // the outage shows as fetches no longer answered
+    const reports = () => r.stderr().match(/Kafka at \S+: .*(reconnecting with backoff|no fetch answered for \d+s; waiting for it)/g)?.length ?? 0;
+    const backs = () => r.stderr().match(/Kafka is back after \d+s/g)?.length ?? 0;
+    const cycles: Array<[string, () => Promise<unknown>, () => Promise<unknown>]> = [
+      ['SIGTERM', () => stack('stop', 'kafka'), () => stack('start', 'kafka')],
+      ['SIGKILL', () => stack('stop', 'kafka', '--kill'), () => stack('start', 'kafka')],
+      ['SIGSTOP', async () => { process.kill(serverPid('kafka'), 'SIGSTOP'); }, async () => { process.kill(serverPid('kafka'), 'SIGCONT'); }],
+    ];
+    for (const [i, [how, down, up]] of cycles.entries()) {
       const t0 = Date.now();
-      await stack('stop', 'kafka', ...how);
-      await sleep(10_000);
-      await stack('start', 'kafka');
+      let reportedS = NaN;
+      try {
+        await down();
+        await sleep(10_000);
+        await waitFor(() => reports() > i, 15_000, `${how}: the outage is reported while the broker is still down`);
+        reportedS = (Date.now() - t0) / 1000;
+      } finally {
+        await up();
+      }
       const downMs = Date.now() - t0;
+      await waitFor(() => backs() > i, 120_000, `${how}: the return is reported`);
       await wave(5000);
       await waitCommitted(a, w, 120_000);
-      process.stderr.write(`kafka ${how.length ? 'SIGKILL' : 'SIGTERM'}: down ${(downMs / 1000).toFixed(1)} s\n`);
+      process.stderr.write(`kafka ${how}: down ${(downMs / 1000).toFixed(1)} s, the outage reported before ${reportedS.toFixed(1)} s\n`);
     }
+    expect(r.stderr()).toMatch(/Kafka at \S+: no fetch answered for 1\ds; waiting for it/);
     await expectOracle(originals, events);
-    expect(r.stderr()).toMatch(/Kafka at \S+:.*(reconnecting|retrying)/);
-    expect(r.stderr()).toMatch(/Kafka is back after \d+s/);
+    expect(reports()).toBe(3);
+    expect(backs()).toBe(3);
     r.child.kill('SIGTERM');
     expect(await r.exited, r.stderr()).toBe(0);
     if (process.env.LOGINSYNC_SHOW_RUN) process.stderr.write(r.stderr());
