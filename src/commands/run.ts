@@ -11,7 +11,7 @@ import { kafkaFor, openCassandra, openKafkaAdmin, verbose } from '../config/conn
 import { settingsFromCommand, withConnectionOptions } from '../config/settings.js';
 import { parsePositiveInt, parseTopicName } from '../config/validate.js';
 import { UserError, errorMessage } from '../errors.js';
-import { kafkaError } from '../kafka/client.js';
+import { kafkaError, retryRetriable } from '../kafka/client.js';
 import { Engine, availableNowTargets, type BatchReport } from '../pipeline/engine.js';
 import { Ledger } from '../pipeline/ledger.js';
 import { RunMetrics } from '../metrics/metrics.js';
@@ -181,6 +181,7 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
         if (was !== undefined) info(`Kafka is back after ${formatDuration(was)}: fetches are answered again`);
       },
       onJoin: (partitions) => {
+        fetchesSilent = false;
         const was = outage.recovered('Kafka', Date.now());
         if (was !== undefined) info(`Kafka is back after ${formatDuration(was)}: consuming partitions ${partitions.join(',') || '(none)'} again`);
       },
@@ -203,6 +204,10 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
       unmatched: unmatchedTopic ? new SideTopic(admin, producer, unmatchedTopic, '--unmatched-topic') : null,
     }, ledger, {
       topic: s.topic, group: opts.group, triggerMs, once, endOffsets: targets.end, showRows: 20,
+      behindInGroup: async (partitions) => {
+        const committed = await retryRetriable(() => committedOffsets(admin, s.topic, opts.group));
+        return partitions.filter((p) => (committed.get(p) ?? -1) < (targets.end.get(p) ?? 0));
+      },
     }, {
       started: (records, distinct) => {
         metrics?.setLag(source.lagByPartition());
@@ -236,6 +241,10 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
           warn(`batch failed (attempt ${attempt}): ${describeFailure(err, s)}; ${delayMs > 0 ? `retrying with backoff${maxOutageMs !== undefined ? ` for up to ${formatDuration(maxOutageMs)}` : ''}, nothing is committed until it succeeds` : 'giving up on this commit; the batch will be read again'}`);
         }
       },
+      waitingForGroup: (partitions) => {
+        spinner?.stop();
+        info(`this run's partitions are done; waiting for partition${partitions.length > 1 ? 's' : ''} ${partitions.join(',')}, owned by another member of group ${opts.group} (or by a stopped run until its session times out), to reach the end offsets`);
+      },
       idle: (at) => {
         if (spinner) spinner.start(`waiting for the next trigger at ${new Date(at).toISOString().slice(11, 19)} UTC`);
       },
@@ -246,7 +255,8 @@ async function run(opts: RunOptions, command: Command): Promise<void> {
       // idle, a run only fetches: a broker gone shows as fetches no longer answered
       const silent = source.silentMs(Date.now());
       if (silent >= KAFKA_SILENCE_MS) fetchesSilent = true;
-      if (silent >= KAFKA_SILENCE_MS && outage.failed('Kafka', 'fetch requests unanswered', Date.now() - silent)) {
+      // counted from now, not from the silence's start: a suspended laptop must not trip --max-outage at once
+      if (silent >= KAFKA_SILENCE_MS && outage.failed('Kafka', 'fetch requests unanswered', Date.now())) {
         metrics?.failed('Kafka', 'fetch requests unanswered');
         warn(`Kafka at ${s.brokers.join(',')}: no fetch answered for ${formatDuration(silent)}; waiting for it, nothing is committed meanwhile`);
       }

@@ -56,7 +56,7 @@ export function securityProblem(side: Side, err: unknown, target: string, doing:
   // Cassandra (Netty on OpenSSL) answers an untrusted client certificate with "internal error"
   if ((m = pick(/alert internal error/i))) {
     return new UserError(`${t} at ${target} broke off the TLS handshake (${doing}): ${m}`, {
-      hint: `servers answer so when they refuse a client certificate: check that --${side}-cert is signed by a CA the server trusts; if not that, the server's log says why`, cause: err,
+      hint: `servers answer so when they refuse a client certificate: give --${side}-cert and --${side}-key, signed by a CA the server trusts; if not that, the server's log says why`, cause: err,
     });
   }
   if ((m = pick(/self[- ]signed certificate|unable to (get|verify)|certificate chain|UNABLE_TO_VERIFY|certificate has expired/i))) {

@@ -4,7 +4,7 @@ import { createCassandra } from '../cassandra/client.js';
 import { shapeDifferences, tableColumns } from '../cassandra/schema.js';
 import { cassandraSecurity, kafkaSecurity, verbose } from '../config/connect.js';
 import type { ConnectionSettings } from '../config/settings.js';
-import { opensslReason } from '../config/problems.js';
+import { chainMessages, opensslReason } from '../config/problems.js';
 import { errorMessage } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
 
@@ -86,9 +86,17 @@ function networkFix(side: 'kafka' | 'cassandra', step: 'tcp' | 'tls', r: { detai
   return `check the TLS settings (--${side}-ca, --${side}-cert, --${side}-key)`;
 }
 
+/** A TLS alert behind a failed protocol step: the server judged our certificate after the handshake seemed done. */
+function alertFix(side: 'kafka' | 'cassandra', err: unknown, hasCert: boolean): string | undefined {
+  const alert = chainMessages(err).map(opensslReason).find((m) => /alert /.test(m));
+  return alert ? networkFix(side, 'tls', { detail: alert }, hasCert) : undefined;
+}
+
 function kafkaFix(err: unknown, s: ConnectionSettings): string {
   const name = (err as Error)?.name ?? '';
   const msg = errorMessage(err);
+  const tlsFix = alertFix('kafka', err, s.kafkaCert !== undefined);
+  if (tlsFix) return tlsFix;
   if (name === 'KafkaJSSASLAuthenticationError' || /SASL|authenticat/i.test(msg)) {
     return s.saslMechanism
       ? `authentication as ${s.saslUsername} with ${s.saslMechanism} failed: check --sasl-username, the password (LOGINSYNC_SASL_PASSWORD or --sasl-password-file) and --sasl-mechanism`
@@ -102,6 +110,8 @@ function kafkaFix(err: unknown, s: ConnectionSettings): string {
 function cassandraFix(err: unknown, s: ConnectionSettings): string {
   const name = (err as Error)?.name ?? '';
   const msg = errorMessage(err);
+  const tlsFix = alertFix('cassandra', err, s.cassandraCert !== undefined);
+  if (tlsFix) return tlsFix;
   if (/requires authentication|Authentication provider not set/i.test(msg)) return 'the cluster wants a user and password: give --cassandra-username and LOGINSYNC_CASSANDRA_PASSWORD (or --cassandra-password-file)';
   if (name === 'AuthenticationError' || /Provided username .* incorrect|bad credentials|authentication/i.test(msg)) {
     return `authentication as ${s.cassandraUsername ?? '(no user)'} failed: check --cassandra-username and the password (LOGINSYNC_CASSANDRA_PASSWORD or --cassandra-password-file)`;

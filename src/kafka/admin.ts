@@ -1,4 +1,5 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
+import { anyError } from '../errors.js';
 
 export interface TopicSpec {
   topic: string;
@@ -17,8 +18,8 @@ export async function topicExists(admin: Admin, topic: string): Promise<boolean>
 const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
 
 function notYet(err: unknown): boolean {
-  const type = (err as { type?: string }).type;
-  return type !== undefined && NOT_YET.has(type);
+  // kafkajs retries these itself for a few seconds, then throws them wrapped in a retries-exceeded error
+  return anyError(err, (e) => e.type !== undefined && NOT_YET.has(e.type));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -14,6 +14,12 @@ export interface EngineOptions {
   once: boolean;
   /** available-now: the end offsets seen at start */
   endOffsets?: Map<number, number>;
+  /**
+   * available-now: of these partitions (not assigned here), those whose group offset is still short of
+   * its end offset. A run may own only some partitions (another member has the rest, or a crashed one
+   * still holds them until its session expires): it is done when the whole group is.
+   */
+  behindInGroup?: (partitions: number[]) => Promise<number[]>;
   showRows: number;
 }
 
@@ -35,6 +41,8 @@ export interface EngineEvents {
   /** a batch or commit failed and will be retried after delayMs */
   retrying?(err: unknown, attempt: number, delayMs: number): void;
   idle?(nextAt: number): void;
+  /** available-now: this run's partitions are done, these others of the group are not yet */
+  waitingForGroup?(partitions: number[]): void;
 }
 
 /** Waits ms, or less when the signal fires; leaves no listener behind. */
@@ -114,6 +122,31 @@ export class Engine {
     return end !== undefined && this.source.size === 0 && this.source.caughtUp(end);
   }
 
+  private groupCheckedAt = 0;
+  private waitingFor = '';
+
+  /**
+   * available-now, for the whole group: this run's partitions are drained, and every other partition
+   * has been committed up to its end offset by whoever owns it. Asks the group at most once a second;
+   * while it waits, a rebalance may hand those partitions here, and they are read like the others.
+   */
+  private async finished(): Promise<boolean> {
+    const end = this.opts.endOffsets;
+    if (!this.drained() || !end) return false;
+    const others = [...end.keys()].filter((p) => !this.source.assigned?.has(p) && (this.source.positions.get(p) ?? 0) < end.get(p)!);
+    if (others.length === 0 || !this.opts.behindInGroup) return true;
+    if (Date.now() - this.groupCheckedAt < 1000) return false;
+    this.groupCheckedAt = Date.now();
+    const behind = await this.opts.behindInGroup(others);
+    if (behind.length === 0) return true;
+    const key = behind.join(',');
+    if (key !== this.waitingFor) {
+      this.waitingFor = key;
+      this.events.waitingForGroup?.(behind);
+    }
+    return false;
+  }
+
   /** Whether the pending batch should be processed now. */
   private ready(): boolean {
     if (this.source.size === 0) return false;
@@ -127,7 +160,7 @@ export class Engine {
     // the first batch starts at once, as in Spark; the next ones every interval
     let startedAt = Date.now() - this.opts.triggerMs;
     while (!this.stopped) {
-      if (this.opts.once && this.drained()) break;
+      if (this.opts.once && (await this.finished())) break;
       if (this.opts.triggerMs > 0 && !this.opts.once) {
         const at = nextTriggerAt(startedAt, this.opts.triggerMs, Date.now());
         if (at > Date.now()) {

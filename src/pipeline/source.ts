@@ -58,6 +58,7 @@ export class KafkaSource {
   /** when a fetch was last answered (or the consumer joined), and how many handlers hold the fetch loop */
   private lastFetchAt = Date.now();
   private holding = 0;
+  private rebalancing = false;
 
   constructor(kafka: Kafka, private readonly opts: SourceOptions) {
     this.pending = this.newBatch();
@@ -81,11 +82,15 @@ export class KafkaSource {
   }
 
   async start(): Promise<void> {
-    const { GROUP_JOIN, CRASH, STOP, DISCONNECT, FETCH } = this.consumer.events;
-    this.consumer.on(FETCH, () => {
+    const { GROUP_JOIN, CRASH, STOP, DISCONNECT, REQUEST, REBALANCING } = this.consumer.events;
+    // a Fetch a broker answered (kafkajs' FETCH event also fires for fetches that asked nobody)
+    this.consumer.on(REQUEST, (e) => {
+      if (e.payload.apiName !== 'Fetch') return;
       this.lastFetchAt = Date.now();
       this.opts.onFetch?.();
     });
+    // a rejoin blocks fetching for up to the rebalance timeout: silence then is no outage
+    this.consumer.on(REBALANCING, () => { this.rebalancing = true; });
     this.consumer.on(STOP, () => { this.epoch++; this.joined = false; });
     this.consumer.on(DISCONNECT, () => { this.epoch++; this.joined = false; });
     this.consumer.on(GROUP_JOIN, (e) => {
@@ -93,6 +98,7 @@ export class KafkaSource {
       const mine = e.payload.memberAssignment[this.opts.topic] ?? [];
       this.assigned = new Set(mine);
       this.joined = true;
+      this.rebalancing = false;
       this.lastFetchAt = Date.now();
       // After a rebalance the consumer fetches again from the committed offsets: what was gathered
       // and not yet taken would be read twice, so it is dropped here and read again.
@@ -254,17 +260,18 @@ export class KafkaSource {
     return done;
   }
 
-  /** Per partition assigned here: records behind the latest high watermark seen. */
   /**
-   * How long the consumer, in its group with partitions to read and not held back by a full batch, has
-   * had no fetch answered. Fetches wait 100 ms for data at most, so seconds of silence mean the broker
-   * is gone: kafkajs itself retries for about a minute before it says so.
+   * How long the consumer, in its group with partitions to read, not rejoining and not held back by a
+   * full batch, has had no fetch answered. Fetches wait 100 ms for data at most, so seconds of silence
+   * mean a hung broker, which kafkajs reports only when its request times out and its retries run out.
+   * (With several brokers, one that hangs while another answers goes unseen here.)
    */
   silentMs(now: number): number {
-    if (!this.joined || this.holding > 0 || !this.assigned?.size) return 0;
+    if (!this.joined || this.rebalancing || this.holding > 0 || !this.assigned?.size) return 0;
     return Math.max(0, now - this.lastFetchAt);
   }
 
+  /** Per partition assigned here: records behind the latest high watermark seen. */
   lagByPartition(): Map<number, number> {
     const out = new Map<number, number>();
     for (const [p, hw] of this.highWatermarks) {

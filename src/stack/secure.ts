@@ -4,6 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../errors.js';
+import { keytoolBinary } from './tools.js';
 
 const run = promisify(execFile);
 
@@ -57,12 +58,12 @@ export function secureClient(stackDir: string): { ca: string; kafkaPassword: str
 
 async function tool(cmd: 'openssl' | 'keytool', args: string[], cwd: string): Promise<void> {
   try {
-    await run(cmd, args, { cwd });
+    await run(cmd === 'keytool' ? keytoolBinary() : cmd, args, { cwd });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string; stdout?: string };
     if (e.code === 'ENOENT') {
       throw new UserError(`stack up --secure needs ${cmd} to make the certificates`, {
-        hint: cmd === 'openssl' ? 'install it (Debian: apt install openssl)' : 'it comes with the JDK: put its bin directory on PATH',
+        hint: cmd === 'openssl' ? 'install it (Debian: apt install openssl)' : 'it comes with the JDK: set JAVA_HOME, or put the JDK\'s bin directory on PATH',
       });
     }
     throw new UserError(`${cmd} ${args[0]} failed: ${(e.stderr || e.stdout || e.message).trim().split('\n').slice(-3).join(' ')}`);
@@ -74,11 +75,11 @@ const openssl = (args: string[], cwd: string) => tool('openssl', args, cwd);
  * Makes, once per stack, a private CA, a server certificate for localhost/127.0.0.1 signed by it (in a
  * PKCS12 keystore for both servers), and random passwords; all files mode 600 in a 700 directory.
  */
-export async function ensureSecureFiles(stackDir: string): Promise<SecureFiles> {
+export async function ensureSecureFiles(stackDir: string, mtls = false): Promise<SecureFiles> {
   const f = secureFiles(stackDir);
   const made = [f.keystore, f.keystorePassword, f.kafkaPasswordFile, f.kafkaAdminPasswordFile, f.cassandraPasswordFile];
   if (made.every((x) => existsSync(x))) {
-    await ensureClientFiles(f);
+    if (mtls) await ensureClientFiles(f);
     return f;
   }
   if (made.some((x) => existsSync(x))) {
@@ -99,14 +100,13 @@ export async function ensureSecureFiles(stackDir: string): Promise<SecureFiles> 
     '-days', '825', '-extfile', 'server.ext'], f.dir);
   await openssl(['pkcs12', '-export', '-in', 'server.pem', '-inkey', 'server.key', '-certfile', 'ca.pem', '-name', 'server',
     '-out', 'server.p12', '-passout', `file:${f.keystorePassword}`], f.dir);
-  await ensureClientFiles(f);
+  if (mtls) await ensureClientFiles(f);
   return f;
 }
 
 /**
- * The client side of mutual TLS, made from the stack's CA: a client certificate and key (PEM), and the
- * CA as a PKCS12 truststore for Cassandra (Java trusts only certificates keytool marked so). Made by
- * every secured stack, also by one made before these existed.
+ * The client side of mutual TLS (--mtls), made from the stack's CA: a client certificate and key (PEM),
+ * and the CA as a PKCS12 truststore for Cassandra (Java trusts only certificates keytool marked so).
  */
 async function ensureClientFiles(f: SecureFiles): Promise<void> {
   if (!existsSync(f.clientCert) || !existsSync(f.clientKey)) {

@@ -158,11 +158,16 @@ function kafkaArgs(ctx: ServerContext): string[] {
   ];
 }
 
+/** The stack's client certificate and key, made by --mtls stacks only (servers that do not ask ignore them). */
+function clientPair(secure: SecureFiles): { cert?: Buffer; key?: Buffer } {
+  return existsSync(secure.clientCert) && existsSync(secure.clientKey) ? { cert: readFileSync(secure.clientCert), key: readFileSync(secure.clientKey) } : {};
+}
+
 async function kafkaReady(port: number, secure?: SecureFiles): Promise<boolean> {
   const kafka = createKafka({
     brokers: [`127.0.0.1:${port}`], retries: 0, clientId: 'loginsync-stack',
     ...(secure ? {
-      ssl: { ca: readFileSync(secure.ca), cert: readFileSync(secure.clientCert), key: readFileSync(secure.clientKey) },
+      ssl: { ca: readFileSync(secure.ca), ...clientPair(secure) },
       sasl: { mechanism: SASL_MECHANISM, username: KAFKA_USER, password: readSecret(secure.kafkaPasswordFile) },
     } : {}),
   });
@@ -273,8 +278,7 @@ function cassandraArgs(ctx: ServerContext): string[] {
 
 async function cassandraReady(port: number, secure?: SecureFiles): Promise<boolean> {
   const contact = { contactPoints: [`127.0.0.1:${port}`], localDc: 'datacenter1', connectTimeoutMs: 2000 };
-  // the stack's client certificate goes along: servers that do not ask for one ignore it
-  const tls = secure ? { sslOptions: { ca: readFileSync(secure.ca), cert: readFileSync(secure.clientCert), key: readFileSync(secure.clientKey) } } : {};
+  const tls = secure ? { sslOptions: { ca: readFileSync(secure.ca), ...clientPair(secure) } } : {};
   const as = (username: string, password: string) => connectCassandra({ ...contact, ...tls, credentials: { username, password } });
   try {
     let client;

@@ -133,7 +133,7 @@ export class Stack {
 
     mkdirSync(this.dir, { recursive: true });
     writeFileSync(this.stateFile(), JSON.stringify(settings, null, 2) + '\n');
-    const secureFiles = secure ? await ensureSecureFiles(this.dir) : undefined;
+    const secureFiles = secure ? await ensureSecureFiles(this.dir, mtls) : undefined;
 
     const started: ServerKind[] = [];
     const t0 = Date.now();

@@ -10,6 +10,11 @@ export function javaBinary(env: NodeJS.ProcessEnv = process.env): string {
   return env.JAVA_HOME ? join(env.JAVA_HOME, 'bin', 'java') : 'java';
 }
 
+/** keytool, from the same JDK as javaBinary(). */
+export function keytoolBinary(env: NodeJS.ProcessEnv = process.env): string {
+  return env.JAVA_HOME ? join(env.JAVA_HOME, 'bin', 'keytool') : 'keytool';
+}
+
 /** Parses the major version out of `java -version` output ("17.0.15", "1.8.0_392", "21"). */
 export function parseJavaMajor(versionOutput: string): number | undefined {
   const m = /version "(\d+)(?:\.(\d+))?/.exec(versionOutput);

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnCli, waitFor } from '../helpers.js';
+import type { Kafka } from 'kafkajs';
+import { spawnCli, uniqueName, waitFor, type Spawned } from '../helpers.js';
 import { world, type World } from '../integration/pipeline-env.js';
 import {
   admin, compareWithOracle, committedOffsets, endOffsets, eventJson, ledgerEntries, ledgerProblems, oracle,
@@ -27,9 +28,11 @@ describe('kill -9 of loginsync run', () => {
     const args = ['run', ...w.flags, '--group', w.group, '--checkpoint', w.checkpoint, '-q',
       '--max-offsets-per-trigger', '500', '--session-timeout', '6s'];
     const kills: string[] = [];
+    const runs: Spawned[] = [];
     for (let cycle = 0; cycle < 20; cycle++) {
       const before = ledgerEntries(w.checkpoint).length;
       const run = spawnCli(args);
+      runs.push(run);
       let exited = false;
       void run.exited.then(() => { exited = true; });
       if (cycle % 5 === 4) {
@@ -50,7 +53,9 @@ describe('kill -9 of loginsync run', () => {
     const last = await w.runOnce(['-q', '--session-timeout', '6s']);
     expect(last.code, last.stderr).toBe(0);
 
-    const cmp = await compareWithOracle(w, oracle(originals, events));
+    const want = oracle(originals, events);
+    const cmp = await compareWithOracle(w, want);
+    if (cmp.lost.length > 0) process.stderr.write(await whereLost(cmp.lost, want, runs, last.stderr).catch((err: unknown) => `(no diagnosis: ${String(err)})\n`));
     expect(cmp.rows).toBe(10_000);
     expect(cmp.lost.slice(0, 5), `${cmp.lost.length} lost updates`).toEqual([]);
     expect(cmp.wrong.slice(0, 5), `${cmp.wrong.length} wrong rows`).toEqual([]);
@@ -64,3 +69,50 @@ describe('kill -9 of loginsync run', () => {
     await a.disconnect();
   });
 });
+
+/**
+ * On failure, where the lost updates were: the partition and offset of each lost user's latest event,
+ * summed up per partition, beside the ledger's ranges and what the runs printed. Says which range was
+ * committed without being written.
+ */
+async function whereLost(lost: string[], want: Map<string, number | null>, runs: Spawned[], lastStderr: string): Promise<string> {
+  const ids = new Set(lost.map((l) => l.split(':')[0]!));
+  const at = new Map<number, number[]>();
+  for (const m of await readAll(w!.kafka, w!.topic)) {
+    try {
+      const v = JSON.parse(m.value) as { login_id?: string; created_time?: string };
+      if (!v.login_id || !ids.has(v.login_id)) continue;
+      if (Date.parse(`${v.created_time!.replace(' ', 'T')}Z`) !== want.get(v.login_id)) continue;
+      at.set(m.partition, [...(at.get(m.partition) ?? []), m.offset]);
+    } catch { /* malformed ones */ }
+  }
+  const lines = ['', `${lost.length} lost updates; their latest events, per partition:`];
+  for (const [p, offs] of [...at].sort((x, y) => x[0] - y[0])) {
+    offs.sort((x, y) => x - y);
+    lines.push(`  partition ${p}: ${offs.length} events, offsets ${offs[0]}..${offs[offs.length - 1]} (first ones: ${offs.slice(0, 8).join(' ')})`);
+  }
+  lines.push('ledger:');
+  for (const e of ledgerEntries(w!.checkpoint)) lines.push(`  ${e.batchId} ${e.kind ?? 'batch'} pid ${(e as { pid?: number }).pid ?? '-'} ${JSON.stringify(e.startOffset)} -> ${JSON.stringify(e.endOffset)} input ${e.counts?.input ?? '-'}`);
+  runs.forEach((r, i) => { if (r.stderr().trim()) lines.push(`run ${i} stderr: ${r.stderr().trim().slice(-1500)}`); });
+  lines.push(`last run stderr: ${lastStderr.trim().slice(-3000)}`, '');
+  return lines.join('\n');
+}
+
+async function readAll(kafka: Kafka, topic: string): Promise<Array<{ partition: number; offset: number; value: string }>> {
+  const consumer = kafka.consumer({ groupId: uniqueName('diag') });
+  const got: Array<{ partition: number; offset: number; value: string }> = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve) => {
+    let quiet: NodeJS.Timeout = setTimeout(resolve, 15_000);
+    void consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        got.push({ partition, offset: Number(message.offset), value: String(message.value) });
+        clearTimeout(quiet);
+        quiet = setTimeout(resolve, 3_000);
+      },
+    });
+  });
+  await consumer.disconnect();
+  return got;
+}

@@ -81,8 +81,9 @@ describe('Kafka restarts under a running loginsync run', () => {
     }
     expect(r.stderr()).toMatch(/Kafka at \S+: no fetch answered for 1\ds; waiting for it/);
     await expectOracle(originals, events);
-    expect(reports()).toBe(3);
-    expect(backs()).toBe(3);
+    // (a broker just back may refuse once more, coordinator still loading: at least one per outage)
+    expect(reports()).toBeGreaterThanOrEqual(3);
+    expect(backs()).toBeGreaterThanOrEqual(3);
     r.child.kill('SIGTERM');
     expect(await r.exited, r.stderr()).toBe(0);
     if (process.env.LOGINSYNC_SHOW_RUN) process.stderr.write(r.stderr());

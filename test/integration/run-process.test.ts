@@ -98,4 +98,46 @@ describe('loginsync run as a long-running process', () => {
     expect(inputs[1]!.length).toBeGreaterThan(0);
     expect(inputs.flat().reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(events.length);
   });
+
+  it('run --once shares a group with a member that holds partitions and commits nothing: waits for the group, takes them over when that member dies, ends with every partition done', async () => {
+    w = await world({ partitions: 3, seed: false });
+    const users = 30;
+    for (let i = 0; i < users; i++) {
+      await w.cql.execute(`INSERT INTO ${w.keyspace}.users (login_id, user_name, last_login) VALUES (?, ?, ?)`, [`u${i}`, `n${i}`, new Date(Date.UTC(2019, 0, 1))], { prepare: true });
+    }
+    // a streaming run whose first trigger after start is an hour away: it owns partitions, commits nothing
+    const holder = spawnCli(['run', ...w.flags, '--group', w.group, '--checkpoint', mkdtempSync(join(tmpdir(), 'ls-holder-')), '--trigger', '1h', '--session-timeout', '6s', '-q']);
+    running.push(holder);
+    const members = async () => {
+      const admin = w!.kafka.admin();
+      await admin.connect();
+      try {
+        const g = (await admin.describeGroups([w!.group])).groups[0];
+        return g?.state === 'Stable' ? g.members.length : -1;
+      } finally {
+        await admin.disconnect();
+      }
+    };
+    await waitFor(async () => (await members()) === 1, 60_000, `the holder to join: ${holder.stderr()}`);
+    const expected = new Map<string, number>();
+    const events: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      const id = `u${i % users}`;
+      const t = Date.UTC(2020, 0, 1) + ((i * 7919) % 86_400) * 1000;
+      events.push(event(id, new Date(t).toISOString().replace('T', ' ').slice(0, 19)));
+      expected.set(id, Math.max(expected.get(id) ?? 0, t));
+    }
+    await w.send(events, () => null);
+
+    const once = spawnCli(['run', '--once', ...w.flags, '--group', w.group, '--checkpoint', w.checkpoint, '--session-timeout', '6s']);
+    running.push(once);
+    // its own share done, it waits for the holder's partitions instead of calling the topic done
+    await waitFor(() => /waiting for partitions? [\d,]+, owned by another member of group/.test(once.stderr()), 60_000, `the once run to wait for the group: ${once.stderr()}`);
+    expect(once.child.exitCode).toBeNull();
+    holder.child.kill('SIGKILL');
+    expect(await once.exited, once.stderr()).toBe(0);
+    expect(await committedTotal(w)).toBe(events.length);
+    const t = await w.lastLogins();
+    for (const [id, ms] of expected) expect(t.get(id), id).toBe(new Date(ms).toISOString());
+  });
 });

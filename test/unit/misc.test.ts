@@ -72,7 +72,9 @@ describe('waiting for a new topic', () => {
   const ok = { leader: 1, partitionErrorCode: 0 };
 
   it('asks again while the broker does not know the topic yet, or a partition has no leader', async () => {
-    const s = scripted([protocol('UNKNOWN_TOPIC_OR_PARTITION'), protocol('LEADER_NOT_AVAILABLE'), [ok, { leader: -1, partitionErrorCode: 5 }], [], [ok, ok]]);
+    // kafkajs throws them bare, or (after its own retries) wrapped in a retries-exceeded error
+    const exhausted = Object.assign(new Error('LEADER_NOT_AVAILABLE'), { name: 'KafkaJSNumberOfRetriesExceeded', retriable: false, cause: protocol('LEADER_NOT_AVAILABLE') });
+    const s = scripted([protocol('UNKNOWN_TOPIC_OR_PARTITION'), exhausted, [ok, { leader: -1, partitionErrorCode: 5 }], [], [ok, ok]]);
     await waitForTopic(s.admin, 't');
     expect(s.calls()).toBe(5);
   });

@@ -4,7 +4,8 @@ import { anyError, errorsIn } from '../../src/errors.js';
 
 /** errors shaped as the clients throw them */
 const named = (name: string, message: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(message), { name }, extra);
-const kafkajs = (inner: Error) => named('KafkaJSNumberOfRetriesExceeded', inner.message, { originalError: named('KafkaJSConnectionError', `Connection error: ${inner.message}`, { cause: inner }) });
+// kafkajs 2.2 chains through cause: retries exceeded -> connection error -> the socket's error
+const kafkajs = (inner: Error) => named('KafkaJSNumberOfRetriesExceeded', `Connection error: ${inner.message}`, { cause: named('KafkaJSConnectionError', `Connection error: ${inner.message}`, { cause: inner }) });
 const driver = (inner: Error) => named('NoHostAvailableError', 'All host(s) tried for query failed.', { innerErrors: { '127.0.0.1:9042': inner } });
 
 describe('errors inside errors', () => {
@@ -12,7 +13,7 @@ describe('errors inside errors', () => {
     const leaf = named('Error', 'leaf');
     const loop: Error & { cause?: unknown } = named('Error', 'loop');
     loop.cause = loop;
-    const tree = named('Outer', 'outer', { cause: driver(leaf), errors: [loop] });
+    const tree = named('Outer', 'outer', { originalError: driver(leaf), errors: [loop] });
     expect(errorsIn(tree).map((e) => (e as Error).message)).toEqual(['outer', 'All host(s) tried for query failed.', 'leaf', 'loop']);
     expect(anyError(kafkajs(named('Error', 'x')), (e) => e.name === 'KafkaJSConnectionError')).toBe(true);
     expect(anyError(new Error('plain'), (e) => e.name === 'KafkaJSConnectionError')).toBe(false);
@@ -41,7 +42,7 @@ describe('client certificate failures (mutual TLS)', () => {
     }
     const broke = securityProblem('cassandra', driver(internal), 'c:9042', 'connecting');
     expect(broke?.message).toMatch(/^Cassandra at c:9042 broke off the TLS handshake \(connecting\): tlsv1 alert internal error$/);
-    expect(broke?.hint).toMatch(/--cassandra-cert is signed by a CA the server trusts/);
+    expect(broke?.hint).toMatch(/give --cassandra-cert and --cassandra-key, signed by a CA the server trusts/);
     const ours = securityProblem('cassandra', driver(Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' })), 'c:9042', 'connecting');
     expect(ours?.message).toMatch(/TLS certificate at c:9042 is not trusted/);
     expect(securityProblem('kafka', kafkajs(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9092'), { code: 'ECONNREFUSED' })), 'b:9093', 'producing')).toBeUndefined();
