@@ -1,8 +1,12 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { freePortPair } from '../../src/stack/process.js';
 import { runCli, type CliResult } from '../helpers.js';
+
+/** what is run, with which settings changed, and the error line and hint line it must print */
+export type ErrorCase = [what: string, args: string[], env: NodeJS.ProcessEnv, error: RegExp, hint: RegExp];
 
 /**
  * A real secured stack of a test file's own (`stack up --secure`, or `--mtls`), and the settings it
@@ -42,6 +46,20 @@ export class SecuredStack {
     const r = await runCli(args, { env: { ...this.env, ...extra }, timeoutMs: 120_000, ...(cwd ? { cwd } : {}) });
     this.outputs.push(`$ ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
     return r;
+  }
+
+  /** Each case fails fast (no hang) with exit 1 and exactly two lines: the error and the hint. */
+  async expectOneLineErrors(cases: ErrorCase[]): Promise<void> {
+    for (const [what, args, extra, error, hint] of cases) {
+      const t0 = Date.now();
+      const r = await this.cli(args, extra);
+      const lines = r.stderr.trim().split('\n');
+      expect(r.code, what).toBe(1);
+      expect(Date.now() - t0, `${what}: no hang`).toBeLessThan(30_000);
+      expect(lines, `${what}: ${r.stderr}`).toHaveLength(2);
+      expect(lines[0], what).toMatch(error);
+      expect(lines[1], what).toMatch(hint);
+    }
   }
 
   async down(): Promise<void> {
