@@ -89,7 +89,8 @@ export class KafkaSource {
       this.lastFetchAt = Date.now();
       this.opts.onFetch?.();
     });
-    // a rejoin blocks fetching for up to the rebalance timeout: silence then is no outage
+    // a rejoin blocks fetching while the coordinator waits for the members, a crashed one until its
+    // session times out: that long, silence is no outage
     this.consumer.on(REBALANCING, () => { this.rebalancing = true; });
     this.consumer.on(STOP, () => { this.epoch++; this.joined = false; });
     this.consumer.on(DISCONNECT, () => { this.epoch++; this.joined = false; });
@@ -261,14 +262,16 @@ export class KafkaSource {
   }
 
   /**
-   * How long the consumer, in its group with partitions to read, not rejoining and not held back by a
-   * full batch, has had no fetch answered. Fetches wait 100 ms for data at most, so seconds of silence
-   * mean a hung broker, which kafkajs reports only when its request times out and its retries run out.
-   * (With several brokers, one that hangs while another answers goes unseen here.)
+   * How long the consumer, in its group with partitions to read and not held back by a full batch, has
+   * had no fetch answered. Fetches wait 100 ms for data at most, so seconds of silence mean a broker
+   * gone or hung, which kafkajs reports only when its retries run out. While it rejoins its group, the
+   * first session timeout of silence is the coordinator waiting for members, and is not counted. (With
+   * several brokers, one that hangs while another answers goes unseen here.)
    */
   silentMs(now: number): number {
-    if (!this.joined || this.rebalancing || this.holding > 0 || !this.assigned?.size) return 0;
-    return Math.max(0, now - this.lastFetchAt);
+    if (!this.joined || this.holding > 0 || !this.assigned?.size) return 0;
+    const silent = now - this.lastFetchAt - (this.rebalancing ? this.opts.sessionTimeoutMs ?? 30_000 : 0);
+    return Math.max(0, silent);
   }
 
   /** Per partition assigned here: records behind the latest high watermark seen. */
