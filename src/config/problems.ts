@@ -11,6 +11,16 @@ export function chainMessages(err: unknown): string[] {
   });
 }
 
+/** TLS alerts a server sends about the client's certificate (mutual TLS), as OpenSSL names them. */
+export const CLIENT_CERT_ALERTS = {
+  /** none was given */
+  required: /certificate required|CERTIFICATE_REQUIRED/i,
+  /** Kafka (Java) answers both no certificate and an untrusted one so */
+  refused: /alert (bad certificate|unknown ca|certificate unknown|certificate expired|certificate revoked|unsupported certificate|access denied)/i,
+  /** Cassandra (Netty on OpenSSL) answers an untrusted certificate so */
+  internal: /alert internal error/i,
+};
+
 /** OpenSSL's "800C...:error:0A000416:SSL routines:ssl3_read_bytes:REASON:file.c:1601:SSL alert number 46". */
 const OPENSSL_TEXT = /[0-9A-F]+:error:[0-9A-F]+:SSL routines:[^:]*:([^:]+):[^:\s]*:\d+(?::SSL alert number \d+)?/g;
 
@@ -42,19 +52,19 @@ export function securityProblem(side: Side, err: unknown, target: string, doing:
     });
   }
   // alerts the server sends about our certificate (mutual TLS)
-  if ((m = pick(/certificate required|CERTIFICATE_REQUIRED/i))) {
+  if ((m = pick(CLIENT_CERT_ALERTS.required))) {
     return new UserError(`${t} at ${target} requires a client certificate (${doing})`, {
       hint: `give --${side}-cert FILE and --${side}-key FILE (or LOGINSYNC_${side.toUpperCase()}_CERT and _KEY), signed by a CA the server trusts`, cause: err,
     });
   }
   // Kafka (Java) answers "bad certificate" to no certificate, "certificate unknown" to an untrusted one
-  if ((m = pick(/alert (bad certificate|unknown ca|certificate unknown|certificate expired|certificate revoked|unsupported certificate|access denied)/i))) {
+  if ((m = pick(CLIENT_CERT_ALERTS.refused))) {
     return new UserError(`${t} at ${target} refused the TLS handshake, it checks client certificates (${doing}): ${m}`, {
       hint: `give --${side}-cert FILE and --${side}-key FILE, a certificate signed by a CA the server trusts and still valid`, cause: err,
     });
   }
   // Cassandra (Netty on OpenSSL) answers an untrusted client certificate with "internal error"
-  if ((m = pick(/alert internal error/i))) {
+  if ((m = pick(CLIENT_CERT_ALERTS.internal))) {
     return new UserError(`${t} at ${target} broke off the TLS handshake (${doing}): ${m}`, {
       hint: `servers answer so when they refuse a client certificate: give --${side}-cert and --${side}-key, signed by a CA the server trusts; if not that, the server's log says why`, cause: err,
     });

@@ -4,7 +4,7 @@ import { createCassandra } from '../cassandra/client.js';
 import { shapeDifferences, tableColumns } from '../cassandra/schema.js';
 import { cassandraSecurity, kafkaSecurity, verbose } from '../config/connect.js';
 import type { ConnectionSettings } from '../config/settings.js';
-import { chainMessages, opensslReason } from '../config/problems.js';
+import { CLIENT_CERT_ALERTS, chainMessages, opensslReason } from '../config/problems.js';
 import { errorMessage } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
 
@@ -75,11 +75,11 @@ function networkFix(side: 'kafka' | 'cassandra', step: 'tcp' | 'tls', r: { detai
     return `this port does not speak TLS: drop --${side}-tls (and its files), or use the server's TLS port`;
   }
   const want = `the server wants a client certificate: give --${side}-cert and --${side}-key, signed by a CA it trusts`;
-  if (/certificate required/i.test(r.detail)) return want;
-  if (/alert (bad certificate|unknown ca|certificate unknown|certificate expired|certificate revoked|unsupported certificate|access denied)/i.test(r.detail)) {
+  if (CLIENT_CERT_ALERTS.required.test(r.detail)) return want;
+  if (CLIENT_CERT_ALERTS.refused.test(r.detail)) {
     return hasCert ? `the server refused the client certificate: --${side}-cert must be signed by a CA it trusts, still valid, and --${side}-key its key` : want;
   }
-  if (/alert internal error/i.test(r.detail) && hasCert) {
+  if (CLIENT_CERT_ALERTS.internal.test(r.detail) && hasCert) {
     return `the server broke off the handshake, as Cassandra does when it refuses a client certificate: check that --${side}-cert is signed by a CA it trusts`;
   }
   if (/alert.*handshake/i.test(r.detail)) return `the server refused the handshake: check --${side}-cert and --${side}-key, and the TLS versions both sides allow`;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { anyError } from '../errors.js';
 
@@ -21,8 +22,6 @@ function notYet(err: unknown): boolean {
   // kafkajs retries these itself for a few seconds, then throws them wrapped in a retries-exceeded error
   return anyError(err, (e) => e.type !== undefined && NOT_YET.has(e.type));
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Waits until the broker serves metadata for every partition of the topic, each with a leader.

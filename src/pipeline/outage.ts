@@ -66,6 +66,8 @@ export class OutageWatch {
   }
 }
 
+const CASSANDRA_ERRORS = ['NoHostAvailableError', 'OperationTimedOutError', 'BusyConnectionError', 'ResponseError', 'DriverError'];
+
 /** Which server an error came from, following wrapped causes; undefined when it is neither's. */
 export function serverOf(err: unknown): Server | undefined {
   for (const e of errorsIn(err)) {
@@ -75,8 +77,6 @@ export function serverOf(err: unknown): Server | undefined {
   }
   return undefined;
 }
-
-const CASSANDRA_ERRORS = ['NoHostAvailableError', 'OperationTimedOutError', 'BusyConnectionError', 'ResponseError', 'DriverError'];
 
 /** 95 s -> "1m35s", 20 s -> "20s". */
 export function formatDuration(ms: number): string {

@@ -163,12 +163,13 @@ export class Stack {
   private async waitReady(kind: ServerKind, port: number, deadline: number): Promise<void> {
     const dir = this.serverDir(kind);
     const pid = Number(readFileSync(pidFile(dir), 'utf8').trim());
+    const secure = this.secureFiles();
     for (;;) {
       if (!pidAlive(pid)) {
         const tail = tailFile(logFile({ dir, kind }), 20);
         throw new UserError(`${TITLES[kind]} exited while starting; the last lines of ${logFile({ dir, kind })}:\n${tail}`);
       }
-      if (await SERVERS[kind].ready(port, this.secureFiles())) return;
+      if (await SERVERS[kind].ready(port, secure)) return;
       if (Date.now() > deadline) {
         const tail = tailFile(logFile({ dir, kind }), 20);
         throw new UserError(`${TITLES[kind]} was not ready in time; the last lines of its log:\n${tail}`, {
