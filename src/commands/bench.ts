@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { SPARK_W1, SPARK_W2, drain, latency, tableSize, type BenchContext, type DrainResult, type LatencyResult, type TableSizeResult } from '../bench/scenarios.js';
 import { kafkaFor, openCassandra } from '../config/connect.js';
-import { settingsFromCommand, withConnectionOptions, type ConnectionSettings } from '../config/settings.js';
+import { settingsFromCommand, withConnectionOptions } from '../config/settings.js';
 import { parsePositiveInt } from '../config/validate.js';
 import { UserError } from '../errors.js';
 import { freePortPair } from '../stack/process.js';

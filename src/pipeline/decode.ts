@@ -79,6 +79,8 @@ function startsWith(b: Buffer, at: number, prefix: Buffer): boolean {
 function plainPair(b: Buffer, opts: DecodeOptions): [string, string] | undefined {
   let keys = keyCache.get(opts);
   if (keys === undefined) {
+    // a field name with a quote, a backslash or a control character is not matched byte for byte
+    // eslint-disable-next-line no-control-regex
     const plain = (k: string) => !/["\\\u0000-\u001f]/.test(k);
     keys = plain(opts.idField) && plain(opts.timeField) && opts.idField !== opts.timeField
       ? { id: Buffer.from(`"${opts.idField}":"`), time: Buffer.from(`"${opts.timeField}":"`) }
