@@ -1,6 +1,6 @@
 import cassandra from 'cassandra-driver';
 import type { CassandraClient } from './client.js';
-import type { Stored } from '../pipeline/plan.js';
+import type { StoredUser, TimedUpdate } from '../pipeline/ports.js';
 
 const { types } = cassandra;
 const LOCAL_QUORUM = types.consistencies.localQuorum;
@@ -11,10 +11,6 @@ export function consistencyCode(name: string): number {
   const code = types.consistencies[key];
   if (typeof code !== 'number') throw new Error(`unknown consistency ${name}`);
   return code;
-}
-
-export interface StoredUser extends Stored {
-  userName: string | null;
 }
 
 /** Runs fn over items with at most `limit` in flight. */
@@ -59,13 +55,6 @@ export async function readStored(
     }
   });
   return found;
-}
-
-export interface TimedUpdate {
-  id: string;
-  timeMs: number;
-  /** write timestamp in microseconds */
-  writetime: bigint;
 }
 
 /** Sets last_login (and nothing else) with the given write timestamps, in unlogged batches. */

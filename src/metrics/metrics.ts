@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BatchReport } from '../pipeline/engine.js';
+import type { BatchReport, RunListener } from '../pipeline/events.js';
 
 /** Seconds buckets for batch and stage durations: 1 ms to 2 minutes. */
 const BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -37,7 +37,16 @@ export class RunMetrics {
     this.lastCommit = new Gauge({ name: 'loginsync_last_commit_timestamp_seconds', help: 'Unix time of the last successful offset commit', registers: r });
   }
 
-  batch(r: BatchReport, lagByPartition: Map<number, number>): void {
+  /** The run's events, as metrics. */
+  listener(): RunListener {
+    return (e) => {
+      if (e.type === 'batch-done') this.batch(e.report);
+      else if (e.type === 'lag') this.setLag(e.byPartition);
+      else if (e.type === 'failure') this.failed(e.server, e.message);
+    };
+  }
+
+  batch(r: BatchReport): void {
     this.events.inc({ outcome: 'input' }, r.input);
     this.events.inc({ outcome: 'malformed' }, r.malformed);
     this.events.inc({ outcome: 'unmatched' }, r.unmatched);
@@ -50,7 +59,6 @@ export class RunMetrics {
       this.stageSeconds.observe({ stage }, ms / 1000);
     }
     if (r.committed.size > 0) this.lastCommit.set(Date.now() / 1000);
-    this.setLag(lagByPartition);
     this.streak = 0;
     this.lastError = undefined;
     this.lastBatchAt = Date.now();

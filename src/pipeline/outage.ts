@@ -27,6 +27,11 @@ export class OutageWatch {
   /** maxMs: give up after this long (undefined: never); remindEveryMs: a notice this often while down */
   constructor(private readonly opts: { maxMs?: number; remindEveryMs: number }) {}
 
+  /** how long an outage may last before the run gives up; undefined: for ever */
+  get maxMs(): number | undefined {
+    return this.opts.maxMs;
+  }
+
   /** A failure reached this server; true when it starts an outage. */
   failed(server: Server, reason: string, now: number): boolean {
     const d = this.down.get(server);

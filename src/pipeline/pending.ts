@@ -1,16 +1,6 @@
 import { addEvent, type Collapsed } from './collapse.js';
 import { decode, type DecodeOptions } from './decode.js';
-import type { DeadLetter } from './sink.js';
-
-/** One Kafka record as the pipeline sees it. */
-export interface SourceRecord {
-  partition: number;
-  offset: number;
-  key: Buffer | null;
-  value: Buffer | null;
-  /** the record's timestamp (producer or broker time), ms */
-  timestamp: number;
-}
+import type { DeadLetter, FillingBatch, SourceRecord } from './ports.js';
 
 export interface PendingLimits {
   /** close the batch at this many records (--max-offsets-per-trigger) */
@@ -25,7 +15,7 @@ export interface PendingLimits {
  * The batch being filled: records are decoded and collapsed as they arrive from Kafka, so what waits
  * for the next trigger is one entry per distinct login id plus the malformed records, not every event.
  */
-export class PendingBatch {
+export class PendingBatch implements FillingBatch {
   readonly collapsed = new Map<string, Collapsed>();
   readonly dead: DeadLetter[] = [];
   readonly reasons = new Map<string, number>();
@@ -41,7 +31,7 @@ export class PendingBatch {
   /** raw records of each id, kept only when unmatched events go to a topic */
   readonly raws: Map<string, Array<{ key: Buffer | null; value: Buffer | null }>> | undefined;
   readonly openedAt = performance.now();
-  /** the consumer session it was read in (see KafkaSource): only that session may commit it */
+  /** the source's session it was read in: only that session may commit it */
   epoch = 0;
   decodeMs = 0;
 

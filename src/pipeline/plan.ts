@@ -18,12 +18,10 @@
  * (`IF last_login = null`), and if that loses a race the key is read again and planned anew.
  */
 
-export interface Stored {
-  /** last_login in ms, or null */
-  lastLogin: number | null;
-  /** WRITETIME(last_login) in microseconds, or null when the cell has no value */
-  writetime: bigint | null;
-}
+import type { Collapsed } from './collapse.js';
+import type { Stored, TimedUpdate } from './ports.js';
+
+export type { Stored } from './ports.js';
 
 export interface Candidate {
   id: string;
@@ -50,4 +48,44 @@ export function reconcile(a: { ts: bigint; value: number }, b: { ts: bigint; val
 
 function unsignedBytes(ms: number): bigint {
   return BigInt.asUintN(64, BigInt(ms));
+}
+
+/** The writes one batch needs, planned from its collapsed events and the stored rows they join. */
+export interface WritePlan {
+  /** updates that share the stored write timestamp (or beat a pre-1970 value by one) */
+  updates: TimedUpdate[];
+  /** cells with no value: a lightweight transaction each */
+  ifNull: Collapsed[];
+  /** ids with no row in the table */
+  unmatchedIds: string[];
+  /** events of ids with no row */
+  unmatched: number;
+  /** events not written: older than the stored value, or collapsed into a newer event of their id */
+  stale: number;
+  /** rows to update (the set-if-null ones are counted when they apply) */
+  written: number;
+}
+
+/**
+ * The write rule over a whole batch: per collapsed id, unmatched (no row), stale (not newer), an
+ * update with the stored write timestamp, or a set-if-null. Pure: the caller reads and writes.
+ */
+export function planWrites(batch: Iterable<Collapsed>, stored: (id: string) => Stored | undefined): WritePlan {
+  const plan: WritePlan = { updates: [], ifNull: [], unmatchedIds: [], unmatched: 0, stale: 0, written: 0 };
+  for (const c of batch) {
+    const s = stored(c.id);
+    if (s === undefined) {
+      plan.unmatched += c.count;
+      plan.unmatchedIds.push(c.id);
+      continue;
+    }
+    const d = decide(c, s);
+    if (d.action === 'stale') plan.stale += c.count;
+    else if (d.action === 'update') {
+      plan.updates.push({ id: c.id, timeMs: c.timeMs, writetime: d.writetime });
+      plan.written++;
+      plan.stale += c.count - 1;
+    } else plan.ifNull.push(c);
+  }
+  return plan;
 }

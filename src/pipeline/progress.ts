@@ -1,4 +1,4 @@
-import type { BatchReport } from './engine.js';
+import type { BatchReport, RunListener } from './events.js';
 import { merge, quantile, type Histogram } from './histogram.js';
 
 /** p50/p99/max of a batch's produce-to-write latency. */
@@ -58,3 +58,18 @@ export function progressObject(r: BatchReport, ctx: { runId: string; topic: stri
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+
+/**
+ * The progress file as a listener of the run: one Spark-style progress object per batch, as a JSON line
+ * handed to `write` (a file's append, or stdout).
+ */
+export function progressWriter(ctx: { runId: string; topic: string; group: string }, write: (line: string) => void): RunListener {
+  let prevEnd: number | undefined;
+  return (e) => {
+    if (e.type !== 'batch-done') return;
+    const r = e.report;
+    const obj = progressObject(r, { ...ctx, ...(prevEnd !== undefined ? { prevEndMs: prevEnd } : {}) });
+    prevEnd = r.startedAt.getTime() + r.totalMs;
+    write(JSON.stringify(obj) + '\n');
+  };
+}

@@ -1,4 +1,4 @@
-import type { BatchReport, Totals } from '../pipeline/engine.js';
+import type { BatchReport, Totals } from '../pipeline/events.js';
 import { formatTimestamp } from './format.js';
 import { c } from './output.js';
 import { makeTable } from './table.js';

@@ -3,7 +3,7 @@ import { SmallestRows, type UserRow } from '../../src/cassandra/users.js';
 import { userJson } from '../../src/commands/show.js';
 import { formatTimestamp } from '../../src/ui/format.js';
 import { parseJavaMajor } from '../../src/stack/tools.js';
-import { requests } from '../../src/pipeline/sink.js';
+import { requests } from '../../src/kafka/side-topic.js';
 import { colorsWanted } from '../../src/ui/output.js';
 import { waitForTopic } from '../../src/kafka/admin.js';
 import type { Admin } from 'kafkajs';

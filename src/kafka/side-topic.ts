@@ -1,44 +1,13 @@
-import type { Admin, IHeaders, Producer } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
 import { UserError, anyError, errorMessage } from '../errors.js';
-import type { SourceRecord } from './source.js';
-import { createTopic } from '../kafka/admin.js';
-
-/** Kafka refuses messages over ~1 MB by default; a dead letter keeps at most this much of the value. */
-export const MAX_DEAD_LETTER_BYTES = 512 * 1024;
-
-export interface DeadLetter {
-  record: SourceRecord;
-  reason: string;
-}
-
-/**
- * Sends malformed records to the dead-letter topic: the original key and value (cut to
- * MAX_DEAD_LETTER_BYTES, with the original size in a header when cut), and headers saying why and
- * where from. Readable by any Kafka client.
- */
-export function deadLetterMessages(sourceTopic: string, letters: DeadLetter[]): Array<{ key: Buffer | null; value: Buffer | null; headers: IHeaders }> {
-  return letters.map(({ record, reason }) => {
-    const headers: IHeaders = {
-      'loginsync.reason': reason,
-      'loginsync.topic': sourceTopic,
-      'loginsync.partition': String(record.partition),
-      'loginsync.offset': String(record.offset),
-      'loginsync.timestamp': String(record.timestamp),
-    };
-    let value = record.value;
-    if (value && value.length > MAX_DEAD_LETTER_BYTES) {
-      headers['loginsync.original-size'] = String(value.length);
-      value = value.subarray(0, MAX_DEAD_LETTER_BYTES);
-    }
-    return { key: record.key, value, headers };
-  });
-}
+import type { OutMessage, SideOutput } from '../pipeline/ports.js';
+import { createTopic } from './admin.js';
 
 /**
  * Messages in produce requests Kafka accepts: at most 1000 each and about 900 KB (a topic's
  * max.message.bytes applies to a whole record batch, 1 MB by default), a larger message alone.
  */
-export function* requests<M extends { key: Buffer | null; value: Buffer | null; headers?: IHeaders }>(messages: M[], maxBytes = 900 * 1024): Generator<M[]> {
+export function* requests<M extends OutMessage>(messages: M[], maxBytes = 900 * 1024): Generator<M[]> {
   let chunk: M[] = [];
   let bytes = 0;
   for (const m of messages) {
@@ -61,13 +30,13 @@ function isRetriableKafka(err: unknown): boolean {
 }
 
 /** Sends records to a side topic (dead letters, unmatched), creating it the first time. */
-export class SideTopic {
+export class SideTopic implements SideOutput {
   private ensured = false;
 
   /** flag: the option that names this topic, for messages */
   constructor(private readonly admin: Admin, private readonly producer: Producer, readonly topic: string, private readonly flag: string) {}
 
-  async send(messages: Array<{ key: Buffer | null; value: Buffer | null; headers?: IHeaders }>): Promise<void> {
+  async send(messages: OutMessage[]): Promise<void> {
     if (messages.length === 0) return;
     if (!this.ensured) {
       const topics = await this.admin.listTopics();

@@ -1,0 +1,125 @@
+import { join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { parsePositiveInt, parseTopicName } from '../config/validate.js';
+import { UserError } from '../errors.js';
+import type { DecodeOptions } from '../pipeline/decode.js';
+import { checkZone } from '../pipeline/time.js';
+import { parseDuration } from '../pipeline/trigger.js';
+
+/** The flags of `run`, as commander hands them over. */
+export interface RunFlags {
+  group: string;
+  startingOffsets: 'earliest' | 'latest';
+  trigger: string;
+  once?: boolean;
+  availableNow?: boolean;
+  maxOffsetsPerTrigger?: string;
+  maxBatchIds: string;
+  timezone: string;
+  idField: string;
+  timeField: string;
+  dlqTopic?: string;
+  unmatchedTopic?: string;
+  checkpoint?: string;
+  progressJson?: string;
+  quiet?: boolean;
+  maxOutage?: string;
+  shutdownTimeout: string;
+  sessionTimeout: string;
+  metricsPort?: string;
+  metricsHost: string;
+}
+
+/** A run, validated: what the flags ask for, in the pipeline's terms. */
+export interface RunConfig {
+  group: string;
+  startingOffsets: 'earliest' | 'latest';
+  triggerMs: number;
+  once: boolean;
+  /** at most this many records per batch */
+  maxRecords: number;
+  maxBatchIds: number;
+  decode: DecodeOptions;
+  /** null: malformed records are only counted */
+  dlqTopic: string | null;
+  unmatchedTopic: string | null;
+  /** the ledger's directory, absolute */
+  checkpoint: string;
+  /** the progress JSON: to stdout, to a file (absolute), or nowhere */
+  progress: { stdout: boolean; file?: string };
+  quiet: boolean;
+  maxOutageMs?: number;
+  shutdownMs: number;
+  sessionMs: number;
+  metrics?: { port: number; host: string };
+}
+
+/** Records in a batch when --max-offsets-per-trigger is not given. */
+const DEFAULT_MAX_RECORDS = 2_000_000;
+
+export function declareRunFlags(cmd: Command): Command {
+  return cmd
+    .option('-g, --group <id>', 'Kafka consumer group; runs with one group share the partitions', 'loginsync')
+    .addOption(new Option('--starting-offsets <where>', 'where a group with no committed offsets starts').choices(['earliest', 'latest']).default('earliest'))
+    .option('--trigger <interval>', 'start a batch every interval: 500ms, 30s, 1m, "30 seconds"; 0 = as soon as records arrive', '0')
+    .option('--once', 'process what the topic holds now (up to the end offsets seen at start), then exit')
+    .option('--available-now', 'alias of --once')
+    .option('--max-offsets-per-trigger <n>', 'at most n records per batch')
+    .option('--max-batch-ids <n>', 'close a batch at this many distinct login ids (bounds memory)', '500000')
+    .option('--timezone <zone>', 'IANA zone of created_time values without a zone', 'UTC')
+    .option('--id-field <name>', 'JSON field of the login id (seed 004 uses "Login Id")', 'login_id')
+    .option('--time-field <name>', 'JSON field of the login time', 'created_time')
+    .option('--dlq-topic <topic>', 'dead-letter topic for malformed messages, or "none" to only count them (default: <topic>.dlq)')
+    .option('--unmatched-topic <topic>', 'send events of unknown login ids there instead of dropping them')
+    .option('--checkpoint <dir>', 'ledger directory, one JSON line per committed batch (default: .loginsync/checkpoint/<group>)')
+    .option('--progress-json <file>', 'append a Spark-style progress object per batch to file ("-" for stdout)')
+    .option('--max-outage <duration>', 'give up (exit 1, nothing unwritten committed) when Kafka or Cassandra stays unreachable this long; default: wait for ever, with a reminder every 30 s')
+    .option('--shutdown-timeout <duration>', 'on SIGTERM/Ctrl-C, how long the batch in progress may take to finish and commit; past it the run exits 1 without committing it', '30s')
+    .option('--session-timeout <duration>', 'Kafka consumer session timeout: how soon the group gives the partitions of a crashed run to another (the broker allows 6s to 5m by default)', '30s')
+    .option('--metrics-port <port>', 'serve Prometheus metrics on http://<host>:<port>/metrics and health on /healthz (200, or 503 after 3 failed attempts in a row)')
+    .option('--metrics-host <host>', 'interface for --metrics-port (0.0.0.0 for every interface)', '127.0.0.1')
+    .option('-q, --quiet', 'print only the progress lines');
+}
+
+function positiveDuration(text: string, flag: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) throw new UserError(`${flag}: "${text}" is not a duration (e.g. 30s, 5m, 1h)`);
+  return ms;
+}
+
+function sideTopics(f: RunFlags, inputTopic: string): { dlqTopic: string | null; unmatchedTopic: string | null } {
+  const dlqTopic = f.dlqTopic === 'none' ? null : parseTopicName(f.dlqTopic ?? `${inputTopic}.dlq`, '--dlq-topic');
+  const unmatchedTopic = f.unmatchedTopic === undefined ? null : parseTopicName(f.unmatchedTopic, '--unmatched-topic');
+  for (const [flag, t] of [['--dlq-topic', dlqTopic], ['--unmatched-topic', unmatchedTopic]] as const) {
+    if (t === inputTopic) throw new UserError(`${flag} must differ from the input topic ${inputTopic}: its records would be read again, endlessly`);
+  }
+  return { dlqTopic, unmatchedTopic };
+}
+
+/** The flags of `run` as a validated RunConfig, or a one-line error naming the flag. No I/O. */
+export function parseRunConfig(f: RunFlags, inputTopic: string): RunConfig {
+  const triggerMs = parseDuration(f.trigger);
+  if (triggerMs === undefined) throw new UserError(`--trigger: "${f.trigger}" is not an interval (e.g. 500ms, 30s, 1m, "30 seconds", 0)`);
+  const maxRecords = f.maxOffsetsPerTrigger === undefined ? DEFAULT_MAX_RECORDS : parsePositiveInt(f.maxOffsetsPerTrigger, '--max-offsets-per-trigger');
+  const maxBatchIds = parsePositiveInt(f.maxBatchIds, '--max-batch-ids');
+  const zone = checkZone(f.timezone);
+  if (typeof zone === 'string') throw new UserError(zone);
+  if (f.group.trim() === '' || f.group.length > 255) throw new UserError('--group: 1 to 255 characters');
+  if (f.idField === '' || f.timeField === '') throw new UserError('--id-field and --time-field must not be empty');
+  const maxOutageMs = f.maxOutage === undefined ? undefined : positiveDuration(f.maxOutage, '--max-outage');
+  const shutdownMs = positiveDuration(f.shutdownTimeout, '--shutdown-timeout');
+  const sessionMs = positiveDuration(f.sessionTimeout, '--session-timeout');
+  const metricsPort = f.metricsPort === undefined ? undefined : parsePositiveInt(f.metricsPort, '--metrics-port', { min: 1, max: 65535 });
+  const stdout = f.progressJson === '-';
+  return {
+    group: f.group, startingOffsets: f.startingOffsets, triggerMs, once: Boolean(f.once || f.availableNow),
+    maxRecords, maxBatchIds, decode: { idField: f.idField, timeField: f.timeField, zone },
+    ...sideTopics(f, inputTopic),
+    checkpoint: resolve(f.checkpoint ?? join('.loginsync', 'checkpoint', f.group.replace(/[^A-Za-z0-9._-]/g, '_'))),
+    progress: { stdout, ...(f.progressJson && !stdout ? { file: resolve(f.progressJson) } : {}) },
+    quiet: Boolean(f.quiet),
+    ...(maxOutageMs !== undefined ? { maxOutageMs } : {}),
+    shutdownMs, sessionMs,
+    ...(metricsPort !== undefined ? { metrics: { port: metricsPort, host: f.metricsHost } } : {}),
+  };
+}

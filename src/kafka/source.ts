@@ -1,0 +1,140 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import type { BatchFactory, FillingBatch, OffsetMoves, RecordSource, SourceEvents } from '../pipeline/ports.js';
+import { kafkaError } from './client.js';
+import { FetchLoop } from './fetch-loop.js';
+import { Membership } from './membership.js';
+import { OffsetTracker } from './offset-tracker.js';
+
+export interface KafkaSourceOptions<B extends FillingBatch> {
+  topic: string;
+  groupId: string;
+  /** where to start when the group has no committed offset for a partition */
+  fromBeginning: boolean;
+  /** where the group stands at start */
+  start: Map<number, number>;
+  /** available-now: records at or past these offsets (per partition) are not read */
+  stopAt?: Map<number, number>;
+  /** how soon the group gives this member's partitions to another when it stops heartbeating */
+  sessionTimeoutMs: number;
+  newBatch: BatchFactory<B>;
+  events: SourceEvents;
+  /** for the one-line error when the consumer cannot start */
+  brokers: string[];
+}
+
+/**
+ * The record source on Kafka: a consumer in a group (Membership: epochs), its fetch loop filling the
+ * pending batch with backpressure (FetchLoop), and where each partition stands (OffsetTracker). A batch
+ * is committed only for partitions still assigned here, by the epoch it was read in.
+ */
+export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
+  private readonly consumer: Consumer;
+  private readonly tracker = new OffsetTracker();
+  private readonly membership: Membership;
+  private readonly loop: FetchLoop<B>;
+
+  constructor(kafka: Kafka, private readonly opts: KafkaSourceOptions<B>) {
+    this.membership = new Membership(opts.sessionTimeoutMs, Date.now());
+    this.tracker.seed(opts.start);
+    this.loop = new FetchLoop(this.tracker, () => {
+      const b = opts.newBatch(new Map(this.tracker.fetched()));
+      b.epoch = this.membership.epoch;
+      return b;
+    }, opts.stopAt);
+    this.consumer = kafka.consumer({
+      groupId: opts.groupId,
+      sessionTimeout: opts.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, Math.floor(opts.sessionTimeoutMs / 3)),
+      maxWaitTimeInMs: 100,
+      // a fetch is decoded whole into message objects: moderate sizes keep that transient memory small
+      maxBytesPerPartition: 512 * 1024,
+      maxBytes: 2 * 1024 * 1024,
+      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+  }
+
+  private listen(): void {
+    const { GROUP_JOIN, CRASH, STOP, DISCONNECT, REQUEST, REBALANCING } = this.consumer.events;
+    // a Fetch a broker answered (kafkajs' FETCH event also fires for fetches that asked nobody)
+    this.consumer.on(REQUEST, (e) => {
+      if (e.payload.apiName !== 'Fetch') return;
+      this.membership.fetchAnswered(Date.now());
+      this.opts.events.fetched();
+    });
+    this.consumer.on(REBALANCING, () => this.membership.rebalanceStarted());
+    this.consumer.on(STOP, () => this.membership.left());
+    this.consumer.on(DISCONNECT, () => this.membership.left());
+    this.consumer.on(GROUP_JOIN, (e) => {
+      const mine = e.payload.memberAssignment[this.opts.topic] ?? [];
+      this.membership.joinedGroup(Date.now());
+      this.tracker.assign(mine);
+      this.loop.restart();
+      this.opts.events.joined(mine);
+    });
+    this.consumer.on(CRASH, (e) => {
+      this.membership.left();
+      this.opts.events.error(e.payload.error, e.payload.restart);
+    });
+  }
+
+  async start(): Promise<void> {
+    this.listen();
+    try {
+      await this.consumer.connect();
+      await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: this.opts.fromBeginning });
+      await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: true, eachBatch: (payload) => this.loop.handle(payload) });
+    } catch (err) {
+      throw kafkaError(err, this.opts.brokers, 'starting the consumer');
+    }
+  }
+
+  get size(): number {
+    return this.loop.size;
+  }
+
+  get full(): boolean {
+    return this.loop.full;
+  }
+
+  waitForData(ms: number): Promise<boolean> {
+    return this.loop.waitForData(ms);
+  }
+
+  take(): B {
+    return this.loop.take();
+  }
+
+  async commit(batch: B): Promise<OffsetMoves> {
+    // read before the consumer last (re)joined: not ours to commit any more, it is being read again
+    if (!this.membership.mayCommit(batch.epoch)) return new Map();
+    const epoch = this.membership.epoch;
+    const { request, moves } = this.tracker.commitPlan(batch.nextOffsets(), batch.starts);
+    if (request.length > 0) {
+      await this.consumer.commitOffsets(request.map(({ partition, offset }) => ({ topic: this.opts.topic, partition, offset: String(offset) })));
+    }
+    this.membership.checkStill(epoch);
+    this.tracker.commitDone(moves);
+    return moves;
+  }
+
+  caughtUp(end: Map<number, number>): boolean {
+    return this.tracker.caughtUp(end);
+  }
+
+  notHere(end: Map<number, number>): number[] {
+    return this.tracker.notHere(end);
+  }
+
+  lagByPartition(): Map<number, number> {
+    return this.tracker.lagByPartition();
+  }
+
+  silentMs(now: number): number {
+    return this.membership.silentMs(now, { holding: this.loop.holding, hasPartitions: (this.tracker.assigned?.size ?? 0) > 0 });
+  }
+
+  async stop(): Promise<void> {
+    this.loop.wakeAll();
+    await this.consumer.disconnect().catch(() => {});
+  }
+}

@@ -1,0 +1,105 @@
+import { errorMessage } from '../errors.js';
+import type { BatchReport, RunEvents } from './events.js';
+import { OutageWatch, serverOf } from './outage.js';
+import type { Server } from './ports.js';
+
+/** Fetches wait 100 ms for data at most: this long without an answer is an outage. */
+export const KAFKA_SILENCE_MS = 10_000;
+
+/** A server stayed unreachable longer than the run allows: the run gives up, nothing unwritten committed. */
+export class OutageTooLong extends Error {
+  constructor(readonly server: Server, readonly downMs: number, readonly maxMs: number, readonly reason: string) {
+    super(`${server} unreachable for longer than ${maxMs} ms (${reason})`);
+    this.name = 'OutageTooLong';
+  }
+}
+
+export interface MonitorOptions {
+  /** give up after a server is unreachable this long; undefined: never */
+  maxOutageMs?: number;
+  remindEveryMs?: number;
+}
+
+/**
+ * The run's health: failures and answers from both servers become outages (began, still going, ended),
+ * fetches that go unanswered become a Kafka outage, and an outage past the maximum aborts the run. It
+ * turns what the engine and the source report into events; tick() runs once a second.
+ */
+export class HealthMonitor {
+  private readonly outage: OutageWatch;
+  /** fetches went unanswered (an outage seen while idle): the next answered one ends it */
+  private fetchesSilent = false;
+
+  constructor(
+    private readonly events: RunEvents,
+    private readonly source: { silentMs(now: number): number; lagByPartition(): Map<number, number> },
+    private readonly abort: (err: unknown) => void,
+    opts: MonitorOptions,
+  ) {
+    this.outage = new OutageWatch({ ...(opts.maxOutageMs !== undefined ? { maxMs: opts.maxOutageMs } : {}), remindEveryMs: opts.remindEveryMs ?? 30_000 });
+  }
+
+  /** A batch or commit attempt failed (delayMs 0: a commit given up, which ends its retries, not an outage). */
+  retrying(err: unknown, attempt: number, delayMs: number): void {
+    const server = serverOf(err);
+    const message = errorMessage(err);
+    this.events.emit({ type: 'failure', server: server ?? 'other', message });
+    const firstOfOutage = server === undefined || delayMs === 0 || this.outage.failed(server, message, Date.now());
+    this.events.emit({ type: 'retrying', error: err, server, attempt, delayMs, firstOfOutage });
+  }
+
+  /** The consumer crashed and kafkajs restarts it. */
+  consumerError(err: Error): void {
+    const message = errorMessage(err);
+    this.events.emit({ type: 'failure', server: 'Kafka', message });
+    this.events.emit({ type: 'consumer-error', message, firstOfOutage: this.outage.failed('Kafka', message, Date.now()) });
+  }
+
+  /** A fetch was answered: after a silence, Kafka is back. */
+  fetched(): void {
+    if (!this.fetchesSilent) return;
+    this.fetchesSilent = false;
+    this.ended('Kafka', 'fetch', false);
+  }
+
+  /** The consumer (re)joined its group. */
+  joined(partitions: number[]): void {
+    this.fetchesSilent = false;
+    this.ended('Kafka', 'join', false, partitions);
+  }
+
+  /** A batch was written: Cassandra answers; Kafka too when it was committed. */
+  batchDone(r: BatchReport): void {
+    const committed = r.batchId !== null;
+    this.ended('Cassandra', 'batch', committed);
+    if (committed) this.ended('Kafka', 'batch', committed);
+  }
+
+  private ended(server: Server, how: 'batch' | 'fetch' | 'join', committed: boolean, partitions?: number[]): void {
+    const downMs = this.outage.recovered(server, Date.now());
+    if (downMs !== undefined) this.events.emit({ type: 'outage-ended', server, downMs, how, committed, ...(partitions ? { partitions } : {}) });
+  }
+
+  /** Once a second: lag, silence, reminders, and the maximum outage. */
+  tick(now: number): void {
+    this.events.emit({ type: 'lag', byPartition: this.source.lagByPartition() });
+    // idle, a run only fetches: a broker gone shows as fetches no longer answered
+    const silent = this.source.silentMs(now);
+    if (silent >= KAFKA_SILENCE_MS) {
+      this.fetchesSilent = true;
+      // counted from now, not from the silence's start: a suspended laptop must not trip the maximum at once
+      if (this.outage.failed('Kafka', 'fetch requests unanswered', now)) {
+        this.events.emit({ type: 'failure', server: 'Kafka', message: 'fetch requests unanswered' });
+        this.events.emit({ type: 'kafka-silent', silentMs: silent });
+      }
+    }
+    for (const n of this.outage.check(now)) {
+      if (n.kind === 'still-down') this.events.emit({ type: 'outage-still', server: n.server, downMs: n.downMs, reason: n.reason });
+      else this.abort(new OutageTooLong(n.server, n.downMs, this.maxMs(), n.reason));
+    }
+  }
+
+  private maxMs(): number {
+    return this.outage.maxMs ?? 0;
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * The pipeline's edges: the types its parts share and the small interfaces (ports) it talks to. The
+ * Kafka adapter (src/kafka/) and the Cassandra adapter (src/cassandra/) implement these and import
+ * nothing else of the pipeline; tests implement them in memory.
+ */
+
+/** One Kafka record as the pipeline sees it. */
+export interface SourceRecord {
+  partition: number;
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** the record's timestamp (producer or broker time), ms */
+  timestamp: number;
+}
+
+/** Per partition: [committed before, committed now]. */
+export type OffsetMoves = Map<number, [number, number]>;
+
+/** What became of a batch's events; the one counts shape of the ledger, metrics and progress. */
+export interface Counts {
+  input: number;
+  malformed: number;
+  unmatched: number;
+  stale: number;
+  /** rows written */
+  written: number;
+}
+
+export const zeroCounts = (): Counts => ({ input: 0, malformed: 0, unmatched: 0, stale: 0, written: 0 });
+
+export function addCounts(into: Counts, c: Counts): void {
+  into.input += c.input;
+  into.malformed += c.malformed;
+  into.unmatched += c.unmatched;
+  into.stale += c.stale;
+  into.written += c.written;
+}
+
+export type Server = 'Kafka' | 'Cassandra';
+
+/**
+ * A batch as the source fills it: records go in as they arrive (decoded and collapsed at once by the
+ * pipeline's implementation), and the source asks whether it is full. The source makes one with the
+ * factory the pipeline gives it.
+ */
+export interface FillingBatch {
+  add(r: SourceRecord): void;
+  /** records up to `next` (exclusive) of a partition are read into this batch, data records or not */
+  through(partition: number, next: number): void;
+  readonly full: boolean;
+  readonly records: number;
+  /** time spent decoding, ms */
+  decodeMs: number;
+  /** the source's session the batch was read in: only that session may commit it */
+  epoch: number;
+  /** per partition, the offset this batch began reading at */
+  readonly starts: Map<number, number>;
+  /** the offsets to commit once the batch is written: per partition, the next offset to read */
+  nextOffsets(): Map<number, number>;
+}
+
+/** Makes an empty batch that begins reading at `starts` (per partition). */
+export type BatchFactory<B extends FillingBatch> = (starts: Map<number, number>) => B;
+
+/**
+ * Where records come from: a consumer in a group whose records fill the pending batch between
+ * triggers. Offsets are committed only when the pipeline says the batch's writes were acknowledged.
+ */
+export interface RecordSource<B extends FillingBatch = FillingBatch> {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** records in the batch being filled */
+  readonly size: number;
+  readonly full: boolean;
+  /** resolves when records are pending (true) or after ms (false) */
+  waitForData(ms: number): Promise<boolean>;
+  /** takes the batch being filled and starts a new one */
+  take(): B;
+  /**
+   * Commits the batch's next offsets for the partitions still read here, never moving one back; the
+   * moves made. Throws a retriable error while the source is out of its group.
+   */
+  commit(batch: B): Promise<OffsetMoves>;
+  /** every partition read here has been read up to `end` (available-now) */
+  caughtUp(end: Map<number, number>): boolean;
+  /** partitions of `end` not read here, and short of their end as far as this source knows */
+  notHere(end: Map<number, number>): number[];
+  /** per partition read here: records behind the latest high watermark seen */
+  lagByPartition(): Map<number, number>;
+  /** how long fetches have gone unanswered while they should have been (0: not silent) */
+  silentMs(now: number): number;
+}
+
+/** What the source tells the run about its consumer. */
+export interface SourceEvents {
+  /** the consumer crashed; `restart` says whether it restarts by itself */
+  error(err: Error, restart: boolean): void;
+  /** the consumer (re)joined its group with these partitions */
+  joined(partitions: number[]): void;
+  /** a fetch was answered (often: every 100 ms while idle); keep it cheap */
+  fetched(): void;
+}
+
+/** A user's stored last_login, as the write rule needs it. */
+export interface Stored {
+  /** last_login in ms, or null */
+  lastLogin: number | null;
+  /** WRITETIME(last_login) in microseconds, or null when the cell has no value */
+  writetime: bigint | null;
+}
+
+export interface StoredUser extends Stored {
+  userName: string | null;
+}
+
+/** An update of last_login with the write timestamp (microseconds) the write rule chose. */
+export interface TimedUpdate {
+  id: string;
+  timeMs: number;
+  writetime: bigint;
+}
+
+/** The users table, as the join and the writes see it. */
+export interface UserStore {
+  /** the stored rows of these ids only; ids without a row are absent */
+  read(ids: string[]): Promise<Map<string, StoredUser>>;
+  /** sets last_login (and nothing else) with the given write timestamps */
+  update(updates: TimedUpdate[]): Promise<void>;
+  /** sets last_login where it has no value (a lightweight transaction each); per item, whether it applied */
+  setIfNull(items: Array<{ id: string; timeMs: number }>): Promise<boolean[]>;
+}
+
+export type Headers = Record<string, string>;
+
+export interface OutMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: Headers;
+}
+
+/** A topic that takes records the join did not write: dead letters, unmatched events. */
+export interface SideOutput {
+  readonly topic: string;
+  send(messages: OutMessage[]): Promise<void>;
+}
+
+/** A malformed record and why. */
+export interface DeadLetter {
+  record: SourceRecord;
+  reason: string;
+}
+
+/** Where a group stands on the topic when a run starts. */
+export interface StartPositions {
+  /** end offsets seen now (available-now stops there) */
+  end: Map<number, number>;
+  /** where each partition starts: the group's offset, else the earliest or latest */
+  start: Map<number, number>;
+  /** partitions the group has an offset for */
+  committed: Set<number>;
+}
+
+/** The consumer group's side of Kafka, for the checks before a run and the ledger. */
+export interface GroupOffsets {
+  /** throws a one-line error when the topic does not exist */
+  checkTopic(): Promise<void>;
+  /** where the group stands; with `latest`, partitions it has no offset for are pinned at their end */
+  positions(from: 'earliest' | 'latest'): Promise<StartPositions>;
+  /** the group's committed offsets (partitions without one left out) */
+  committed(): Promise<Map<number, number>>;
+}
+
+/** Something the run opens and must close when it ends. */
+export interface Closable {
+  close(): Promise<void>;
+}

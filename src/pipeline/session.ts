@@ -1,0 +1,233 @@
+import { UserError, errorMessage } from '../errors.js';
+import { processBatch } from './batch.js';
+import type { DecodeOptions } from './decode.js';
+import { Engine, type Backoff, type EngineHooks } from './engine.js';
+import { RunEvents, type RunInfo, type Totals } from './events.js';
+import { Ledger } from './ledger.js';
+import { HealthMonitor } from './monitor.js';
+import { PendingBatch, type PendingLimits } from './pending.js';
+import type { BatchFactory, Closable, GroupOffsets, RecordSource, SideOutput, SourceEvents, StartPositions, UserStore } from './ports.js';
+
+export interface SessionOptions {
+  topic: string;
+  group: string;
+  keyspace: string;
+  table: string;
+  startingOffsets: 'earliest' | 'latest';
+  triggerMs: number;
+  once: boolean;
+  /** the ledger's directory */
+  checkpoint: string;
+  decode: DecodeOptions;
+  limits: PendingLimits;
+  dlqTopic: string | null;
+  unmatchedTopic: string | null;
+  /** give up when a server stays unreachable this long; undefined: wait for ever */
+  maxOutageMs?: number;
+  /** after a stop, how long the batch in progress may take to finish and commit */
+  shutdownMs: number;
+  /** rows of each batch kept for display */
+  showRows: number;
+  backoff?: Partial<Backoff>;
+  /** how often the health monitor looks (ms) */
+  tickMs?: number;
+}
+
+/** What the source is built from once the group's positions are known. */
+export interface SourceSpec {
+  start: Map<number, number>;
+  /** available-now: where reading stops */
+  stopAt?: Map<number, number>;
+  newBatch: BatchFactory<PendingBatch>;
+  events: SourceEvents;
+}
+
+export interface SideOutputs {
+  dlq: SideOutput | null;
+  unmatched: SideOutput | null;
+}
+
+/** The adapters, opened by the session in this order and closed in reverse. */
+export interface SessionAdapters {
+  /** the users table; checked before anything else */
+  store(): Promise<UserStore & Closable & { check(): Promise<void> }>;
+  group(): Promise<GroupOffsets & Closable>;
+  /** asked for only when a dead-letter or unmatched topic is set */
+  sideOutputs(): Promise<SideOutputs & Closable>;
+  source(spec: SourceSpec): RecordSource<PendingBatch>;
+}
+
+export type RunOutcome =
+  | { kind: 'done'; totals: Totals }
+  /** a second stop: the batch in progress was dropped */
+  | { kind: 'interrupted' }
+  /** the batch in progress did not finish (or the clients did not close) within the shutdown timeout */
+  | { kind: 'shutdown-timeout' };
+
+/** Each client gets this long to close: a server that is down must not hold the exit. */
+const CLOSE_TIMEOUT_MS = 5_000;
+
+/**
+ * One run of the streaming join: checks the table and the topic, reconciles the ledger with the group,
+ * opens the side outputs and the source, runs the engine with a health monitor beside it, stops on
+ * request (finishing the batch, within the shutdown timeout), and closes what it opened in reverse
+ * order. Everything it does is told on `events`.
+ */
+export class RunSession {
+  readonly events = new RunEvents();
+  private readonly closables: Array<() => Promise<unknown>> = [];
+  private engine: Engine<PendingBatch> | undefined;
+  private monitor: HealthMonitor | undefined;
+  private source: RecordSource<PendingBatch> | undefined;
+  private stops = 0;
+  private shutdownTimer: NodeJS.Timeout | undefined;
+  private force: (o: RunOutcome) => void = () => {};
+  private readonly forced = new Promise<RunOutcome>((resolve) => { this.force = resolve; });
+
+  constructor(private readonly o: SessionOptions, private readonly adapters: SessionAdapters) {}
+
+  /** Runs until done (available-now), stopped, interrupted or failed; rejects with what failed it. */
+  run(): Promise<RunOutcome> {
+    const done = this.main().finally(() => clearTimeout(this.shutdownTimer));
+    done.catch(() => {});
+    return Promise.race([done, this.forced]);
+  }
+
+  /**
+   * Asks the run to stop: the first time, the batch in progress finishes and commits within the
+   * shutdown timeout; the second time (or before the engine runs), at once.
+   */
+  stop(signal: string): void {
+    this.stops++;
+    const engine = this.engine;
+    if (this.stops > 1 || !engine) {
+      this.events.emit({ type: 'interrupted' });
+      this.force({ kind: 'interrupted' });
+      return;
+    }
+    this.events.emit({ type: 'stopping', signal, shutdownMs: this.o.shutdownMs });
+    engine.stop();
+    this.shutdownTimer = setTimeout(() => {
+      const busy = engine.inFlight;
+      engine.abort(new Error('shutdown timeout'));
+      this.events.emit({ type: 'shutdown-timeout', shutdownMs: this.o.shutdownMs, busy });
+      this.force({ kind: 'shutdown-timeout' });
+    }, this.o.shutdownMs);
+    this.shutdownTimer.unref();
+  }
+
+  private own<T extends Closable>(c: T): T {
+    this.closables.push(() => c.close());
+    return c;
+  }
+
+  private async closeAll(): Promise<void> {
+    for (const close of this.closables.reverse()) {
+      await Promise.race([close().catch(() => {}), new Promise((r) => setTimeout(r, CLOSE_TIMEOUT_MS).unref())]);
+    }
+  }
+
+  private async main(): Promise<RunOutcome> {
+    try {
+      const store = this.own(await this.adapters.store());
+      await store.check();
+      const group = this.own(await this.adapters.group());
+      await group.checkTopic();
+      const at = await group.positions(this.o.startingOffsets);
+      const ledger = new Ledger(this.o.checkpoint);
+      // a run killed between a commit and its ledger line, or offsets moved by hand: recorded, so the
+      // ledger's ranges stay contiguous
+      for (const entry of await ledger.reconcile(this.o.topic, this.o.group, () => group.committed(), at.start)) {
+        this.events.emit({ type: 'ledger', entry });
+      }
+      const side = this.o.dlqTopic || this.o.unmatchedTopic ? this.own(await this.adapters.sideOutputs()) : { dlq: null, unmatched: null };
+      const source = this.adapters.source(this.sourceSpec(at));
+      this.source = source;
+      this.engine = new Engine(source, (b) => processBatch(b, { store, topic: this.o.topic, ...side }, this.o.showRows), ledger, {
+        topic: this.o.topic, group: this.o.group, triggerMs: this.o.triggerMs, once: this.o.once, endOffsets: at.end,
+        behindInGroup: async (partitions) => {
+          const committed = await group.committed();
+          return partitions.filter((p) => (committed.get(p) ?? -1) < (at.end.get(p) ?? 0));
+        },
+        ...(this.o.backoff ? { backoff: this.o.backoff } : {}),
+      }, this.engineHooks());
+      return await this.consume(source, ledger.file);
+    } finally {
+      await this.closeAll();
+    }
+  }
+
+  /** Starts the source and the monitor, runs the engine to its end. */
+  private async consume(source: RecordSource<PendingBatch>, ledgerFile: string): Promise<RunOutcome> {
+    const engine = this.engine!;
+    const monitor = new HealthMonitor(this.events, source, (err) => engine.abort(err), { ...(this.o.maxOutageMs !== undefined ? { maxOutageMs: this.o.maxOutageMs } : {}) });
+    this.monitor = monitor;
+    const tick = setInterval(() => monitor.tick(Date.now()), this.o.tickMs ?? 1000);
+    tick.unref();
+    this.closables.push(async () => clearInterval(tick));
+    this.events.emit({ type: 'ready', info: this.info(ledgerFile) });
+    await source.start();
+    this.closables.push(() => source.stop());
+    const totals = await engine.run();
+    this.events.emit({ type: 'stopped', totals });
+    return { kind: 'done', totals };
+  }
+
+  private sourceSpec(at: StartPositions): SourceSpec {
+    const { decode, limits, unmatchedTopic } = this.o;
+    return {
+      start: at.start,
+      ...(this.o.once ? { stopAt: at.end } : {}),
+      newBatch: (starts) => new PendingBatch(decode, limits, unmatchedTopic !== null, starts),
+      events: {
+        error: (err, restart) => {
+          if (restart) {
+            this.monitor?.consumerError(err);
+            return;
+          }
+          this.events.emit({ type: 'consumer-stopped', message: errorMessage(err) });
+          this.engine?.abort(new UserError(`the Kafka consumer stopped: ${errorMessage(err)}`, { hint: 'nothing unwritten was committed; run again to go on' }));
+        },
+        joined: (partitions) => this.monitor?.joined(partitions),
+        fetched: () => this.monitor?.fetched(),
+      },
+    };
+  }
+
+  private engineHooks(): EngineHooks {
+    return {
+      started: (records, distinct) => {
+        this.events.emit({ type: 'batch-started', records, distinct });
+        if (this.source) this.events.emit({ type: 'lag', byPartition: this.source.lagByPartition() });
+      },
+      batch: (report) => {
+        this.monitor?.batchDone(report);
+        this.events.emit({ type: 'batch-done', report });
+        if (this.source) this.events.emit({ type: 'lag', byPartition: this.source.lagByPartition() });
+      },
+      retrying: (err, attempt, delayMs) => this.monitor?.retrying(err, attempt, delayMs),
+      idle: (nextAt) => this.events.emit({ type: 'idle', nextAt }),
+      waitingForGroup: (partitions) => this.events.emit({ type: 'waiting-for-group', partitions }),
+    };
+  }
+
+  private info(ledgerFile: string): RunInfo {
+    const { topic, group, keyspace, table, once, triggerMs, dlqTopic, unmatchedTopic } = this.o;
+    return { topic, group, keyspace, table, once, triggerMs, dlqTopic, unmatchedTopic, ledgerFile };
+  }
+}
+
+/**
+ * SIGINT (Ctrl-C) and SIGTERM stop the session: the first finishes the batch, the second drops it.
+ * Returns a function that removes the handlers.
+ */
+export function stopOnSignals(session: RunSession): () => void {
+  const onSignal = (sig: NodeJS.Signals) => session.stop(sig);
+  process.removeAllListeners('SIGINT');
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}

@@ -1,0 +1,118 @@
+import ora, { type Ora } from 'ora';
+import { UserError, errorMessage } from '../errors.js';
+import type { RunEvent, RunInfo, RunListener } from '../pipeline/events.js';
+import type { LedgerEntry } from '../pipeline/ledger.js';
+import { OutageTooLong } from '../pipeline/monitor.js';
+import { formatDuration as fd, serverOf } from '../pipeline/outage.js';
+import type { Server } from '../pipeline/ports.js';
+import { progressLine, summaryLine, writtenTable } from './batch.js';
+import { c, info, warn } from './output.js';
+
+export interface ReporterOptions {
+  brokers: string[];
+  cassandra: string[];
+  /** only the progress lines */
+  quiet: boolean;
+  verbose: boolean;
+  /** the progress JSON goes to stdout: the tables and progress lines go to stderr */
+  jsonToStdout: boolean;
+  /** a spinner while waiting for the next trigger (a terminal, interval triggers) */
+  spinner: boolean;
+  maxOutageMs?: number;
+  metricsUrl?: string;
+}
+
+/** Names the server behind a failure mid-run, so an outage reads as one. */
+export function describeFailure(err: unknown, s: { brokers: string[]; cassandra: string[] }): string {
+  const server = serverOf(err);
+  const name = (err as Error)?.name ?? '';
+  if (server === 'Cassandra' && (name === 'NoHostAvailableError' || name === 'OperationTimedOutError')) return `Cassandra at ${s.cassandra.join(',')} is unreachable (${errorMessage(err)})`;
+  if (server !== undefined) return `${server} at ${(server === 'Kafka' ? s.brokers : s.cassandra).join(',')}: ${errorMessage(err)}`;
+  return errorMessage(err);
+}
+
+/** The run's failure as the one-line error the terminal shows. */
+export function runFailure(err: unknown, o: { brokers: string[]; cassandra: string[] }): unknown {
+  if (!(err instanceof OutageTooLong)) return err;
+  const where = (err.server === 'Kafka' ? o.brokers : o.cassandra).join(',');
+  return new UserError(`${err.server} at ${where} unreachable for longer than --max-outage ${fd(err.maxMs)} (${err.reason})`, {
+    hint: 'nothing unwritten was committed; run again when it is back, and the batch is read again',
+  });
+}
+
+function ledgerNote(e: LedgerEntry): string {
+  const moves = Object.keys(e.endOffset).map((p) => `partition ${p} ${e.startOffset[p]} -> ${e.endOffset[p]}`).join(', ');
+  return e.kind === 'recovered'
+    ? `ledger: the group's offsets were ahead of the ledger (${moves}), recorded as batch ${e.batchId}: a run stopped between a commit and its ledger line (its writes were acknowledged), or offsets moved by hand`
+    : `ledger: the group's offsets were moved back by hand (${moves}); those records are read again`;
+}
+
+/** The run on the terminal: data (written rows, progress lines) on stdout, chatter on stderr. */
+export function terminalReporter(o: ReporterOptions): RunListener {
+  const spinner: Ora | undefined = o.spinner ? ora({ stream: process.stderr }) : undefined;
+  const dataOut = (line: string) => (o.jsonToStdout ? process.stderr : process.stdout).write(line + '\n');
+  const where = (server: Server) => (server === 'Kafka' ? o.brokers : o.cassandra).join(',');
+  const lines = messages(o, where);
+  return (e) => {
+    if (e.type === 'idle') {
+      spinner?.start(`waiting for the next trigger at ${new Date(e.nextAt).toISOString().slice(11, 19)} UTC`);
+      return;
+    }
+    if (['batch-done', 'retrying', 'waiting-for-group', 'stopping', 'interrupted', 'stopped'].includes(e.type)) spinner?.stop();
+    if (e.type === 'batch-done') {
+      const table = o.quiet ? undefined : writtenTable(e.report);
+      if (table) dataOut(table);
+      dataOut(progressLine(e.report));
+      return;
+    }
+    const line = lines(e);
+    if (line) (line.warn ? warn : info)(line.text);
+  };
+}
+
+type Line = { text: string; warn?: boolean } | undefined;
+
+/** The chatter line for an event, if it has one. */
+function messages(o: ReporterOptions, where: (s: Server) => string): (e: RunEvent) => Line {
+  const retry = (delayMs: number) => (delayMs > 0
+    ? `retrying with backoff${o.maxOutageMs !== undefined ? ` for up to ${fd(o.maxOutageMs)}` : ''}, nothing is committed until it succeeds`
+    : 'giving up on this commit; the batch will be read again');
+  let group = '';
+  return (e) => {
+    switch (e.type) {
+      case 'ready':
+        group = e.info.group;
+        return o.quiet ? undefined : { text: c.dim(readyLine(e.info)) + (o.metricsUrl ? '\n' + c.dim(`metrics: ${o.metricsUrl}/metrics, health: /healthz`) : '') };
+      case 'ledger': return { text: ledgerNote(e.entry) };
+      case 'batch-started': return o.verbose ? { text: c.dim(`batch started: ${e.records} records, ${e.distinct} login ids`) } : undefined;
+      case 'retrying':
+        // one line when an outage starts, then a reminder every 30 s (every attempt with --verbose)
+        if (!(e.firstOfOutage || e.attempt === 1 || e.delayMs === 0 || o.verbose)) return undefined;
+        return { warn: true, text: `batch failed (attempt ${e.attempt}): ${describeFailure(e.error, o)}; ${retry(e.delayMs)}` };
+      case 'consumer-stopped': return { warn: true, text: `Kafka consumer stopped: ${e.message}` };
+      case 'consumer-error': return e.firstOfOutage ? { warn: true, text: `Kafka at ${where('Kafka')}: ${e.message}; reconnecting with backoff, nothing is committed meanwhile` } : undefined;
+      case 'kafka-silent': return { warn: true, text: `Kafka at ${where('Kafka')}: no fetch answered for ${fd(e.silentMs)}; waiting for it, nothing is committed meanwhile` };
+      case 'outage-still':
+        return { warn: true, text: `${e.server} at ${where(e.server)} unreachable for ${fd(e.downMs)} (${e.reason}); still retrying, nothing unwritten is committed${o.maxOutageMs === undefined ? ' (--max-outage to give up)' : `; giving up after ${fd(o.maxOutageMs)}`}` };
+      case 'outage-ended': return { text: backLine(e) };
+      case 'waiting-for-group':
+        return { text: `this run's partitions are done; waiting for partition${e.partitions.length > 1 ? 's' : ''} ${e.partitions.join(',')}, owned by another member of group ${group} (or by a stopped run until its session times out), to reach the end offsets` };
+      case 'stopping': return { text: `\n${e.signal}: finishing the current batch and committing, for up to ${fd(e.shutdownMs)} (Ctrl-C again to abort)` };
+      case 'shutdown-timeout':
+        return { warn: true, text: `shutdown timeout (${fd(e.shutdownMs)}): ${e.busy ? 'the batch in progress is not committed and will be read again' : 'the Kafka and Cassandra clients did not close in time'}` };
+      case 'interrupted': return { text: 'aborted: the current batch is not committed and will be read again' };
+      case 'stopped': return { text: summaryLine(e.totals) };
+      default: return undefined;
+    }
+  };
+}
+
+function readyLine(i: RunInfo): string {
+  return `reading ${i.topic} as group ${i.group}${i.once ? ' (available now, then exit)' : ''}, writing ${i.keyspace}.${i.table}.last_login; dead letters: ${i.dlqTopic ?? 'counted only'}; ledger: ${i.ledgerFile}`;
+}
+
+function backLine(e: Extract<RunEvent, { type: 'outage-ended' }>): string {
+  if (e.how === 'fetch') return `Kafka is back after ${fd(e.downMs)}: fetches are answered again`;
+  if (e.how === 'join') return `Kafka is back after ${fd(e.downMs)}: consuming partitions ${e.partitions?.join(',') || '(none)'} again`;
+  return `${e.server} is back after ${fd(e.downMs)}; the batch is written${e.committed ? ' and committed' : ''}`;
+}

@@ -1,0 +1,170 @@
+import { PendingBatch, type PendingLimits } from '../../src/pipeline/pending.js';
+import type { OffsetMoves, RecordSource, SourceRecord, StoredUser, TimedUpdate, UserStore } from '../../src/pipeline/ports.js';
+import { UTC } from '../../src/pipeline/time.js';
+
+/** Events as a Kafka topic would hold them: JSON login events. */
+export function records(partition: number, from: number, events: Array<[string, string]>): SourceRecord[] {
+  return events.map(([id, time], i) => ({
+    partition, offset: from + i, key: null, timestamp: Date.now(),
+    value: Buffer.from(JSON.stringify({ login_id: id, created_time: time })),
+  }));
+}
+
+export const LIMITS: PendingLimits = { maxRecords: 1_000_000, maxDistinct: 1_000_000, maxHeldBytes: 64 * 1024 * 1024 };
+
+/**
+ * A record source in memory, for tests of the engine: records pushed to it fill the pending batch up to
+ * its limits (the rest waits, as a held fetch loop would), commits move per-partition offsets, and
+ * commit failures can be injected.
+ */
+export class MemorySource implements RecordSource<PendingBatch> {
+  private queue: SourceRecord[] = [];
+  private pending: PendingBatch;
+  private readonly fetchedTo = new Map<number, number>();
+  readonly committed = new Map<number, number>();
+  readonly commits: OffsetMoves[] = [];
+  /** errors the next commits throw, in order */
+  commitErrors: unknown[] = [];
+  /** partitions of other members (available-now) */
+  others: number[] = [];
+  private waiters: Array<() => void> = [];
+
+  constructor(private readonly limits: PendingLimits = LIMITS, readonly partitions: number[] = [0]) {
+    this.pending = this.newBatch();
+  }
+
+  private newBatch(): PendingBatch {
+    return new PendingBatch({ idField: 'login_id', timeField: 'created_time', zone: UTC }, this.limits, false, new Map(this.fetchedTo));
+  }
+
+  push(rs: SourceRecord[]): void {
+    this.queue.push(...rs);
+    this.fill();
+  }
+
+  private fill(): void {
+    while (this.queue.length > 0 && !this.pending.full) {
+      const r = this.queue.shift()!;
+      this.pending.add(r);
+      this.fetchedTo.set(r.partition, r.offset + 1);
+    }
+    if (this.pending.records > 0) for (const w of this.waiters.splice(0)) w();
+  }
+
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+
+  get size(): number {
+    return this.pending.records;
+  }
+
+  get full(): boolean {
+    return this.pending.full;
+  }
+
+  waitForData(ms: number): Promise<boolean> {
+    if (this.pending.records > 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = () => { clearTimeout(t); resolve(this.pending.records > 0); };
+      const t = setTimeout(() => { this.waiters = this.waiters.filter((w) => w !== done); resolve(false); }, ms);
+      this.waiters.push(done);
+    });
+  }
+
+  take(): PendingBatch {
+    const b = this.pending;
+    this.pending = this.newBatch();
+    this.fill();
+    return b;
+  }
+
+  async commit(batch: PendingBatch): Promise<OffsetMoves> {
+    const err = this.commitErrors.shift();
+    if (err !== undefined) throw err;
+    const moves: OffsetMoves = new Map();
+    for (const [p, next] of batch.nextOffsets()) {
+      moves.set(p, [this.committed.get(p) ?? batch.starts.get(p) ?? 0, next]);
+      this.committed.set(p, next);
+    }
+    this.commits.push(moves);
+    return moves;
+  }
+
+  caughtUp(end: Map<number, number>): boolean {
+    return this.partitions.every((p) => (this.fetchedTo.get(p) ?? this.committed.get(p) ?? 0) >= (end.get(p) ?? 0));
+  }
+
+  notHere(): number[] {
+    return this.others;
+  }
+
+  lagByPartition(): Map<number, number> {
+    return new Map();
+  }
+
+  silentMs(): number {
+    return 0;
+  }
+}
+
+/** A retriable failure, as the Cassandra driver names one. */
+export function unreachable(message = 'All host(s) tried for query failed'): Error {
+  return Object.assign(new Error(message), { name: 'NoHostAvailableError' });
+}
+
+/**
+ * The users table in memory, with Cassandra's rule for two writes of a cell (the higher write
+ * timestamp wins). Reads can be made to fail or to wait.
+ */
+export class MemoryStore implements UserStore {
+  readonly rows = new Map<string, StoredUser>();
+  /** errors the next reads throw, in order */
+  readErrors: unknown[] = [];
+  /** when set, reads wait for it */
+  gate: Promise<void> | undefined;
+  reads = 0;
+  private clock = 1_000_000n;
+
+  seed(id: string, userName: string, lastLogin: string | null): void {
+    this.rows.set(id, { userName, lastLogin: lastLogin === null ? null : Date.parse(lastLogin), writetime: lastLogin === null ? null : this.clock++ });
+  }
+
+  async read(ids: string[]): Promise<Map<string, StoredUser>> {
+    this.reads++;
+    if (this.gate) await this.gate;
+    const err = this.readErrors.shift();
+    if (err !== undefined) throw err;
+    const out = new Map<string, StoredUser>();
+    for (const id of ids) {
+      const r = this.rows.get(id);
+      if (r) out.set(id, { ...r });
+    }
+    return out;
+  }
+
+  async update(updates: TimedUpdate[]): Promise<void> {
+    for (const u of updates) {
+      const r = this.rows.get(u.id);
+      if (!r) continue;
+      if (r.writetime === null || u.writetime > r.writetime || (u.writetime === r.writetime && u.timeMs > (r.lastLogin ?? -Infinity))) {
+        r.lastLogin = u.timeMs;
+        r.writetime = u.writetime;
+      }
+    }
+  }
+
+  async setIfNull(items: Array<{ id: string; timeMs: number }>): Promise<boolean[]> {
+    return items.map(({ id, timeMs }) => {
+      const r = this.rows.get(id);
+      if (!r || r.lastLogin !== null) return false;
+      r.lastLogin = timeMs;
+      r.writetime = this.clock++;
+      return true;
+    });
+  }
+
+  lastLogin(id: string): string | null {
+    const v = this.rows.get(id)?.lastLogin;
+    return v === null || v === undefined ? null : new Date(v).toISOString();
+  }
+}
