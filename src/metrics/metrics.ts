@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BatchReport, RunListener } from '../pipeline/events.js';
+import { COUNT_NAMES } from '../pipeline/ports.js';
 
 /** Seconds buckets for batch and stage durations: 1 ms to 2 minutes. */
 const BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -28,7 +29,7 @@ export class RunMetrics {
     this.registry.setDefaultLabels({ group: labels.group });
     collectDefaultMetrics({ register: this.registry, prefix: 'loginsync_' });
     this.events = new Counter({ name: 'loginsync_events_total', help: 'Login events read, by what became of them: input (all), malformed, unmatched, stale, written (rows)', labelNames: ['outcome'], registers: r });
-    for (const outcome of ['input', 'malformed', 'unmatched', 'stale', 'written']) this.events.inc({ outcome }, 0);
+    for (const outcome of COUNT_NAMES) this.events.inc({ outcome }, 0);
     this.batches = new Counter({ name: 'loginsync_batches_total', help: 'Batches written and committed', registers: r });
     this.failures = new Counter({ name: 'loginsync_batch_failures_total', help: 'Failed batch or commit attempts (each is retried), by the server that failed', labelNames: ['server'], registers: r });
     this.batchSeconds = new Histogram({ name: 'loginsync_batch_duration_seconds', help: 'Time to process and commit a batch', buckets: BUCKETS, registers: r });
@@ -47,11 +48,7 @@ export class RunMetrics {
   }
 
   batch(r: BatchReport): void {
-    this.events.inc({ outcome: 'input' }, r.input);
-    this.events.inc({ outcome: 'malformed' }, r.malformed);
-    this.events.inc({ outcome: 'unmatched' }, r.unmatched);
-    this.events.inc({ outcome: 'stale' }, r.stale);
-    this.events.inc({ outcome: 'written' }, r.written);
+    for (const outcome of COUNT_NAMES) this.events.inc({ outcome }, r[outcome]);
     this.batches.inc();
     this.batchSeconds.observe(r.totalMs / 1000);
     const d = r.durationMs;

@@ -2,7 +2,7 @@ import { sleep } from '../util/sleep.js';
 import type { BatchResult } from './batch.js';
 import type { BatchReport, Totals } from './events.js';
 import type { LedgerEntry } from './ledger.js';
-import { addCounts, zeroCounts, type FillingBatch, type OffsetMoves, type RecordSource } from './ports.js';
+import { addCounts, countsOf, zeroCounts, type FillingBatch, type OffsetMoves, type RecordSource } from './ports.js';
 import { isRetriable } from './retriable.js';
 import { nextTriggerAt } from './trigger.js';
 
@@ -244,14 +244,14 @@ function ledgerLine(o: EngineOptions, r: BatchResult, committed: OffsetMoves, st
   }
   return {
     startedAt: startedAt.toISOString(), topic: o.topic, group: o.group, startOffset, endOffset, offsets,
-    counts: { input: r.input, malformed: r.malformed, unmatched: r.unmatched, stale: r.stale, written: r.written },
-    durationMs: { ...roundAll(r.durationMs as unknown as Record<string, number>), ...ms },
+    counts: countsOf(r),
+    durationMs: { ...roundAll(r.durationMs), ...ms },
     pid: process.pid,
   };
 }
 
-function roundAll(o: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 10) / 10]));
+function roundAll(o: object): Record<string, number> {
+  return Object.fromEntries(Object.entries(o as Record<string, number>).map(([k, v]) => [k, Math.round(v * 10) / 10]));
 }
 
 /**

@@ -1,8 +1,9 @@
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withLock } from '../util/lock.js';
+import type { Counts } from './ports.js';
 
-export type Counts = { input: number; malformed: number; unmatched: number; stale: number; written: number };
+export type { Counts } from './ports.js';
 
 /**
  * One line of the ledger: a move of the group's committed offsets. `startOffset` -> `endOffset` (per

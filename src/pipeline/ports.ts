@@ -27,14 +27,17 @@ export interface Counts {
   written: number;
 }
 
+export const COUNT_NAMES = ['input', 'malformed', 'unmatched', 'stale', 'written'] as const;
+
 export const zeroCounts = (): Counts => ({ input: 0, malformed: 0, unmatched: 0, stale: 0, written: 0 });
 
+/** Just the counts of something that has them (a batch's result, a report). */
+export function countsOf(x: Counts): Counts {
+  return { input: x.input, malformed: x.malformed, unmatched: x.unmatched, stale: x.stale, written: x.written };
+}
+
 export function addCounts(into: Counts, c: Counts): void {
-  into.input += c.input;
-  into.malformed += c.malformed;
-  into.unmatched += c.unmatched;
-  into.stale += c.stale;
-  into.written += c.written;
+  for (const k of COUNT_NAMES) into[k] += c[k];
 }
 
 export type Server = 'Kafka' | 'Cassandra';

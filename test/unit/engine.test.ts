@@ -55,7 +55,7 @@ function rig(source: MemorySource, opts: Partial<EngineOptions> = {}, hooks: Eng
 }
 
 /** Stops the engine and lets fake time run until it returns (a wait for records lasts up to a second). */
-async function stopped(r: Rig, running: Promise<unknown>) {
+async function stopped<T>(r: Rig, running: Promise<T>): Promise<T> {
   r.engine.stop();
   await vi.advanceTimersByTimeAsync(1_000);
   return running;

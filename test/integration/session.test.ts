@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { connectCassandra } from '../../src/cassandra/client.js';
+import { consistencyCode } from '../../src/cassandra/lastlogin.js';
+import { CassandraUserStore } from '../../src/cassandra/user-store.js';
+import { KafkaGroup, committedOffsets } from '../../src/kafka/group.js';
+import { SideTopic } from '../../src/kafka/side-topic.js';
+import { KafkaSource } from '../../src/kafka/source.js';
+import type { BatchReport, RunEvent } from '../../src/pipeline/events.js';
+import { RunSession, type SessionAdapters, type SessionOptions } from '../../src/pipeline/session.js';
+import { UTC } from '../../src/pipeline/time.js';
+import { event, readTopic, world, type World } from './pipeline-env.js';
+
+/**
+ * The run session in this process, on the real Kafka and Cassandra of the test stack and the real
+ * adapters (no CLI, no mocks): what the engine commits, and when.
+ */
+
+let w: World | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+const quorum = consistencyCode('local_quorum');
+
+function adapters(x: World, group: string): SessionAdapters {
+  const brokers = [inject('brokers')];
+  let admin: ReturnType<World['kafka']['admin']> | undefined;
+  return {
+    store: async () => new CassandraUserStore(await connectCassandra({ contactPoints: [inject('cassandra')], localDc: 'datacenter1' }),
+      { keyspace: x.keyspace, table: 'users', consistency: { read: quorum, write: quorum } }, [inject('cassandra')]),
+    group: async () => {
+      admin = x.kafka.admin();
+      await admin.connect();
+      return new KafkaGroup(admin, x.topic, group, brokers);
+    },
+    sideOutputs: async () => {
+      const producer = x.kafka.producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      return { dlq: new SideTopic(admin!, producer, `${x.topic}.dlq`, '--dlq-topic'), unmatched: null, close: () => producer.disconnect() };
+    },
+    source: (spec) => new KafkaSource(x.kafka, { topic: x.topic, groupId: group, fromBeginning: true, sessionTimeoutMs: 10_000, brokers, ...spec }),
+  };
+}
+
+function session(x: World, o: Partial<SessionOptions> = {}, group = x.group): { s: RunSession; events: RunEvent[]; reports: BatchReport[] } {
+  const s = new RunSession({
+    topic: x.topic, group, keyspace: x.keyspace, table: 'users', startingOffsets: 'earliest', triggerMs: 0, once: false,
+    checkpoint: x.checkpoint, decode: { idField: 'login_id', timeField: 'created_time', zone: UTC },
+    limits: { maxRecords: 100_000, maxDistinct: 100_000, maxHeldBytes: 64 * 1024 * 1024 },
+    dlqTopic: `${x.topic}.dlq`, unmatchedTopic: null, shutdownMs: 30_000, showRows: 20, ...o,
+  }, adapters(x, group));
+  const events: RunEvent[] = [];
+  const reports: BatchReport[] = [];
+  s.events.on((e) => {
+    events.push(e);
+    if (e.type === 'batch-done') reports.push(e.report);
+  });
+  return { s, events, reports };
+}
+
+async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('run session in process, real servers', () => {
+  it('available now: one batch, the writes, the dead letters, then the commit and its ledger line', async () => {
+    w = await world({ partitions: 2 });
+    await w.send([event('100001', '2020-09-09 10:18:00'), 'not json', event('100009', '2018-01-01 00:00:00'), event('100001', '2020-09-09 10:00:00')], (i) => String(i % 2));
+    const { s, events, reports } = session(w, { once: true });
+    const outcome = await s.run();
+    expect(outcome).toMatchObject({ kind: 'done', totals: { batches: 1, input: 4, malformed: 1, written: 1, stale: 2 } });
+    expect(events.map((e) => e.type).filter((t) => t !== 'lag')).toEqual(['ready', 'batch-started', 'batch-done', 'stopped']);
+    expect((await w.lastLogins()).get('100001')).toBe('2020-09-09T10:18:00.000Z');
+    const admin = w.kafka.admin();
+    await admin.connect();
+    const committed = await committedOffsets(admin, w.topic, w.group);
+    await admin.disconnect();
+    expect([...committed.values()].reduce((a, b) => a + b, 0)).toBe(4);
+    const dead = await readTopic(w.kafka, `${w.topic}.dlq`, 1);
+    expect(String(dead[0]!.value)).toBe('not json');
+    const ledger = readFileSync(`${w.checkpoint}/ledger.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { batchId: number; counts: unknown });
+    expect(ledger).toEqual([expect.objectContaining({ batchId: reports[0]!.batchId, counts: { input: 4, malformed: 1, unmatched: 0, stale: 2, written: 1 } })]);
+  });
+
+  it('streaming: events sent while it runs are written batch by batch; a stop finishes and commits', async () => {
+    w = await world();
+    const { s, reports } = session(w);
+    const outcome = s.run();
+    await w.send([event('100001', '2020-09-09 10:18:00')]);
+    await until(() => reports.length >= 1, 30_000, 'the first batch');
+    await w.send([event('100009', '2020-09-10 10:18:00'), event('100087', '2020-09-11 10:18:00')]);
+    await until(() => reports.reduce((n, r) => n + r.input, 0) >= 3, 30_000, 'the second batch');
+    s.stop('SIGTERM');
+    expect(await outcome).toMatchObject({ kind: 'done' });
+    expect(reports.every((r) => r.batchId !== null)).toBe(true);
+    const t = await w.lastLogins();
+    expect([t.get('100001'), t.get('100009'), t.get('100087')]).toEqual(['2020-09-09T10:18:00.000Z', '2020-09-10T10:18:00.000Z', '2020-09-11T10:18:00.000Z']);
+    const admin = w.kafka.admin();
+    await admin.connect();
+    expect(await committedOffsets(admin, w.topic, w.group)).toEqual(new Map([[0, 3]]));
+    await admin.disconnect();
+  });
+
+  it('two sessions in one group share the partitions; when one stops, the other takes its partitions and reads on', async () => {
+    w = await world({ partitions: 2 });
+    const a = session(w);
+    const b = session(w);
+    const ra = a.s.run();
+    const rb = b.s.run();
+    const joined = (x: { events: RunEvent[] }) => x.events.some((e) => e.type === 'ready');
+    await until(() => joined(a) && joined(b), 30_000, 'both sessions to start');
+    await w.send(Array.from({ length: 20 }, (_, i) => event(i % 2 ? '100001' : '100009', `2021-01-01 00:00:${String(i).padStart(2, '0')}`)), (i) => String(i));
+    await until(() => [...a.reports, ...b.reports].reduce((n, r) => n + r.input, 0) >= 20, 60_000, 'the 20 events');
+    a.s.stop('SIGTERM');
+    expect((await ra).kind).toBe('done');
+    await w.send([event('100087', '2021-02-01 00:00:00'), event('100087', '2021-02-01 00:00:01')], (i) => String(i));
+    await until(async () => (await w!.lastLogins()).get('100087') === '2021-02-01T00:00:01.000Z', 60_000, 'the survivor to write both partitions');
+    b.s.stop('SIGTERM');
+    expect((await rb).kind).toBe('done');
+    const t = await w.lastLogins();
+    expect([t.get('100009'), t.get('100001')]).toEqual(['2021-01-01T00:00:18.000Z', '2021-01-01T00:00:19.000Z']);
+  });
+});
