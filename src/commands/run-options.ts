@@ -103,7 +103,7 @@ export function parseRunConfig(f: RunFlags, inputTopic: string): RunConfig {
   const maxRecords = f.maxOffsetsPerTrigger === undefined ? DEFAULT_MAX_RECORDS : parsePositiveInt(f.maxOffsetsPerTrigger, '--max-offsets-per-trigger');
   const maxBatchIds = parsePositiveInt(f.maxBatchIds, '--max-batch-ids');
   const zone = checkZone(f.timezone);
-  if (typeof zone === 'string') throw new UserError(zone);
+  if (typeof zone === 'string') throw new UserError(`--timezone: ${zone}`);
   if (f.group.trim() === '' || f.group.length > 255) throw new UserError('--group: 1 to 255 characters');
   if (f.idField === '' || f.timeField === '') throw new UserError('--id-field and --time-field must not be empty');
   const maxOutageMs = f.maxOutage === undefined ? undefined : positiveDuration(f.maxOutage, '--max-outage');

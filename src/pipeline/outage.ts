@@ -2,7 +2,7 @@ import { errorsIn } from '../errors.js';
 
 /**
  * Outages of the two servers as a run sees them: since when each is unreachable, when to remind the
- * user it still is, and when it has been gone longer than --max-outage. Pure: the caller passes the
+ * user it still is, and when it has been gone longer than the run allows. Pure: the caller passes the
  * time and acts on the notices.
  */
 

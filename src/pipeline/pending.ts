@@ -7,7 +7,7 @@ export interface PendingLimits {
   maxRecords: number;
   /** ... or at this many distinct login ids (memory) */
   maxDistinct: number;
-  /** ... or when the raw records held (dead letters, events kept for --unmatched-topic) reach this many bytes */
+  /** ... or when the raw records held (dead letters, events kept for the unmatched topic) reach this many bytes */
   maxHeldBytes: number;
 }
 

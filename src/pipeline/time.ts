@@ -135,11 +135,11 @@ export function zoneResolver(name: string): ZoneResolver {
   };
 }
 
-/** Checks an IANA zone name for --timezone, returning the resolver or an error message. */
+/** Checks an IANA zone name, returning the resolver or what is wrong with the name. */
 export function checkZone(name: string): ZoneResolver | string {
   try {
     return zoneResolver(name);
   } catch {
-    return `--timezone: "${name}" is not an IANA time zone (e.g. UTC, Europe/Istanbul, America/New_York)`;
+    return `"${name}" is not an IANA time zone (e.g. UTC, Europe/Istanbul, America/New_York)`;
   }
 }
