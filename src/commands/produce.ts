@@ -5,7 +5,7 @@ import { forEachUser } from '../cassandra/users.js';
 import { kafkaFor, openCassandra } from '../config/connect.js';
 import { settingsFromCommand, withConnectionOptions, type ConnectionSettings } from '../config/settings.js';
 import { parsePositiveInt } from '../config/validate.js';
-import { UserError } from '../errors.js';
+import { UserError, isMissingTopic } from '../errors.js';
 import { kafkaError } from '../kafka/client.js';
 import { sendMany, sendOne } from '../kafka/produce.js';
 import { parseEventTime, UTC } from '../pipeline/time.js';
@@ -70,7 +70,7 @@ the seed's kafka-console-producer.`);
       else await produceInteractive(producer, s, opts.key);
     } catch (err) {
       if (err instanceof UserError) throw err;
-      if (/does not host this topic-partition|UNKNOWN_TOPIC/i.test(String((err as Error).message))) {
+      if (isMissingTopic(err)) {
         throw new UserError(`topic ${s.topic} does not exist`, { hint: 'create it with "loginsync init"' });
       }
       throw kafkaError(err, s.brokers, `sending to ${s.topic}`);

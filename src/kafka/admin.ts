@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, ITopicConfig } from 'kafkajs';
-import { anyError } from '../errors.js';
+import { isTopicNotReady } from '../errors.js';
 
 export interface TopicSpec {
   topic: string;
@@ -13,14 +13,6 @@ export interface TopicSpec {
 export async function topicExists(admin: Admin, topic: string): Promise<boolean> {
   const topics = await admin.listTopics();
   return topics.includes(topic);
-}
-
-/** Errors a broker gives for a topic it has just created but not yet learned of. */
-const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
-
-function notYet(err: unknown): boolean {
-  // kafkajs retries these itself for a few seconds, then throws them wrapped in a retries-exceeded error
-  return anyError(err, (e) => e.type !== undefined && NOT_YET.has(e.type));
 }
 
 /**
@@ -36,7 +28,7 @@ export async function waitForTopic(admin: Admin, topic: string, timeoutMs = 30_0
       const parts = md.topics[0]?.partitions ?? [];
       if (parts.length > 0 && parts.every((p) => p.leader >= 0 && p.partitionErrorCode === 0)) return;
     } catch (err) {
-      if (!notYet(err)) throw err;
+      if (!isTopicNotReady(err)) throw err;
     }
     if (Date.now() >= deadline) throw new Error(`topic ${topic} was created but has no leader after ${Math.round(timeoutMs / 1000)} s`);
     await sleep(100);
