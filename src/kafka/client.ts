@@ -3,6 +3,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type { Admin, Kafka, KafkaConfig, SASLOptions } from 'kafkajs';
 import { isRetriableKafkaRequest } from '../errors.js';
 import { oneLineError } from '../errors-text.js';
+import { backoff, retry } from '../util/retry.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
 
@@ -53,14 +54,6 @@ export async function connectAdmin(kafka: Kafka, brokers: string[]): Promise<Adm
  * Retries a Kafka call while it fails with an error Kafka calls retriable (a coordinator still loading
  * on a fresh broker, a leader election), for up to `forMs`; other errors are thrown at once.
  */
-export async function retryRetriable<T>(fn: () => Promise<T>, forMs = 30_000): Promise<T> {
-  const deadline = Date.now() + forMs;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!isRetriableKafkaRequest(err) || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
-    }
-  }
+export function retryRetriable<T>(fn: () => Promise<T>, forMs = 30_000): Promise<T> {
+  return retry(fn, { retriable: isRetriableKafkaRequest, delayMs: backoff(100, 2000), deadlineMs: forMs });
 }
