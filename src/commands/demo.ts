@@ -1,6 +1,7 @@
 import { Command } from 'commander';
-import { settingsFromCommand, withConnectionOptions } from '../config/settings.js';
+import { withConnectionOptions } from '../config/settings.js';
 import { c, info } from '../ui/output.js';
+import { commandSettings } from './settings.js';
 
 /** The seed's sample event. */
 export const SAMPLE_EVENT = { login_id: '100001', created_time: '2020-09-09 10:18:00' };
@@ -14,7 +15,7 @@ export function demoCommand(runSteps: (args: string[]) => Promise<void>): Comman
     .description("seed 000 end to end: stack up, init, seed, produce the sample event, run --once, show users");
   withConnectionOptions(cmd);
   return cmd.action(async (_opts: unknown, command: Command) => {
-    const { settings, sources } = settingsFromCommand(command);
+    const { settings, sources } = commandSettings(command);
     const o = command.opts() as Record<string, string | undefined>;
     const pass: string[] = [];
     for (const [flag, key] of [['--brokers', 'brokers'], ['--cassandra', 'cassandra'], ['--local-dc', 'localDc'], ['--keyspace', 'keyspace'], ['--table', 'table'], ['--topic', 'topic'], ['--config', 'config']] as const) {

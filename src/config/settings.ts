@@ -171,7 +171,7 @@ export interface Resolved {
   /** where exactly: the flag, the variable, the file (and for a secret read from a file, that file) */
   origins: Record<Key, string>;
   files: { project?: string; user?: string };
-  /** things to tell the user (a secret in a file others can read, TLS checks switched off) */
+  /** things to tell the user (a secret in a file others can read, TLS checks switched off): the caller prints them */
   warnings: string[];
 }
 
@@ -349,8 +349,11 @@ export function withConnectionOptions(cmd: Command): Command {
   return cmd;
 }
 
-/** Resolves the connection settings of a command from its parsed options, and prints its warnings. */
-export function settingsFromCommand(cmd: Command, opts: { quiet?: boolean } = {}): Resolved {
+/**
+ * Resolves the settings of a command from its parsed options. The warnings are in the result, for the
+ * command to print.
+ */
+export function resolveCommandSettings(cmd: Command): Resolved {
   const o = cmd.optsWithGlobals() as Record<string, string | boolean | undefined>;
   if (o.brokers !== undefined && o.bootstrapServer !== undefined && o.brokers !== o.bootstrapServer) {
     throw new UserError('--brokers and --bootstrap-server disagree: give one of them');
@@ -369,7 +372,16 @@ export function settingsFromCommand(cmd: Command, opts: { quiet?: boolean } = {}
     if (v !== undefined) flags[key] = v;
   }
   if (flags.brokers === undefined && typeof o.bootstrapServer === 'string') flags.brokers = o.bootstrapServer;
-  const r = resolveSettings({ flags, env: process.env, configPath: typeof o.config === 'string' ? o.config : undefined, cwd: process.cwd() });
+  return resolveSettings({ flags, env: process.env, configPath: typeof o.config === 'string' ? o.config : undefined, cwd: process.cwd() });
+}
+
+/**
+ * resolveCommandSettings, its warnings printed (unless quiet).
+ * @deprecated only src/commands/run.ts still calls it, until it prints the warnings itself; the other
+ * commands use commandSettings (src/commands/settings.ts).
+ */
+export function settingsFromCommand(cmd: Command, opts: { quiet?: boolean } = {}): Resolved {
+  const r = resolveCommandSettings(cmd);
   if (!opts.quiet) for (const w of r.warnings) warn(w);
   return r;
 }

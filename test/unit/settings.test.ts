@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { resolveSettings } from '../../src/config/settings.js';
 
 function dirs() {
@@ -160,5 +160,18 @@ describe('settings review cases', () => {
     expect(resolveSettings({ flags: { kafkaCa: join(cwd, 'conf', 'ca.pem') }, env, cwd: mkdtempSync(join(tmpdir(), 'y')) }).settings.kafkaTls).toBe(true);
     expect(() => resolveSettings({ flags: { readConsistency: 'any' }, env, cwd })).toThrow(/any is for writes only/);
     expect(resolveSettings({ flags: { writeConsistency: 'any' }, env, cwd }).warnings.join()).toMatch(/hint is stored/);
+  });
+
+  it('prints nothing: the warnings are returned for the command to print', () => {
+    const { cwd, env } = dirs();
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => { written.push(String(chunk)); return true; });
+    try {
+      const r = resolveSettings({ flags: { writeConsistency: 'any', kafkaInsecureSkipVerify: true }, env, cwd });
+      expect(r.warnings).toHaveLength(2);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toEqual([]);
   });
 });
