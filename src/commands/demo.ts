@@ -17,6 +17,7 @@ export function demoCommand(runSteps: (args: string[]) => Promise<void>): Comman
   return cmd.action(async (_opts: unknown, command: Command) => {
     const { settings, sources } = commandSettings(command);
     const o = command.opts() as Record<string, string | undefined>;
+    const verbose = (command.optsWithGlobals() as { verbose?: boolean }).verbose === true;
     const pass: string[] = [];
     for (const [flag, key] of [['--brokers', 'brokers'], ['--cassandra', 'cassandra'], ['--local-dc', 'localDc'], ['--keyspace', 'keyspace'], ['--table', 'table'], ['--topic', 'topic'], ['--config', 'config']] as const) {
       const v = key === 'brokers' ? o.brokers ?? o.bootstrapServer : o[key];
@@ -37,7 +38,8 @@ export function demoCommand(runSteps: (args: string[]) => Promise<void>): Comman
       info('');
       info(c.bold(`step ${i}/${steps.length}: ${what}`));
       info(c.dim(`$ loginsync ${args.map((a) => (/[\s"']/.test(a) ? `"${a}"` : a)).join(' ')}`));
-      await runSteps(args);
+      // each step parses its own command line: --verbose goes on to it (not shown, as it is not the step's)
+      await runSteps(verbose ? [...args, '--verbose'] : args);
     }
     info('');
     info(c.dim('stop the local servers with "loginsync stack down"'));

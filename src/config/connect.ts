@@ -7,6 +7,11 @@ import { UserError } from '../errors.js';
 import { connectAdmin, createKafka } from '../kafka/client.js';
 import type { ConnectionSettings } from './settings.js';
 
+/**
+ * Whether --verbose is on, read from the command line and the environment.
+ * @deprecated the setting is `verbose` of the resolved settings (ConnectionSettings); only
+ * src/commands/run.ts still calls this, until it switches to the setting.
+ */
 export function verbose(): boolean {
   return process.argv.includes('--verbose') || process.env.LOGINSYNC_VERBOSE === '1';
 }
@@ -79,7 +84,7 @@ export function openCassandra(s: ConnectionSettings): Promise<CassandraClient> {
 }
 
 export function kafkaFor(s: ConnectionSettings, clientId?: string): Kafka {
-  return createKafka({ brokers: s.brokers, verbose: verbose(), retries: 2, ...(clientId ? { clientId } : {}), ...kafkaSecurity(s) });
+  return createKafka({ brokers: s.brokers, verbose: s.verbose, retries: 2, ...(clientId ? { clientId } : {}), ...kafkaSecurity(s) });
 }
 
 export function openKafkaAdmin(s: ConnectionSettings): Promise<Admin> {

@@ -14,7 +14,8 @@ export type Consistency = (typeof CONSISTENCIES)[number];
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
 
-export interface ConnectionSettings {
+/** The settings read from flags, environment, config files and defaults (see SPECS). */
+interface SettingValues {
   /** Kafka bootstrap servers, host:port. */
   brokers: string[];
   /** Cassandra contact points, host:port. */
@@ -42,7 +43,12 @@ export interface ConnectionSettings {
   writeConsistency: Consistency;
 }
 
-type Key = keyof ConnectionSettings;
+export interface ConnectionSettings extends SettingValues {
+  /** the clients log what they do: the global --verbose flag, or LOGINSYNC_VERBOSE=1 */
+  verbose: boolean;
+}
+
+type Key = keyof SettingValues;
 
 interface Spec<T> {
   /** the flag, as typed; for a secret, the flag naming a file that holds it */
@@ -79,7 +85,7 @@ const oneOf = <T extends string>(choices: readonly T[]) => (raw: string | string
 };
 const password = (raw: string | string[]) => String(raw);
 
-const SPECS: { [K in Key]: Spec<ConnectionSettings[K]> } = {
+const SPECS: { [K in Key]: Spec<SettingValues[K]> } = {
   brokers: { flagName: '--brokers', env: 'LOGINSYNC_BROKERS', fallback: '127.0.0.1:9092', parse: (raw, what) => parseHostList(raw, 9092, what) },
   cassandra: { flagName: '--cassandra', env: 'LOGINSYNC_CASSANDRA', fallback: '127.0.0.1:9042', parse: (raw, what) => parseHostList(raw, 9042, what) },
   localDc: { flagName: '--local-dc', env: 'LOGINSYNC_LOCAL_DC', fallback: 'datacenter1', parse: text },
@@ -163,6 +169,8 @@ export interface ResolveInput {
   /** --config FILE, if given */
   configPath?: string | undefined;
   cwd: string;
+  /** the global --verbose flag */
+  verbose?: boolean;
 }
 
 export interface Resolved {
@@ -270,6 +278,7 @@ export function resolveSettings(input: ResolveInput): Resolved {
     sources[key] = source;
     origins[key] = source === 'default' ? 'default' : what;
   }
+  settings.verbose = input.verbose === true || input.env.LOGINSYNC_VERBOSE === '1';
   const r = settings as unknown as ConnectionSettings;
   checkCombinations(r, sources, warnings);
   if (r.kafkaTls && sources.kafkaTls === 'default') origins.kafkaTls = 'implied by the Kafka TLS options';
@@ -350,8 +359,8 @@ export function withConnectionOptions(cmd: Command): Command {
 }
 
 /**
- * Resolves the settings of a command from its parsed options. The warnings are in the result, for the
- * command to print.
+ * Resolves the settings of a command from its parsed options (and the global --verbose). The warnings
+ * are in the result, for the command to print.
  */
 export function resolveCommandSettings(cmd: Command): Resolved {
   const o = cmd.optsWithGlobals() as Record<string, string | boolean | undefined>;
@@ -372,7 +381,7 @@ export function resolveCommandSettings(cmd: Command): Resolved {
     if (v !== undefined) flags[key] = v;
   }
   if (flags.brokers === undefined && typeof o.bootstrapServer === 'string') flags.brokers = o.bootstrapServer;
-  return resolveSettings({ flags, env: process.env, configPath: typeof o.config === 'string' ? o.config : undefined, cwd: process.cwd() });
+  return resolveSettings({ flags, env: process.env, configPath: typeof o.config === 'string' ? o.config : undefined, cwd: process.cwd(), verbose: o.verbose === true });
 }
 
 /**

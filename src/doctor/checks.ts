@@ -2,7 +2,7 @@ import { connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { createCassandra } from '../cassandra/client.js';
 import { shapeDifferences, tableColumns } from '../cassandra/schema.js';
-import { cassandraSecurity, kafkaSecurity, verbose } from '../config/connect.js';
+import { cassandraSecurity, kafkaSecurity } from '../config/connect.js';
 import type { ConnectionSettings } from '../config/settings.js';
 import { SECURITY_PATTERNS, chainMessages, errorMessage, opensslReason } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
@@ -145,7 +145,7 @@ export async function checkKafka(s: ConnectionSettings): Promise<Check[]> {
   const out: Check[] = [];
   const sec = kafkaSecurity(s);
   if (!(await reachEach('Kafka', s.brokers, sec.ssl, out))) return out;
-  const kafka = createKafka({ brokers: s.brokers, retries: 0, verbose: verbose(), clientId: 'loginsync-doctor', ...sec });
+  const kafka = createKafka({ brokers: s.brokers, retries: 0, verbose: s.verbose, clientId: 'loginsync-doctor', ...sec });
   const admin = kafka.admin();
   const target = s.brokers.join(',');
   try {

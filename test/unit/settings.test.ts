@@ -162,6 +162,15 @@ describe('settings review cases', () => {
     expect(resolveSettings({ flags: { writeConsistency: 'any' }, env, cwd }).warnings.join()).toMatch(/hint is stored/);
   });
 
+  it('verbose: the global --verbose flag or LOGINSYNC_VERBOSE=1, not a setting of the files, not shown by config show', () => {
+    const { cwd, env } = dirs();
+    expect(resolveSettings({ flags: {}, env, cwd }).settings.verbose).toBe(false);
+    expect(resolveSettings({ flags: {}, env, cwd, verbose: true }).settings.verbose).toBe(true);
+    expect(resolveSettings({ flags: {}, env: { ...env, LOGINSYNC_VERBOSE: '1' }, cwd }).settings.verbose).toBe(true);
+    expect(resolveSettings({ flags: {}, env: { ...env, LOGINSYNC_VERBOSE: 'yes' }, cwd }).settings.verbose).toBe(false);
+    expect(Object.keys(resolveSettings({ flags: {}, env, cwd }).sources)).not.toContain('verbose');
+  });
+
   it('prints nothing: the warnings are returned for the command to print', () => {
     const { cwd, env } = dirs();
     const written: string[] = [];
