@@ -202,8 +202,8 @@ function checkPrivate(path: string, warnings: string[]): void {
   }
 }
 
-/** flags > environment > project file > user file > defaults, each value checked. */
-export function resolveSettings(input: ResolveInput): Resolved {
+/** The config files that apply: --config FILE (else ./loginsync.config.json, if any), and the user's. */
+function readConfigFiles(input: ResolveInput): { files: Resolved['files']; project: ConfigFile; user: ConfigFile } {
   const files: Resolved['files'] = {};
   let project: ConfigFile = {};
   if (input.configPath !== undefined) {
@@ -224,66 +224,71 @@ export function resolveSettings(input: ResolveInput): Resolved {
     user = readConfigFile(up);
     files.user = up;
   }
+  return { files, project, user };
+}
 
+interface RawValue {
+  raw: string | string[];
+  /** where it came from, as messages name it */
+  what: string;
+}
+
+/** A setting's value in a config file: the key, or for a secret <key>File naming the file that holds it. */
+function fromFile(cfg: ConfigFile, path: string | undefined, key: Key, warnings: string[]): RawValue | undefined {
+  const spec = SPECS[key] as Spec<unknown>;
+  const v = cfg[key];
+  if (v !== undefined) {
+    if (spec.secret) checkPrivate(path!, warnings);
+    // a file path in a config file is relative to that file
+    const raw = spec.parse === file && typeof v === 'string' ? resolve(dirname(path!), v) : v;
+    return { raw: typeof raw === 'boolean' ? String(raw) : raw, what: `${path}: ${key}` };
+  }
+  const f = spec.secret ? cfg[`${key}File`] : undefined;
+  if (typeof f === 'string') {
+    const p = resolve(dirname(path!), f);
+    checkPrivate(p, warnings);
+    return { raw: readSecretFile(p, `${path}: ${key}File`), what: p };
+  }
+  return undefined;
+}
+
+/** One setting's raw value and its source: flag > environment > project file > user file > default. */
+function rawValue(key: Key, input: ResolveInput, cfg: ReturnType<typeof readConfigFiles>, warnings: string[]): { value: RawValue | undefined; source: Source } {
+  const spec = SPECS[key] as Spec<unknown>;
+  const flag = input.flags[key];
+  if (flag !== undefined) {
+    if (!spec.secret) return { value: { raw: String(flag), what: spec.flagName! }, source: 'flag' };
+    const p = resolve(input.cwd, String(flag));
+    checkPrivate(p, warnings);
+    return { value: { raw: readSecretFile(p, spec.flagName!), what: `${spec.flagName} ${p}` }, source: 'flag' };
+  }
+  const envValue = spec.env ? input.env[spec.env] : undefined;
+  if (envValue !== undefined && envValue !== '') return { value: { raw: envValue, what: spec.env! }, source: 'env' };
+  let hit: RawValue | undefined;
+  if ((hit = fromFile(cfg.project, cfg.files.project, key, warnings))) return { value: hit, source: 'project file' };
+  if ((hit = fromFile(cfg.user, cfg.files.user, key, warnings))) return { value: hit, source: 'user file' };
+  return { value: spec.fallback === undefined ? undefined : { raw: spec.fallback, what: key }, source: 'default' };
+}
+
+/** flags > environment > project file > user file > defaults, each value checked. */
+export function resolveSettings(input: ResolveInput): Resolved {
+  const cfg = readConfigFiles(input);
   const warnings: string[] = [];
   const settings = {} as Record<string, unknown>;
   const sources = {} as Record<Key, Source>;
   const origins = {} as Record<Key, string>;
-  const fromFile = (cfg: ConfigFile, path: string | undefined, key: Key): { raw: string | string[]; what: string } | undefined => {
-    const spec = SPECS[key] as Spec<unknown>;
-    const v = cfg[key];
-    if (v !== undefined) {
-      if (spec.secret) checkPrivate(path!, warnings);
-      // a file path in a config file is relative to that file
-      const raw = spec.parse === file && typeof v === 'string' ? resolve(dirname(path!), v) : v;
-      return { raw: typeof raw === 'boolean' ? String(raw) : raw, what: `${path}: ${key}` };
-    }
-    const f = spec.secret ? cfg[`${key}File`] : undefined;
-    if (typeof f === 'string') {
-      const p = resolve(dirname(path!), f);
-      checkPrivate(p, warnings);
-      return { raw: readSecretFile(p, `${path}: ${key}File`), what: p };
-    }
-    return undefined;
-  };
   for (const key of SETTING_KEYS) {
-    const spec = SPECS[key] as Spec<unknown>;
-    const flag = input.flags[key];
-    const envValue = spec.env ? input.env[spec.env] : undefined;
-    let raw: string | string[] | undefined;
-    let source: Source;
-    let what: string;
-    let hit: { raw: string | string[]; what: string } | undefined;
-    if (flag !== undefined) {
-      source = 'flag';
-      if (spec.secret) {
-        const p = resolve(input.cwd, String(flag));
-        checkPrivate(p, warnings);
-        raw = readSecretFile(p, spec.flagName!);
-        what = `${spec.flagName} ${p}`;
-      } else {
-        raw = String(flag);
-        what = spec.flagName!;
-      }
-    } else if (envValue !== undefined && envValue !== '') {
-      raw = envValue; source = 'env'; what = spec.env!;
-    } else if ((hit = fromFile(project, files.project, key))) {
-      ({ raw, what } = hit); source = 'project file';
-    } else if ((hit = fromFile(user, files.user, key))) {
-      ({ raw, what } = hit); source = 'user file';
-    } else {
-      raw = spec.fallback; source = 'default'; what = key;
-    }
-    settings[key] = raw === undefined ? undefined : spec.parse(raw, what);
+    const { value, source } = rawValue(key, input, cfg, warnings);
+    settings[key] = value === undefined ? undefined : SPECS[key].parse(value.raw, value.what);
     sources[key] = source;
-    origins[key] = source === 'default' ? 'default' : what;
+    origins[key] = source === 'default' ? 'default' : value!.what;
   }
   settings.verbose = input.verbose === true || input.env.LOGINSYNC_VERBOSE === '1';
   const r = settings as unknown as ConnectionSettings;
   checkCombinations(r, sources, warnings);
   if (r.kafkaTls && sources.kafkaTls === 'default') origins.kafkaTls = 'implied by the Kafka TLS options';
   if (r.cassandraTls && sources.cassandraTls === 'default') origins.cassandraTls = 'implied by the Cassandra TLS options';
-  return { settings: r, sources, origins, files, warnings };
+  return { settings: r, sources, origins, files: cfg.files, warnings };
 }
 
 /** Settings that only make sense together; TLS implied by its files. */
