@@ -1,6 +1,5 @@
 import cassandra from 'cassandra-driver';
 import type { CassandraClient } from './client.js';
-import type { Stored } from '../pipeline/plan.js';
 
 const { types } = cassandra;
 const LOCAL_QUORUM = types.consistencies.localQuorum;
@@ -13,7 +12,12 @@ export function consistencyCode(name: string): number {
   return code;
 }
 
-export interface StoredUser extends Stored {
+/** A user's row as the join reads it: the shape of the pipeline's Stored (plan.ts), with the name. */
+export interface StoredUser {
+  /** last_login in ms, or null */
+  lastLogin: number | null;
+  /** WRITETIME(last_login) in microseconds, or null when the cell has no value */
+  writetime: bigint | null;
   userName: string | null;
 }
 
