@@ -2,7 +2,7 @@
  * Layer rules, checked in CI (npm run depcheck): imports point one way.
  *
  *   commands/ -> pipeline/ (the engine, behind ports) <- kafka/, cassandra/ (adapters, ports only)
- *   util/ and errors.ts import nothing of ours.
+ *   util/ and errors.ts (with errors-text.ts) import nothing of ours.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -13,8 +13,8 @@ module.exports = {
       from: { path: '^src/util/' }, to: { path: '^src/', pathNot: '^src/util/' },
     },
     {
-      name: 'errors-is-a-leaf', severity: 'error', comment: 'the error classifier imports nothing of the project but util/',
-      from: { path: '^src/errors\\.ts$' }, to: { path: '^src/', pathNot: '^src/util/' },
+      name: 'errors-is-a-leaf', severity: 'error', comment: 'the error classifier (errors.ts, and errors-text.ts its one-line messages) imports nothing of the project but util/',
+      from: { path: '^src/errors(-text)?\\.ts$' }, to: { path: '^src/', pathNot: '^src/(util/|errors(-text)?\\.ts$)' },
     },
     {
       name: 'adapters-see-only-ports', severity: 'error',
@@ -31,6 +31,10 @@ module.exports = {
       name: 'listeners-do-not-reach-into-the-engine', severity: 'error',
       comment: 'the terminal, metrics and progress listen to the run\'s events; they do not drive the engine or its adapters',
       from: { path: '^src/(ui|metrics)/' }, to: { path: ['^src/(kafka|cassandra|commands|stack)/', '^src/pipeline/(engine|session|batch|pending)\\.ts$'] },
+    },
+    {
+      name: 'config-does-not-print', severity: 'error', comment: 'config/ returns its warnings; the commands print them',
+      from: { path: '^src/config/' }, to: { path: '^src/ui/' },
     },
     {
       name: 'only-commands-import-commands', severity: 'error',

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
+import { sleep } from '../src/util/sleep.js';
 
 export const BIN = fileURLToPath(new URL('../bin/loginsync.js', import.meta.url));
 
@@ -77,6 +78,6 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
   for (;;) {
     if (await check()) return;
     if (Date.now() > deadline) throw new Error(`timed out: ${message}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
 }

@@ -10,6 +10,7 @@ import { measureBaseline, type Baseline } from './baseline.js';
 import { median, percentiles, progressLines, readProgress, runChild } from './child.js';
 import { benchNames, createSchema, dropBench, ID_BASE, loadUsers, produceEvents, rng, type BenchNames } from './workload.js';
 import { formatTimestamp } from '../ui/format.js';
+import { sleep } from '../util/sleep.js';
 
 export interface BenchContext {
   settings: ConnectionSettings;
@@ -160,7 +161,7 @@ export async function latency(ctx: BenchContext, o: { users: number; rate: numbe
       await warm.disconnect();
       await waitForCommitted(ctx.kafka, n.group, n.topic, 1, 60_000);
       // the progress line follows the commit by a moment: the warm-up batch must be in it to be skipped
-      for (const deadline = Date.now() + 10_000; readProgress(progressFile).input < 1 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
+      for (const deadline = Date.now() + 10_000; readProgress(progressFile).input < 1 && Date.now() < deadline;) await sleep(20);
       warmupBatches = progressLines(progressFile).length;
       const bar = ctx.progress(`producing ${o.rate} events/s for ${o.seconds} s`, total);
       const producer = ctx.kafka.producer({ allowAutoTopicCreation: false });
@@ -180,7 +181,7 @@ export async function latency(ctx: BenchContext, o: { users: number; rate: numbe
           await producer.send({ topic: n.topic, acks: 1, messages });
           bar.update(sent);
         }
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       }
       await producer.disconnect();
       bar.done();
@@ -238,7 +239,7 @@ async function waitForMembers(kafka: Kafka, group: string): Promise<void> {
     for (let i = 0; i < 600; i++) {
       const { groups } = await admin.describeGroups([group]).catch(() => ({ groups: [] as Array<{ state: string; members: unknown[] }> }));
       if (groups[0]?.state === 'Stable' && groups[0].members.length > 0) return;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     throw new Error('the run did not join its consumer group within 60 s');
   } finally {
@@ -256,7 +257,7 @@ async function waitForCommitted(kafka: Kafka, group: string, topic: string, tota
       const sum = (c[0]?.partitions ?? []).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
       if (sum >= total) return;
       if (Date.now() > deadline) throw new Error(`only ${sum} of ${total} events committed after ${timeoutMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
   } finally {
     await admin.disconnect();
@@ -264,7 +265,7 @@ async function waitForCommitted(kafka: Kafka, group: string, topic: string, tota
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
-const settle = () => new Promise((r) => setTimeout(r, 5_000));
+const settle = () => sleep(5_000);
 function roundAll<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v) : v])) as T;
 }

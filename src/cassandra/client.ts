@@ -1,6 +1,6 @@
 import cassandra from 'cassandra-driver';
-import { closedByServer, securityProblem } from '../config/problems.js';
-import { UserError, errorMessage } from '../errors.js';
+import { UserError, isMissingTable } from '../errors.js';
+import { oneLineError } from '../errors-text.js';
 
 export type CassandraClient = cassandra.Client;
 export const { types } = cassandra;
@@ -35,26 +35,15 @@ export function createCassandra(opts: CassandraOptions): CassandraClient {
 
 /** A query failed because the keyspace or table is missing: the error a user can fix with init. */
 export function tableMissing(err: unknown, keyspace: string, table: string): UserError | undefined {
-  if (/unconfigured table|Keyspace .* does not exist/i.test(errorMessage(err))) {
+  if (isMissingTable(err)) {
     return new UserError(`table ${keyspace}.${table} does not exist`, { hint: 'create it with "loginsync init"' });
   }
   return undefined;
 }
 
+/** Turns a Cassandra driver failure into a one-line error for the terminal. */
 export function cassandraError(err: unknown, contactPoints: string[], doing: string): Error {
-  if (err instanceof UserError) return err;
-  const security = securityProblem('cassandra', err, contactPoints.join(','), doing);
-  if (security) return security;
-  const name = (err as Error)?.name ?? '';
-  if (name === 'NoHostAvailableError' || /ECONNREFUSED|All host\(s\) tried/.test(errorMessage(err))) {
-    return new UserError(`cannot reach Cassandra at ${contactPoints.join(',')} (${doing})`, {
-      hint: closedByServer(err)
-        ? 'Cassandra closed the connection: if it requires TLS from clients, add --cassandra-tls (and --cassandra-ca)'
-        : 'start the local stack with "loginsync stack up", or point --cassandra (LOGINSYNC_CASSANDRA) at your cluster',
-      cause: err,
-    });
-  }
-  return new UserError(`Cassandra: ${doing} failed: ${errorMessage(err)}`, { cause: err });
+  return oneLineError('cassandra', err, contactPoints.join(','), doing);
 }
 
 /** Connects, or throws a one-line error naming the contact points. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { SPARK_W1, SPARK_W2, drain, latency, tableSize, type BenchContext, type DrainResult, type LatencyResult, type TableSizeResult } from '../bench/scenarios.js';
 import { kafkaFor, openCassandra } from '../config/connect.js';
-import { settingsFromCommand, withConnectionOptions } from '../config/settings.js';
+import { withConnectionOptions } from '../config/settings.js';
 import { parsePositiveInt } from '../config/validate.js';
 import { UserError } from '../errors.js';
 import { freePortPair } from '../stack/process.js';
@@ -12,6 +12,7 @@ import { DEFAULT_SETTINGS, Stack } from '../stack/stack.js';
 import { c, info, out, printJson } from '../ui/output.js';
 import { progressBar } from '../ui/progress.js';
 import { makeTable } from '../ui/table.js';
+import { commandSettings } from './settings.js';
 
 type Result = DrainResult | LatencyResult | TableSizeResult;
 
@@ -58,7 +59,7 @@ its own process, and checks the resulting table against the expected maxima.
     const rate = parsePositiveInt(opts.rate, '--rate');
     const seconds = parsePositiveInt(opts.seconds, '--seconds');
     const large = parsePositiveInt(opts.largeTable, '--large-table');
-    let { settings } = settingsFromCommand(command);
+    let { settings } = commandSettings(command);
     let stack: Stack | undefined;
     let stackDir: string | undefined;
     if (opts.stack) {

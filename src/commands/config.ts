@@ -1,7 +1,8 @@
 import { Command } from 'commander';
-import { SECRET_KEYS, SETTING_KEYS, settingOrigin, settingsFromCommand, withConnectionOptions, type Resolved } from '../config/settings.js';
+import { SECRET_KEYS, SETTING_KEYS, settingOrigin, withConnectionOptions, type Resolved } from '../config/settings.js';
 import { co, out, printJson } from '../ui/output.js';
 import { makeTable } from '../ui/table.js';
+import { commandSettings } from './settings.js';
 
 const REDACTED = '(set, hidden)';
 
@@ -30,7 +31,7 @@ export function configCommand(): Command {
     .option('--json', 'print JSON: settings, files read, warnings');
   withConnectionOptions(show);
   show.action((opts: { json?: boolean }, command: Command) => {
-    const r = settingsFromCommand(command, { quiet: Boolean(opts.json) });
+    const r = commandSettings(command, { quiet: Boolean(opts.json) });
     const rows = describeSettings(r);
     if (opts.json) {
       printJson({ settings: rows, files: r.files, warnings: r.warnings });

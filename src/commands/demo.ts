@@ -1,6 +1,7 @@
 import { Command } from 'commander';
-import { settingsFromCommand, withConnectionOptions } from '../config/settings.js';
+import { withConnectionOptions } from '../config/settings.js';
 import { c, info } from '../ui/output.js';
+import { commandSettings } from './settings.js';
 
 /** The seed's sample event. */
 export const SAMPLE_EVENT = { login_id: '100001', created_time: '2020-09-09 10:18:00' };
@@ -14,8 +15,9 @@ export function demoCommand(runSteps: (args: string[]) => Promise<void>): Comman
     .description("seed 000 end to end: stack up, init, seed, produce the sample event, run --once, show users");
   withConnectionOptions(cmd);
   return cmd.action(async (_opts: unknown, command: Command) => {
-    const { settings, sources } = settingsFromCommand(command);
+    const { settings, sources } = commandSettings(command);
     const o = command.opts() as Record<string, string | undefined>;
+    const verbose = (command.optsWithGlobals() as { verbose?: boolean }).verbose === true;
     const pass: string[] = [];
     for (const [flag, key] of [['--brokers', 'brokers'], ['--cassandra', 'cassandra'], ['--local-dc', 'localDc'], ['--keyspace', 'keyspace'], ['--table', 'table'], ['--topic', 'topic'], ['--config', 'config']] as const) {
       const v = key === 'brokers' ? o.brokers ?? o.bootstrapServer : o[key];
@@ -36,7 +38,8 @@ export function demoCommand(runSteps: (args: string[]) => Promise<void>): Comman
       info('');
       info(c.bold(`step ${i}/${steps.length}: ${what}`));
       info(c.dim(`$ loginsync ${args.map((a) => (/[\s"']/.test(a) ? `"${a}"` : a)).join(' ')}`));
-      await runSteps(args);
+      // each step parses its own command line: --verbose goes on to it (not shown, as it is not the step's)
+      await runSteps(verbose ? [...args, '--verbose'] : args);
     }
     info('');
     info(c.dim('stop the local servers with "loginsync stack down"'));

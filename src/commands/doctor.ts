@@ -1,9 +1,10 @@
 import { Command } from 'commander';
-import { settingsFromCommand, withConnectionOptions } from '../config/settings.js';
+import { withConnectionOptions } from '../config/settings.js';
 import { checkCassandra, checkKafka } from '../doctor/checks.js';
 import { UserError } from '../errors.js';
 import { co, out, printJson } from '../ui/output.js';
 import { makeTable } from '../ui/table.js';
+import { commandSettings } from './settings.js';
 
 export function doctorCommand(): Command {
   const cmd = new Command('doctor')
@@ -11,7 +12,7 @@ export function doctorCommand(): Command {
     .option('--json', 'print the checks as JSON');
   withConnectionOptions(cmd);
   return cmd.action(async (opts: { json?: boolean }, command: Command) => {
-    const { settings } = settingsFromCommand(command);
+    const { settings } = commandSettings(command);
     const [kafka, cassandra] = await Promise.all([checkKafka(settings), checkCassandra(settings)]);
     const checks = [...kafka, ...cassandra];
     const failed = checks.filter((c) => !c.ok);

@@ -2,12 +2,13 @@ import { Command } from 'commander';
 import { parseReplication, ensureKeyspace, ensureUsersTable, type Replication } from '../cassandra/schema.js';
 import { cassandraError } from '../cassandra/client.js';
 import { openCassandra, openKafkaAdmin } from '../config/connect.js';
-import { settingsFromCommand, withConnectionOptions } from '../config/settings.js';
+import { withConnectionOptions } from '../config/settings.js';
 import { parsePositiveInt } from '../config/validate.js';
 import { UserError } from '../errors.js';
 import { ensureTopic } from '../kafka/admin.js';
 import { kafkaError } from '../kafka/client.js';
 import { c, out, printJson } from '../ui/output.js';
+import { commandSettings } from './settings.js';
 
 interface InitOptions {
   replicationFactor?: string;
@@ -30,7 +31,7 @@ export function initCommand(): Command {
 Idempotent: what exists is reported as "exists" and left as it is. An existing table of another shape
 than users(login_id text PRIMARY KEY, user_name text, last_login timestamp) is an error.`);
   return cmd.action(async (opts: InitOptions, command: Command) => {
-    const { settings: s } = settingsFromCommand(command);
+    const { settings: s } = commandSettings(command);
     if (opts.replication !== undefined && opts.replicationFactor !== undefined) {
       throw new UserError('give --replication or --replication-factor, not both');
     }

@@ -3,9 +3,9 @@ import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { forEachUser } from '../cassandra/users.js';
 import { kafkaFor, openCassandra } from '../config/connect.js';
-import { settingsFromCommand, withConnectionOptions, type ConnectionSettings } from '../config/settings.js';
+import { withConnectionOptions, type ConnectionSettings } from '../config/settings.js';
 import { parsePositiveInt } from '../config/validate.js';
-import { UserError } from '../errors.js';
+import { UserError, isMissingTopic } from '../errors.js';
 import { kafkaError } from '../kafka/client.js';
 import { sendMany, sendOne } from '../kafka/produce.js';
 import { parseEventTime, UTC } from '../pipeline/time.js';
@@ -14,6 +14,7 @@ import { formatTimestamp } from '../ui/format.js';
 import { c, info, out } from '../ui/output.js';
 import { progressBar } from '../ui/progress.js';
 import type { Producer } from 'kafkajs';
+import { commandSettings } from './settings.js';
 
 interface ProduceOptions {
   login?: string;
@@ -49,7 +50,7 @@ Examples:
 With no arguments on a terminal it asks for login id and time, again and again (Ctrl-C to stop), like
 the seed's kafka-console-producer.`);
   return cmd.action(async (fileArg: string | undefined, opts: ProduceOptions, command: Command) => {
-    const { settings: s } = settingsFromCommand(command);
+    const { settings: s } = commandSettings(command);
     const file = opts.file ?? fileArg;
     const modes = [opts.login !== undefined, opts.count !== undefined, file !== undefined].filter(Boolean).length;
     if (modes > 1) throw new UserError('give one of --login, --count, or a file');
@@ -70,7 +71,7 @@ the seed's kafka-console-producer.`);
       else await produceInteractive(producer, s, opts.key);
     } catch (err) {
       if (err instanceof UserError) throw err;
-      if (/does not host this topic-partition|UNKNOWN_TOPIC/i.test(String((err as Error).message))) {
+      if (isMissingTopic(err)) {
         throw new UserError(`topic ${s.topic} does not exist`, { hint: 'create it with "loginsync init"' });
       }
       throw kafkaError(err, s.brokers, `sending to ${s.topic}`);

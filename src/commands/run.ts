@@ -4,8 +4,8 @@ import type { Server } from 'node:http';
 import { Command } from 'commander';
 import { consistencyCode } from '../cassandra/lastlogin.js';
 import { CassandraUserStore } from '../cassandra/user-store.js';
-import { kafkaFor, openCassandra, openKafkaAdmin, verbose } from '../config/connect.js';
-import { settingsFromCommand, withConnectionOptions, type ConnectionSettings } from '../config/settings.js';
+import { kafkaFor, openCassandra, openKafkaAdmin } from '../config/connect.js';
+import { withConnectionOptions, type ConnectionSettings } from '../config/settings.js';
 import { kafkaError } from '../kafka/client.js';
 import { KafkaGroup } from '../kafka/group.js';
 import { SideTopic } from '../kafka/side-topic.js';
@@ -16,6 +16,7 @@ import { progressWriter } from '../pipeline/progress.js';
 import { RunSession, stopOnSignals, type SessionAdapters } from '../pipeline/session.js';
 import { runFailure, terminalReporter } from '../ui/run-reporter.js';
 import { interactive } from '../ui/progress.js';
+import { commandSettings } from './settings.js';
 import { declareRunFlags, parseRunConfig, type RunConfig, type RunFlags } from './run-options.js';
 
 export function runCommand(): Command {
@@ -69,7 +70,7 @@ function session(s: ConnectionSettings, cfg: RunConfig): RunSession {
 }
 
 async function run(flags: RunFlags, command: Command): Promise<void> {
-  const { settings: s } = settingsFromCommand(command);
+  const { settings: s } = commandSettings(command);
   const cfg = parseRunConfig(flags, s.topic);
   if (cfg.progress.file) writeFileSync(cfg.progress.file, '', { flag: 'a' });
   const metrics = cfg.metrics ? new RunMetrics(s.topic, { group: cfg.group }) : undefined;
@@ -77,7 +78,7 @@ async function run(flags: RunFlags, command: Command): Promise<void> {
   try {
     const run = session(s, cfg);
     run.events.on(terminalReporter({
-      brokers: s.brokers, cassandra: s.cassandra, quiet: cfg.quiet, verbose: verbose(), jsonToStdout: cfg.progress.stdout,
+      brokers: s.brokers, cassandra: s.cassandra, quiet: cfg.quiet, verbose: s.verbose, jsonToStdout: cfg.progress.stdout,
       spinner: interactive() && !cfg.quiet && cfg.triggerMs > 0 && !cfg.once,
       ...(cfg.maxOutageMs !== undefined ? { maxOutageMs: cfg.maxOutageMs } : {}),
       ...(cfg.metrics ? { metricsUrl: `http://${cfg.metrics.host}:${cfg.metrics.port}` } : {}),

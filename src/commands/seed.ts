@@ -4,12 +4,13 @@ import { cassandraError, tableMissing } from '../cassandra/client.js';
 import { consistencyCode } from '../cassandra/lastlogin.js';
 import { insertUsers } from '../cassandra/users.js';
 import { openCassandra } from '../config/connect.js';
-import { settingsFromCommand, withConnectionOptions } from '../config/settings.js';
+import { withConnectionOptions } from '../config/settings.js';
 import { parsePositiveInt } from '../config/validate.js';
 import { readUsersFile, syntheticUsers } from '../data/users-file.js';
 import { UserError } from '../errors.js';
 import { c, info, printJson } from '../ui/output.js';
 import { progressBar } from '../ui/progress.js';
+import { commandSettings } from './settings.js';
 
 export const SEED_USERS_FILE = fileURLToPath(new URL('../../fixtures/users.json', import.meta.url));
 
@@ -25,7 +26,7 @@ export function seedCommand(): Command {
 Rows are written with a plain INSERT, as cqlsh does in the seed: an existing row with the same login_id
 is overwritten.`);
   return cmd.action(async (opts: { file?: string; count?: string; idStart: string; json?: boolean }, command: Command) => {
-    const { settings: s } = settingsFromCommand(command);
+    const { settings: s } = commandSettings(command);
     const count = opts.count === undefined ? 0 : parsePositiveInt(opts.count, '--count', { min: 0, max: 100_000_000 });
     const idStart = parsePositiveInt(opts.idStart, '--id-start', { min: 0, max: Number.MAX_SAFE_INTEGER });
     const fromFile = opts.file !== undefined || count === 0 ? readUsersFile(opts.file ?? SEED_USERS_FILE) : [];

@@ -3,12 +3,13 @@ import { Command } from 'commander';
 import { cassandraError, tableMissing } from '../cassandra/client.js';
 import { forEachUser, SmallestRows, type UserRow } from '../cassandra/users.js';
 import { openCassandra } from '../config/connect.js';
-import { settingsFromCommand, withConnectionOptions } from '../config/settings.js';
+import { withConnectionOptions } from '../config/settings.js';
 import { parsePositiveInt } from '../config/validate.js';
 import { UserError } from '../errors.js';
 import { co, info, out } from '../ui/output.js';
 import { makeTable } from '../ui/table.js';
 import { formatTimestamp } from '../ui/format.js';
+import { commandSettings } from './settings.js';
 
 export function userJson(r: UserRow): { login_id: string; user_name: string | null; last_login: string | null } {
   return { login_id: r.login_id, user_name: r.user_name, last_login: r.last_login ? r.last_login.toISOString() : null };
@@ -25,7 +26,7 @@ export function showCommand(): Command {
 The table is paged, never loaded whole: with --limit N only N rows are kept in memory. Sorting a table
 of any size would need all of it, so --limit 0 prints every row unsorted, in Cassandra's token order.`);
   users.action(async (opts: { limit: string; json?: boolean }, command: Command) => {
-    const { settings: s } = settingsFromCommand(command);
+    const { settings: s } = commandSettings(command);
     const limit = parsePositiveInt(opts.limit, '--limit', { min: 0 });
     const client = await openCassandra(s);
     try {

@@ -121,10 +121,9 @@ function logs(server: string | undefined, opts: Record<string, string>): void {
   }
 }
 
-export function stackCommand(): Command {
-  const cmd = new Command('stack').description('run a real local Kafka (KRaft) and Cassandra, no Docker needed');
-
-  cmd.command('up')
+/** stack up: its options are the stack's settings (ports, versions, heaps, security). */
+function upCommand(): Command {
+  return new Command('up')
     .description('resolve Kafka and Cassandra with Maven (cached), start both in the background, wait until they answer')
     .addOption(dirOption())
     .option('--kafka-port <port>', 'Kafka listener port; the KRaft controller uses the next one (default: 9092)')
@@ -141,6 +140,12 @@ export function stackCommand(): Command {
 readable only by you. Jars are cached per version in ~/.cache/loginsync (LOGINSYNC_CACHE). The servers keep running after this
 command returns; stop them with "loginsync stack down". Needs Java 17+ and Maven 3.`)
     .action((opts) => up(opts));
+}
+
+export function stackCommand(): Command {
+  const cmd = new Command('stack').description('run a real local Kafka (KRaft) and Cassandra, no Docker needed');
+
+  cmd.addCommand(upCommand());
 
   const serverArg = (server: string): ServerKind => {
     if (!KINDS.includes(server as ServerKind)) throw new UserError(`unknown server "${server}": use kafka or cassandra`);

@@ -7,10 +7,6 @@ import { UserError } from '../errors.js';
 import { connectAdmin, createKafka } from '../kafka/client.js';
 import type { ConnectionSettings } from './settings.js';
 
-export function verbose(): boolean {
-  return process.argv.includes('--verbose') || process.env.LOGINSYNC_VERBOSE === '1';
-}
-
 function pem(path: string, flag: string): Buffer {
   try {
     return readFileSync(path);
@@ -79,7 +75,7 @@ export function openCassandra(s: ConnectionSettings): Promise<CassandraClient> {
 }
 
 export function kafkaFor(s: ConnectionSettings, clientId?: string): Kafka {
-  return createKafka({ brokers: s.brokers, verbose: verbose(), retries: 2, ...(clientId ? { clientId } : {}), ...kafkaSecurity(s) });
+  return createKafka({ brokers: s.brokers, verbose: s.verbose, retries: 2, ...(clientId ? { clientId } : {}), ...kafkaSecurity(s) });
 }
 
 export function openKafkaAdmin(s: ConnectionSettings): Promise<Admin> {

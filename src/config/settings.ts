@@ -3,7 +3,6 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UserError, errorMessage } from '../errors.js';
-import { warn } from '../ui/output.js';
 import { parseCqlName, parseHostList, parseTopicName } from './validate.js';
 
 /** Where a resolved setting came from, strongest first. */
@@ -14,7 +13,8 @@ export type Consistency = (typeof CONSISTENCIES)[number];
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
 
-export interface ConnectionSettings {
+/** The settings read from flags, environment, config files and defaults (see SPECS). */
+interface SettingValues {
   /** Kafka bootstrap servers, host:port. */
   brokers: string[];
   /** Cassandra contact points, host:port. */
@@ -42,7 +42,12 @@ export interface ConnectionSettings {
   writeConsistency: Consistency;
 }
 
-type Key = keyof ConnectionSettings;
+export interface ConnectionSettings extends SettingValues {
+  /** the clients log what they do: the global --verbose flag, or LOGINSYNC_VERBOSE=1 */
+  verbose: boolean;
+}
+
+type Key = keyof SettingValues;
 
 interface Spec<T> {
   /** the flag, as typed; for a secret, the flag naming a file that holds it */
@@ -79,7 +84,7 @@ const oneOf = <T extends string>(choices: readonly T[]) => (raw: string | string
 };
 const password = (raw: string | string[]) => String(raw);
 
-const SPECS: { [K in Key]: Spec<ConnectionSettings[K]> } = {
+const SPECS: { [K in Key]: Spec<SettingValues[K]> } = {
   brokers: { flagName: '--brokers', env: 'LOGINSYNC_BROKERS', fallback: '127.0.0.1:9092', parse: (raw, what) => parseHostList(raw, 9092, what) },
   cassandra: { flagName: '--cassandra', env: 'LOGINSYNC_CASSANDRA', fallback: '127.0.0.1:9042', parse: (raw, what) => parseHostList(raw, 9042, what) },
   localDc: { flagName: '--local-dc', env: 'LOGINSYNC_LOCAL_DC', fallback: 'datacenter1', parse: text },
@@ -163,6 +168,8 @@ export interface ResolveInput {
   /** --config FILE, if given */
   configPath?: string | undefined;
   cwd: string;
+  /** the global --verbose flag */
+  verbose?: boolean;
 }
 
 export interface Resolved {
@@ -171,7 +178,7 @@ export interface Resolved {
   /** where exactly: the flag, the variable, the file (and for a secret read from a file, that file) */
   origins: Record<Key, string>;
   files: { project?: string; user?: string };
-  /** things to tell the user (a secret in a file others can read, TLS checks switched off) */
+  /** things to tell the user (a secret in a file others can read, TLS checks switched off): the caller prints them */
   warnings: string[];
 }
 
@@ -194,8 +201,8 @@ function checkPrivate(path: string, warnings: string[]): void {
   }
 }
 
-/** flags > environment > project file > user file > defaults, each value checked. */
-export function resolveSettings(input: ResolveInput): Resolved {
+/** The config files that apply: --config FILE (else ./loginsync.config.json, if any), and the user's. */
+function readConfigFiles(input: ResolveInput): { files: Resolved['files']; project: ConfigFile; user: ConfigFile } {
   const files: Resolved['files'] = {};
   let project: ConfigFile = {};
   if (input.configPath !== undefined) {
@@ -216,65 +223,71 @@ export function resolveSettings(input: ResolveInput): Resolved {
     user = readConfigFile(up);
     files.user = up;
   }
+  return { files, project, user };
+}
 
+interface RawValue {
+  raw: string | string[];
+  /** where it came from, as messages name it */
+  what: string;
+}
+
+/** A setting's value in a config file: the key, or for a secret <key>File naming the file that holds it. */
+function fromFile(cfg: ConfigFile, path: string | undefined, key: Key, warnings: string[]): RawValue | undefined {
+  const spec = SPECS[key] as Spec<unknown>;
+  const v = cfg[key];
+  if (v !== undefined) {
+    if (spec.secret) checkPrivate(path!, warnings);
+    // a file path in a config file is relative to that file
+    const raw = spec.parse === file && typeof v === 'string' ? resolve(dirname(path!), v) : v;
+    return { raw: typeof raw === 'boolean' ? String(raw) : raw, what: `${path}: ${key}` };
+  }
+  const f = spec.secret ? cfg[`${key}File`] : undefined;
+  if (typeof f === 'string') {
+    const p = resolve(dirname(path!), f);
+    checkPrivate(p, warnings);
+    return { raw: readSecretFile(p, `${path}: ${key}File`), what: p };
+  }
+  return undefined;
+}
+
+/** One setting's raw value and its source: flag > environment > project file > user file > default. */
+function rawValue(key: Key, input: ResolveInput, cfg: ReturnType<typeof readConfigFiles>, warnings: string[]): { value: RawValue | undefined; source: Source } {
+  const spec = SPECS[key] as Spec<unknown>;
+  const flag = input.flags[key];
+  if (flag !== undefined) {
+    if (!spec.secret) return { value: { raw: String(flag), what: spec.flagName! }, source: 'flag' };
+    const p = resolve(input.cwd, String(flag));
+    checkPrivate(p, warnings);
+    return { value: { raw: readSecretFile(p, spec.flagName!), what: `${spec.flagName} ${p}` }, source: 'flag' };
+  }
+  const envValue = spec.env ? input.env[spec.env] : undefined;
+  if (envValue !== undefined && envValue !== '') return { value: { raw: envValue, what: spec.env! }, source: 'env' };
+  let hit: RawValue | undefined;
+  if ((hit = fromFile(cfg.project, cfg.files.project, key, warnings))) return { value: hit, source: 'project file' };
+  if ((hit = fromFile(cfg.user, cfg.files.user, key, warnings))) return { value: hit, source: 'user file' };
+  return { value: spec.fallback === undefined ? undefined : { raw: spec.fallback, what: key }, source: 'default' };
+}
+
+/** flags > environment > project file > user file > defaults, each value checked. */
+export function resolveSettings(input: ResolveInput): Resolved {
+  const cfg = readConfigFiles(input);
   const warnings: string[] = [];
   const settings = {} as Record<string, unknown>;
   const sources = {} as Record<Key, Source>;
   const origins = {} as Record<Key, string>;
-  const fromFile = (cfg: ConfigFile, path: string | undefined, key: Key): { raw: string | string[]; what: string } | undefined => {
-    const spec = SPECS[key] as Spec<unknown>;
-    const v = cfg[key];
-    if (v !== undefined) {
-      if (spec.secret) checkPrivate(path!, warnings);
-      // a file path in a config file is relative to that file
-      const raw = spec.parse === file && typeof v === 'string' ? resolve(dirname(path!), v) : v;
-      return { raw: typeof raw === 'boolean' ? String(raw) : raw, what: `${path}: ${key}` };
-    }
-    const f = spec.secret ? cfg[`${key}File`] : undefined;
-    if (typeof f === 'string') {
-      const p = resolve(dirname(path!), f);
-      checkPrivate(p, warnings);
-      return { raw: readSecretFile(p, `${path}: ${key}File`), what: p };
-    }
-    return undefined;
-  };
   for (const key of SETTING_KEYS) {
-    const spec = SPECS[key] as Spec<unknown>;
-    const flag = input.flags[key];
-    const envValue = spec.env ? input.env[spec.env] : undefined;
-    let raw: string | string[] | undefined;
-    let source: Source;
-    let what: string;
-    let hit: { raw: string | string[]; what: string } | undefined;
-    if (flag !== undefined) {
-      source = 'flag';
-      if (spec.secret) {
-        const p = resolve(input.cwd, String(flag));
-        checkPrivate(p, warnings);
-        raw = readSecretFile(p, spec.flagName!);
-        what = `${spec.flagName} ${p}`;
-      } else {
-        raw = String(flag);
-        what = spec.flagName!;
-      }
-    } else if (envValue !== undefined && envValue !== '') {
-      raw = envValue; source = 'env'; what = spec.env!;
-    } else if ((hit = fromFile(project, files.project, key))) {
-      ({ raw, what } = hit); source = 'project file';
-    } else if ((hit = fromFile(user, files.user, key))) {
-      ({ raw, what } = hit); source = 'user file';
-    } else {
-      raw = spec.fallback; source = 'default'; what = key;
-    }
-    settings[key] = raw === undefined ? undefined : spec.parse(raw, what);
+    const { value, source } = rawValue(key, input, cfg, warnings);
+    settings[key] = value === undefined ? undefined : SPECS[key].parse(value.raw, value.what);
     sources[key] = source;
-    origins[key] = source === 'default' ? 'default' : what;
+    origins[key] = source === 'default' ? 'default' : value!.what;
   }
+  settings.verbose = input.verbose === true || input.env.LOGINSYNC_VERBOSE === '1';
   const r = settings as unknown as ConnectionSettings;
   checkCombinations(r, sources, warnings);
   if (r.kafkaTls && sources.kafkaTls === 'default') origins.kafkaTls = 'implied by the Kafka TLS options';
   if (r.cassandraTls && sources.cassandraTls === 'default') origins.cassandraTls = 'implied by the Cassandra TLS options';
-  return { settings: r, sources, origins, files, warnings };
+  return { settings: r, sources, origins, files: cfg.files, warnings };
 }
 
 /** Settings that only make sense together; TLS implied by its files. */
@@ -349,8 +362,11 @@ export function withConnectionOptions(cmd: Command): Command {
   return cmd;
 }
 
-/** Resolves the connection settings of a command from its parsed options, and prints its warnings. */
-export function settingsFromCommand(cmd: Command, opts: { quiet?: boolean } = {}): Resolved {
+/**
+ * Resolves the settings of a command from its parsed options (and the global --verbose). The warnings
+ * are in the result, for the command to print.
+ */
+export function resolveCommandSettings(cmd: Command): Resolved {
   const o = cmd.optsWithGlobals() as Record<string, string | boolean | undefined>;
   if (o.brokers !== undefined && o.bootstrapServer !== undefined && o.brokers !== o.bootstrapServer) {
     throw new UserError('--brokers and --bootstrap-server disagree: give one of them');
@@ -369,7 +385,5 @@ export function settingsFromCommand(cmd: Command, opts: { quiet?: boolean } = {}
     if (v !== undefined) flags[key] = v;
   }
   if (flags.brokers === undefined && typeof o.bootstrapServer === 'string') flags.brokers = o.bootstrapServer;
-  const r = resolveSettings({ flags, env: process.env, configPath: typeof o.config === 'string' ? o.config : undefined, cwd: process.cwd() });
-  if (!opts.quiet) for (const w of r.warnings) warn(w);
-  return r;
+  return resolveSettings({ flags, env: process.env, configPath: typeof o.config === 'string' ? o.config : undefined, cwd: process.cwd(), verbose: o.verbose === true });
 }

@@ -2,10 +2,9 @@ import { connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { createCassandra } from '../cassandra/client.js';
 import { shapeDifferences, tableColumns } from '../cassandra/schema.js';
-import { cassandraSecurity, kafkaSecurity, verbose } from '../config/connect.js';
+import { cassandraSecurity, kafkaSecurity } from '../config/connect.js';
 import type { ConnectionSettings } from '../config/settings.js';
-import { CLIENT_CERT_ALERTS, chainMessages, opensslReason } from '../config/problems.js';
-import { errorMessage } from '../errors.js';
+import { SECURITY_PATTERNS, chainMessages, errorMessage, opensslReason } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
 
 /** One step of a connection check: what was tried, whether it worked, and what to do when not. */
@@ -67,22 +66,21 @@ function networkFix(side: 'kafka' | 'cassandra', step: 'tcp' | 'tls', r: { detai
     if (r.code === 'ENOTFOUND' || r.code === 'EAI_AGAIN') return `the host name does not resolve: fix ${flag}`;
     return `the host does not answer: check ${flag}, and any firewall in between`;
   }
-  if (/self[- ]signed|unable to (get|verify)|certificate chain|UNABLE_TO_VERIFY|SELF_SIGNED/i.test(`${r.detail} ${r.code}`)) {
-    return `the server's certificate is not signed by a CA loginsync trusts: give that CA with --${side}-ca FILE`;
-  }
-  if (/altnames|hostname|ERR_TLS_CERT_ALTNAME_INVALID/i.test(`${r.detail} ${r.code}`)) return 'the certificate is not for this host name: connect by the name it was issued for';
-  if (/wrong version number|packet length too long|ECONNRESET|socket disconnected|EPROTO/i.test(`${r.detail} ${r.code}`)) {
-    return `this port does not speak TLS: drop --${side}-tls (and its files), or use the server's TLS port`;
-  }
+  const p = SECURITY_PATTERNS;
+  const text = `${r.detail} ${r.code}`;
+  if (p['untrusted-server-cert'].test(text)) return `the server's certificate is not signed by a CA loginsync trusts: give that CA with --${side}-ca FILE`;
+  if (p['host-name'].test(text)) return 'the certificate is not for this host name: connect by the name it was issued for';
+  // a server that closes the connection at once during the handshake does not speak TLS either
+  if (p['not-tls'].test(text) || p['closed-by-server'].test(text)) return `this port does not speak TLS: drop --${side}-tls (and its files), or use the server's TLS port`;
   const want = `the server wants a client certificate: give --${side}-cert and --${side}-key, signed by a CA it trusts`;
-  if (CLIENT_CERT_ALERTS.required.test(r.detail)) return want;
-  if (CLIENT_CERT_ALERTS.refused.test(r.detail)) {
+  if (p['client-cert-required'].test(r.detail)) return want;
+  if (p['client-cert-refused'].test(r.detail)) {
     return hasCert ? `the server refused the client certificate: --${side}-cert must be signed by a CA it trusts, still valid, and --${side}-key its key` : want;
   }
-  if (CLIENT_CERT_ALERTS.internal.test(r.detail) && hasCert) {
+  if (p['client-cert-broken-off'].test(r.detail) && hasCert) {
     return `the server broke off the handshake, as Cassandra does when it refuses a client certificate: check that --${side}-cert is signed by a CA it trusts`;
   }
-  if (/alert.*handshake/i.test(r.detail)) return `the server refused the handshake: check --${side}-cert and --${side}-key, and the TLS versions both sides allow`;
+  if (p['handshake-refused'].test(r.detail)) return `the server refused the handshake: check --${side}-cert and --${side}-key, and the TLS versions both sides allow`;
   return `check the TLS settings (--${side}-ca, --${side}-cert, --${side}-key)`;
 }
 
@@ -97,6 +95,7 @@ function kafkaFix(err: unknown, s: ConnectionSettings): string {
   const msg = errorMessage(err);
   const tlsFix = alertFix('kafka', err, s.kafkaCert !== undefined);
   if (tlsFix) return tlsFix;
+  // any word of SASL or authentication: one fix, from the settings, for the credentials and the mechanism
   if (name === 'KafkaJSSASLAuthenticationError' || /SASL|authenticat/i.test(msg)) {
     return s.saslMechanism
       ? `authentication as ${s.saslUsername} with ${s.saslMechanism} failed: check --sasl-username, the password (LOGINSYNC_SASL_PASSWORD or --sasl-password-file) and --sasl-mechanism`
@@ -112,8 +111,8 @@ function cassandraFix(err: unknown, s: ConnectionSettings): string {
   const msg = errorMessage(err);
   const tlsFix = alertFix('cassandra', err, s.cassandraCert !== undefined);
   if (tlsFix) return tlsFix;
-  if (/requires authentication|Authentication provider not set/i.test(msg)) return 'the cluster wants a user and password: give --cassandra-username and LOGINSYNC_CASSANDRA_PASSWORD (or --cassandra-password-file)';
-  if (name === 'AuthenticationError' || /Provided username .* incorrect|bad credentials|authentication/i.test(msg)) {
+  if (SECURITY_PATTERNS['auth-mechanism'].test(msg)) return 'the cluster wants a user and password: give --cassandra-username and LOGINSYNC_CASSANDRA_PASSWORD (or --cassandra-password-file)';
+  if (name === 'AuthenticationError' || SECURITY_PATTERNS.credentials.test(msg) || /authentication/i.test(msg)) {
     return `authentication as ${s.cassandraUsername ?? '(no user)'} failed: check --cassandra-username and the password (LOGINSYNC_CASSANDRA_PASSWORD or --cassandra-password-file)`;
   }
   if (!s.cassandraTls) return 'if the cluster requires TLS for clients, add --cassandra-tls (and --cassandra-ca)';
@@ -146,7 +145,7 @@ export async function checkKafka(s: ConnectionSettings): Promise<Check[]> {
   const out: Check[] = [];
   const sec = kafkaSecurity(s);
   if (!(await reachEach('Kafka', s.brokers, sec.ssl, out))) return out;
-  const kafka = createKafka({ brokers: s.brokers, retries: 0, verbose: verbose(), clientId: 'loginsync-doctor', ...sec });
+  const kafka = createKafka({ brokers: s.brokers, retries: 0, verbose: s.verbose, clientId: 'loginsync-doctor', ...sec });
   const admin = kafka.admin();
   const target = s.brokers.join(',');
   try {

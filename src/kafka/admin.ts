@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, ITopicConfig } from 'kafkajs';
-import { anyError } from '../errors.js';
+import { isTopicNotReady } from '../errors.js';
+import { retry } from '../util/retry.js';
 
 export interface TopicSpec {
   topic: string;
@@ -15,13 +15,8 @@ export async function topicExists(admin: Admin, topic: string): Promise<boolean>
   return topics.includes(topic);
 }
 
-/** Errors a broker gives for a topic it has just created but not yet learned of. */
-const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
-
-function notYet(err: unknown): boolean {
-  // kafkajs retries these itself for a few seconds, then throws them wrapped in a retries-exceeded error
-  return anyError(err, (e) => e.type !== undefined && NOT_YET.has(e.type));
-}
+/** The topic's metadata is not complete yet: asked again. */
+class NoLeaderYet extends Error {}
 
 /**
  * Waits until the broker serves metadata for every partition of the topic, each with a leader.
@@ -29,17 +24,16 @@ function notYet(err: unknown): boolean {
  * accepted it, so right after creation the broker may answer "does not host this topic-partition".
  */
 export async function waitForTopic(admin: Admin, topic: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
+  const notYet = (err: unknown) => err instanceof NoLeaderYet || isTopicNotReady(err);
+  try {
+    await retry(async () => {
       const md = await admin.fetchTopicMetadata({ topics: [topic] });
       const parts = md.topics[0]?.partitions ?? [];
-      if (parts.length > 0 && parts.every((p) => p.leader >= 0 && p.partitionErrorCode === 0)) return;
-    } catch (err) {
-      if (!notYet(err)) throw err;
-    }
-    if (Date.now() >= deadline) throw new Error(`topic ${topic} was created but has no leader after ${Math.round(timeoutMs / 1000)} s`);
-    await sleep(100);
+      if (!(parts.length > 0 && parts.every((p) => p.leader >= 0 && p.partitionErrorCode === 0))) throw new NoLeaderYet();
+    }, { retriable: notYet, delayMs: () => 100, deadlineMs: timeoutMs });
+  } catch (err) {
+    if (notYet(err)) throw new Error(`topic ${topic} was created but has no leader after ${Math.round(timeoutMs / 1000)} s`);
+    throw err;
   }
 }
 

@@ -1,8 +1,9 @@
 import kafkajs from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import type { Admin, Kafka, KafkaConfig, SASLOptions } from 'kafkajs';
-import { closedByServer, securityProblem } from '../config/problems.js';
-import { UserError, anyError, errorMessage } from '../errors.js';
+import { isRetriableKafkaRequest } from '../errors.js';
+import { oneLineError } from '../errors-text.js';
+import { backoff, retry } from '../util/retry.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
 
@@ -31,26 +32,9 @@ export function createKafka(opts: KafkaOptions): Kafka {
   return new KafkaClass(config);
 }
 
-/** Whether a connection failure is behind the error (kafkajs wraps them in retry errors). */
-function isConnectionError(err: unknown): boolean {
-  return anyError(err, (x) => x.name === 'KafkaJSConnectionError' || x.name === 'KafkaJSConnectionClosedError'
-    || /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|Connection (error|timeout)/i.test(x.message ?? ''));
-}
-
 /** Turns a kafkajs failure into a one-line error for the terminal. */
 export function kafkaError(err: unknown, brokers: string[], doing: string): Error {
-  if (err instanceof UserError) return err;
-  const security = securityProblem('kafka', err, brokers.join(','), doing);
-  if (security) return security;
-  if (isConnectionError(err)) {
-    return new UserError(`cannot reach Kafka at ${brokers.join(',')} (${doing})`, {
-      hint: closedByServer(err)
-        ? 'the brokers closed the connection: if their port expects TLS, add --kafka-tls (and --kafka-ca)'
-        : 'start the local stack with "loginsync stack up", or point --brokers (LOGINSYNC_BROKERS) at your cluster',
-      cause: err,
-    });
-  }
-  return new UserError(`Kafka: ${doing} failed: ${errorMessage(err)}`, { cause: err });
+  return oneLineError('kafka', err, brokers.join(','), doing);
 }
 
 /** Connects an admin client, or throws a one-line error naming the brokers. */
@@ -70,16 +54,6 @@ export async function connectAdmin(kafka: Kafka, brokers: string[]): Promise<Adm
  * Retries a Kafka call while it fails with an error Kafka calls retriable (a coordinator still loading
  * on a fresh broker, a leader election), for up to `forMs`; other errors are thrown at once.
  */
-export async function retryRetriable<T>(fn: () => Promise<T>, forMs = 30_000): Promise<T> {
-  const deadline = Date.now() + forMs;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      const retriable = (err as { retriable?: boolean }).retriable === true
-        || /coordinator is (loading|not available)|not the correct coordinator|leader/i.test(errorMessage(err));
-      if (!retriable || Date.now() > deadline || isConnectionError(err)) throw err;
-      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
-    }
-  }
+export function retryRetriable<T>(fn: () => Promise<T>, forMs = 30_000): Promise<T> {
+  return retry(fn, { retriable: isRetriableKafkaRequest, delayMs: backoff(100, 2000), deadlineMs: forMs });
 }

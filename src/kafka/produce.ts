@@ -1,4 +1,5 @@
 import type { Producer, RecordMetadata } from 'kafkajs';
+import { sleep } from '../util/sleep.js';
 
 export interface OutMessage {
   key: string | null;
@@ -30,7 +31,7 @@ export async function sendMany(
       // pace: message i may go at t0 + i/rate
       const due = t0 + (i * 1000) / rate;
       const wait = due - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) await sleep(wait);
     }
     const messages = Array.from({ length: size }, (_, k) => make(i + k));
     const p = producer.send({ topic, acks: -1, messages }).then(() => {

@@ -1,5 +1,5 @@
 import type { Admin, Producer } from 'kafkajs';
-import { UserError, anyError, errorMessage } from '../errors.js';
+import { UserError, errorMessage, isRetriableKafka } from '../errors.js';
 import type { OutMessage, SideOutput } from '../pipeline/ports.js';
 import { createTopic } from './admin.js';
 
@@ -22,11 +22,6 @@ export function* requests<M extends OutMessage>(messages: M[], maxBytes = 900 * 
     bytes += size;
   }
   if (chunk.length > 0) yield chunk;
-}
-
-/** Whether Kafka itself calls the error (or the one it wraps) retriable. */
-function isRetriableKafka(err: unknown): boolean {
-  return anyError(err, (x) => x.retriable === true || ['KafkaJSNumberOfRetriesExceeded', 'KafkaJSConnectionError', 'KafkaJSRequestTimeoutError'].includes(x.name ?? ''));
 }
 
 /** Sends records to a side topic (dead letters, unmatched), creating it the first time. */

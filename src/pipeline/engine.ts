@@ -1,9 +1,10 @@
+import { isRetriable } from '../errors.js';
+import { backoff, retry } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 import type { BatchResult } from './batch.js';
 import type { BatchReport, Totals } from './events.js';
 import type { LedgerEntry } from './ledger.js';
 import { addCounts, countsOf, zeroCounts, type FillingBatch, type OffsetMoves, type RecordSource } from './ports.js';
-import { isRetriable } from './retriable.js';
 import { nextTriggerAt } from './trigger.js';
 
 export interface EngineOptions {
@@ -30,11 +31,7 @@ export interface Backoff {
   commitDeadlineMs: number;
 }
 
-const DEFAULT_BACKOFF: Backoff = {
-  batch: (attempt) => Math.min(10_000, 500 * 2 ** Math.min(attempt - 1, 5)),
-  commit: (attempt) => Math.min(5_000, 250 * 2 ** attempt),
-  commitDeadlineMs: 120_000,
-};
+const DEFAULT_BACKOFF: Backoff = { batch: backoff(500, 10_000), commit: backoff(500, 5_000), commitDeadlineMs: 120_000 };
 
 export interface EngineHooks {
   /** a batch was taken and is being processed */
@@ -162,32 +159,35 @@ export class Engine<B extends EngineBatch> {
     return this.totals;
   }
 
+  /**
+   * Processes and commits a batch, retrying with backoff while it fails with an error that waiting can
+   * cure; any other error ends the run. A stop (SIGTERM) does not end the retries: the batch is finished
+   * if the servers come back within the shutdown timeout, and left uncommitted otherwise.
+   */
   private async runWithRetry(batch: B, startedAt: Date): Promise<void> {
     this.hooks.started?.(batch.records, batch.collapsed.size);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        this.checkAborted();
-        const t = performance.now();
-        const result = await this.process(batch);
-        const beforeCommit = performance.now();
-        const { batchId, committed } = await this.commitAndRecord(batch, result, startedAt, beforeCommit - t);
-        const end = performance.now();
-        this.totals.batches++;
-        addCounts(this.totals, result);
-        const lag = [...this.source.lagByPartition().values()].reduce((a, b) => a + b, 0);
-        this.hooks.batch?.({ ...result, batchId, startedAt, totalMs: end - t, commitMs: end - beforeCommit, lag, committed });
-        return;
-      } catch (err) {
-        this.checkAborted();
-        // an error that will not go away by waiting (a bad setting, a refused request) ends the run
-        if (!isRetriable(err)) throw err;
-        const delay = this.backoff.batch(attempt);
-        this.hooks.retrying?.(err, attempt, delay);
-        // a stop (SIGTERM) does not end the retries: the batch is finished if the servers come back
-        // within the shutdown timeout, and left uncommitted otherwise
-        await sleep(delay, this.aborting.signal);
-      }
+    try {
+      await retry(() => this.processAndCommit(batch, startedAt), {
+        retriable: isRetriable, delayMs: this.backoff.batch, signal: this.aborting.signal,
+        onRetry: (err, attempt, delayMs) => this.hooks.retrying?.(err, attempt, delayMs),
+      });
+    } catch (err) {
+      this.checkAborted();
+      throw err;
     }
+  }
+
+  private async processAndCommit(batch: B, startedAt: Date): Promise<void> {
+    this.checkAborted();
+    const t = performance.now();
+    const result = await this.process(batch);
+    const beforeCommit = performance.now();
+    const { batchId, committed } = await this.commitAndRecord(batch, result, startedAt, beforeCommit - t);
+    const end = performance.now();
+    this.totals.batches++;
+    addCounts(this.totals, result);
+    const lag = [...this.source.lagByPartition().values()].reduce((a, b) => a + b, 0);
+    this.hooks.batch?.({ ...result, batchId, startedAt, totalMs: end - t, commitMs: end - beforeCommit, lag, committed });
   }
 
   /**
@@ -212,22 +212,21 @@ export class Engine<B extends EngineBatch> {
    * an available-now run stops with the error (it could not tell when it is done otherwise).
    */
   private async commitWithRetry(batch: B): Promise<OffsetMoves> {
-    const deadline = Date.now() + this.backoff.commitDeadlineMs;
-    for (let attempt = 1; ; attempt++) {
-      this.checkAborted();
-      try {
-        return await this.source.commit(batch);
-      } catch (err) {
+    let attempts = 0;
+    try {
+      return await retry((attempt) => {
+        attempts = attempt;
         this.checkAborted();
-        if (!isRetriable(err) || Date.now() > deadline) {
-          if (this.opts.once) throw err;
-          this.hooks.retrying?.(err, attempt, 0);
-          return new Map();
-        }
-        const delay = this.backoff.commit(attempt);
-        this.hooks.retrying?.(err, attempt, delay);
-        await sleep(delay, this.aborting.signal);
-      }
+        return this.source.commit(batch);
+      }, {
+        retriable: isRetriable, delayMs: this.backoff.commit, deadlineMs: this.backoff.commitDeadlineMs, signal: this.aborting.signal,
+        onRetry: (err, attempt, delayMs) => this.hooks.retrying?.(err, attempt, delayMs),
+      });
+    } catch (err) {
+      this.checkAborted();
+      if (this.opts.once) throw err;
+      this.hooks.retrying?.(err, attempts, 0);
+      return new Map();
     }
   }
 }

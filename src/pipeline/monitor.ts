@@ -1,6 +1,6 @@
-import { errorMessage } from '../errors.js';
+import { errorMessage, serverOf } from '../errors.js';
 import type { BatchReport, RunEvents } from './events.js';
-import { OutageWatch, serverOf } from './outage.js';
+import { OutageWatch } from './outage.js';
 import type { Server } from './ports.js';
 
 /** Fetches wait 100 ms for data at most: this long without an answer is an outage. */

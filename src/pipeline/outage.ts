@@ -1,12 +1,10 @@
-import { errorsIn } from '../errors.js';
+import type { Server } from '../errors.js';
 
 /**
  * Outages of the two servers as a run sees them: since when each is unreachable, when to remind the
  * user it still is, and when it has been gone longer than the run allows. Pure: the caller passes the
  * time and acts on the notices.
  */
-
-export type Server = 'Kafka' | 'Cassandra';
 
 export interface OutageNotice {
   kind: 'still-down' | 'exceeded';
@@ -69,18 +67,6 @@ export class OutageWatch {
     }
     return out;
   }
-}
-
-const CASSANDRA_ERRORS = ['NoHostAvailableError', 'OperationTimedOutError', 'BusyConnectionError', 'ResponseError', 'DriverError'];
-
-/** Which server an error came from, following wrapped causes; undefined when it is neither's. */
-export function serverOf(err: unknown): Server | undefined {
-  for (const e of errorsIn(err)) {
-    const name = (e as { name?: string }).name ?? '';
-    if (CASSANDRA_ERRORS.includes(name)) return 'Cassandra';
-    if (name.startsWith('KafkaJS') || name === 'NotInGroupError') return 'Kafka';
-  }
-  return undefined;
 }
 
 /** 95 s -> "1m35s", 20 s -> "20s". */

@@ -40,7 +40,7 @@ export function addCounts(into: Counts, c: Counts): void {
   for (const k of COUNT_NAMES) into[k] += c[k];
 }
 
-export type Server = 'Kafka' | 'Cassandra';
+export type { Server } from '../errors.js';
 
 /**
  * A batch as the source fills it: records go in as they arrive (decoded and collapsed at once by the

@@ -2,22 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { UserError } from '../errors.js';
-import { sleep } from '../util/lock.js';
-
-/** Whether a process runs (a zombie, dead but not yet reaped, does not). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (macOS): kill(0) said it exists
-  }
-}
+import { pidAlive } from '../util/process.js';
+import { sleep } from '../util/sleep.js';
 
 /** The command line of a process, or undefined if it is gone. */
 export function commandLine(pid: number): string | undefined {

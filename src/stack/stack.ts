@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { UserError } from '../errors.js';
+import { pidAlive } from '../util/process.js';
+import { sleep } from '../util/sleep.js';
 import { DEFAULT_VERSIONS, resolveServer, isResolved, type ServerKind } from './artifacts.js';
-import { isOurs, portFree, spawnDetached, stopProcess, tailFile, pidAlive } from './process.js';
+import { isOurs, portFree, spawnDetached, stopProcess, tailFile } from './process.js';
 import { SERVERS, TITLES, logFile, marker, pidFile, serverPorts, type ServerContext } from './servers.js';
 import { ensureSecureFiles, secureFiles, type SecureFiles } from './secure.js';
 import { checkJava, checkMaven } from './tools.js';
@@ -176,7 +178,7 @@ export class Stack {
           hint: 'a slow machine may need a longer --timeout',
         });
       }
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
     }
   }
 

@@ -1,9 +1,9 @@
 import ora, { type Ora } from 'ora';
-import { UserError, errorMessage } from '../errors.js';
+import { UserError, describeFailure } from '../errors.js';
 import type { RunEvent, RunInfo, RunListener } from '../pipeline/events.js';
 import type { LedgerEntry } from '../pipeline/ledger.js';
 import { OutageTooLong } from '../pipeline/monitor.js';
-import { formatDuration as fd, serverOf } from '../pipeline/outage.js';
+import { formatDuration as fd } from '../pipeline/outage.js';
 import type { Server } from '../pipeline/ports.js';
 import { progressLine, summaryLine, writtenTable } from './batch.js';
 import { c, info, warn } from './output.js';
@@ -20,15 +20,6 @@ export interface ReporterOptions {
   spinner: boolean;
   maxOutageMs?: number;
   metricsUrl?: string;
-}
-
-/** Names the server behind a failure mid-run, so an outage reads as one. */
-export function describeFailure(err: unknown, s: { brokers: string[]; cassandra: string[] }): string {
-  const server = serverOf(err);
-  const name = (err as Error)?.name ?? '';
-  if (server === 'Cassandra' && (name === 'NoHostAvailableError' || name === 'OperationTimedOutError')) return `Cassandra at ${s.cassandra.join(',')} is unreachable (${errorMessage(err)})`;
-  if (server !== undefined) return `${server} at ${(server === 'Kafka' ? s.brokers : s.cassandra).join(',')}: ${errorMessage(err)}`;
-  return errorMessage(err);
 }
 
 /** The run's failure as the one-line error the terminal shows. */

@@ -1,7 +1,6 @@
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
-import { pidAlive } from '../stack/process.js';
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+import { pidAlive } from './process.js';
+import { sleep } from './sleep.js';
 
 /**
  * Runs fn while holding a lock file that names its owner's pid. A lock whose owner is gone is taken

@@ -7,7 +7,7 @@ import type { LedgerEntry } from '../../src/pipeline/ledger.js';
 import { runCli, waitFor, type CliResult, type Spawned } from '../helpers.js';
 import type { World } from '../integration/pipeline-env.js';
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep } from '../../src/util/sleep.js';
 
 /** `loginsync stack <args> --dir <the test stack>`; fails the test when it fails. */
 export async function stack(...args: string[]): Promise<CliResult> {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sleep } from '../../src/util/sleep.js';
 import { spawnCli, waitFor, type Spawned } from '../helpers.js';
 import { event, world, type World } from './pipeline-env.js';
 
@@ -82,7 +83,7 @@ describe('loginsync run as a long-running process', () => {
     // send in slices while both run, so both see batches
     for (let i = 0; i < events.length; i += 300) {
       await w.send(events.slice(i, i + 300), () => null);
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     await waitFor(async () => (await committedTotal(w!)) === events.length, 90_000, `all offsets committed; a: ${a.stderr()} b: ${b.stderr()}`);
     a.child.kill('SIGTERM');

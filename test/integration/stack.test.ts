@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { freePortPair, pidAlive, portFree } from '../../src/stack/process.js';
+import { freePortPair, portFree } from '../../src/stack/process.js';
+import { pidAlive } from '../../src/util/process.js';
 import { runCli } from '../helpers.js';
 
 const root = process.env.LOGINSYNC_TEST_ROOT ?? tmpdir();

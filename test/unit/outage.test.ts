@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OutageWatch, formatDuration, serverOf } from '../../src/pipeline/outage.js';
+import { serverOf } from '../../src/errors.js';
+import { OutageWatch, formatDuration } from '../../src/pipeline/outage.js';
 
 describe('outage watch', () => {
   it('reminds every interval while a server is down, and reports how long it was', () => {

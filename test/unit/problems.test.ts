@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { securityProblem } from '../../src/config/problems.js';
+import { securityProblem } from '../../src/errors-text.js';
 import { anyError, errorsIn } from '../../src/errors.js';
 
 /** errors shaped as the clients throw them */

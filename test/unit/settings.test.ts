@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { resolveSettings } from '../../src/config/settings.js';
 
 function dirs() {
@@ -160,5 +160,27 @@ describe('settings review cases', () => {
     expect(resolveSettings({ flags: { kafkaCa: join(cwd, 'conf', 'ca.pem') }, env, cwd: mkdtempSync(join(tmpdir(), 'y')) }).settings.kafkaTls).toBe(true);
     expect(() => resolveSettings({ flags: { readConsistency: 'any' }, env, cwd })).toThrow(/any is for writes only/);
     expect(resolveSettings({ flags: { writeConsistency: 'any' }, env, cwd }).warnings.join()).toMatch(/hint is stored/);
+  });
+
+  it('verbose: the global --verbose flag or LOGINSYNC_VERBOSE=1, not a setting of the files, not shown by config show', () => {
+    const { cwd, env } = dirs();
+    expect(resolveSettings({ flags: {}, env, cwd }).settings.verbose).toBe(false);
+    expect(resolveSettings({ flags: {}, env, cwd, verbose: true }).settings.verbose).toBe(true);
+    expect(resolveSettings({ flags: {}, env: { ...env, LOGINSYNC_VERBOSE: '1' }, cwd }).settings.verbose).toBe(true);
+    expect(resolveSettings({ flags: {}, env: { ...env, LOGINSYNC_VERBOSE: 'yes' }, cwd }).settings.verbose).toBe(false);
+    expect(Object.keys(resolveSettings({ flags: {}, env, cwd }).sources)).not.toContain('verbose');
+  });
+
+  it('prints nothing: the warnings are returned for the command to print', () => {
+    const { cwd, env } = dirs();
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => { written.push(String(chunk)); return true; });
+    try {
+      const r = resolveSettings({ flags: { writeConsistency: 'any', kafkaInsecureSkipVerify: true }, env, cwd });
+      expect(r.warnings).toHaveLength(2);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toEqual([]);
   });
 });
