@@ -125,8 +125,9 @@ async function prepareKafka(ctx: ServerContext): Promise<void> {
   writeFileSync(join(ctx.dir, 'log4j2.properties'), KAFKA_LOG4J2);
   if (existsSync(join(ctx.dir, 'data', 'meta.properties'))) return;
   // A KRaft log directory must be formatted once with a cluster id (22 chars of url-safe base64).
+  // a base64url id may begin with '-', which the tool's argument parser takes for a flag: hence --cluster-id=
   const clusterId = randomBytes(16).toString('base64url');
-  const tool = ['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(ctx.dir, 'server.properties'),
+  const tool = ['kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', join(ctx.dir, 'server.properties'),
     // a secured stack's SCRAM users exist from the start (KRaft keeps them in its metadata log)
     ...(ctx.secure ? [
       ['SCRAM-SHA-512', KAFKA_ADMIN, ctx.secure.kafkaAdminPasswordFile],
