@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
 import { spawnCli, uniqueName, waitFor, type Spawned } from '../helpers.js';
+import { testRandom } from '../random.js';
 import { world, type World } from '../integration/pipeline-env.js';
 import {
   admin, compareWithOracle, committedOffsets, endOffsets, eventJson, ledgerEntries, ledgerProblems, oracle,
@@ -12,13 +13,15 @@ afterAll(async () => { await w?.close(); });
 
 describe('kill -9 of loginsync run', () => {
   it('20 kills at random moments while draining 100,000 events over 10,000 users lose nothing and move nothing back', async () => {
+    // the events, where the bad ones go and the moments of the kills (the same delays, not the same state)
+    const random = testRandom();
     w = await world({ partitions: 3, seed: false });
     const originals = await seedUsers(w, 10_000);
     const ids = [...originals.keys()];
-    const events = randomEvents(ids, 100_000);
+    const events = randomEvents(ids, 100_000, random);
     // a few malformed ones and unknown users among them: they must not disturb the rest
     const values: string[] = events.map(eventJson);
-    for (let i = 0; i < 200; i++) values.splice(Math.floor(Math.random() * values.length), 0, i % 2 ? '{"login_id":' : eventJson({ id: `nobody${i}`, ms: 0 }));
+    for (let i = 0; i < 200; i++) values.splice(random.int(values.length), 0, i % 2 ? '{"login_id":' : eventJson({ id: `nobody${i}`, ms: 0 }));
     await sendAll(w, values);
     const a = await admin(w.kafka);
     const end = await endOffsets(a, w.topic);
@@ -37,10 +40,10 @@ describe('kill -9 of loginsync run', () => {
       void run.exited.then(() => { exited = true; });
       if (cycle % 5 === 4) {
         // now and then at a moment unrelated to progress: starting, joining, fetching
-        await sleep(1000 + Math.random() * 6000);
+        await sleep(1000 + random.next() * 6000);
       } else {
         await waitFor(() => exited || ledgerEntries(w!.checkpoint).length > before, 90_000, `cycle ${cycle}: a batch committed`);
-        await sleep(Math.random() * 400);
+        await sleep(random.next() * 400);
       }
       expect(exited, `cycle ${cycle}: run exited by itself: ${run.stderr()}`).toBe(false);
       run.child.kill('SIGKILL');

@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import type { CassandraClient } from '../../src/cassandra/client.js';
 import type { LedgerEntry } from '../../src/pipeline/ledger.js';
 import { runCli, waitFor, type CliResult, type Spawned } from '../helpers.js';
+import type { Random } from '../random.js';
 import type { World } from '../integration/pipeline-env.js';
 
 export { sleep } from '../../src/util/sleep.js';
@@ -51,13 +52,16 @@ export interface Ev {
 export const seedTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 export const eventJson = (e: Ev) => JSON.stringify({ login_id: e.id, created_time: seedTime(e.ms) });
 
-/** n events over the users, times spread from 2018-07 to 2020-07 (2019 is where the seeded values are). */
-export function randomEvents(ids: string[], n: number): Ev[] {
+/**
+ * n events over the users, times spread from 2018-07 to 2020-07 (2019 is where the seeded values are),
+ * drawn from the test's seeded random numbers (testRandom()).
+ */
+export function randomEvents(ids: string[], n: number, random: Random): Ev[] {
   const from = Date.UTC(2018, 6, 1);
   const span = Date.UTC(2020, 6, 1) - from;
   return Array.from({ length: n }, () => ({
-    id: ids[Math.floor(Math.random() * ids.length)]!,
-    ms: from + Math.floor((Math.random() * span) / 1000) * 1000,
+    id: random.pick(ids),
+    ms: from + random.int(span / 1000) * 1000,
   }));
 }
 

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readTopic, world, type World } from '../integration/pipeline-env.js';
+import { testRandom, type Random } from '../random.js';
 import { compareWithOracle, lastLogins, seedTime, seedUsers, type Ev } from './env.js';
 
 /** What must become of a message: applied to a user, counted as unmatched, or a dead letter for a reason. */
@@ -13,14 +13,13 @@ interface Case { what: string; value: Buffer | string | null; expect: Expect }
 const INJECTION = "1'; DROP TABLE users; --";
 const SPECIAL = [INJECTION, '__proto__', 'constructor', 'ünïcødé 😀', "x'); DELETE FROM users; --"];
 
-const pick = <T>(xs: T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
-const someTime = () => Date.UTC(2018, 0, 1) + Math.floor(Math.random() * 3 * 365 * 86400) * 1000;
-
 /**
  * The corpus: every kind of hostile message the issue lists, each with what must become of it,
- * decided here from how it was made (not by asking the decoder).
+ * decided here from how it was made (not by asking the decoder). The same seed, the same corpus.
  */
-function corpus(users: string[]): Case[] {
+function corpus(users: string[], random: Random): Case[] {
+  const pick = <T>(xs: T[]): T => random.pick(xs);
+  const someTime = () => Date.UTC(2018, 0, 1) + random.int(3 * 365 * 86400) * 1000;
   const cases: Case[] = [];
   const add = (what: string, value: Buffer | string | null, expect: Expect) => cases.push({ what, value, expect });
   const dlq = (reason: RegExp): Expect => ({ kind: 'dlq', reason });
@@ -52,11 +51,11 @@ function corpus(users: string[]): Case[] {
     // malformed
     add('not JSON', pick(['hello', 'login_id=100001', '<xml/>', 'NaN', '{login_id: 1}', "{'login_id':'1'}"]), dlq(/not JSON/));
     const full = valid(u, t);
-    add('truncated JSON', full.slice(0, 1 + Math.floor(Math.random() * (full.length - 1))), dlq(/not JSON/));
+    add('truncated JSON', full.slice(0, 1 + random.int(full.length - 1)), dlq(/not JSON/));
     add('trailing garbage', `${full}x`, dlq(/not JSON/));
     add('not an object', pick(['[]', '"100001"', '42', 'null', 'true', `[${full}]`]), dlq(/not a JSON object/));
     add('empty message', pick(['', null]), dlq(/empty message/));
-    add('binary', Buffer.concat([Buffer.from([0xff, 0xfe, 0x00]), randomBytes(64)]), dlq(/not valid UTF-8/));
+    add('binary', Buffer.concat([Buffer.from([0xff, 0xfe, 0x00]), random.bytes(64)]), dlq(/not valid UTF-8/));
     add('invalid UTF-8 inside', Buffer.concat([Buffer.from(`{"login_id":"${u}`), Buffer.from(pick([[0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82]])), Buffer.from(`","created_time":"${seedTime(t)}"}`)]), dlq(/not valid UTF-8/));
     add('deeply nested array', '['.repeat(20_000 + round) + ']'.repeat(20_000 + round), dlq(/not (JSON|a JSON object)/));
     add('deeply nested id', `{"login_id":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)},"created_time":"${seedTime(t)}"}`, dlq(/login_id is an object|not JSON/));
@@ -97,6 +96,7 @@ afterAll(async () => { await w?.close(); });
 
 describe('hostile input', () => {
   it('a generated corpus of 1,000+ hostile messages: no crash, each applied correctly or a dead letter with its reason, counts exact, schema untouched', async () => {
+    const random = testRandom();
     w = await world({ partitions: 1, seed: false });
     const originals = await seedUsers(w, 200);
     const users = [...originals.keys()];
@@ -111,7 +111,7 @@ describe('hostile input', () => {
     };
     const schemaBefore = await schemaOf();
 
-    const cases = corpus(users);
+    const cases = corpus(users, random);
     expect(cases.length).toBeGreaterThanOrEqual(1000);
     // one message per request for the large ones, so each fits Kafka's 1 MB limit
     for (let i = 0; i < cases.length;) {

@@ -3,6 +3,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
 import { spawnCli, waitFor, type Spawned } from '../helpers.js';
 import { world, type World } from '../integration/pipeline-env.js';
+import { testRandom } from '../random.js';
 import {
   admin, compareWithOracle, committedOffsets, endOffsets, eventJson, oracle, randomEvents, seedUsers, sendAll, sleep,
   serverPid, stack, waitCommitted, type Ev, type Originals,
@@ -41,11 +42,12 @@ async function expectOracle(originals: Originals, events: Ev[]): Promise<void> {
 
 describe('Kafka restarts under a running loginsync run', () => {
   it('stopped with SIGTERM, then with SIGKILL, then paused (SIGSTOP), for 10 s each: reported, retried, and the table ends on the oracle', async () => {
+    const random = testRandom();
     const { w, a, originals, ids } = await setup();
     const r = startRun();
     const events: Ev[] = [];
     const wave = async (n: number) => {
-      const e = randomEvents(ids, n);
+      const e = randomEvents(ids, n, random);
       events.push(...e);
       await sendAll(w, e.map(eventJson));
     };
@@ -92,6 +94,7 @@ describe('Kafka restarts under a running loginsync run', () => {
 
 describe('Cassandra restarts under a running loginsync run', () => {
   it('stopped for 20 s: writes are retried, never skipped, nothing is committed until they succeed; --max-outage gives up', async () => {
+    const random = testRandom();
     const { w, a, originals, ids } = await setup();
     const port = await freePort();
     const health = async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
@@ -100,7 +103,7 @@ describe('Cassandra restarts under a running loginsync run', () => {
     const impatientGroup = `${w.group}-impatient`;
     const impatient = spawnCli(['run', ...w.flags, '--group', impatientGroup, '--checkpoint', `${w.checkpoint}-impatient`,
       '--trigger', '0', '-q', '--max-outage', '5s', '--session-timeout', '6s']);
-    const events = randomEvents(ids, 5000);
+    const events = randomEvents(ids, 5000, random);
     await sendAll(w, events.map(eventJson));
     await waitCommitted(a, w, 60_000);
     await waitCommitted(a, { ...w, group: impatientGroup }, 60_000);
@@ -108,7 +111,7 @@ describe('Cassandra restarts under a running loginsync run', () => {
 
     await stack('stop', 'cassandra');
     const t0 = Date.now();
-    const more = randomEvents(ids, 5000);
+    const more = randomEvents(ids, 5000, random);
     events.push(...more);
     await sendAll(w, more.map(eventJson));
 

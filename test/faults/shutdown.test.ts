@@ -2,6 +2,7 @@ import type { Admin } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnCli, type Spawned } from '../helpers.js';
 import { world, type World } from '../integration/pipeline-env.js';
+import { testRandom } from '../random.js';
 import {
   admin, committedOffsets, compareWithOracle, endOffsets, eventJson, ledgerEntries, oracle, randomEvents, seedUsers,
   sendAll, serverPid, sleep, type Ev, type Originals,
@@ -20,11 +21,13 @@ afterEach(async () => {
   [run, a, w] = [undefined, undefined, undefined];
 });
 
+/** n random events over 20,000 users, from the test's seed (printed first). */
 async function backlog(n: number): Promise<{ originals: Originals; events: Ev[] }> {
+  const random = testRandom();
   w = await world({ partitions: 1, seed: false });
   a = await admin(w.kafka);
   const originals = await seedUsers(w, 20_000);
-  const events = randomEvents([...originals.keys()], n);
+  const events = randomEvents([...originals.keys()], n, random);
   await sendAll(w, events.map(eventJson));
   return { originals, events };
 }

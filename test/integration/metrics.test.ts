@@ -1,13 +1,15 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
 import { spawnCli, waitFor, type Spawned } from '../helpers.js';
 import { event, world, type World } from './pipeline-env.js';
 
+// each test its own world (keyspace, topic, group, checkpoint) and its own run
 let w: World | undefined;
 let run: Spawned | undefined;
-afterAll(async () => {
+afterEach(async () => {
   if (run && run.child.exitCode === null) { run.child.kill('SIGKILL'); await run.exited; }
   await w?.close();
+  [run, w] = [undefined, undefined];
 });
 
 /** The value of one sample line of a Prometheus text page, e.g. metric('x_total{outcome="input"}'). */
@@ -64,15 +66,15 @@ describe('run --metrics-port', () => {
   });
 
   it('refuses a port in use with a clear message', async () => {
-    const ww = w!;
+    w = await world();
     const port = await freePort();
     const { createServer } = await import('node:net');
     const blocker = createServer().listen(port, '127.0.0.1');
     await new Promise((r) => blocker.once('listening', r));
     try {
-      const r = spawnCli(['run', ...ww.flags, '--group', ww.group, '--checkpoint', ww.checkpoint, '--metrics-port', String(port)]);
-      expect(await r.exited).toBe(1);
-      expect(r.stderr()).toContain(`--metrics-port ${port}: 127.0.0.1:${port} is already in use`);
+      run = spawnCli(['run', ...w.flags, '--group', w.group, '--checkpoint', w.checkpoint, '--metrics-port', String(port)]);
+      expect(await run.exited, run.stderr()).toBe(1);
+      expect(run.stderr()).toContain(`--metrics-port ${port}: 127.0.0.1:${port} is already in use`);
     } finally {
       blocker.close();
     }

@@ -14,9 +14,6 @@ const stack = new SecuredStack('--secure');
 let dir = '';
 let env: NodeJS.ProcessEnv = {};
 let secrets: string[] = [];
-/** keyspace and topic made by the first test */
-let made: string[] = [];
-const outputs = stack.outputs;
 const cli = stack.cli.bind(stack);
 
 beforeAll(async () => {
@@ -30,6 +27,7 @@ afterAll(() => stack.down(), 180_000);
 
 describe('a secured stack (stack up --secure)', () => {
   it('prints how to connect, keeps its secrets private, and every command works with the right credentials', async () => {
+    const mark = stack.outputs.length;
     expect(Object.keys(env)).toEqual(expect.arrayContaining(['LOGINSYNC_KAFKA_CA', 'LOGINSYNC_SASL_MECHANISM', 'LOGINSYNC_SASL_PASSWORD', 'LOGINSYNC_CASSANDRA_CA', 'LOGINSYNC_CASSANDRA_PASSWORD']));
     for (const f of readdirSync(join(dir, 'secure')).filter((x) => x.endsWith('.password') || x.endsWith('.key') || x.endsWith('.p12'))) {
       expect(statSync(join(dir, 'secure', f)).mode & 0o077, `${f} is private`).toBe(0);
@@ -37,7 +35,6 @@ describe('a secured stack (stack up --secure)', () => {
     const ks = uniqueName('ks');
     const topic = uniqueName('logins');
     const flags = ['-k', ks, '-t', topic];
-    made = flags;
     const work = mkdtempSync(join(tmpdir(), 'ls-secure-'));
     // --verbose too: the clients' own logs must not show a password either
     for (const args of [['init', ...flags], ['seed', ...flags], ['produce', ...flags, '--login', '100001', '--time', '2020-09-09 10:18:00', '--verbose']]) {
@@ -56,10 +53,15 @@ describe('a secured stack (stack up --secure)', () => {
     expect(steps).toEqual(expect.arrayContaining(['Kafka TLS handshake', 'Kafka protocol, SASL scram-sha-512 as loginsync', 'Cassandra TLS handshake', 'Cassandra CQL, as loginsync']));
     const config = await cli(['config', 'show', '--verbose']);
     expect(config.stdout).toMatch(/saslPassword +│ \(set, hidden\) +│ LOGINSYNC_SASL_PASSWORD/);
-    outputs.push(readFileSync(join(work, 'ckpt', 'ledger.jsonl'), 'utf8'), readFileSync(join(work, 'progress.jsonl'), 'utf8'));
+    stack.expectNoSecrets([...stack.outputs.slice(mark), readFileSync(join(work, 'ckpt', 'ledger.jsonl'), 'utf8'), readFileSync(join(work, 'progress.jsonl'), 'utf8')]);
   });
 
   it('SCRAM-SHA-256 and PLAIN work too; a wrong password, an untrusted CA, and plain text against a TLS port each give a one-line error saying what to do', async () => {
+    const mark = stack.outputs.length;
+    // a topic of its own to produce to
+    const made = ['-k', uniqueName('ks'), '-t', uniqueName('logins')];
+    const init = await cli(['init', ...made]);
+    expect(init.code, init.stderr).toBe(0);
     const cases: ErrorCase[] = [
       ['wrong Kafka password', ['produce', '--login', '1'], { LOGINSYNC_SASL_PASSWORD: 'not-the-password' }, /Kafka at \S+ refused the credentials/, /check --sasl-username, the password/],
       ['Kafka CA not trusted', ['produce', '--login', '1', '--kafka-tls'], { LOGINSYNC_KAFKA_CA: '' }, /Kafka's TLS certificate at \S+ is not trusted/, /--kafka-ca FILE/],
@@ -85,14 +87,15 @@ describe('a secured stack (stack up --secure)', () => {
     expect(failed.map((c) => `${c.server} ${c.step}`)).toEqual(['Kafka protocol, SASL scram-sha-512 as loginsync', 'Cassandra TLS handshake']);
     expect(failed[0]!.fix).toMatch(/authentication as loginsync with scram-sha-512 failed/);
     expect(failed[1]!.fix).toMatch(/give that CA with --cassandra-ca/);
+    stack.expectNoSecrets(stack.outputs.slice(mark));
   });
 
-  it('no secret appears in any output, or in the logs and files loginsync writes', () => {
+  it('no secret appears in any output, or in the logs and files loginsync writes', async () => {
     expect(secrets.length).toBe(4);
+    // every command that handles the credentials, verbose, right and wrong: then the servers' logs
+    const produced = await stack.credentialRound();
     const logs = ['kafka/kafka.log', 'cassandra/cassandra.log'].map((f) => readFileSync(join(dir, f), 'utf8'));
-    for (const [i, text] of [...outputs, ...logs].entries()) {
-      for (const s of secrets) expect(text.includes(s), `secret found in output ${i}`).toBe(false);
-    }
+    stack.expectNoSecrets([...stack.upOutputs, ...produced, ...logs]);
     // the server configs must hold the keystore password: private files
     for (const f of ['kafka/server.properties', 'cassandra/cassandra.yaml']) expect(statSync(join(dir, f)).mode & 0o077, f).toBe(0);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { freePortPair } from '../../src/stack/process.js';
-import { runCli, type CliResult } from '../helpers.js';
+import { runCli, uniqueName, type CliResult } from '../helpers.js';
 
 /** what is run, with which settings changed, and the error line and hint line it must print */
 export type ErrorCase = [what: string, args: string[], env: NodeJS.ProcessEnv, error: RegExp, hint: RegExp];
@@ -11,12 +11,14 @@ export type ErrorCase = [what: string, args: string[], env: NodeJS.ProcessEnv, e
 /**
  * A real secured stack of a test file's own (`stack up --secure`, or `--mtls`), and the settings it
  * prints, evaluated as a shell would. Every command run through `cli` is kept in `outputs`, so a test
- * can look for secrets in all of them.
+ * can look for secrets in what it ran (`outputs.slice(mark)`, the mark taken at its start).
  */
 export class SecuredStack {
   dir = '';
   env: NodeJS.ProcessEnv = {};
   readonly outputs: string[] = [];
+  /** what `stack up` printed */
+  upOutputs: string[] = [];
 
   constructor(private readonly flag: '--secure' | '--mtls') {}
 
@@ -25,7 +27,8 @@ export class SecuredStack {
     const kafkaPort = await freePortPair();
     const cassandraPort = await freePortPair([kafkaPort, kafkaPort + 1]);
     const up = await runCli(['stack', 'up', this.flag, '--dir', this.dir, '--kafka-port', String(kafkaPort), '--cassandra-port', String(cassandraPort)], { timeoutMs: 300_000 });
-    this.outputs.push(up.stdout, up.stderr);
+    this.upOutputs = [up.stdout, up.stderr];
+    this.outputs.push(...this.upOutputs);
     if (up.code !== 0) throw new Error(`stack up ${this.flag} failed: ${up.stderr}`);
     // the printed exports: X=value, or X="$(cat FILE)"
     this.env = { LOGINSYNC_BROKERS: undefined, LOGINSYNC_CASSANDRA: undefined };
@@ -46,6 +49,43 @@ export class SecuredStack {
     const r = await runCli(args, { env: { ...this.env, ...extra }, timeoutMs: 120_000, ...(cwd ? { cwd } : {}) });
     this.outputs.push(`$ ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
     return r;
+  }
+
+  /** No password the stack made, nor any of `more`, appears in any of the texts (named, never the secret). */
+  expectNoSecrets(texts: string[], more: string[] = []): void {
+    const secrets = [...this.secrets(), ...more];
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const [i, text] of texts.entries()) {
+      const what = text.startsWith('$ ') ? text.slice(0, text.indexOf('\n')) : `text ${i}`;
+      for (const s of secrets) expect(text.includes(s), `a secret in ${what}`).toBe(false);
+    }
+  }
+
+  /**
+   * Runs the commands that handle the credentials, with --verbose (stack traces, the clients' own
+   * logs): every one with the right credentials (init, seed, produce, run --once with a ledger and a
+   * progress file, doctor, config show), then a wrong password for each server. Returns all they
+   * printed and the files they wrote, for a secret scan.
+   */
+  async credentialRound(): Promise<string[]> {
+    const mark = this.outputs.length;
+    const flags = ['-k', uniqueName('ks'), '-t', uniqueName('logins')];
+    const work = mkdtempSync(join(tmpdir(), 'ls-credentials-'));
+    const ledger = join(work, 'ckpt', 'ledger.jsonl');
+    const progress = join(work, 'progress.jsonl');
+    for (const args of [
+      ['init', ...flags], ['seed', ...flags], ['produce', ...flags, '--login', '100001', '--time', '2020-09-09 10:18:00'],
+      ['run', '--once', ...flags, '--group', 'g', '--checkpoint', join(work, 'ckpt'), '--progress-json', progress],
+      ['doctor', ...flags, '--json'], ['config', 'show'],
+    ]) {
+      const r = await this.cli([...args, '--verbose'], {}, work);
+      expect(r.code, `${args[0]}: ${r.stderr}`).toBe(0);
+    }
+    const wrongKafka = await this.cli(['produce', ...flags, '--login', '1', '--verbose'], { LOGINSYNC_SASL_PASSWORD: 'not-the-password' }, work);
+    expect(wrongKafka.code, wrongKafka.stderr).toBe(1);
+    const wrongCassandra = await this.cli(['show', 'users', ...flags, '--verbose'], { LOGINSYNC_CASSANDRA_PASSWORD: 'not-the-password' }, work);
+    expect(wrongCassandra.code, wrongCassandra.stderr).toBe(1);
+    return [...this.outputs.slice(mark), readFileSync(ledger, 'utf8'), readFileSync(progress, 'utf8')];
   }
 
   /** Each case fails fast (no hang) with exit 1 and exactly two lines: the error and the hint. */
