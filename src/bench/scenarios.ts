@@ -5,6 +5,7 @@ import type { Kafka } from 'kafkajs';
 import type { CassandraClient } from '../cassandra/client.js';
 import { readStored } from '../cassandra/lastlogin.js';
 import { forEachUser } from '../cassandra/users.js';
+import { committedOffsets } from '../kafka/group.js';
 import type { ConnectionSettings } from '../config/settings.js';
 import { measureBaseline, type Baseline } from './baseline.js';
 import { median, percentiles, progressLines, readProgress, runChild } from './child.js';
@@ -253,8 +254,8 @@ async function waitForCommitted(kafka: Kafka, group: string, topic: string, tota
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const c = await admin.fetchOffsets({ groupId: group, topics: [topic] }).catch(() => []);
-      const sum = (c[0]?.partitions ?? []).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+      const c = await committedOffsets(admin, topic, group).catch(() => new Map<number, number>());
+      const sum = [...c.values()].reduce((s, o) => s + o, 0);
       if (sum >= total) return;
       if (Date.now() > deadline) throw new Error(`only ${sum} of ${total} events committed after ${timeoutMs / 1000} s`);
       await sleep(100);

@@ -7,6 +7,7 @@ import type { LedgerEntry } from '../../src/pipeline/ledger.js';
 import { runCli, waitFor, type CliResult, type Spawned } from '../helpers.js';
 import type { Random } from '../random.js';
 import type { World } from '../integration/pipeline-env.js';
+import { committedOffsets as groupOffsets } from '../../src/kafka/group.js';
 
 export { sleep } from '../../src/util/sleep.js';
 
@@ -102,12 +103,10 @@ export async function endOffsets(admin: Admin, topic: string): Promise<Map<numbe
   return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
 }
 
+/** The group's committed offset per partition of the topic, -1 where it has none. */
 export async function committedOffsets(admin: Admin, group: string, topic: string): Promise<Map<number, number>> {
-  const out = new Map<number, number>();
-  for (const t of await admin.fetchOffsets({ groupId: group, topics: [topic] })) {
-    for (const p of t.partitions) out.set(p.partition, Number(p.offset));
-  }
-  return out;
+  const [committed, end] = await Promise.all([groupOffsets(admin, topic, group), endOffsets(admin, topic)]);
+  return new Map([...end.keys()].map((p) => [p, committed.get(p) ?? -1]));
 }
 
 export const total = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + Math.max(0, b), 0);

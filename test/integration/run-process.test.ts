@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../../src/util/sleep.js';
 import { spawnCli, waitFor, type Spawned } from '../helpers.js';
 import { event, world, type World } from './pipeline-env.js';
+import { committedOffsets } from '../../src/kafka/group.js';
 
 let w: World | undefined;
 const running: Spawned[] = [];
@@ -18,8 +19,7 @@ async function committedTotal(wd: World): Promise<number> {
   const admin = wd.kafka.admin();
   await admin.connect();
   try {
-    const c = await admin.fetchOffsets({ groupId: wd.group, topics: [wd.topic] });
-    return (c[0]?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+    return [...(await committedOffsets(admin, wd.topic, wd.group)).values()].reduce((sum, o) => sum + o, 0);
   } catch {
     return -1; // e.g. the group coordinator still loading: ask again
   } finally {
