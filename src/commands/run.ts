@@ -1,6 +1,5 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
 import { Command } from 'commander';
 import { consistencyCode } from '../cassandra/lastlogin.js';
 import { CassandraUserStore } from '../cassandra/user-store.js';
@@ -74,27 +73,26 @@ async function run(flags: RunFlags, command: Command): Promise<void> {
   const cfg = parseRunConfig(flags, s.topic);
   if (cfg.progress.file) writeFileSync(cfg.progress.file, '', { flag: 'a' });
   const metrics = cfg.metrics ? new RunMetrics(s.topic, { group: cfg.group }) : undefined;
-  let server: Server | undefined;
-  try {
-    const run = session(s, cfg);
-    run.events.on(terminalReporter({
-      brokers: s.brokers, cassandra: s.cassandra, quiet: cfg.quiet, verbose: s.verbose, jsonToStdout: cfg.progress.stdout,
-      spinner: interactive() && !cfg.quiet && cfg.triggerMs > 0 && !cfg.once,
-      ...(cfg.maxOutageMs !== undefined ? { maxOutageMs: cfg.maxOutageMs } : {}),
-      ...(cfg.metrics ? { metricsUrl: `http://${cfg.metrics.host}:${cfg.metrics.port}` } : {}),
-    }));
-    const write = cfg.progress.stdout ? (line: string) => process.stdout.write(line) : cfg.progress.file ? (line: string) => appendFileSync(cfg.progress.file!, line) : undefined;
-    if (write) run.events.on(progressWriter({ runId: randomUUID(), topic: s.topic, group: cfg.group }, write));
-    if (metrics && cfg.metrics) {
-      run.events.on(metrics.listener());
-      server = await serveMetrics(metrics, cfg.metrics.port, cfg.metrics.host);
-    }
-    stopOnSignals(run);
-    const outcome = await run.run().catch((err: unknown) => { throw runFailure(err, s); });
-    // interrupted, or past the shutdown timeout: the batch in progress may still hold a client call
-    if (outcome.kind === 'interrupted') process.exit(130);
-    if (outcome.kind === 'shutdown-timeout') process.exit(1);
-  } finally {
-    server?.close();
+  const run = session(s, cfg);
+  run.events.on(terminalReporter({
+    brokers: s.brokers, cassandra: s.cassandra, quiet: cfg.quiet, verbose: s.verbose, jsonToStdout: cfg.progress.stdout,
+    spinner: interactive() && !cfg.quiet && cfg.triggerMs > 0 && !cfg.once,
+    ...(cfg.maxOutageMs !== undefined ? { maxOutageMs: cfg.maxOutageMs } : {}),
+    ...(cfg.metrics ? { metricsUrl: `http://${cfg.metrics.host}:${cfg.metrics.port}` } : {}),
+  }));
+  const write = cfg.progress.stdout ? (line: string) => process.stdout.write(line) : cfg.progress.file ? (line: string) => appendFileSync(cfg.progress.file!, line) : undefined;
+  if (write) run.events.on(progressWriter({ runId: randomUUID(), topic: s.topic, group: cfg.group }, write));
+  if (metrics && cfg.metrics) {
+    const { port, host } = cfg.metrics;
+    run.events.on(metrics.listener());
+    run.onStart(async () => {
+      const server = await serveMetrics(metrics, port, host);
+      return { close: () => new Promise((r) => server.close(() => r())) };
+    });
   }
+  stopOnSignals(run);
+  const outcome = await run.run().catch((err: unknown) => { throw runFailure(err, s); });
+  // interrupted, or past the shutdown timeout: the batch in progress may still hold a client call
+  if (outcome.kind === 'interrupted') process.exit(130);
+  if (outcome.kind === 'shutdown-timeout') process.exit(1);
 }

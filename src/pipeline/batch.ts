@@ -77,7 +77,7 @@ class Tally {
  * Cells with no value: a lightweight transaction each; one that loses a race is read again and planned
  * anew (it may now be an update, or stale).
  */
-async function setEmptyCells(ifNull: Collapsed[], store: UserStore, stored: Map<string, StoredUser>, tally: Tally): Promise<void> {
+async function setEmptyCells(ifNull: Collapsed[], store: UserStore, stored: Map<string, StoredUser>, tally: Tally, unmatchedIds: string[]): Promise<void> {
   for (let round = 0; ifNull.length > 0; round++) {
     const applied = await store.setIfNull(ifNull.map((c) => ({ id: c.id, timeMs: c.timeMs })));
     const lost: Collapsed[] = [];
@@ -86,7 +86,9 @@ async function setEmptyCells(ifNull: Collapsed[], store: UserStore, stored: Map<
     if (round >= MAX_IF_NULL_ROUNDS) throw new Error(`last_login of ${lost.length} users kept changing during the write; the batch will be retried`);
     const again = await store.read(lost.map((c) => c.id));
     const plan = planWrites(lost, (id) => again.get(id));
-    tally.plan(plan, stored);
+    // a row deleted meanwhile: its events are unmatched now
+    unmatchedIds.push(...plan.unmatchedIds);
+    tally.plan(plan, again);
     await store.update(plan.updates);
     ifNull = plan.ifNull;
   }
@@ -112,7 +114,7 @@ export async function processBatch(batch: PendingBatch, deps: BatchDeps, showRow
   const plan = planWrites(batch.collapsed.values(), (id) => stored.get(id));
   tally.plan(plan, stored);
   await deps.store.update(plan.updates);
-  await setEmptyCells(plan.ifNull, deps.store, stored, tally);
+  await setEmptyCells(plan.ifNull, deps.store, stored, tally, plan.unmatchedIds);
   const acked = Date.now();
   const t3 = now();
   await sendSideOutputs(batch, deps, plan.unmatchedIds);

@@ -64,8 +64,8 @@ export type RunEvent =
   | { type: 'stopping'; signal: string; shutdownMs: number }
   /** the batch in progress did not finish within the shutdown timeout (busy), or the clients did not close */
   | { type: 'shutdown-timeout'; shutdownMs: number; busy: boolean }
-  /** a second stop: the batch in progress is dropped */
-  | { type: 'interrupted' }
+  /** a second stop (the batch in progress, if any, is dropped), or one before the run began */
+  | { type: 'interrupted'; batch: boolean }
   | { type: 'stopped'; totals: Totals };
 
 export type RunListener = (e: RunEvent) => void;

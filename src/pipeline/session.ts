@@ -80,6 +80,9 @@ export class RunSession {
   private monitor: HealthMonitor | undefined;
   private source: RecordSource<PendingBatch> | undefined;
   private stops = 0;
+  /** a stop that ends the run at once: nothing more is opened or started */
+  private halted = false;
+  private readonly starters: Array<() => Promise<Closable>> = [];
   private shutdownTimer: NodeJS.Timeout | undefined;
   private force: (o: RunOutcome) => void = () => {};
   private readonly forced = new Promise<RunOutcome>((resolve) => { this.force = resolve; });
@@ -101,7 +104,9 @@ export class RunSession {
     this.stops++;
     const engine = this.engine;
     if (this.stops > 1 || !engine) {
-      this.events.emit({ type: 'interrupted' });
+      this.halted = true;
+      this.events.emit({ type: 'interrupted', batch: engine !== undefined });
+      engine?.abort(new Interrupted());
       this.force({ kind: 'interrupted' });
       return;
     }
@@ -114,6 +119,20 @@ export class RunSession {
       this.force({ kind: 'shutdown-timeout' });
     }, this.o.shutdownMs);
     this.shutdownTimer.unref();
+  }
+
+  /**
+   * Something to open once the checks have passed, just before the consumer starts (the metrics
+   * server); closed with the rest. A failure to open it fails the run.
+   */
+  onStart(open: () => Promise<Closable>): void {
+    this.starters.push(open);
+  }
+
+  /** After each step of the start: a stop meanwhile ends it. */
+  private step<T>(value: T): T {
+    if (this.halted) throw new Interrupted();
+    return value;
   }
 
   private own<T extends Closable>(c: T): T {
@@ -129,18 +148,18 @@ export class RunSession {
 
   private async main(): Promise<RunOutcome> {
     try {
-      const store = this.own(await this.adapters.store());
-      await store.check();
-      const group = this.own(await this.adapters.group());
-      await group.checkTopic();
-      const at = await group.positions(this.o.startingOffsets);
+      const store = this.own(this.step(await this.adapters.store()));
+      this.step(await store.check());
+      const group = this.own(this.step(await this.adapters.group()));
+      this.step(await group.checkTopic());
+      const at = this.step(await group.positions(this.o.startingOffsets));
       const ledger = new Ledger(this.o.checkpoint);
       // a run killed between a commit and its ledger line, or offsets moved by hand: recorded, so the
       // ledger's ranges stay contiguous
-      for (const entry of await ledger.reconcile(this.o.topic, this.o.group, () => group.committed(), at.start)) {
+      for (const entry of this.step(await ledger.reconcile(this.o.topic, this.o.group, () => group.committed(), at.start))) {
         this.events.emit({ type: 'ledger', entry });
       }
-      const side = this.o.dlqTopic || this.o.unmatchedTopic ? this.own(await this.adapters.sideOutputs()) : { dlq: null, unmatched: null };
+      const side = this.o.dlqTopic || this.o.unmatchedTopic ? this.own(this.step(await this.adapters.sideOutputs())) : { dlq: null, unmatched: null };
       const source = this.adapters.source(this.sourceSpec(at));
       this.source = source;
       this.engine = new Engine(source, (b) => processBatch(b, { store, topic: this.o.topic, ...side }, this.o.showRows), ledger, {
@@ -166,8 +185,10 @@ export class RunSession {
     tick.unref();
     this.closables.push(async () => clearInterval(tick));
     this.events.emit({ type: 'ready', info: this.info(ledgerFile) });
+    for (const open of this.starters) this.own(this.step(await open()));
     await source.start();
     this.closables.push(() => source.stop());
+    this.step(undefined);
     const totals = await engine.run();
     this.events.emit({ type: 'stopped', totals });
     return { kind: 'done', totals };
@@ -214,6 +235,14 @@ export class RunSession {
   private info(ledgerFile: string): RunInfo {
     const { topic, group, keyspace, table, once, triggerMs, dlqTopic, unmatchedTopic } = this.o;
     return { topic, group, keyspace, table, once, triggerMs, dlqTopic, unmatchedTopic, ledgerFile };
+  }
+}
+
+/** The run was stopped at once (a second stop, or one before the engine ran). */
+export class Interrupted extends Error {
+  constructor() {
+    super('interrupted');
+    this.name = 'Interrupted';
   }
 }
 

@@ -91,7 +91,7 @@ function messages(o: ReporterOptions, where: (s: Server) => string): (e: RunEven
       case 'stopping': return { text: `\n${e.signal}: finishing the current batch and committing, for up to ${fd(e.shutdownMs)} (Ctrl-C again to abort)` };
       case 'shutdown-timeout':
         return { warn: true, text: `shutdown timeout (${fd(e.shutdownMs)}): ${e.busy ? 'the batch in progress is not committed and will be read again' : 'the Kafka and Cassandra clients did not close in time'}` };
-      case 'interrupted': return { text: 'aborted: the current batch is not committed and will be read again' };
+      case 'interrupted': return { text: e.batch ? 'aborted: the current batch is not committed and will be read again' : 'interrupted' };
       case 'stopped': return { text: summaryLine(e.totals) };
       default: return undefined;
     }

@@ -104,8 +104,46 @@ describe('run session', () => {
     expect(events.at(-1)).toMatchObject({ type: 'stopping', signal: 'SIGTERM', shutdownMs: 3_000 });
     s.stop('SIGINT');
     await expect(outcome).resolves.toEqual({ kind: 'interrupted' });
-    expect(source.committed.size).toBe(0);
+    expect(events.at(-1)).toEqual({ type: 'interrupted', batch: true });
+    // the batch in progress is dropped even when its writes finish later
     release();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(source.committed.size).toBe(0);
+    expect(log.at(-1)).toBe('close store');
+  });
+
+  it('a stop before the run began ends it at once: nothing more is opened, what was opened is closed', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((r) => { release = r; });
+    const a = adapters();
+    const check = a.store;
+    a.store = async () => {
+      const st = await check();
+      return Object.assign(st, { check: async () => { log.push('check table'); await gate; } });
+    };
+    const s = session({}, a);
+    const outcome = s.run();
+    await vi.advanceTimersByTimeAsync(10);
+    s.stop('SIGTERM');
+    await expect(outcome).resolves.toEqual({ kind: 'interrupted' });
+    expect(events).toEqual([{ type: 'interrupted', batch: false }]);
+    release();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(log).toEqual(['check table', 'close store']);
+  });
+
+  it('opens what it is asked to just before the consumer starts, and closes it with the rest', async () => {
+    const s = session({ once: true });
+    s.onStart(async () => {
+      log.push(`open extra after ${types().join(',')}`);
+      return { close: async () => { log.push('close extra'); } };
+    });
+    source.push(records(0, 0, [['100001', '2020-09-09 10:18:00'], ['100001', '2020-09-09 10:00:00']]));
+    expect((await s.run()).kind).toBe('done');
+    expect(log.slice(3)).toEqual(['open extra after ready', 'stop source', 'close extra', 'close side outputs', 'close group', 'close store']);
+    const failing = session({ once: true });
+    failing.onStart(async () => { throw new Error('port 9464 in use'); });
+    await expect(failing.run()).rejects.toThrow('port 9464 in use');
   });
 
   it('past the shutdown timeout the batch in progress is given up', async () => {
