@@ -46,6 +46,23 @@ export function runChild(args: string[], env: NodeJS.ProcessEnv, control?: (chil
   });
 }
 
+/** A `loginsync run` started in the background, to be killed at will. */
+export interface Background {
+  pid: number;
+  kill(sig: NodeJS.Signals): void;
+  exited: Promise<number | null>;
+  stderr(): string;
+}
+
+export function spawnRun(args: string[], env: NodeJS.ProcessEnv): Background {
+  const child = spawn(process.execPath, [BIN, 'run', ...args], { env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  if (child.pid === undefined) throw new Error('could not start loginsync run');
+  return { pid: child.pid, kill: (sig) => child.kill(sig), exited, stderr: () => stderr };
+}
+
 export interface ProgressTotals {
   batches: number;
   input: number;

@@ -9,7 +9,7 @@ import { committedOffsets } from '../kafka/group.js';
 import type { ConnectionSettings } from '../config/settings.js';
 import { measureBaseline, type Baseline } from './baseline.js';
 import { median, percentiles, progressLines, readProgress, runChild } from './child.js';
-import { benchNames, createSchema, dropBench, ID_BASE, loadUsers, produceEvents, rng, type BenchNames } from './workload.js';
+import { benchNames, createSchema, dropBench, ID_BASE, loadUsers, produceEvents, SteadyProducer, type BenchNames } from './workload.js';
 import { formatTimestamp } from '../ui/format.js';
 import { sleep } from '../util/sleep.js';
 
@@ -28,12 +28,12 @@ export const SPARK_W1 = { eventsPerSec: 19_417, processMs: 51_500, queryMs: 41_0
 /** The Spark seed job with trigger 0 on W2: produce -> batch written. */
 export const SPARK_W2 = { p50Ms: 2_400, p99Ms: 9_500 };
 
-function envFor(ctx: BenchContext): NodeJS.ProcessEnv {
+export function envFor(ctx: BenchContext): NodeJS.ProcessEnv {
   return { ...process.env, LOGINSYNC_BROKERS: ctx.settings.brokers.join(','), LOGINSYNC_CASSANDRA: ctx.settings.cassandra.join(','), LOGINSYNC_LOCAL_DC: ctx.settings.localDc };
 }
 
 /** Every user with events has last_login = its latest event; the others kept their seeded value. */
-async function verify(cql: CassandraClient, keyspace: string, latest: Float64Array, seededOf: (i: number) => number): Promise<{ ok: boolean; checked: number; wrong: number; example?: string }> {
+export async function verify(cql: CassandraClient, keyspace: string, latest: Float64Array, seededOf: (i: number) => number): Promise<{ ok: boolean; checked: number; wrong: number; example?: string }> {
   let wrong = 0;
   let checked = 0;
   let example: string | undefined;
@@ -51,10 +51,10 @@ async function verify(cql: CassandraClient, keyspace: string, latest: Float64Arr
   return { ok: wrong === 0 && checked === latest.length, checked, wrong, ...(example ? { example } : {}) };
 }
 
-const seeded = (i: number) => Date.UTC(2019, 0, 1) + ((i * 7919) % 31_536_000) * 1000;
+export const seeded = (i: number) => Date.UTC(2019, 0, 1) + ((i * 7919) % 31_536_000) * 1000;
 
 /** A scenario's own keyspace, topic, group and checkpoint dir, with its users loaded; removed after unless --keep. */
-interface Workspace {
+export interface Workspace {
   n: BenchNames;
   ckpt: string;
   progressFile: string;
@@ -62,7 +62,7 @@ interface Workspace {
   run(args: string[], control?: Parameters<typeof runChild>[2]): Promise<Awaited<ReturnType<typeof runChild>>>;
 }
 
-async function inWorkspace<T>(ctx: BenchContext, prefix: string, users: number, partitions: number, fn: (w: Workspace) => Promise<T>): Promise<T> {
+export async function inWorkspace<T>(ctx: BenchContext, prefix: string, users: number, partitions: number, fn: (w: Workspace) => Promise<T>): Promise<T> {
   const n = benchNames(prefix);
   const ckpt = mkdtempSync(join(tmpdir(), 'loginsync-bench-'));
   const progressFile = join(ckpt, 'progress.jsonl');
@@ -165,26 +165,7 @@ export async function latency(ctx: BenchContext, o: { users: number; rate: numbe
       for (const deadline = Date.now() + 10_000; readProgress(progressFile).input < 1 && Date.now() < deadline;) await sleep(20);
       warmupBatches = progressLines(progressFile).length;
       const bar = ctx.progress(`producing ${o.rate} events/s for ${o.seconds} s`, total);
-      const producer = ctx.kafka.producer({ allowAutoTopicCreation: false });
-      await producer.connect();
-      const rand = rng(11);
-      const t0 = Date.now();
-      let sent = 0;
-      // in ticks of 10 ms, so the rate is steady rather than bursty
-      while (sent < total) {
-        const due = Math.min(total, Math.floor(((Date.now() - t0) / 1000) * o.rate) + 1);
-        if (due > sent) {
-          const messages = [];
-          for (; sent < due; sent++) {
-            const u = Math.floor(rand() * o.users);
-            messages.push({ value: `{"login_id":"${ID_BASE + u}","created_time":"${formatTimestamp(new Date())}"}` });
-          }
-          await producer.send({ topic: n.topic, acks: 1, messages });
-          bar.update(sent);
-        }
-        await sleep(10);
-      }
-      await producer.disconnect();
+      await new SteadyProducer(ctx.kafka, n.topic, o.users, o.rate).run(total, (k) => bar.update(k));
       bar.done();
       await waitForCommitted(ctx.kafka, n.group, n.topic, total + 1, 60_000);
       proc.kill('SIGTERM');
@@ -233,7 +214,7 @@ async function verifySubset(cql: CassandraClient, keyspace: string, latest: Floa
   return ids.every((id, i) => got.get(id)?.lastLogin === (latest[i]! > 0 ? latest[i]! : seeded(i)));
 }
 
-async function waitForMembers(kafka: Kafka, group: string): Promise<void> {
+export async function waitForMembers(kafka: Kafka, group: string): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -248,7 +229,7 @@ async function waitForMembers(kafka: Kafka, group: string): Promise<void> {
   }
 }
 
-async function waitForCommitted(kafka: Kafka, group: string, topic: string, total: number, timeoutMs: number): Promise<void> {
+export async function waitForCommitted(kafka: Kafka, group: string, topic: string, total: number, timeoutMs: number): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {

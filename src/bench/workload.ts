@@ -7,6 +7,7 @@ import { syntheticUsers } from '../data/users-file.js';
 import { ensureTopic } from '../kafka/admin.js';
 import { sendMany } from '../kafka/produce.js';
 import { formatTimestamp } from '../ui/format.js';
+import { sleep } from '../util/sleep.js';
 
 /** Synthetic ids start here; user i is String(ID_BASE + i). */
 export const ID_BASE = 1_000_000;
@@ -73,6 +74,51 @@ export async function produceEvents(
     await producer.disconnect();
   }
   return latest;
+}
+
+/**
+ * Produces `rate` events/s (in ticks of 10 ms, so the rate is steady rather than bursty) for random
+ * users among the first `users`, created_time now, until `total` are sent or stop() is called; keeps the
+ * latest time per user index (0 = none).
+ */
+export class SteadyProducer {
+  readonly latest: Float64Array;
+  sent = 0;
+  private stopping = false;
+
+  constructor(private readonly kafka: Kafka, private readonly topic: string, private readonly users: number, private readonly rate: number, private readonly seed = 11) {
+    this.latest = new Float64Array(users);
+  }
+
+  async run(total = Infinity, onProgress?: (n: number) => void): Promise<void> {
+    const producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const rand = rng(this.seed);
+    const t0 = Date.now();
+    try {
+      while (this.sent < total && !this.stopping) {
+        const due = Math.min(total, Math.floor(((Date.now() - t0) / 1000) * this.rate) + 1);
+        const messages = [];
+        for (; this.sent < due; this.sent++) {
+          const u = Math.floor(rand() * this.users);
+          const t = Math.floor(Date.now() / 1000) * 1000;
+          if (t > this.latest[u]!) this.latest[u] = t;
+          messages.push({ value: `{"login_id":"${ID_BASE + u}","created_time":"${formatTimestamp(new Date(t))}"}` });
+        }
+        if (messages.length > 0) {
+          await producer.send({ topic: this.topic, acks: 1, messages });
+          onProgress?.(this.sent);
+        }
+        await sleep(10);
+      }
+    } finally {
+      await producer.disconnect();
+    }
+  }
+
+  stop(): void {
+    this.stopping = true;
+  }
 }
 
 /** Drops what a bench created. */

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import { restart, type RestartResult } from '../bench/restart.js';
 import { SPARK_W1, SPARK_W2, drain, latency, tableSize, type BenchContext, type DrainResult, type LatencyResult, type TableSizeResult } from '../bench/scenarios.js';
 import { kafkaFor, openCassandra } from '../config/connect.js';
 import { withConnectionOptions } from '../config/settings.js';
@@ -14,10 +15,11 @@ import { progressBar } from '../ui/progress.js';
 import { makeTable } from '../ui/table.js';
 import { commandSettings } from './settings.js';
 
-type Result = DrainResult | LatencyResult | TableSizeResult;
+type Result = DrainResult | LatencyResult | TableSizeResult | RestartResult;
 
 interface BenchOptions {
-  scenario: 'drain' | 'latency' | 'table-size' | 'all';
+  scenario: 'drain' | 'latency' | 'table-size' | 'restart' | 'all';
+  kills: string;
   users: string;
   events: string;
   partitions: string;
@@ -33,11 +35,12 @@ interface BenchOptions {
 export function benchCommand(): Command {
   const cmd = new Command('bench')
     .description('measure loginsync on this machine: drain speed, latency, cost vs table size, next to the raw parts')
-    .addOption(new Option('--scenario <name>', 'what to measure').choices(['drain', 'latency', 'table-size', 'all']).default('drain'))
+    .addOption(new Option('--scenario <name>', 'what to measure').choices(['drain', 'latency', 'table-size', 'restart', 'all']).default('drain'))
     .option('--users <n>', 'users in the table (drain, latency)', '100000')
     .option('--events <n>', 'events to drain (drain, table-size)', '1000000')
     .option('--partitions <n>', 'topic partitions; events are unkeyed', '2')
-    .option('--rate <n>', 'latency: events per second', '1000')
+    .option('--rate <n>', 'latency, restart: events per second', '1000')
+    .option('--kills <n>', 'restart: how many times the run is killed', '10')
     .option('--seconds <n>', 'latency: how long to produce', '60')
     .option('--large-table <n>', 'table-size: rows of the large table (the small one has 10,000)', '1000000')
     .option('--json', 'print the figures as JSON')
@@ -51,7 +54,9 @@ its own process, and checks the resulting table against the expected maxima.
   drain       W1: --events unkeyed events over --users users drained with run --once; events/s, time by
               stage, peak RSS, and the raw parts (consume+parse, read, write) measured in the same run.
   latency     W2: --rate events/s for --seconds with run --trigger 0: produce -> write acknowledged, p50/p95/p99.
-  table-size  W3: the same batch against 10,000 and --large-table rows: join+write cost per event.`);
+  table-size  W3: the same batch against 10,000 and --large-table rows: join+write cost per event.
+  restart     --kills kill -9s of run --trigger 0 under --rate events/s, each restarted at once: the time
+              from the kill to the restarted run's first committed batch (median, max).`);
   return cmd.action(async (opts: BenchOptions, command: Command) => {
     const users = parsePositiveInt(opts.users, '--users');
     const events = parsePositiveInt(opts.events, '--events');
@@ -59,6 +64,7 @@ its own process, and checks the resulting table against the expected maxima.
     const rate = parsePositiveInt(opts.rate, '--rate');
     const seconds = parsePositiveInt(opts.seconds, '--seconds');
     const large = parsePositiveInt(opts.largeTable, '--large-table');
+    const kills = parsePositiveInt(opts.kills, '--kills');
     let { settings } = commandSettings(command);
     let stack: Stack | undefined;
     let stackDir: string | undefined;
@@ -80,6 +86,7 @@ its own process, and checks the resulting table against the expected maxima.
       if (want('drain')) results.push(await drain(ctx, { users, events, partitions }));
       if (want('latency')) results.push(await latency(ctx, { users, rate, seconds, partitions }));
       if (want('table-size')) results.push(await tableSize(ctx, { small: 10_000, large, events: Math.min(events, 200_000), partitions }));
+      if (want('restart')) results.push(await restart(ctx, { users: Math.min(users, 10_000), rate, kills, partitions }));
     } finally {
       await cql.shutdown();
       if (stack) {
@@ -91,7 +98,7 @@ its own process, and checks the resulting table against the expected maxima.
     if (opts.out) writeFileSync(opts.out, JSON.stringify(report, null, 2) + '\n');
     if (opts.json) printJson(report);
     else for (const r of results) out(render(r));
-    const failed = results.filter((r) => (r.scenario === 'drain' && !r.correct.ok) || (r.scenario === 'table-size' && r.sizes.some((s) => !s.correct)));
+    const failed = results.filter((r) => ((r.scenario === 'drain' || r.scenario === 'restart') && !r.correct.ok) || (r.scenario === 'table-size' && r.sizes.some((s) => !s.correct)));
     if (failed.length > 0) throw new UserError('the result table did not match the expected maxima (see above)');
   });
 }
@@ -129,6 +136,12 @@ function render(r: Result): string {
     t.push(['produce -> written p95', `${r.latencyMs.p95} ms`, '']);
     t.push(['produce -> written p99', `${r.latencyMs.p99} ms`, `<= 50 ms (Spark: ${SPARK_W2.p99Ms} ms)`]);
     t.push(['peak RSS', `${r.peakRssMB} MB`, '']);
+  } else if (r.scenario === 'restart') {
+    t.push(['workload', `${r.rate} events/s over ${r.users} users, ${r.kills} kill -9s, each restarted at once`, '']);
+    t.push(['kill -> first commit, median', s(r.medianMs), '<= 8 s']);
+    t.push(['kill -> first commit, max', s(r.maxMs), '<= 15 s']);
+    t.push(['each', r.recoveryMs.map((ms) => (ms / 1000).toFixed(1)).join(' '), '']);
+    t.push(['table = expected maxima', `${ok(r.correct.ok)} (${r.events} events, ${r.correct.checked} users checked, ${r.correct.wrong} wrong)`, r.correct.example ?? '']);
   } else {
     t.push(['workload', `${r.events} events over ${r.activeUsers} users`, 'W3']);
     for (const z of r.sizes) t.push([`table of ${z.users} rows`, `${z.usPerEvent} µs/event join+write (${s(z.joinWriteMs)}; process ${s(z.wallMs)})`, `correct: ${ok(z.correct)}`]);

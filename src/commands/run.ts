@@ -39,7 +39,7 @@ function adapters(s: ConnectionSettings, cfg: RunConfig): SessionAdapters {
     store: async () => new CassandraUserStore(await openCassandra(s), { keyspace: s.keyspace, table: s.table, consistency }, s.cassandra),
     group: async () => {
       admin = await openKafkaAdmin(s);
-      return new KafkaGroup(admin, s.topic, cfg.group, s.brokers);
+      return new KafkaGroup(kafka, admin, s.topic, cfg.group, s.brokers);
     },
     sideOutputs: async () => {
       const producer = kafka.producer({ allowAutoTopicCreation: false });

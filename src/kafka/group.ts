@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { UserError } from '../errors.js';
 import type { Closable, GroupOffsets, StartPositions } from '../pipeline/ports.js';
 import { kafkaError, retryRetriable } from './client.js';
@@ -36,9 +36,56 @@ async function pinLatest(admin: Admin, topic: string, group: string, at: StartPo
   await admin.setOffsets({ groupId: group, topic, partitions }).catch(() => {});
 }
 
+/** The part of kafkajs' internal cluster that removing a member needs (kafkajs 2.2, pinned). */
+interface InternalCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  findGroupCoordinator(o: { groupId: string }): Promise<{ leaveGroup(o: { groupId: string; memberId: string }): Promise<unknown> }>;
+}
+
+/**
+ * A connection to the cluster with the client's own settings (brokers, TLS, SASL), for a request the
+ * public API does not offer: kafkajs builds one per admin, producer and consumer this way.
+ */
+function internalCluster(kafka: Kafka): InternalCluster {
+  const key = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
+  const create = key === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[key];
+  if (typeof create !== 'function') throw new Error('this kafkajs version offers no cluster connection (kafkajs 2.2 expected)');
+  return (create as (o: { allowAutoTopicCreation: boolean }) => InternalCluster)({ allowAutoTopicCreation: false });
+}
+
+/**
+ * Asks the group's coordinator to remove members (LeaveGroup v3 on their behalf, as Kafka's admin
+ * client does in removeMembersFromConsumerGroup): their partitions go to the live
+ * members at once. A member the coordinator no longer knows is no error.
+ */
+export async function removeMembers(kafka: Kafka, groupId: string, memberIds: string[]): Promise<void> {
+  if (memberIds.length === 0) return;
+  const cluster = internalCluster(kafka);
+  await cluster.connect();
+  try {
+    const coordinator = await cluster.findGroupCoordinator({ groupId });
+    for (const memberId of memberIds) {
+      await coordinator.leaveGroup({ groupId, memberId }).catch((err: unknown) => {
+        if ((err as { type?: string }).type !== 'UNKNOWN_MEMBER_ID') throw err;
+      });
+    }
+  } finally {
+    await cluster.disconnect().catch(() => {});
+  }
+}
+
 /** The consumer group's offsets on the topic, through an admin client; failures as one-line errors. */
 export class KafkaGroup implements GroupOffsets, Closable {
-  constructor(private readonly admin: Admin, private readonly topic: string, private readonly group: string, private readonly brokers: string[]) {}
+  constructor(
+    private readonly kafka: Kafka, private readonly admin: Admin, private readonly topic: string,
+    private readonly group: string, private readonly brokers: string[],
+  ) {}
+
+  removeMembers(memberIds: string[]): Promise<void> {
+    return removeMembers(this.kafka, this.group, memberIds)
+      .catch((err: unknown) => { throw kafkaError(err, this.brokers, 'removing a stopped run from the group'); });
+  }
 
   async checkTopic(): Promise<void> {
     const topics = await this.admin.listTopics().catch((err: unknown) => { throw kafkaError(err, this.brokers, 'reading the topic'); });

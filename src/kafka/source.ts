@@ -69,7 +69,7 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
       this.membership.joinedGroup(Date.now());
       this.tracker.assign(mine);
       this.loop.restart();
-      this.opts.events.joined(mine);
+      this.opts.events.joined(mine, e.payload.memberId);
     });
     this.consumer.on(CRASH, (e) => {
       this.membership.left();

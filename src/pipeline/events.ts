@@ -36,6 +36,11 @@ export interface RunInfo {
  * it, and none of them reaches into the engine.
  */
 export type RunEvent =
+  /**
+   * runs that died left their consumers in the group: removed (their partitions are read at once), or
+   * not (they wait for the members' sessions to time out)
+   */
+  | { type: 'predecessors'; pids: number[]; removed: boolean; message?: string }
   /** checks passed, the consumer is about to start */
   | { type: 'ready'; info: RunInfo }
   /** the ledger recorded a move of the group's offsets made outside a batch (a crash, by hand) */

@@ -99,8 +99,8 @@ export interface RecordSource<B extends FillingBatch = FillingBatch> {
 export interface SourceEvents {
   /** the consumer crashed; `restart` says whether it restarts by itself */
   error(err: Error, restart: boolean): void;
-  /** the consumer (re)joined its group with these partitions */
-  joined(partitions: number[]): void;
+  /** the consumer (re)joined its group as memberId, with these partitions */
+  joined(partitions: number[], memberId: string): void;
   /** a fetch was answered (often: every 100 ms while idle); keep it cheap */
   fetched(): void;
 }
@@ -172,6 +172,11 @@ export interface GroupOffsets {
   positions(from: 'earliest' | 'latest'): Promise<StartPositions>;
   /** the group's committed offsets (partitions without one left out) */
   committed(): Promise<Map<number, number>>;
+  /**
+   * Removes these members from the group at once (members of runs that died), instead of waiting for
+   * their sessions to time out; members already gone are no error.
+   */
+  removeMembers(memberIds: string[]): Promise<void>;
 }
 
 /** Something the run opens and must close when it ends. */

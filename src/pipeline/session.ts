@@ -4,6 +4,7 @@ import type { DecodeOptions } from './decode.js';
 import { Engine, type Backoff, type EngineHooks } from './engine.js';
 import { RunEvents, type RunInfo, type Totals } from './events.js';
 import { Ledger } from './ledger.js';
+import { MemberFiles } from './members.js';
 import { HealthMonitor } from './monitor.js';
 import { PendingBatch, type PendingLimits } from './pending.js';
 import type { BatchFactory, Closable, GroupOffsets, RecordSource, SideOutput, SourceEvents, StartPositions, UserStore } from './ports.js';
@@ -87,7 +88,11 @@ export class RunSession {
   private force: (o: RunOutcome) => void = () => {};
   private readonly forced = new Promise<RunOutcome>((resolve) => { this.force = resolve; });
 
-  constructor(private readonly o: SessionOptions, private readonly adapters: SessionAdapters) {}
+  private readonly members: MemberFiles;
+
+  constructor(private readonly o: SessionOptions, private readonly adapters: SessionAdapters) {
+    this.members = new MemberFiles(o.checkpoint, o.topic, o.group);
+  }
 
   /** Runs until done (available-now), stopped, interrupted or failed; rejects with what failed it. */
   run(): Promise<RunOutcome> {
@@ -159,6 +164,9 @@ export class RunSession {
       for (const entry of this.step(await ledger.reconcile(this.o.topic, this.o.group, () => group.committed(), at.start))) {
         this.events.emit({ type: 'ledger', entry });
       }
+      this.step(await this.removePredecessors(group));
+      // after the consumer has left its group (closed later), nothing is left to remove
+      this.closables.push(async () => this.members.forgetOwn());
       const side = this.o.dlqTopic || this.o.unmatchedTopic ? this.own(this.step(await this.adapters.sideOutputs())) : { dlq: null, unmatched: null };
       const source = this.adapters.source(this.sourceSpec(at));
       this.source = source;
@@ -174,6 +182,23 @@ export class RunSession {
     } finally {
       await this.closeAll();
     }
+  }
+
+  /**
+   * Runs of this checkpoint on this host that died (kill -9) left their consumers in the group until
+   * their sessions time out, holding their partitions: removed now, so the group rebalances at once.
+   */
+  private async removePredecessors(group: GroupOffsets): Promise<void> {
+    const gone = this.members.predecessors();
+    if (gone.length === 0) return;
+    const pids = gone.map((m) => m.pid);
+    try {
+      await group.removeMembers(gone.map((m) => m.memberId));
+      this.events.emit({ type: 'predecessors', pids, removed: true });
+    } catch (err) {
+      this.events.emit({ type: 'predecessors', pids, removed: false, message: errorMessage(err) });
+    }
+    for (const m of gone) this.members.forget(m);
   }
 
   /** Starts the source and the monitor, runs the engine to its end. */
@@ -209,7 +234,10 @@ export class RunSession {
           this.events.emit({ type: 'consumer-stopped', message: errorMessage(err) });
           this.engine?.abort(new UserError(`the Kafka consumer stopped: ${errorMessage(err)}`, { hint: 'nothing unwritten was committed; run again to go on' }));
         },
-        joined: (partitions) => this.monitor?.joined(partitions),
+        joined: (partitions, memberId) => {
+          this.members.record(memberId);
+          this.monitor?.joined(partitions);
+        },
         fetched: () => this.monitor?.fetched(),
       },
     };

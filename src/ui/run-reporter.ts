@@ -75,6 +75,12 @@ function messages(o: ReporterOptions, where: (s: Server) => string): (e: RunEven
         group = e.info.group;
         return o.quiet ? undefined : { text: c.dim(readyLine(e.info)) + (o.metricsUrl ? '\n' + c.dim(`metrics: ${o.metricsUrl}/metrics, health: /healthz`) : '') };
       case 'ledger': return { text: ledgerNote(e.entry) };
+      case 'predecessors': {
+        const who = `a stopped run (pid ${e.pids.join(', ')})`;
+        return e.removed
+          ? { text: c.dim(`removed ${who} from the group: its partitions are read again at once, not after its session times out`) }
+          : { warn: true, text: `could not remove ${who} from the group (${e.message}); its partitions wait until its session times out` };
+      }
       case 'batch-started': return o.verbose ? { text: c.dim(`batch started: ${e.records} records, ${e.distinct} login ids`) } : undefined;
       case 'retrying':
         // one line when an outage starts, then a reminder every 30 s (every attempt with --verbose)

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -140,5 +140,36 @@ describe('loginsync run as a long-running process', () => {
     expect(await committedTotal(w)).toBe(events.length);
     const t = await w.lastLogins();
     for (const [id, ms] of expected) expect(t.get(id), id).toBe(new Date(ms).toISOString());
+  });
+
+  it('a run killed with kill -9 is removed from its group by the next run of its checkpoint, which reads at once instead of after the dead run\'s session', async () => {
+    w = await world({ partitions: 2 });
+    const dead = spawnCli(['run', ...w.flags, '--group', w.group, '--checkpoint', w.checkpoint, '--session-timeout', '60s', '-q']);
+    running.push(dead);
+    const stable = async () => {
+      const admin = w!.kafka.admin();
+      await admin.connect();
+      try {
+        const g = (await admin.describeGroups([w!.group])).groups[0];
+        return g?.state === 'Stable' ? g.members.length : -1;
+      } finally {
+        await admin.disconnect();
+      }
+    };
+    await waitFor(async () => (await stable()) === 1, 60_000, `the first run to join: ${dead.stderr()}`);
+    await waitFor(() => existsSync(join(w!.checkpoint, 'members', `${dead.child.pid}.json`)), 10_000, 'the first run to note its member id');
+    dead.child.kill('SIGKILL');
+    await dead.exited;
+    await w.send([event('100001', '2020-09-09 10:18:00'), event('100009', '2020-09-10 10:18:00')], (i) => String(i));
+    const t0 = Date.now();
+    const next = await w.runOnce();
+    const took = Date.now() - t0;
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toContain(`removed a stopped run (pid ${dead.child.pid}) from the group`);
+    // the dead member's session lasts 60 s: without removing it, the group could not rebalance before that
+    expect(took).toBeLessThan(40_000);
+    const t = await w.lastLogins();
+    expect([t.get('100001'), t.get('100009')]).toEqual(['2020-09-09T10:18:00.000Z', '2020-09-10T10:18:00.000Z']);
+    expect(readdirSync(join(w.checkpoint, 'members'))).toEqual([]);
   });
 });

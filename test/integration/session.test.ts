@@ -34,7 +34,7 @@ function adapters(x: World, group: string): SessionAdapters {
     group: async () => {
       admin = x.kafka.admin();
       await admin.connect();
-      return new KafkaGroup(admin, x.topic, group, brokers);
+      return new KafkaGroup(x.kafka, admin, x.topic, group, brokers);
     },
     sideOutputs: async () => {
       const producer = x.kafka.producer({ allowAutoTopicCreation: false });

@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -34,6 +35,7 @@ function adapters(opts: { committed?: Map<number, number>; checkFails?: Error } 
     checkTopic: async () => { log.push('check topic'); },
     positions: async (): Promise<StartPositions> => ({ end: new Map([[0, 2]]), start: new Map([[0, 0]]), committed: new Set() }),
     committed: async () => opts.committed ?? source.committed,
+    removeMembers: async (ids) => { log.push(`remove ${ids.join(',')}`); },
     close: async () => { log.push('close group'); },
   };
   return {
@@ -72,6 +74,22 @@ describe('run session', () => {
     expect(log).toEqual(['check table', 'check topic', 'source from [[0,0]] to [[0,2]]', 'stop source', 'close side outputs', 'close group', 'close store']);
     expect(types()).toEqual(['ready', 'batch-started', 'batch-done', 'stopped']);
     expect(events.find((e) => e.type === 'ready')).toMatchObject({ info: { topic: 'logins', group: 'g', once: true, dlqTopic: 'logins.dlq' } });
+  });
+
+  it('removes the group members of dead runs of its checkpoint at once, not those of live ones', async () => {
+    const checkpoint = mkdtempSync(join(tmpdir(), 'ls-session-'));
+    mkdirSync(join(checkpoint, 'members'));
+    const rec = (pid: number, memberId: string, group = 'g') => writeFileSync(join(checkpoint, 'members', `${pid}.json`),
+      JSON.stringify({ pid, host: hostname(), topic: 'logins', group, memberId, at: '' }));
+    rec(2 ** 22 + 12_345, 'dead-member');
+    rec(process.ppid, 'live-member');
+    rec(2 ** 22 + 12_346, 'other-group', 'h');
+    source.push(records(0, 0, [['100001', '2020-09-09 10:18:00'], ['100001', '2020-09-09 10:00:00']]));
+    expect((await session({ once: true, checkpoint }).run()).kind).toBe('done');
+    expect(log).toContain('remove dead-member');
+    expect(log.filter((l) => l.startsWith('remove'))).toHaveLength(1);
+    expect(events.find((e) => e.type === 'predecessors')).toEqual({ type: 'predecessors', pids: [2 ** 22 + 12_345], removed: true });
+    expect(readdirSync(join(checkpoint, 'members')).sort()).toEqual([`${2 ** 22 + 12_346}.json`, `${process.ppid}.json`].sort());
   });
 
   it('records offsets moved by hand since the last run before it starts', async () => {
