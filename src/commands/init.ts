@@ -5,7 +5,7 @@ import { openCassandra, openKafkaAdmin } from '../config/connect.js';
 import { withConnectionOptions } from '../config/settings.js';
 import { parsePositiveInt } from '../config/validate.js';
 import { UserError } from '../errors.js';
-import { ensureTopic } from '../kafka/admin.js';
+import { ensureTopic, replicated } from '../kafka/admin.js';
 import { kafkaError } from '../kafka/client.js';
 import { c, out, printJson } from '../ui/output.js';
 import { commandSettings } from './settings.js';
@@ -53,7 +53,7 @@ than users(login_id text PRIMARY KEY, user_name text, last_login timestamp) is a
     }
     const admin = await openKafkaAdmin(s);
     try {
-      done.topic = await ensureTopic(admin, { topic: s.topic, partitions, replicationFactor: topicReplication });
+      done.topic = await ensureTopic(admin, { topic: s.topic, partitions, ...replicated(topicReplication) });
     } catch (err) {
       throw kafkaError(err, s.brokers, `creating topic ${s.topic}`);
     } finally {

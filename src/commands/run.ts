@@ -45,8 +45,8 @@ function adapters(s: ConnectionSettings, cfg: RunConfig): SessionAdapters {
       const producer = kafka.producer({ allowAutoTopicCreation: false });
       await producer.connect().catch((err: unknown) => { throw kafkaError(err, s.brokers, 'connecting the producer'); });
       return {
-        dlq: cfg.dlqTopic ? new SideTopic(admin!, producer, cfg.dlqTopic, '--dlq-topic') : null,
-        unmatched: cfg.unmatchedTopic ? new SideTopic(admin!, producer, cfg.unmatchedTopic, '--unmatched-topic') : null,
+        dlq: cfg.dlqTopic ? new SideTopic(admin!, producer, cfg.dlqTopic, '--dlq-topic', s.topic) : null,
+        unmatched: cfg.unmatchedTopic ? new SideTopic(admin!, producer, cfg.unmatchedTopic, '--unmatched-topic', s.topic) : null,
         close: () => producer.disconnect(),
       };
     },

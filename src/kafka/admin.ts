@@ -10,6 +10,20 @@ export interface TopicSpec {
   configEntries?: ITopicConfig['configEntries'];
 }
 
+/**
+ * A topic's replication: the factor, and writes acknowledged by min(2, factor) replicas, so that one
+ * broker down neither loses an acknowledged record nor stops the writes.
+ */
+export function replicated(factor: number): Pick<TopicSpec, 'replicationFactor' | 'configEntries'> {
+  return { replicationFactor: factor, configEntries: [{ name: 'min.insync.replicas', value: String(Math.min(2, factor)) }] };
+}
+
+/** The replication factor of an existing topic (its first partition's replicas). */
+export async function replicationOf(admin: Admin, topic: string): Promise<number> {
+  const md = await admin.fetchTopicMetadata({ topics: [topic] });
+  return md.topics[0]?.partitions[0]?.replicas.length ?? 1;
+}
+
 export async function topicExists(admin: Admin, topic: string): Promise<boolean> {
   const topics = await admin.listTopics();
   return topics.includes(topic);

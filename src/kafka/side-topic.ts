@@ -1,7 +1,7 @@
 import type { Admin, Producer } from 'kafkajs';
 import { UserError, errorMessage, isRetriableKafka } from '../errors.js';
 import type { OutMessage, SideOutput } from '../pipeline/ports.js';
-import { createTopic } from './admin.js';
+import { createTopic, replicated, replicationOf } from './admin.js';
 
 /**
  * Messages in produce requests Kafka accepts: at most 1000 each and about 900 KB (a topic's
@@ -29,7 +29,11 @@ export class SideTopic implements SideOutput {
   private ensured = false;
 
   /** flag: the option that names this topic, for messages */
-  constructor(private readonly admin: Admin, private readonly producer: Producer, readonly topic: string, private readonly flag: string) {}
+  constructor(
+    private readonly admin: Admin, private readonly producer: Producer, readonly topic: string, private readonly flag: string,
+    /** the topic the run reads: side topics get its replication */
+    private readonly inputTopic: string,
+  ) {}
 
   async send(messages: OutMessage[]): Promise<void> {
     if (messages.length === 0) return;
@@ -37,7 +41,8 @@ export class SideTopic implements SideOutput {
       const topics = await this.admin.listTopics();
       if (!topics.includes(this.topic)) {
         try {
-          await createTopic(this.admin, { topic: this.topic, partitions: 1 });
+          // as replicated as the input topic: a side topic on one broker would hold back every batch when it is down
+          await createTopic(this.admin, { topic: this.topic, partitions: 1, ...replicated(await replicationOf(this.admin, this.inputTopic)) });
         } catch (err) {
           if ((err as { retriable?: boolean }).retriable) throw err;
           throw new UserError(`cannot create topic ${this.topic} (${this.flag}): ${errorMessage(err)}`, {

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { connectCassandra, type CassandraClient } from '../../src/cassandra/client.js';
+import kafkajs from 'kafkajs';
+import { createKafka } from '../../src/kafka/client.js';
 import { names, runCli } from '../helpers.js';
+
+const { ConfigResourceTypes } = kafkajs;
 
 let client: CassandraClient;
 beforeAll(async () => {
@@ -26,6 +30,12 @@ describe('loginsync init', () => {
       'SELECT column_name, type, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [keyspace, 'users']);
     expect(cols.rows.map((r) => `${r.column_name} ${r.type} ${r.kind}`).sort())
       .toEqual(['last_login timestamp regular', 'login_id text partition_key', 'user_name text regular']);
+    // writes acknowledged by min(2, replicas) replicas: here one
+    const admin = createKafka({ brokers: [inject('brokers')] }).admin();
+    await admin.connect();
+    const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }] });
+    await admin.disconnect();
+    expect(resources[0]?.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue).toBe('1');
 
     const second = await runCli(['init', '-k', keyspace, '-t', topic]);
     expect(second.code).toBe(0);

@@ -39,7 +39,7 @@ function adapters(x: World, group: string): SessionAdapters {
     sideOutputs: async () => {
       const producer = x.kafka.producer({ allowAutoTopicCreation: false });
       await producer.connect();
-      return { dlq: new SideTopic(admin!, producer, `${x.topic}.dlq`, '--dlq-topic'), unmatched: null, close: () => producer.disconnect() };
+      return { dlq: new SideTopic(admin!, producer, `${x.topic}.dlq`, '--dlq-topic', x.topic), unmatched: null, close: () => producer.disconnect() };
     },
     source: (spec) => new KafkaSource(x.kafka, { topic: x.topic, groupId: group, fromBeginning: true, sessionTimeoutMs: 10_000, brokers, ...spec }),
   };
