@@ -28,4 +28,16 @@ describe('loginsync bench', () => {
     const size = (JSON.parse(t.stdout) as { results: Array<{ sizes: Array<{ users: number; correct: boolean }> }> }).results[0]!;
     expect(size.sizes.map((z) => [z.users, z.correct])).toEqual([[10000, true], [20000, true]]);
   });
+
+  it('restart: kills the run and restarts it, times each recovery, and checks the table', async () => {
+    const r = await runCli(['bench', '--scenario', 'restart', '--users', '1000', '--rate', '200', '--kills', '2', '--json'], { timeoutMs: 240_000 });
+    expect(r.stderr).not.toMatch(/error:/);
+    expect(r.code).toBe(0);
+    const x = (JSON.parse(r.stdout) as { results: Array<{ scenario: string; kills: number; recoveryMs: number[]; medianMs: number; maxMs: number; events: number; correct: { ok: boolean; checked: number } }> }).results[0]!;
+    expect(x).toMatchObject({ scenario: 'restart', kills: 2, correct: { ok: true, checked: 1000 } });
+    expect(x.recoveryMs).toHaveLength(2);
+    expect(x.maxMs).toBe(Math.max(...x.recoveryMs));
+    expect(x.events).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/kill 2\/2: first commit of the restarted run [\d.]+ s after the kill/);
+  });
 });
