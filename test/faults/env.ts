@@ -23,6 +23,15 @@ export function serverPid(kind: 'kafka' | 'cassandra'): number {
   return Number(readFileSync(join(inject('stackDir'), kind, 'server.pid'), 'utf8').trim());
 }
 
+/** Pauses the test stack's Cassandra (SIGSTOP: a stall, not a crash) and lets it go on; resume() is safe to call twice. */
+export function cassandraPause(): { pause(): void; resume(): void } {
+  let paused = false;
+  return {
+    pause() { process.kill(serverPid('cassandra'), 'SIGSTOP'); paused = true; },
+    resume() { if (paused) process.kill(serverPid('cassandra'), 'SIGCONT'); paused = false; },
+  };
+}
+
 /** A seeded user's starting value, or null. */
 export type Originals = Map<string, number | null>;
 

@@ -5,16 +5,14 @@ import { world, type World } from '../integration/pipeline-env.js';
 import { testRandom } from '../random.js';
 import {
   admin, committedOffsets, compareWithOracle, endOffsets, eventJson, ledgerEntries, oracle, randomEvents, seedUsers,
-  sendAll, serverPid, sleep, type Ev, type Originals,
+  cassandraPause, sendAll, sleep, type Ev, type Originals,
   clearScene,
 } from './env.js';
 
 let w: World | undefined;
 let a: Admin | undefined;
 let run: Spawned | undefined;
-let paused = false;
-const pause = () => { process.kill(serverPid('cassandra'), 'SIGSTOP'); paused = true; };
-const resume = () => { if (paused) process.kill(serverPid('cassandra'), 'SIGCONT'); paused = false; };
+const { pause, resume } = cassandraPause();
 afterEach(async () => {
   resume();
   await clearScene(run, a, w);

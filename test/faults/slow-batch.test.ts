@@ -5,14 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawnCli, waitFor, type Spawned } from '../helpers.js';
 import { world, type World } from '../integration/pipeline-env.js';
 import { testRandom } from '../random.js';
-import { admin, clearScene, compareWithOracle, eventJson, oracle, randomEvents, seedUsers, sendAll, serverPid, sleep, waitCommitted } from './env.js';
+import { admin, clearScene, compareWithOracle, eventJson, oracle, randomEvents, seedUsers, sendAll, sleep, waitCommitted, cassandraPause } from './env.js';
 
 let w: World | undefined;
 let a: Admin | undefined;
 let run: Spawned | undefined;
-let paused = false;
-const pause = () => { process.kill(serverPid('cassandra'), 'SIGSTOP'); paused = true; };
-const resume = () => { if (paused) process.kill(serverPid('cassandra'), 'SIGCONT'); paused = false; };
+const { pause, resume } = cassandraPause();
 afterEach(async () => {
   resume();
   await clearScene(run, a, w);

@@ -15,6 +15,18 @@ afterEach(async () => {
   w = undefined;
 });
 
+/** Members of the test's group once it is stable; -1 while it rebalances. */
+async function stableMembers(wd: World): Promise<number> {
+  const admin = wd.kafka.admin();
+  await admin.connect();
+  try {
+    const g = (await admin.describeGroups([wd.group])).groups[0];
+    return g?.state === 'Stable' ? g.members.length : -1;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 async function committedTotal(wd: World): Promise<number> {
   const admin = wd.kafka.admin();
   await admin.connect();
@@ -109,17 +121,7 @@ describe('loginsync run as a long-running process', () => {
     // a streaming run whose first trigger after start is an hour away: it owns partitions, commits nothing
     const holder = spawnCli(['run', ...w.flags, '--group', w.group, '--checkpoint', mkdtempSync(join(tmpdir(), 'ls-holder-')), '--trigger', '1h', '--session-timeout', '6s', '-q']);
     running.push(holder);
-    const members = async () => {
-      const admin = w!.kafka.admin();
-      await admin.connect();
-      try {
-        const g = (await admin.describeGroups([w!.group])).groups[0];
-        return g?.state === 'Stable' ? g.members.length : -1;
-      } finally {
-        await admin.disconnect();
-      }
-    };
-    await waitFor(async () => (await members()) === 1, 60_000, `the holder to join: ${holder.stderr()}`);
+    await waitFor(async () => (await stableMembers(w!)) === 1, 60_000, `the holder to join: ${holder.stderr()}`);
     const expected = new Map<string, number>();
     const events: string[] = [];
     for (let i = 0; i < 600; i++) {
@@ -146,17 +148,7 @@ describe('loginsync run as a long-running process', () => {
     w = await world({ partitions: 2 });
     const dead = spawnCli(['run', ...w.flags, '--group', w.group, '--checkpoint', w.checkpoint, '--session-timeout', '60s', '-q']);
     running.push(dead);
-    const stable = async () => {
-      const admin = w!.kafka.admin();
-      await admin.connect();
-      try {
-        const g = (await admin.describeGroups([w!.group])).groups[0];
-        return g?.state === 'Stable' ? g.members.length : -1;
-      } finally {
-        await admin.disconnect();
-      }
-    };
-    await waitFor(async () => (await stable()) === 1, 60_000, `the first run to join: ${dead.stderr()}`);
+    await waitFor(async () => (await stableMembers(w!)) === 1, 60_000, `the first run to join: ${dead.stderr()}`);
     await waitFor(() => existsSync(join(w!.checkpoint, 'members', `${dead.child.pid}.json`)), 10_000, 'the first run to note its member id');
     dead.child.kill('SIGKILL');
     await dead.exited;
