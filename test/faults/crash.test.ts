@@ -5,14 +5,14 @@ import { testRandom } from '../random.js';
 import { world, type World } from '../integration/pipeline-env.js';
 import {
   admin, compareWithOracle, committedOffsets, endOffsets, eventJson, ledgerEntries, ledgerProblems, oracle,
-  randomEvents, seedUsers, sendAll, sleep,
+  randomEvents, seedUsers, sendAll, sleep, total,
 } from './env.js';
 
 let w: World | undefined;
 afterAll(async () => { await w?.close(); });
 
 describe('kill -9 of loginsync run', () => {
-  it('20 kills at random moments while draining 100,000 events over 10,000 users lose nothing and move nothing back', async () => {
+  it('20 kills at random moments while draining 100,000 events (and more if they run out) over 10,000 users lose nothing and move nothing back', async () => {
     // the events, where the bad ones go and the moments of the kills (the same delays, not the same state)
     const random = testRandom();
     w = await world({ partitions: 3, seed: false });
@@ -24,8 +24,18 @@ describe('kill -9 of loginsync run', () => {
     for (let i = 0; i < 200; i++) values.splice(random.int(values.length), 0, i % 2 ? '{"login_id":' : eventJson({ id: `nobody${i}`, ms: 0 }));
     await sendAll(w, values);
     const a = await admin(w.kafka);
-    const end = await endOffsets(a, w.topic);
+    let end = await endOffsets(a, w.topic);
     expect([...end.values()].filter((o) => o > 0)).toHaveLength(3);
+    // a restarted run resumes at once: when the group has drained the topic before the kills are over,
+    // another wave of events arrives, so that every cycle kills a run with work to do
+    const topUp = async () => {
+      if (total(await committedOffsets(a, w!.group, w!.topic)) < total(end)) return;
+      const more = randomEvents(ids, 10_000, random);
+      events.push(...more);
+      values.push(...more.map(eventJson));
+      await sendAll(w!, more.map(eventJson));
+      end = await endOffsets(a, w!.topic);
+    };
 
     // small batches, so that a kill lands mid-fetch, mid-write or between the writes and the commit
     const args = ['run', ...w.flags, '--group', w.group, '--checkpoint', w.checkpoint, '-q',
@@ -33,6 +43,7 @@ describe('kill -9 of loginsync run', () => {
     const kills: string[] = [];
     const runs: Spawned[] = [];
     for (let cycle = 0; cycle < 20; cycle++) {
+      await topUp();
       const before = ledgerEntries(w.checkpoint).length;
       const run = spawnCli(args);
       runs.push(run);
@@ -42,7 +53,7 @@ describe('kill -9 of loginsync run', () => {
         // now and then at a moment unrelated to progress: starting, joining, fetching
         await sleep(1000 + random.next() * 6000);
       } else {
-        await waitFor(() => exited || ledgerEntries(w!.checkpoint).length > before, 90_000, `cycle ${cycle}: a batch committed`);
+        await waitFor(() => exited || ledgerEntries(w!.checkpoint).length > before, 90_000, `cycle ${cycle}: a batch committed; the run said: ${run.stderr()}`);
         await sleep(random.next() * 400);
       }
       expect(exited, `cycle ${cycle}: run exited by itself: ${run.stderr()}`).toBe(false);
