@@ -72,8 +72,9 @@ async function tool(cmd: 'openssl' | 'keytool', args: string[], cwd: string): Pr
 const openssl = (args: string[], cwd: string) => tool('openssl', args, cwd);
 
 /**
- * Makes, once per stack, a private CA, a server certificate for localhost/127.0.0.1 signed by it (in a
- * PKCS12 keystore for both servers), and random passwords; all files mode 600 in a 700 directory.
+ * Makes, once per stack, a private CA, a server certificate for localhost and 127.0.0.1-3 (a cluster's
+ * Cassandra nodes) signed by it (in a PKCS12 keystore for every server), and random passwords; all files
+ * mode 600 in a 700 directory.
  */
 export async function ensureSecureFiles(stackDir: string, mtls = false): Promise<SecureFiles> {
   const f = secureFiles(stackDir);
@@ -92,7 +93,7 @@ export async function ensureSecureFiles(stackDir: string, mtls = false): Promise
   chmodSync(f.dir, 0o700);
   const secret = (file: string) => writeFileSync(file, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
   for (const file of [f.keystorePassword, f.kafkaPasswordFile, f.kafkaAdminPasswordFile, f.cassandraPasswordFile]) secret(file);
-  writeFileSync(join(f.dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n');
+  writeFileSync(join(f.dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n');
   await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '3650',
     '-subj', '/CN=loginsync local stack CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], f.dir);
   await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'], f.dir);
