@@ -33,9 +33,30 @@ phi_convict_threshold: 12
 `;
 }
 
+/**
+ * A secured cluster's nodes talk to each other over TLS only, each showing the stack's certificate and
+ * checking the other's against the CA and its address.
+ */
+function cassandraInternodeYaml(ctx: ServerContext, f: SecureFiles): string {
+  if (ctx.peers.length === 1) return '';
+  const password = readSecret(f.keystorePassword);
+  return `server_encryption_options:
+  internode_encryption: all
+  optional: false
+  legacy_ssl_storage_port_enabled: false
+  keystore: ${f.keystore}
+  keystore_password: "${password}"
+  truststore: ${f.truststore}
+  truststore_password: "${password}"
+  store_type: PKCS12
+  require_client_auth: true
+  require_endpoint_verification: true
+`;
+}
+
 function cassandraSecureYaml(ctx: ServerContext): string {
   if (!ctx.secure) return '';
-  return `authenticator: PasswordAuthenticator
+  return `${cassandraInternodeYaml(ctx, ctx.secure)}authenticator: PasswordAuthenticator
 client_encryption_options:
   enabled: true
   optional: false

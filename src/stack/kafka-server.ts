@@ -17,14 +17,18 @@ const controllerPort = (ctx: ServerContext, node: StackNode = ctx.node) => kafka
 
 /**
  * A secured broker: one SASL_SSL listener (SCRAM-SHA-512 over TLS) for clients and for the brokers
- * themselves; the KRaft controller listener stays plain on 127.0.0.1.
+ * themselves. The KRaft controller listener stays plain on 127.0.0.1 on one node, where only the node
+ * itself uses it; in a cluster, where the nodes' quorum and the brokers' heartbeats cross it, it is TLS
+ * with the stack's certificate on both ends.
  */
 function kafkaSecureProperties(ctx: ServerContext, f: SecureFiles): string[] {
   const adminPw = readSecret(f.kafkaAdminPasswordFile);
+  const cluster = ctx.peers.length > 1;
   return [
     `listeners=SASL_SSL://127.0.0.1:${ctx.node.port},CONTROLLER://127.0.0.1:${controllerPort(ctx)}`,
     `advertised.listeners=SASL_SSL://127.0.0.1:${ctx.node.port}`,
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
+    `listener.security.protocol.map=CONTROLLER:${cluster ? 'SSL' : 'PLAINTEXT'},SASL_SSL:SASL_SSL`,
+    ...(cluster ? ['listener.name.controller.ssl.client.auth=required'] : []),
     'inter.broker.listener.name=SASL_SSL',
     // SCRAM-SHA-512 (the one printed), SCRAM-SHA-256 and PLAIN for the same user, to try each mechanism
     'sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN',

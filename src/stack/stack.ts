@@ -128,7 +128,7 @@ export class Stack {
     const libs = await resolveJars([...new Set(toStart.map((n) => n.kind))], settings, events);
     mkdirSync(this.dir, { recursive: true });
     writeFileSync(this.stateFile(), JSON.stringify(settings, null, 2) + '\n');
-    const secure = settings.secure ? await ensureSecureFiles(this.dir, settings.mtls === true) : undefined;
+    const secure = settings.secure ? await ensureSecureFiles(this.dir, { mtls: settings.mtls === true, cluster: nodeCount(settings) > 1 }) : undefined;
 
     const started: StackNode[] = [];
     const t0 = Date.now();
