@@ -47,6 +47,19 @@ export default defineConfig({
           sequence: { groupOrder: 3 },
         },
       },
+      {
+        // npm run test:cluster: a three-node Kafka and Cassandra cluster of its own (stack up --nodes 3,
+        // about 4 GB), killed and mended; never part of npm test; one file at a time
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+          maxWorkers: 1,
+          sequence: { groupOrder: 4 },
+        },
+      },
     ],
   },
 });

@@ -16,20 +16,41 @@ export interface CassandraOptions {
   credentials?: { username: string; password: string };
   /** default consistency of queries that set none (driver code) */
   consistency?: number;
+  /** talk to the contact points only, never to the other nodes the cluster names (a check of one node) */
+  onlyContactPoints?: boolean;
+}
+
+/**
+ * The port the contact points share, if they all name the same one. The driver reaches the nodes it
+ * discovers (system.peers) on one port for all, 9042 unless told: a cluster on another port needs it.
+ */
+export function sharedPort(contactPoints: string[]): number | undefined {
+  const ports = new Set(contactPoints.map((p) => /:(\d+)$/.exec(p)?.[1]));
+  const [port] = ports;
+  return ports.size === 1 && port !== undefined ? Number(port) : undefined;
 }
 
 export function createCassandra(opts: CassandraOptions): CassandraClient {
+  const port = sharedPort(opts.contactPoints);
   return new cassandra.Client({
     contactPoints: opts.contactPoints,
+    ...(port !== undefined ? { protocolOptions: { port } } : {}),
     localDataCenter: opts.localDc,
     ...(opts.keyspace ? { keyspace: opts.keyspace } : {}),
     socketOptions: { connectTimeout: opts.connectTimeoutMs ?? 5000, readTimeout: 30000 },
     queryOptions: { prepare: true, ...(opts.consistency !== undefined ? { consistency: opts.consistency } : {}) },
     ...(opts.sslOptions ? { sslOptions: opts.sslOptions } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
-    pooling: { warmup: false },
+    // open a connection to every node before the first query: with several nodes, a statement
+    // prepared on a node whose pool is still opening in the background fails ("No connection available")
+    pooling: { warmup: true },
     // after an outage, look for the node again every few seconds (the driver's default backs off to 10 min)
-    policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5_000, false) },
+    policies: {
+      reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5_000, false),
+      ...(opts.onlyContactPoints ? {
+        loadBalancing: new cassandra.policies.loadBalancing.AllowListPolicy(new cassandra.policies.loadBalancing.DCAwareRoundRobinPolicy(opts.localDc), opts.contactPoints),
+      } : {}),
+    },
   });
 }
 

@@ -57,11 +57,19 @@ export async function stopProcess(pid: number, timeoutMs: number): Promise<'stop
 }
 
 /** Whether a TCP port on host can be bound right now. */
-export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+export async function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return (await portState(port, host)) === 'free';
+}
+
+/**
+ * Whether a TCP port on host can be bound right now; 'no address' when host is no address of this
+ * machine (macOS answers only on 127.0.0.1 unless lo0 has an alias for the others).
+ */
+export function portState(port: number, host = '127.0.0.1'): Promise<'free' | 'in use' | 'no address'> {
   return new Promise((resolvePromise) => {
     const srv = createServer();
-    srv.once('error', () => resolvePromise(false));
-    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolvePromise(true)));
+    srv.once('error', (err: NodeJS.ErrnoException) => resolvePromise(err.code === 'EADDRNOTAVAIL' ? 'no address' : 'in use'));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolvePromise('free')));
   });
 }
 
@@ -82,12 +90,22 @@ export function freePort(): Promise<number> {
  * A free port whose next port is free too (each local server uses its port and the next), and that
  * does not collide with the ports in `avoid`. For tests and private stacks.
  */
-export async function freePortPair(avoid: number[] = []): Promise<number> {
-  for (let i = 0; i < 50; i++) {
+export function freePortPair(avoid: number[] = []): Promise<number> {
+  return freePortRun(2, avoid);
+}
+
+/**
+ * A free port whose next count-1 ports are free too (a cluster's Kafka uses six in a row), none of them
+ * next to or among the ports in `avoid`.
+ */
+export async function freePortRun(count: number, avoid: number[] = []): Promise<number> {
+  for (let i = 0; i < 100; i++) {
     const p = await freePort();
-    if (p < 65535 && !avoid.includes(p) && !avoid.includes(p + 1) && !avoid.includes(p - 1) && (await portFree(p + 1))) return p;
+    const run = Array.from({ length: count }, (_, k) => p + k);
+    if (p + count > 65536 || [p - 1, ...run].some((q) => avoid.includes(q))) continue;
+    if ((await Promise.all(run.slice(1).map((q) => portFree(q)))).every(Boolean)) return p;
   }
-  throw new UserError('no two adjacent free ports found');
+  throw new UserError(`no ${count} adjacent free ports found`);
 }
 
 /** The last n lines of a file (read from its last 64 KiB), or '' when it does not exist. */

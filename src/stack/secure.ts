@@ -72,16 +72,21 @@ async function tool(cmd: 'openssl' | 'keytool', args: string[], cwd: string): Pr
 const openssl = (args: string[], cwd: string) => tool('openssl', args, cwd);
 
 /**
- * Makes, once per stack, a private CA, a server certificate for localhost/127.0.0.1 signed by it (in a
- * PKCS12 keystore for both servers), and random passwords; all files mode 600 in a 700 directory.
+ * Makes, once per stack, a private CA, a server certificate for localhost and 127.0.0.1-3 (a cluster's
+ * Cassandra nodes) signed by it (in a PKCS12 keystore for every server), and random passwords; all files
+ * mode 600 in a 700 directory. With mtls a client certificate too; with mtls or on a cluster (whose
+ * Cassandra nodes check each other's certificates) the CA as a truststore.
  */
-export async function ensureSecureFiles(stackDir: string, mtls = false): Promise<SecureFiles> {
+export async function ensureSecureFiles(stackDir: string, want: { mtls: boolean; cluster: boolean }): Promise<SecureFiles> {
   const f = secureFiles(stackDir);
   const made = [f.keystore, f.keystorePassword, f.kafkaPasswordFile, f.kafkaAdminPasswordFile, f.cassandraPasswordFile];
-  if (made.every((x) => existsSync(x))) {
-    if (mtls) await ensureClientFiles(f);
-    return f;
-  }
+  if (!made.every((x) => existsSync(x))) await makeSecureFiles(f, made);
+  if (want.mtls) await ensureClientCert(f);
+  if (want.mtls || want.cluster) await ensureTruststore(f);
+  return f;
+}
+
+async function makeSecureFiles(f: SecureFiles, made: string[]): Promise<void> {
   if (made.some((x) => existsSync(x))) {
     // new passwords would not match the users the servers already have
     throw new UserError(`${f.dir} is incomplete (${made.filter((x) => !existsSync(x)).join(', ')} missing)`, {
@@ -92,7 +97,7 @@ export async function ensureSecureFiles(stackDir: string, mtls = false): Promise
   chmodSync(f.dir, 0o700);
   const secret = (file: string) => writeFileSync(file, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
   for (const file of [f.keystorePassword, f.kafkaPasswordFile, f.kafkaAdminPasswordFile, f.cassandraPasswordFile]) secret(file);
-  writeFileSync(join(f.dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n');
+  writeFileSync(join(f.dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n');
   await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '3650',
     '-subj', '/CN=loginsync local stack CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], f.dir);
   await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'], f.dir);
@@ -100,15 +105,10 @@ export async function ensureSecureFiles(stackDir: string, mtls = false): Promise
     '-days', '825', '-extfile', 'server.ext'], f.dir);
   await openssl(['pkcs12', '-export', '-in', 'server.pem', '-inkey', 'server.key', '-certfile', 'ca.pem', '-name', 'server',
     '-out', 'server.p12', '-passout', `file:${f.keystorePassword}`], f.dir);
-  if (mtls) await ensureClientFiles(f);
-  return f;
 }
 
-/**
- * The client side of mutual TLS (--mtls), made from the stack's CA: a client certificate and key (PEM),
- * and the CA as a PKCS12 truststore for Cassandra (Java trusts only certificates keytool marked so).
- */
-async function ensureClientFiles(f: SecureFiles): Promise<void> {
+/** The client side of mutual TLS (--mtls), made from the stack's CA: a client certificate and key (PEM). */
+async function ensureClientCert(f: SecureFiles): Promise<void> {
   if (!existsSync(f.clientCert) || !existsSync(f.clientKey)) {
     if (!existsSync(join(f.dir, 'ca.key'))) throw new UserError(`${f.dir} has no CA key to sign a client certificate with`, { hint: 'make the stack again: "loginsync stack down", "stack clean", then "stack up --secure"' });
     writeFileSync(join(f.dir, 'client.ext'), 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
@@ -117,6 +117,10 @@ async function ensureClientFiles(f: SecureFiles): Promise<void> {
       '-days', '825', '-extfile', 'client.ext'], f.dir);
     chmodSync(f.clientKey, 0o600);
   }
+}
+
+/** The CA as a PKCS12 truststore for Cassandra, which checks certificates against it (Java trusts only certificates keytool marked so). */
+async function ensureTruststore(f: SecureFiles): Promise<void> {
   if (!existsSync(f.truststore)) {
     await tool('keytool', ['-importcert', '-noprompt', '-alias', 'loginsync-ca', '-file', f.ca, '-keystore', f.truststore,
       '-storetype', 'PKCS12', '-storepass:file', f.keystorePassword], f.dir);

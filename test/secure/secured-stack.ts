@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { freePortPair } from '../../src/stack/process.js';
+import { freePortPair, freePortRun } from '../../src/stack/process.js';
 import { runCli, uniqueName, type CliResult } from '../helpers.js';
 
 /** what is run, with which settings changed, and the error line and hint line it must print */
@@ -20,13 +20,16 @@ export class SecuredStack {
   /** what `stack up` printed */
   upOutputs: string[] = [];
 
-  constructor(private readonly flag: '--secure' | '--mtls') {}
+  /** nodes: 1, or 3 for a cluster (stack up --nodes 3) */
+  constructor(private readonly flag: '--secure' | '--mtls', readonly nodes = 1) {}
 
   async up(): Promise<void> {
     this.dir = mkdtempSync(join(process.env.LOGINSYNC_TEST_ROOT ?? tmpdir(), `loginsync${this.flag.replace('--', '-')}-stack-`));
-    const kafkaPort = await freePortPair();
-    const cassandraPort = await freePortPair([kafkaPort, kafkaPort + 1]);
-    const up = await runCli(['stack', 'up', this.flag, '--dir', this.dir, '--kafka-port', String(kafkaPort), '--cassandra-port', String(cassandraPort)], { timeoutMs: 300_000 });
+    // Kafka uses two ports per node (broker and controller), Cassandra two on each node's address
+    const kafkaPort = await freePortRun(2 * this.nodes);
+    const cassandraPort = await freePortPair([...Array(2 * this.nodes).keys()].map((i) => kafkaPort + i));
+    const up = await runCli(['stack', 'up', this.flag, '--dir', this.dir, '--kafka-port', String(kafkaPort), '--cassandra-port', String(cassandraPort),
+      ...(this.nodes > 1 ? ['--nodes', String(this.nodes)] : [])], { timeoutMs: 600_000 });
     this.upOutputs = [up.stdout, up.stderr];
     this.outputs.push(...this.upOutputs);
     if (up.code !== 0) throw new Error(`stack up ${this.flag} failed: ${up.stderr}`);
