@@ -58,7 +58,7 @@ describe('Kafka restarts under a running loginsync run', () => {
     // the consumer says so; paused (SIGSTOP: a hung broker, a network cut), nothing is refused, and
     // the outage shows as fetches no longer answered
     const reports = () => r.stderr().match(/Kafka at \S+: .*(reconnecting with backoff|no fetch answered for \d+s; waiting for it)/g)?.length ?? 0;
-    const backs = () => r.stderr().match(/Kafka is back after \d+s/g)?.length ?? 0;
+    const backs = () => r.stderr().match(/Kafka is back after (\d+h)?(\d+m)?\d+[sm]/g)?.length ?? 0;
     const cycles: Array<[string, () => Promise<unknown>, () => Promise<unknown>]> = [
       ['SIGTERM', () => stack('stop', 'kafka'), () => stack('start', 'kafka')],
       ['SIGKILL', () => stack('stop', 'kafka', '--kill'), () => stack('start', 'kafka')],
@@ -136,7 +136,7 @@ describe('Cassandra restarts under a running loginsync run', () => {
     await expectOracle(originals, events);
     expect(await health()).toBe(200);
     expect(r.stderr()).toMatch(/batch failed \(attempt 1\): Cassandra at \S+ is unreachable/);
-    expect(r.stderr()).toMatch(/Cassandra is back after \d+s; the batch is written and committed/);
+    expect(r.stderr()).toMatch(/Cassandra is back after (\d+h)?(\d+m)?\d+[sm]; the batch is written and committed/);
     if (downMs > 31_000) expect(r.stderr()).toMatch(/Cassandra at \S+ unreachable for \d+s .*still retrying/);
     r.child.kill('SIGTERM');
     expect(await r.exited, r.stderr()).toBe(0);
