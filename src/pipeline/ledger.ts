@@ -3,8 +3,6 @@ import { join } from 'node:path';
 import { withLock } from '../util/lock.js';
 import type { Counts } from './ports.js';
 
-export type { Counts } from './ports.js';
-
 /**
  * One line of the ledger: a move of the group's committed offsets. `startOffset` -> `endOffset` (per
  * partition, Spark's names: the committed offset before and after) is contiguous per partition: each

@@ -21,8 +21,6 @@
 import type { Collapsed } from './collapse.js';
 import type { Stored, TimedUpdate } from './ports.js';
 
-export type { Stored } from './ports.js';
-
 export interface Candidate {
   id: string;
   timeMs: number;

@@ -170,7 +170,7 @@ export class RunSession {
       const side = this.o.dlqTopic || this.o.unmatchedTopic ? this.own(this.step(await this.adapters.sideOutputs())) : { dlq: null, unmatched: null };
       const source = this.adapters.source(this.sourceSpec(at));
       this.source = source;
-      this.engine = new Engine(source, (b) => processBatch(b, { store, topic: this.o.topic, ...side }, this.o.showRows), ledger, {
+      this.engine = new Engine(source, (b) => processBatch(b, { store, topic: this.o.topic, dlq: side.dlq, unmatched: side.unmatched }, this.o.showRows), ledger, {
         topic: this.o.topic, group: this.o.group, triggerMs: this.o.triggerMs, once: this.o.once, endOffsets: at.end,
         behindInGroup: async (partitions) => {
           const committed = await group.committed();
