@@ -178,6 +178,15 @@ export function isRetriableKafka(err: unknown): boolean {
 }
 
 /**
+ * A consumer crash kafkajs will not restart that waiting can still cure: no broker answered where the
+ * group's coordinator is (kafkajs calls that final, and it is what a lone broker down looks like), no
+ * broker known, a connection failed.
+ */
+export function isKafkaUnreachable(err: unknown): boolean {
+  return anyError(err, (x) => ['KafkaJSGroupCoordinatorNotFound', 'KafkaJSBrokerNotFound', ...KAFKA_CONNECTION_ERRORS].includes(x.name ?? ''));
+}
+
+/**
  * A Kafka request that failed only for now, as kafkajs gives up on it: marked retriable itself, or a
  * coordinator still loading on a fresh broker, a leader election. Not a connection failure: kafkajs has
  * retried that already.

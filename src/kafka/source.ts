@@ -1,5 +1,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import type { BatchFactory, FillingBatch, OffsetMoves, RecordSource, SourceEvents } from '../pipeline/ports.js';
+import { isKafkaUnreachable } from '../errors.js';
+import { backoff } from '../util/retry.js';
 import { kafkaError } from './client.js';
 import { FetchLoop } from './fetch-loop.js';
 import { Membership } from './membership.js';
@@ -32,6 +34,10 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
   private readonly tracker = new OffsetTracker();
   private readonly membership: Membership;
   private readonly loop: FetchLoop<B>;
+  private stopping = false;
+  /** our own restarts of a consumer kafkajs gave up on (see restartLater) */
+  private restarts = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(kafka: Kafka, private readonly opts: KafkaSourceOptions<B>) {
     this.membership = new Membership(opts.sessionTimeoutMs, Date.now());
@@ -73,19 +79,48 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
     });
     this.consumer.on(CRASH, (e) => {
       this.membership.left();
-      this.opts.events.error(e.payload.error, e.payload.restart);
+      const ours = !e.payload.restart && !this.stopping && isKafkaUnreachable(e.payload.error);
+      this.opts.events.error(e.payload.error, e.payload.restart || ours);
+      if (ours) this.restartLater();
     });
+    this.consumer.on(GROUP_JOIN, () => { this.restarts = 0; });
   }
 
   async start(): Promise<void> {
     this.listen();
     try {
-      await this.consumer.connect();
-      await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: this.opts.fromBeginning });
-      await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: true, eachBatch: (payload) => this.loop.handle(payload) });
+      await this.connectAndRun();
     } catch (err) {
       throw kafkaError(err, this.opts.brokers, 'starting the consumer');
     }
+  }
+
+  private async connectAndRun(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: this.opts.fromBeginning });
+    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: true, eachBatch: (payload) => this.loop.handle(payload) });
+  }
+
+  /**
+   * kafkajs stops for good when no broker tells it where the group's coordinator is, which is what a
+   * lone broker down (or every broker) looks like: the consumer is started again here, with backoff,
+   * until the brokers answer. The outage goes on being reported, and --max-outage still ends the run.
+   */
+  private restartLater(): void {
+    const delay = backoff(1000, 10_000)(++this.restarts);
+    this.restartTimer = setTimeout(() => {
+      if (this.stopping) return;
+      this.connectAndRun().catch((e: unknown) => {
+        if (this.stopping) return;
+        const err = e instanceof Error ? e : new Error(String(e));
+        if (!isKafkaUnreachable(err)) {
+          this.opts.events.error(err, false);
+          return;
+        }
+        this.opts.events.error(err, true);
+        this.consumer.disconnect().catch(() => {}).finally(() => this.restartLater());
+      });
+    }, delay);
   }
 
   get size(): number {
@@ -134,6 +169,8 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
     this.loop.wakeAll();
     await this.consumer.disconnect().catch(() => {});
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify, describeFailure, isMissingTable, isMissingTopic, isRetriable, isRetriableKafka, isRetriableKafkaRequest, isTopicNotReady, serverOf, type ErrorKind } from '../../src/errors.js';
+import { classify, describeFailure, isKafkaUnreachable, isMissingTable, isMissingTopic, isRetriable, isRetriableKafka, isRetriableKafkaRequest, isTopicNotReady, serverOf, type ErrorKind } from '../../src/errors.js';
 import { oneLineError } from '../../src/errors-text.js';
 
 /** errors shaped as the clients throw them */
@@ -82,6 +82,14 @@ describe('classify: which server, and whether waiting may cure it', () => {
     expect(isRetriableKafka(named('KafkaJSNumberOfRetriesExceeded', 'x'))).toBe(true);
     expect(isRetriableKafka(named('KafkaJSConnectionClosedError', 'x'))).toBe(false);
     expect(isRetriableKafka(new Error('ECONNREFUSED'))).toBe(false);
+  });
+
+  it('isKafkaUnreachable: the consumer crashes kafkajs calls final that are brokers not answering', () => {
+    expect(isKafkaUnreachable(named('KafkaJSGroupCoordinatorNotFound', 'Failed to find group coordinator', { retriable: false }))).toBe(true);
+    expect(isKafkaUnreachable(named('KafkaJSBrokerNotFound', 'No brokers in the broker pool'))).toBe(true);
+    expect(isKafkaUnreachable(kafkajs(sys('connect ECONNREFUSED 127.0.0.1:9092', 'ECONNREFUSED')))).toBe(true);
+    expect(isKafkaUnreachable(named('KafkaJSProtocolError', 'Not authorized to access group: Group authorization failed', { retriable: false }))).toBe(false);
+    expect(isKafkaUnreachable(named('KafkaJSNonRetriableError', 'Cannot subscribe to topic while consumer is running'))).toBe(false);
   });
 
   it('isRetriableKafkaRequest: a coordinator or leader moving, not a connection failure (kafkajs retried that)', () => {
