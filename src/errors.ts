@@ -60,6 +60,8 @@ export interface ErrorFields {
   code?: number | string;
   type?: string;
   retriable?: boolean;
+  /** the Cassandra driver's mark on a request whose connection closed (a node killed mid-request) */
+  isSocketError?: boolean;
 }
 
 /** Whether the error, or any error it wraps, matches. */
@@ -164,7 +166,7 @@ export function serverOf(err: unknown): Server | undefined {
  */
 export function isRetriable(err: unknown): boolean {
   return anyError(err, (x) => {
-    if (x.retriable === true) return true;
+    if (x.retriable === true || x.isSocketError === true) return true;
     const name = x.name ?? '';
     if (TRANSIENT_ERRORS.includes(name)) return true;
     if (name === 'ResponseError' && typeof x.code === 'number' && CASSANDRA_TRANSIENT_CODES.includes(x.code)) return true;

@@ -1,3 +1,5 @@
+import { isRetriable } from '../errors.js';
+import { backoff, retry } from '../util/retry.js';
 import type { CassandraClient } from './client.js';
 
 export interface UserRow {
@@ -65,7 +67,9 @@ export function compareUsers(a: UserRow, b: UserRow): number {
 
 /**
  * Inserts users as a plain CQL INSERT does (default write time), in unlogged batches of `batch` rows,
- * `concurrency` batches in flight. onProgress gets the number written so far.
+ * `concurrency` batches in flight. onProgress gets the number written so far. A batch that times out or
+ * finds too few replicas (a busy or restarting node) is sent again, for up to a minute: an INSERT of the
+ * same values twice leaves the same row.
  */
 export async function insertUsers(
   client: CassandraClient, keyspace: string, table: string, users: Iterable<{ login_id: string; user_name: string | null; last_login: number | null }>,
@@ -76,7 +80,8 @@ export async function insertUsers(
   const inFlight = new Set<Promise<void>>();
   let group: Array<{ query: string; params: unknown[] }> = [];
   const flush = async (g: typeof group) => {
-    await client.batch(g, { prepare: true, logged: false, ...(consistency !== undefined ? { consistency } : {}) });
+    await retry(() => client.batch(g, { prepare: true, logged: false, ...(consistency !== undefined ? { consistency } : {}) }),
+      { retriable: isRetriable, delayMs: backoff(200, 5000), deadlineMs: 60_000 });
     written += g.length;
     onProgress?.(written);
   };

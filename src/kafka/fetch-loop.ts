@@ -38,7 +38,11 @@ export class FetchLoop<B extends FillingBatch> {
   private holders = 0;
 
   /** stopAt: available-now, records at or past these offsets (per partition) are not read */
-  constructor(private readonly tracker: OffsetTracker, private readonly newBatch: () => B, private readonly stopAt?: Map<number, number>) {
+  /** arrived: told of each partition's fetched records as they come (before any wait for room) */
+  constructor(
+    private readonly tracker: OffsetTracker, private readonly newBatch: () => B, private readonly stopAt?: Map<number, number>,
+    private readonly arrived: (partition: number) => void = () => {},
+  ) {
     this.pending = newBatch();
   }
 
@@ -88,6 +92,7 @@ export class FetchLoop<B extends FillingBatch> {
   /** kafkajs' eachBatch: reads the fetched records into the pending batch. */
   async handle({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const p = batch.partition;
+    this.arrived(p);
     this.tracker.highWatermark(p, Number(batch.highWatermark));
     const stop = this.stopAt?.get(p);
     let t = performance.now();

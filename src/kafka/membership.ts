@@ -25,6 +25,11 @@ export class Membership {
     return this.inGroup;
   }
 
+  /** in the group and not rejoining it: fetching */
+  get settled(): boolean {
+    return this.inGroup && !this.rebalancing;
+  }
+
   joinedGroup(now: number): void {
     this.current++;
     this.inGroup = true;

@@ -112,4 +112,15 @@ export class OffsetTracker {
     }
     return out;
   }
+
+  /** Per partition assigned here: records not yet fetched, behind the latest high watermark seen. */
+  unfetched(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const [p, hw] of this.highWatermarks) {
+      if (this.assigned && !this.assigned.has(p)) continue;
+      const pos = this.fetchedTo.get(p) ?? this.committedAt.get(p);
+      if (pos !== undefined) out.set(p, Math.max(0, hw - pos));
+    }
+    return out;
+  }
 }

@@ -1,11 +1,13 @@
 import type { Consumer, Kafka } from 'kafkajs';
-import type { BatchFactory, FillingBatch, OffsetMoves, RecordSource, SourceEvents } from '../pipeline/ports.js';
+import { STALLED_AFTER_MS, type BatchFactory, type FillingBatch, type OffsetMoves, type RecordSource, type SourceEvents } from '../pipeline/ports.js';
 import { isKafkaUnreachable } from '../errors.js';
 import { backoff } from '../util/retry.js';
 import { kafkaError } from './client.js';
 import { FetchLoop } from './fetch-loop.js';
 import { Membership } from './membership.js';
 import { OffsetTracker } from './offset-tracker.js';
+import { PartitionStalls } from './stalls.js';
+
 
 export interface KafkaSourceOptions<B extends FillingBatch> {
   topic: string;
@@ -34,6 +36,7 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
   private readonly tracker = new OffsetTracker();
   private readonly membership: Membership;
   private readonly loop: FetchLoop<B>;
+  private readonly stalls = new PartitionStalls(STALLED_AFTER_MS);
   private stopping = false;
   /** our own restarts of a consumer kafkajs gave up on (see restartLater) */
   private restarts = 0;
@@ -46,7 +49,7 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
       const b = opts.newBatch(new Map(this.tracker.fetched()));
       b.epoch = this.membership.epoch;
       return b;
-    }, opts.stopAt);
+    }, opts.stopAt, (p) => this.stalls.arrived(p, Date.now()));
     this.consumer = kafka.consumer({
       groupId: opts.groupId,
       sessionTimeout: opts.sessionTimeoutMs,
@@ -74,6 +77,7 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
       const mine = e.payload.memberAssignment[this.opts.topic] ?? [];
       this.membership.joinedGroup(Date.now());
       this.tracker.assign(mine);
+      this.stalls.assigned(mine, Date.now());
       this.loop.restart();
       this.opts.events.joined(mine, e.payload.memberId);
     });
@@ -166,6 +170,10 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
 
   silentMs(now: number): number {
     return this.membership.silentMs(now, { holding: this.loop.holding, hasPartitions: (this.tracker.assigned?.size ?? 0) > 0 });
+  }
+
+  stalledPartitions(now: number): number[] {
+    return this.stalls.stalled(now, this.tracker.unfetched(), this.membership.settled);
   }
 
   async stop(): Promise<void> {

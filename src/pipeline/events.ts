@@ -57,6 +57,10 @@ export type RunEvent =
   | { type: 'consumer-error'; message: string; firstOfOutage: boolean }
   /** fetches have gone unanswered this long */
   | { type: 'kafka-silent'; silentMs: number }
+  /** these partitions lag and have had no records for stalledMs while the run reads on (a leader gone) */
+  | { type: 'partitions-stalled'; partitions: number[]; lag: number; stalledMs: number }
+  /** stalled partitions have records again, after this long */
+  | { type: 'partitions-resumed'; partitions: number[]; afterMs: number }
   | { type: 'outage-still'; server: Server; downMs: number; reason: string }
   /** the server answers again: a batch was written (committed or not), a fetch answered, the consumer rejoined */
   | { type: 'outage-ended'; server: Server; downMs: number; how: 'batch' | 'fetch' | 'join'; committed: boolean; partitions?: number[] }

@@ -1,10 +1,11 @@
 import { errorMessage, serverOf } from '../errors.js';
 import type { BatchReport, RunEvents } from './events.js';
 import { OutageWatch } from './outage.js';
-import type { Server } from './ports.js';
+import { STALLED_AFTER_MS, type FillingBatch, type RecordSource, type Server } from './ports.js';
 
 /** Fetches wait 100 ms for data at most: this long without an answer is an outage. */
 export const KAFKA_SILENCE_MS = 10_000;
+
 
 /** A server stayed unreachable longer than the run allows: the run gives up, nothing unwritten committed. */
 export class OutageTooLong extends Error {
@@ -29,10 +30,12 @@ export class HealthMonitor {
   private readonly outage: OutageWatch;
   /** fetches went unanswered (an outage seen while idle): the next answered one ends it */
   private fetchesSilent = false;
+  /** partitions stalled since the first of them was reported (see stalls()) */
+  private stallEpisode: { since: number; partitions: Set<number> } | undefined;
 
   constructor(
     private readonly events: RunEvents,
-    private readonly source: { silentMs(now: number): number; lagByPartition(): Map<number, number> },
+    private readonly source: Pick<RecordSource<FillingBatch>, 'silentMs' | 'lagByPartition' | 'stalledPartitions'>,
     private readonly abort: (err: unknown) => void,
     opts: MonitorOptions,
   ) {
@@ -80,9 +83,11 @@ export class HealthMonitor {
     if (downMs !== undefined) this.events.emit({ type: 'outage-ended', server, downMs, how, committed, ...(partitions ? { partitions } : {}) });
   }
 
-  /** Once a second: lag, silence, reminders, and the maximum outage. */
+  /** Once a second: lag, silence, stalled partitions, reminders, and the maximum outage. */
   tick(now: number): void {
-    this.events.emit({ type: 'lag', byPartition: this.source.lagByPartition() });
+    const lag = this.source.lagByPartition();
+    this.events.emit({ type: 'lag', byPartition: lag });
+    this.stalls(now, lag);
     // idle, a run only fetches: a broker gone shows as fetches no longer answered
     const silent = this.source.silentMs(now);
     if (silent >= KAFKA_SILENCE_MS) {
@@ -96,6 +101,26 @@ export class HealthMonitor {
     for (const n of this.outage.check(now)) {
       if (n.kind === 'still-down') this.events.emit({ type: 'outage-still', server: n.server, downMs: n.downMs, reason: n.reason });
       else this.abort(new OutageTooLong(n.server, n.downMs, this.maxMs(), n.reason));
+    }
+  }
+
+  /**
+   * Stalled partitions make one episode, from the first until none is left: a broker gone stalls the
+   * partitions it led, and kafkajs' retries may hold others a while. Its start is reported once, with
+   * the partitions stalled then; its end names every partition it held.
+   */
+  private stalls(now: number, lag: Map<number, number>): void {
+    const stalled = this.source.stalledPartitions(now);
+    if (stalled.length > 0 && !this.stallEpisode) {
+      this.stallEpisode = { since: now, partitions: new Set(stalled) };
+      const behind = stalled.reduce((n, p) => n + (lag.get(p) ?? 0), 0);
+      this.events.emit({ type: 'partitions-stalled', partitions: stalled, lag: behind, stalledMs: STALLED_AFTER_MS });
+    } else if (stalled.length > 0) {
+      for (const p of stalled) this.stallEpisode!.partitions.add(p);
+    } else if (this.stallEpisode) {
+      const { since, partitions } = this.stallEpisode;
+      this.stallEpisode = undefined;
+      this.events.emit({ type: 'partitions-resumed', partitions: [...partitions].sort((a, b) => a - b), afterMs: now - since + STALLED_AFTER_MS });
     }
   }
 

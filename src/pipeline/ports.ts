@@ -93,7 +93,12 @@ export interface RecordSource<B extends FillingBatch = FillingBatch> {
   lagByPartition(): Map<number, number>;
   /** how long fetches have gone unanswered while they should have been (0: not silent) */
   silentMs(now: number): number;
+  /** partitions read here with records left to fetch and none arrived for a while, though others' did (a leader gone) */
+  stalledPartitions(now: number): number[];
 }
+
+/** A partition read here that lags and has had no records this long, while others may, is stalled. */
+export const STALLED_AFTER_MS = 10_000;
 
 /** What the source tells the run about its consumer. */
 export interface SourceEvents {

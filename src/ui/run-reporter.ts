@@ -88,6 +88,11 @@ function messages(o: ReporterOptions, where: (s: Server) => string): (e: RunEven
         return { warn: true, text: `batch failed (attempt ${e.attempt}): ${describeFailure(e.error, o)}; ${retry(e.delayMs)}` };
       case 'consumer-stopped': return { warn: true, text: `Kafka consumer stopped: ${e.message}` };
       case 'consumer-error': return e.firstOfOutage ? { warn: true, text: `Kafka at ${where('Kafka')}: ${e.message}; reconnecting with backoff, nothing is committed meanwhile` } : undefined;
+      case 'partitions-stalled': {
+        const many = e.partitions.length > 1;
+        return { warn: true, text: `Kafka at ${where('Kafka')}: partition${many ? 's' : ''} ${e.partitions.join(',')} (${e.lag} records behind) had no records for ${fd(e.stalledMs)} while others are read: ${many ? 'their' : 'its'} leader is likely gone until Kafka elects another (others may wait meanwhile); nothing of ${many ? 'them' : 'it'} is committed meanwhile` };
+      }
+      case 'partitions-resumed': return { text: `Kafka is back after ${fd(e.afterMs)} for partition${e.partitions.length > 1 ? 's' : ''} ${e.partitions.join(',')}: records arrive again` };
       case 'kafka-silent': return { warn: true, text: `Kafka at ${where('Kafka')}: no fetch answered for ${fd(e.silentMs)}; waiting for it, nothing is committed meanwhile` };
       case 'outage-still':
         return { warn: true, text: `${e.server} at ${where(e.server)} unreachable for ${fd(e.downMs)} (${e.reason}); still retrying, nothing unwritten is committed${o.maxOutageMs === undefined ? ' (--max-outage to give up)' : `; giving up after ${fd(o.maxOutageMs)}`}` };

@@ -105,6 +105,13 @@ export class MemorySource implements RecordSource<PendingBatch> {
   silentMs(): number {
     return 0;
   }
+
+  /** partitions a test says are stalled (a leader gone) */
+  stalled: number[] = [];
+
+  stalledPartitions(): number[] {
+    return this.stalled;
+  }
 }
 
 /** A retriable failure, as the Cassandra driver names one. */

@@ -70,6 +70,8 @@ describe('classify: which server, and whether waiting may cure it', () => {
       kafkajs(sys('connect ECONNREFUSED 127.0.0.1:9092', 'ECONNREFUSED')), named('KafkaJSRequestTimeoutError', 'x'), named('NotInGroupError', 'x'),
       named('KafkaJSProtocolError', 'The coordinator is loading', { retriable: true }), response(0x1000, 'Cannot achieve consistency level'),
       response(0x1200, 'read timeout'), named('Error', 'wrapped', { cause: new Error('write EPIPE') }), new Error('socket hang up'),
+      // a node killed while it had requests in flight: the driver fails them, and retries none that are not idempotent
+      named('DriverError', 'Socket was closed', { isSocketError: true }),
     ];
     for (const e of yes) expect(classify(e).retriable, errorText(e)).toBe(true);
     const no = [response(0x2000, 'syntax'), response(0x2100, 'unauthorized'), named('KafkaJSProtocolError', 'Topic authorization failed', { retriable: false }), new Error('plain'), undefined];

@@ -113,4 +113,16 @@ describe('membership: epochs', () => {
     expect(g.silentMs(40_000, busy)).toBe(0);
     expect(g.silentMs(52_000, busy)).toBe(11_000);
   });
+
+  it('unfetched: what is left to fetch (fetched but uncommitted records are not), lag: what is left to commit', () => {
+    const t = new OffsetTracker();
+    t.seed(new Map([[0, 10], [1, 0]]));
+    t.assign([0, 1]);
+    t.highWatermark(0, 50);
+    t.highWatermark(1, 5);
+    expect(t.unfetched()).toEqual(new Map([[0, 40], [1, 5]]));
+    t.readThrough(0, 50);
+    expect(t.unfetched()).toEqual(new Map([[0, 0], [1, 5]]));
+    expect(t.lagByPartition()).toEqual(new Map([[0, 40], [1, 5]]));
+  });
 });
