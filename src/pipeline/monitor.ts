@@ -30,6 +30,8 @@ export class HealthMonitor {
   private readonly outage: OutageWatch;
   /** fetches went unanswered (an outage seen while idle): the next answered one ends it */
   private fetchesSilent = false;
+  /** when the fetches went silent, as the source measured it (the outage is counted from its report) */
+  private silentSince = 0;
   /** partitions stalled since the first of them was reported (see stalls()) */
   private stallEpisode: { since: number; partitions: Set<number> } | undefined;
 
@@ -62,7 +64,7 @@ export class HealthMonitor {
   fetched(): void {
     if (!this.fetchesSilent) return;
     this.fetchesSilent = false;
-    this.ended('Kafka', 'fetch', false);
+    this.ended('Kafka', 'fetch', false, undefined, this.silentSince);
   }
 
   /** The consumer (re)joined its group. */
@@ -78,8 +80,11 @@ export class HealthMonitor {
     if (committed) this.ended('Kafka', 'batch', committed);
   }
 
-  private ended(server: Server, how: 'batch' | 'fetch' | 'join', committed: boolean, partitions?: number[]): void {
-    const downMs = this.outage.recovered(server, Date.now());
+  /** since: when the outage began, if before it was reported */
+  private ended(server: Server, how: 'batch' | 'fetch' | 'join', committed: boolean, partitions?: number[], since?: number): void {
+    const now = Date.now();
+    let downMs = this.outage.recovered(server, now);
+    if (downMs !== undefined && since !== undefined) downMs = Math.max(downMs, now - since);
     if (downMs !== undefined) this.events.emit({ type: 'outage-ended', server, downMs, how, committed, ...(partitions ? { partitions } : {}) });
   }
 
@@ -91,6 +96,7 @@ export class HealthMonitor {
     // idle, a run only fetches: a broker gone shows as fetches no longer answered
     const silent = this.source.silentMs(now);
     if (silent >= KAFKA_SILENCE_MS) {
+      if (!this.fetchesSilent) this.silentSince = now - silent;
       this.fetchesSilent = true;
       // counted from now, not from the silence's start: a suspended laptop must not trip the maximum at once
       if (this.outage.failed('Kafka', 'fetch requests unanswered', now)) {

@@ -9,6 +9,9 @@ import type { Random } from '../random.js';
 import type { World } from '../integration/pipeline-env.js';
 import { committedOffsets as groupOffsets } from '../../src/kafka/group.js';
 
+import { isRetriable } from '../../src/errors.js';
+import { backoff, retry } from '../../src/util/retry.js';
+
 export { sleep } from '../../src/util/sleep.js';
 
 /** `loginsync stack <args> --dir <the test stack>`; fails the test when it fails. */
@@ -42,11 +45,11 @@ export async function seedUsers(w: World, n: number): Promise<Originals> {
   return lastLogins(w.cql, w.keyspace);
 }
 
-/** Every row's last_login in ms (all pages). */
-export async function lastLogins(cql: CassandraClient, keyspace: string): Promise<Map<string, number | null>> {
+/** Every row's last_login in ms (all pages), read at the client's consistency or the one given. */
+export async function lastLogins(cql: CassandraClient, keyspace: string, consistency?: number): Promise<Map<string, number | null>> {
   const out = new Map<string, number | null>();
   await new Promise<void>((resolve, reject) => {
-    cql.eachRow(`SELECT login_id, last_login FROM ${keyspace}.users`, [], { prepare: true, autoPage: true, fetchSize: 5000 },
+    cql.eachRow(`SELECT login_id, last_login FROM ${keyspace}.users`, [], { prepare: true, autoPage: true, fetchSize: 5000, ...(consistency !== undefined ? { consistency } : {}) },
       (_n, row) => out.set(String(row.login_id), row.last_login ? (row.last_login as Date).getTime() : null),
       (err) => (err ? reject(err) : resolve()));
   });
@@ -87,8 +90,8 @@ export function oracle(originals: Originals, events: Ev[]): Map<string, number |
 }
 
 /** Compares the table with the oracle: lost updates (older than expected) and wrong rows (newer, missing, added). */
-export async function compareWithOracle(w: World, want: Map<string, number | null>): Promise<{ rows: number; lost: string[]; wrong: string[] }> {
-  const got = await lastLogins(w.cql, w.keyspace);
+export async function compareWithOracle(w: World, want: Map<string, number | null>, consistency?: number): Promise<{ rows: number; lost: string[]; wrong: string[] }> {
+  const got = await lastLogins(w.cql, w.keyspace, consistency);
   const lost: string[] = [];
   const wrong: string[] = [];
   for (const [id, ms] of want) {
@@ -108,8 +111,10 @@ export async function sendAll(w: World, values: Array<string | Buffer | null>, c
   }
 }
 
+/** The topic's end offsets; retried for up to 30 s while a broker is away (a cluster's leader killed). */
 export async function endOffsets(admin: Admin, topic: string): Promise<Map<number, number>> {
-  return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
+  const offsets = await retry(() => admin.fetchTopicOffsets(topic), { retriable: isRetriable, delayMs: backoff(200, 2000), deadlineMs: 30_000 });
+  return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
 }
 
 /** The group's committed offset per partition of the topic, -1 where it has none. */
