@@ -21,6 +21,7 @@ export function buildProgram(): Command {
     .description('Keep users.last_login in Cassandra in step with login events on Kafka (the Spark stream-static join, as one CLI)')
     .version(pkg.version, '-V, --version')
     .option('--verbose', 'show stack traces and client logs')
+    .option('--no-color', 'no colors (as NO_COLOR=1 does; FORCE_COLOR=1 to 3 forces them, 0 turns them off)')
     .showHelpAfterError('(add --help for usage)')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .addHelpText('after', `
@@ -34,7 +35,7 @@ Quick start:
   loginsync show users                print the table
 
 Settings: flags > environment (LOGINSYNC_*) > ./loginsync.config.json > ~/.config/loginsync/config.json > defaults.
-NO_COLOR turns colors off.`);
+Colors only on a terminal; --no-color, NO_COLOR=1 or TERM=dumb turn them off, FORCE_COLOR=0..3 sets them.`);
   program.addCommand(demoCommand(async (args) => {
     const step = buildProgram();
     step.exitOverride();

@@ -1,19 +1,31 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 
+/** chalk's levels: 0 none, 1 16 colors, 2 256, 3 16 million. */
+export type ColorLevel = 0 | 1 | 2 | 3;
+
+const FORCED: Record<string, ColorLevel> = { '': 1, '1': 1, true: 1, '2': 2, '3': 3 };
+
 /**
- * Colors follow the usual conventions: NO_COLOR (any non-empty value) turns them off, FORCE_COLOR turns
- * them on, otherwise only a TTY gets colors. chalk itself does not look at NO_COLOR, hence this.
+ * How many colors a stream gets, by the platform's rules (Node's getColorDepth; chalk reads only
+ * FORCE_COLOR): `--no-color` turns them off; FORCE_COLOR '', 1 or true gives 16 colors, 2 256, 3 16
+ * million, anything else (0, false) none, whatever the stream; NO_COLOR (not empty), NODE_DISABLE_COLORS
+ * or TERM=dumb turn them off; otherwise a terminal gets what it says it has, a pipe or a file none.
  */
-export function colorsWanted(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
-  return Boolean(stream.isTTY);
+export function colorLevel(stream: Pick<NodeJS.WriteStream, 'isTTY'> & { getColorDepth?: (env?: object) => number },
+  env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv): ColorLevel {
+  const end = argv.indexOf('--');
+  if ((end < 0 ? argv : argv.slice(0, end)).includes('--no-color')) return 0;
+  if (env.FORCE_COLOR !== undefined) return FORCED[env.FORCE_COLOR] ?? 0;
+  if ((env.NO_COLOR ?? '') !== '' || env.NODE_DISABLE_COLORS !== undefined || env.TERM === 'dumb') return 0;
+  if (!stream.isTTY) return 0;
+  const depth = stream.getColorDepth?.(env) ?? 4;
+  return depth >= 24 ? 3 : depth >= 8 ? 2 : depth >= 4 ? 1 : 0;
 }
 
 /** Colors for chatter on stderr. */
-export const c: ChalkInstance = new Chalk({ level: colorsWanted(process.stderr) ? 1 : 0 });
+export const c: ChalkInstance = new Chalk({ level: colorLevel(process.stderr) });
 /** Colors for data on stdout (tables). */
-export const co: ChalkInstance = new Chalk({ level: colorsWanted(process.stdout) ? 1 : 0 });
+export const co: ChalkInstance = new Chalk({ level: colorLevel(process.stdout) });
 
 /** Data goes to stdout. */
 export function out(line = ''): void {

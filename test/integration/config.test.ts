@@ -40,3 +40,23 @@ describe('loginsync config show', () => {
     expect(r.stderr).not.toContain('oops-secret');
   });
 });
+
+describe('colors', () => {
+  it('FORCE_COLOR 1 to 3 turns them on in a pipe; FORCE_COLOR=0 or false, --no-color and NO_COLOR turn them off', async () => {
+    const esc = (s: string) => s.includes('\u001b[');
+    const cases: Array<[NodeJS.ProcessEnv, string[], boolean]> = [
+      [{ NO_COLOR: undefined, FORCE_COLOR: '1' }, [], true],
+      [{ NO_COLOR: undefined, FORCE_COLOR: '3', TERM: 'dumb' }, [], true],
+      [{ NO_COLOR: undefined, FORCE_COLOR: 'false' }, [], false],
+      [{ NO_COLOR: undefined, FORCE_COLOR: '0' }, [], false],
+      [{ NO_COLOR: undefined, FORCE_COLOR: '1' }, ['--no-color'], false],
+      [{ NO_COLOR: '1' }, [], false],
+      [{ NO_COLOR: undefined }, [], false],
+    ];
+    for (const [env, extra, colored] of cases) {
+      const r = await runCli(['config', 'show', ...extra], { env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(esc(r.stdout), `${JSON.stringify(env)} ${extra.join(' ')}`).toBe(colored);
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { userJson } from '../../src/commands/show.js';
 import { formatTimestamp } from '../../src/ui/format.js';
 import { parseJavaMajor } from '../../src/stack/tools.js';
 import { requests } from '../../src/kafka/side-topic.js';
-import { colorsWanted } from '../../src/ui/output.js';
+import { colorLevel } from '../../src/ui/output.js';
 import { waitForTopic } from '../../src/kafka/admin.js';
 import type { Admin } from 'kafkajs';
 
@@ -34,14 +34,30 @@ describe('show users helpers', () => {
 });
 
 describe('colors', () => {
-  const tty = { isTTY: true } as NodeJS.WriteStream;
-  const pipe = { isTTY: false } as NodeJS.WriteStream;
-  it('honours NO_COLOR and FORCE_COLOR, and are off when not a TTY', () => {
-    expect(colorsWanted(tty, {})).toBe(true);
-    expect(colorsWanted(tty, { NO_COLOR: '1' })).toBe(false);
-    expect(colorsWanted(pipe, {})).toBe(false);
-    expect(colorsWanted(pipe, { FORCE_COLOR: '1' })).toBe(true);
-    expect(colorsWanted(tty, { NO_COLOR: '1', FORCE_COLOR: '1' })).toBe(false);
+  const tty = (depth = 8) => ({ isTTY: true, getColorDepth: () => depth });
+  const pipe = { isTTY: false };
+  it('a terminal gets what it has, a pipe none; --no-color, NO_COLOR, NODE_DISABLE_COLORS and TERM=dumb turn them off', () => {
+    expect(colorLevel(tty(8), {}, [])).toBe(2);
+    expect(colorLevel(tty(24), {}, [])).toBe(3);
+    expect(colorLevel(tty(1), {}, [])).toBe(0);
+    expect(colorLevel(pipe, {}, [])).toBe(0);
+    expect(colorLevel(tty(), { NO_COLOR: '1' }, [])).toBe(0);
+    expect(colorLevel(tty(), { NO_COLOR: '' }, [])).toBe(2);
+    expect(colorLevel(tty(), { NODE_DISABLE_COLORS: '1' }, [])).toBe(0);
+    expect(colorLevel(tty(), { TERM: 'dumb' }, [])).toBe(0);
+    expect(colorLevel(tty(), {}, ['node', 'loginsync', 'show', 'users', '--no-color'])).toBe(0);
+    // after "--" it is an argument, not the flag
+    expect(colorLevel(tty(), {}, ['node', 'loginsync', '--', '--no-color'])).toBe(2);
+  });
+
+  it('FORCE_COLOR: "", 1 and true give 16 colors, 2 and 3 more, 0 and false none, on a pipe too; --no-color still wins', () => {
+    for (const [v, level] of [['', 1], ['1', 1], ['true', 1], ['2', 2], ['3', 3], ['0', 0], ['false', 0]] as const) {
+      expect(colorLevel(pipe, { FORCE_COLOR: v }, []), `FORCE_COLOR=${v}`).toBe(level);
+      expect(colorLevel(tty(), { FORCE_COLOR: v, TERM: 'dumb' }, []), `FORCE_COLOR=${v} TERM=dumb`).toBe(level);
+    }
+    // as Node does: a FORCE_COLOR set on purpose beats NO_COLOR
+    expect(colorLevel(pipe, { FORCE_COLOR: '1', NO_COLOR: '1' }, [])).toBe(1);
+    expect(colorLevel(pipe, { FORCE_COLOR: '1' }, ['--no-color'])).toBe(0);
   });
 });
 
