@@ -38,7 +38,7 @@ Settings: flags > environment (LOGINSYNC_*) > ./loginsync.config.json > ~/.confi
 Colors only on a terminal; --no-color, NO_COLOR=1 or TERM=dumb turn them off, FORCE_COLOR=0..3 sets them.`);
   program.addCommand(demoCommand(async (args) => {
     const step = buildProgram();
-    step.exitOverride();
+    exitOverrideAll(step);
     await step.parseAsync(args, { from: 'user' });
   }));
   program.addCommand(stackCommand());
@@ -53,8 +53,12 @@ Colors only on a terminal; --no-color, NO_COLOR=1 or TERM=dumb turn them off, FO
   return program;
 }
 
+/** Exit code of a usage error (unknown flag, bad value, missing argument), as shells and tools use it. */
+export const USAGE_EXIT = 2;
+
 function report(err: unknown, verbose: boolean): number {
-  if (err instanceof CommanderError) return err.exitCode;
+  // commander has printed its message; --help and --version end with 0, the rest is misuse
+  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : USAGE_EXIT;
   if (err instanceof UserError) {
     process.stderr.write(`${c.red('error:')} ${err.message}\n`);
     if (err.hint) process.stderr.write(`${c.dim('hint:')} ${err.hint}\n`);
@@ -65,6 +69,12 @@ function report(err: unknown, verbose: boolean): number {
   if (verbose && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   else process.stderr.write(`${c.dim('(run with --verbose for details)')}\n`);
   return 1;
+}
+
+/** Commander's errors are thrown, not exits, on every command (addCommand does not pass the setting on). */
+function exitOverrideAll(cmd: Command): void {
+  cmd.exitOverride();
+  for (const sub of cmd.commands) exitOverrideAll(sub);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -84,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   });
   const program = buildProgram();
-  program.exitOverride();
+  exitOverrideAll(program);
   try {
     await program.parseAsync(argv);
     return 0;

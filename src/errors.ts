@@ -21,6 +21,14 @@ export class UserError extends Error {
   }
 }
 
+/** A usage error: a bad flag or setting value, flags that do not go together. Exit code 2, as commander's own. */
+export class UsageError extends UserError {
+  constructor(message: string, options: { hint?: string } = {}) {
+    super(message, { ...options, exitCode: 2 });
+    this.name = 'UsageError';
+  }
+}
+
 /** An error's message; for aggregate errors (kafkajs' "Topic creation errors"), with their parts. */
 export function errorMessage(err: unknown): string {
   if (!(err instanceof Error)) return String(err);

@@ -4,7 +4,7 @@ import { cassandraError } from '../cassandra/client.js';
 import { openCassandra, openKafkaAdmin } from '../config/connect.js';
 import { withConnectionOptions } from '../config/settings.js';
 import { parsePositiveInt } from '../config/validate.js';
-import { UserError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { ensureTopic, replicated } from '../kafka/admin.js';
 import { kafkaError } from '../kafka/client.js';
 import { c, out, printJson } from '../ui/output.js';
@@ -33,7 +33,7 @@ than users(login_id text PRIMARY KEY, user_name text, last_login timestamp) is a
   return cmd.action(async (opts: InitOptions, command: Command) => {
     const { settings: s } = commandSettings(command);
     if (opts.replication !== undefined && opts.replicationFactor !== undefined) {
-      throw new UserError('give --replication or --replication-factor, not both');
+      throw new UsageError('give --replication or --replication-factor, not both');
     }
     const replication: Replication = opts.replication !== undefined
       ? parseReplication(opts.replication)

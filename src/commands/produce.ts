@@ -5,7 +5,7 @@ import { forEachUser } from '../cassandra/users.js';
 import { kafkaFor, openCassandra } from '../config/connect.js';
 import { withConnectionOptions, type ConnectionSettings } from '../config/settings.js';
 import { parsePositiveInt } from '../config/validate.js';
-import { UserError, isMissingTopic } from '../errors.js';
+import { isMissingTopic, UsageError, UserError } from '../errors.js';
 import { kafkaError } from '../kafka/client.js';
 import { sendMany, sendOne } from '../kafka/produce.js';
 import { parseEventTime, UTC } from '../pipeline/time.js';
@@ -53,10 +53,10 @@ the seed's kafka-console-producer.`);
     const { settings: s } = commandSettings(command);
     const file = opts.file ?? fileArg;
     const modes = [opts.login !== undefined, opts.count !== undefined, file !== undefined].filter(Boolean).length;
-    if (modes > 1) throw new UserError('give one of --login, --count, or a file');
-    if (opts.time !== undefined && opts.login === undefined) throw new UserError('--time goes with --login (for --count, see --time-spread)');
+    if (modes > 1) throw new UsageError('give one of --login, --count, or a file');
+    if (opts.time !== undefined && opts.login === undefined) throw new UsageError('--time goes with --login (for --count, see --time-spread)');
     if (modes === 0 && !process.stdin.isTTY) {
-      throw new UserError('nothing to send', { hint: 'use --login ID [--time T], --count N [--rate R], or --file F / - (stdin); on a terminal, no arguments starts a prompt' });
+      throw new UsageError('nothing to send', { hint: 'use --login ID [--time T], --count N [--rate R], or --file F / - (stdin); on a terminal, no arguments starts a prompt' });
     }
     const producer = kafkaFor(s, 'loginsync-produce').producer({ allowAutoTopicCreation: false });
     try {
@@ -84,12 +84,12 @@ the seed's kafka-console-producer.`);
 function eventTime(text: string | undefined): string {
   if (text === undefined) return formatTimestamp(new Date());
   const t = parseEventTime(text.trim(), UTC);
-  if (!t.ok) throw new UserError(`--time "${text}": ${t.reason.replace(/^created_time (is )?/, '')}`);
+  if (!t.ok) throw new UsageError(`--time "${text}": ${t.reason.replace(/^created_time (is )?/, '')}`);
   return text.trim();
 }
 
 async function produceOne(producer: Producer, s: ConnectionSettings, id: string, time: string | undefined, keyed: boolean, json: boolean): Promise<void> {
-  if (id === '') throw new UserError('--login must not be empty');
+  if (id === '') throw new UsageError('--login must not be empty');
   const event = { login_id: id, created_time: eventTime(time) };
   const where = await sendOne(producer, s.topic, { key: keyed ? id : null, value: JSON.stringify(event) });
   if (json) out(JSON.stringify({ topic: s.topic, ...where, event }));
@@ -99,7 +99,7 @@ async function produceOne(producer: Producer, s: ConnectionSettings, id: string,
 async function knownIds(s: ConnectionSettings, given: string | undefined): Promise<string[]> {
   if (given !== undefined) {
     const ids = given.split(',').map((x) => x.trim()).filter((x) => x !== '');
-    if (ids.length === 0) throw new UserError('--ids: no login ids given');
+    if (ids.length === 0) throw new UsageError('--ids: no login ids given');
     return ids;
   }
   const client = await openCassandra(s);
@@ -117,7 +117,7 @@ async function produceCount(producer: Producer, s: ConnectionSettings, opts: Pro
   const n = parsePositiveInt(opts.count!, '--count', { max: 1_000_000_000 });
   const rate = parsePositiveInt(opts.rate, '--rate', { min: 0 });
   const spread = opts.timeSpread === undefined ? 0 : parseDuration(opts.timeSpread);
-  if (spread === undefined) throw new UserError(`--time-spread: "${opts.timeSpread}" is not an interval (e.g. 1h, 1d)`);
+  if (spread === undefined) throw new UsageError(`--time-spread: "${opts.timeSpread}" is not an interval (e.g. 1h, 1d)`);
   const ids = await knownIds(s, opts.ids);
   const now = Date.now();
   const bar = progressBar(`sending ${n} events to ${s.topic}`, n);

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parsePositiveInt, parseTopicName } from '../config/validate.js';
-import { UserError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { DecodeOptions } from '../pipeline/decode.js';
 import { checkZone } from '../pipeline/time.js';
 import { parseDuration } from '../pipeline/trigger.js';
@@ -83,7 +83,7 @@ export function declareRunFlags(cmd: Command): Command {
 
 function positiveDuration(text: string, flag: string): number {
   const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new UserError(`${flag}: "${text}" is not a duration (e.g. 30s, 5m, 1h)`);
+  if (ms === undefined || ms <= 0) throw new UsageError(`${flag}: "${text}" is not a duration (e.g. 30s, 5m, 1h)`);
   return ms;
 }
 
@@ -91,7 +91,7 @@ function sideTopics(f: RunFlags, inputTopic: string): { dlqTopic: string | null;
   const dlqTopic = f.dlqTopic === 'none' ? null : parseTopicName(f.dlqTopic ?? `${inputTopic}.dlq`, '--dlq-topic');
   const unmatchedTopic = f.unmatchedTopic === undefined ? null : parseTopicName(f.unmatchedTopic, '--unmatched-topic');
   for (const [flag, t] of [['--dlq-topic', dlqTopic], ['--unmatched-topic', unmatchedTopic]] as const) {
-    if (t === inputTopic) throw new UserError(`${flag} must differ from the input topic ${inputTopic}: its records would be read again, endlessly`);
+    if (t === inputTopic) throw new UsageError(`${flag} must differ from the input topic ${inputTopic}: its records would be read again, endlessly`);
   }
   return { dlqTopic, unmatchedTopic };
 }
@@ -99,13 +99,13 @@ function sideTopics(f: RunFlags, inputTopic: string): { dlqTopic: string | null;
 /** The flags of `run` as a validated RunConfig, or a one-line error naming the flag. No I/O. */
 export function parseRunConfig(f: RunFlags, inputTopic: string): RunConfig {
   const triggerMs = parseDuration(f.trigger);
-  if (triggerMs === undefined) throw new UserError(`--trigger: "${f.trigger}" is not an interval (e.g. 500ms, 30s, 1m, "30 seconds", 0)`);
+  if (triggerMs === undefined) throw new UsageError(`--trigger: "${f.trigger}" is not an interval (e.g. 500ms, 30s, 1m, "30 seconds", 0)`);
   const maxRecords = f.maxOffsetsPerTrigger === undefined ? DEFAULT_MAX_RECORDS : parsePositiveInt(f.maxOffsetsPerTrigger, '--max-offsets-per-trigger');
   const maxBatchIds = parsePositiveInt(f.maxBatchIds, '--max-batch-ids');
   const zone = checkZone(f.timezone);
-  if (typeof zone === 'string') throw new UserError(`--timezone: ${zone}`);
-  if (f.group.trim() === '' || f.group.length > 255) throw new UserError('--group: 1 to 255 characters');
-  if (f.idField === '' || f.timeField === '') throw new UserError('--id-field and --time-field must not be empty');
+  if (typeof zone === 'string') throw new UsageError(`--timezone: ${zone}`);
+  if (f.group.trim() === '' || f.group.length > 255) throw new UsageError('--group: 1 to 255 characters');
+  if (f.idField === '' || f.timeField === '') throw new UsageError('--id-field and --time-field must not be empty');
   const maxOutageMs = f.maxOutage === undefined ? undefined : positiveDuration(f.maxOutage, '--max-outage');
   const shutdownMs = positiveDuration(f.shutdownTimeout, '--shutdown-timeout');
   const sessionMs = positiveDuration(f.sessionTimeout, '--session-timeout');

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { parsePort, parsePositiveInt } from '../config/validate.js';
-import { UserError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { ServerKind } from '../stack/artifacts.js';
 import { TITLES, nodeTitle } from '../stack/servers.js';
 import { CASSANDRA_USER, KAFKA_USER, SASL_MECHANISM, secureFiles } from '../stack/secure.js';
@@ -16,7 +16,7 @@ const dirOption = () =>
   new Option('--dir <path>', 'directory of the stack: configs, data, logs, pid files').env('LOGINSYNC_STACK_DIR').default(DEFAULT_STACK_DIR);
 
 function heap(value: string): string {
-  if (!/^\d+[mMgG]$/.test(value)) throw new UserError(`heap size "${value}" should look like 512m or 1g`);
+  if (!/^\d+[mMgG]$/.test(value)) throw new UsageError(`heap size "${value}" should look like 512m or 1g`);
   return value.toLowerCase();
 }
 
@@ -69,7 +69,7 @@ async function up(opts: Record<string, string>, only?: string[]): Promise<void> 
   const stack = new Stack(opts.dir);
   const settings = upSettings(stack, opts);
   const timeoutMs = Number(opts.timeout ?? (nodeCount(settings) > 1 ? 360 : 180)) * 1000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UserError(`--timeout "${opts.timeout}" must be a number of seconds`);
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout "${opts.timeout}" must be a number of seconds`);
 
   const steps = new Map<string, Step>();
   const t0 = Date.now();
@@ -115,7 +115,7 @@ async function down(opts: Record<string, string>): Promise<void> {
   const stack = new Stack(opts.dir);
   const seconds = Number(opts.timeout);
   // Cassandra syncs its commit log every 10 s: a SIGKILL too soon could lose acknowledged writes
-  if (!Number.isFinite(seconds) || seconds < 1) throw new UserError(`--timeout "${opts.timeout}" must be a number of seconds, at least 1`);
+  if (!Number.isFinite(seconds) || seconds < 1) throw new UsageError(`--timeout "${opts.timeout}" must be a number of seconds, at least 1`);
   const r = await stack.down(seconds * 1000);
   for (const node of stack.nodes()) info(`${nodeTitle(node)}: ${r.get(node.name)}`);
 }
@@ -186,7 +186,7 @@ export function stackCommand(): Command {
       const stack = new Stack(String(opts.dir));
       const node = stack.node(name);
       const seconds = Number(opts.timeout);
-      if (!Number.isFinite(seconds) || seconds < 1) throw new UserError(`--timeout "${String(opts.timeout)}" must be a number of seconds, at least 1`);
+      if (!Number.isFinite(seconds) || seconds < 1) throw new UsageError(`--timeout "${String(opts.timeout)}" must be a number of seconds, at least 1`);
       const r = await stack.stopNode(node, opts.kill ? 0 : seconds * 1000);
       info(`${nodeTitle(node)}: ${r}`);
     });

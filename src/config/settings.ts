@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { UserError, errorMessage } from '../errors.js';
+import { errorMessage, UsageError, UserError } from '../errors.js';
 import { parseCqlName, parseHostList, parseTopicName } from './validate.js';
 
 /** Where a resolved setting came from, strongest first. */
@@ -62,24 +62,24 @@ interface Spec<T> {
 
 const text = (raw: string | string[], what: string) => {
   const v = String(raw).trim();
-  if (v === '') throw new UserError(`${what}: must not be empty`);
+  if (v === '') throw new UsageError(`${what}: must not be empty`);
   return v;
 };
 const bool = (raw: string | string[], what: string) => {
   const v = String(raw).trim().toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
   if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
-  throw new UserError(`${what}: "${String(raw)}" is not true or false`);
+  throw new UsageError(`${what}: "${String(raw)}" is not true or false`);
 };
 const file = (raw: string | string[], what: string) => {
   const p = resolve(text(raw, what));
-  if (!existsSync(p)) throw new UserError(`${what}: file ${p} does not exist`);
+  if (!existsSync(p)) throw new UsageError(`${what}: file ${p} does not exist`);
   return p;
 };
 const oneOf = <T extends string>(choices: readonly T[]) => (raw: string | string[], what: string): T => {
   const v = String(raw).trim().toLowerCase();
   const hit = choices.find((c) => c === v || c.replace(/_/g, '-') === v);
-  if (!hit) throw new UserError(`${what}: "${String(raw)}" is not one of ${choices.join(', ')}`);
+  if (!hit) throw new UsageError(`${what}: "${String(raw)}" is not one of ${choices.join(', ')}`);
   return hit;
 };
 const password = (raw: string | string[]) => String(raw);
@@ -131,17 +131,17 @@ export function readConfigFile(path: string): ConfigFile {
   } catch (err) {
     // never the parser's message: it quotes the text around the error, which may be a password
     const at = /position (\d+)/.exec(errorMessage(err))?.[1];
-    throw new UserError(`config file ${path}: ${err instanceof SyntaxError ? `not valid JSON${at ? ` (at character ${at})` : ''}` : (err as NodeJS.ErrnoException).code ?? 'cannot be read'}`);
+    throw new UsageError(`config file ${path}: ${err instanceof SyntaxError ? `not valid JSON${at ? ` (at character ${at})` : ''}` : (err as NodeJS.ErrnoException).code ?? 'cannot be read'}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new UserError(`config file ${path}: must hold a JSON object`);
+    throw new UsageError(`config file ${path}: must hold a JSON object`);
   }
   const known = new Set<string>([...SETTING_KEYS, ...SECRET_KEYS.map((k) => `${k}File`)]);
   const out: ConfigFile = {};
   for (const [key, value] of Object.entries(parsed)) {
     if (key === '$schema') continue;
     if (!known.has(key)) {
-      throw new UserError(`config file ${path}: unknown key "${key}"`, {
+      throw new UsageError(`config file ${path}: unknown key "${key}"`, {
         hint: `known keys: ${[...known].join(', ')}`,
       });
     }
@@ -149,7 +149,7 @@ export function readConfigFile(path: string): ConfigFile {
     const ok = typeof value === 'string' || (spec?.boolean && typeof value === 'boolean')
       || ((key === 'brokers' || key === 'cassandra') && Array.isArray(value) && value.every((v) => typeof v === 'string'));
     if (!ok) {
-      throw new UserError(`config file ${path}: "${key}" must be ${spec?.boolean ? 'true or false' : `a string${key === 'brokers' || key === 'cassandra' ? ' or an array of strings' : ''}`}`);
+      throw new UsageError(`config file ${path}: "${key}" must be ${spec?.boolean ? 'true or false' : `a string${key === 'brokers' || key === 'cassandra' ? ' or an array of strings' : ''}`}`);
     }
     out[key] = value as string | string[] | boolean;
   }
@@ -207,7 +207,7 @@ function readConfigFiles(input: ResolveInput): { files: Resolved['files']; proje
   let project: ConfigFile = {};
   if (input.configPath !== undefined) {
     const p = resolve(input.cwd, input.configPath);
-    if (!existsSync(p)) throw new UserError(`config file ${p} does not exist`);
+    if (!existsSync(p)) throw new UsageError(`config file ${p} does not exist`);
     project = readConfigFile(p);
     files.project = p;
   } else {
@@ -295,21 +295,21 @@ function checkCombinations(s: ConnectionSettings, sources: Record<Key, Source>, 
   // TLS files imply TLS, unless TLS was switched off explicitly
   if ((s.kafkaCa || s.kafkaCert || s.kafkaKey || s.kafkaInsecureSkipVerify) && sources.kafkaTls === 'default') s.kafkaTls = true;
   if ((s.cassandraCa || s.cassandraCert || s.cassandraKey) && sources.cassandraTls === 'default') s.cassandraTls = true;
-  if (s.readConsistency === 'any') throw new UserError('--read-consistency: any is for writes only; Cassandra refuses reads at any', { hint: 'use one, local_one, local_quorum or quorum' });
+  if (s.readConsistency === 'any') throw new UsageError('--read-consistency: any is for writes only; Cassandra refuses reads at any', { hint: 'use one, local_one, local_quorum or quorum' });
   if (s.writeConsistency === 'any') warnings.push('--write-consistency any: a write counts as done when a hint is stored, before any replica has it; offsets may be committed for writes not yet readable');
   for (const [side, cert, key] of [['kafka', s.kafkaCert, s.kafkaKey], ['cassandra', s.cassandraCert, s.cassandraKey]] as const) {
-    if ((cert === undefined) !== (key === undefined)) throw new UserError(`--${side}-cert and --${side}-key go together (mutual TLS): give both`);
+    if ((cert === undefined) !== (key === undefined)) throw new UsageError(`--${side}-cert and --${side}-key go together (mutual TLS): give both`);
   }
   if (s.saslUsername !== undefined || s.saslPassword !== undefined) {
-    if (s.saslMechanism === undefined) throw new UserError('--sasl-username and a SASL password need --sasl-mechanism (plain, scram-sha-256 or scram-sha-512)');
+    if (s.saslMechanism === undefined) throw new UsageError('--sasl-username and a SASL password need --sasl-mechanism (plain, scram-sha-256 or scram-sha-512)');
   }
   if (s.saslMechanism !== undefined && (s.saslUsername === undefined || s.saslPassword === undefined)) {
-    throw new UserError(`--sasl-mechanism ${s.saslMechanism} needs --sasl-username and a password`, {
+    throw new UsageError(`--sasl-mechanism ${s.saslMechanism} needs --sasl-username and a password`, {
       hint: 'the password comes from LOGINSYNC_SASL_PASSWORD or --sasl-password-file FILE, never from a plain flag',
     });
   }
   if ((s.cassandraUsername === undefined) !== (s.cassandraPassword === undefined)) {
-    throw new UserError('--cassandra-username and a Cassandra password go together', {
+    throw new UsageError('--cassandra-username and a Cassandra password go together', {
       hint: 'the password comes from LOGINSYNC_CASSANDRA_PASSWORD or --cassandra-password-file FILE, never from a plain flag',
     });
   }
@@ -369,12 +369,12 @@ export function withConnectionOptions(cmd: Command): Command {
 export function resolveCommandSettings(cmd: Command): Resolved {
   const o = cmd.optsWithGlobals() as Record<string, string | boolean | undefined>;
   if (o.brokers !== undefined && o.bootstrapServer !== undefined && o.brokers !== o.bootstrapServer) {
-    throw new UserError('--brokers and --bootstrap-server disagree: give one of them');
+    throw new UsageError('--brokers and --bootstrap-server disagree: give one of them');
   }
   for (const [flag, env] of [['saslPassword', 'LOGINSYNC_SASL_PASSWORD'], ['cassandraPassword', 'LOGINSYNC_CASSANDRA_PASSWORD']] as const) {
     if (o[flag] !== undefined) {
       const name = flag === 'saslPassword' ? '--sasl-password' : '--cassandra-password';
-      throw new UserError(`${name} is not accepted: a password on the command line is visible to other users (ps) and kept in shell history`, {
+      throw new UsageError(`${name} is not accepted: a password on the command line is visible to other users (ps) and kept in shell history`, {
         hint: `set ${env}, or put it in a file only you can read and give ${name}-file FILE`,
       });
     }

@@ -34,7 +34,7 @@ describe('loginsync config show', () => {
 
   it('refuses a password given as a plain flag, with the way to give it', async () => {
     const r = await runCli(['show', 'users', '--cassandra-password', 'oops-secret']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('--cassandra-password is not accepted');
     expect(r.stderr).toContain('LOGINSYNC_CASSANDRA_PASSWORD');
     expect(r.stderr).not.toContain('oops-secret');

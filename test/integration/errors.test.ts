@@ -35,15 +35,24 @@ describe('errors a user sees', () => {
 
   it('names a bad value and an unknown config key', async () => {
     const bad = await runCli(['show', 'users', '--keyspace', "x'; DROP KEYSPACE system; --"]);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--keyspace');
     expect(bad.stderr).toContain('is not a valid name');
 
     const dir = mkdtempSync(join(tmpdir(), 'ls-cli-'));
     writeFileSync(join(dir, 'loginsync.config.json'), JSON.stringify({ topik: 'x' }));
     const r = await runCli(['show', 'users'], { cwd: dir });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown key "topik"');
+  });
+
+  it('exit codes: 2 for misuse (unknown flag or command, missing argument, bad choice or value), 0 for --help and --version', async () => {
+    for (const args of [['run', '--nope'], ['stack', 'frob'], ['show'], ['run', '--starting-offsets', 'middle'], ['init', '--partitions', 'x'], ['produce', '--count']]) {
+      const r = await runCli(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(/error|Usage:/);
+    }
+    for (const args of [['--help'], ['-V'], ['stack', '--help']]) expect((await runCli(args)).code, args.join(' ')).toBe(0);
   });
 
   it('--help explains the connection options', async () => {

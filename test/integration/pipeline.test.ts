@@ -285,10 +285,11 @@ describe('loginsync run: progress and checkpoint', () => {
 
   it('refuses bad options with a clear message', async () => {
     const same = await runCli(['run', '-t', 'logins', '--unmatched-topic', 'logins']);
-    expect(same.code).toBe(1);
+    // usage errors exit 2; a keyspace missing on the server is a runtime failure, 1
+    expect(same.code).toBe(2);
     expect(same.stderr).toContain('--unmatched-topic must differ from the input topic');
     const bad = await runCli(['run', '--trigger', 'soon']);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--trigger: "soon" is not an interval');
     const zone = await runCli(['run', '--timezone', 'Mars/Base']);
     expect(zone.stderr).toContain('not an IANA time zone');

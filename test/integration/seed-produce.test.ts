@@ -80,14 +80,14 @@ describe('loginsync produce', () => {
 
   it('without arguments and without a terminal, says which flags to use', async () => {
     const r = await runCli(['produce']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('nothing to send');
     expect(r.stderr).toContain('--login');
     const both = await runCli(['produce', '--count', '5', '--time', '2020-01-01 00:00:00']);
-    expect(both.code).toBe(1);
+    expect(both.code).toBe(2);
     expect(both.stderr).toContain('--time goes with --login');
     const bad = await runCli(['produce', '--login', '1', '--time', '2020-13-01 00:00:00']);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--time "2020-13-01 00:00:00": month out of range/);
   });
 });
