@@ -55,10 +55,16 @@ Colors only on a terminal; --no-color, NO_COLOR=1 or TERM=dumb turn them off, FO
 
 /** Exit code of a usage error (unknown flag, bad value, missing argument), as shells and tools use it. */
 export const USAGE_EXIT = 2;
+/** Exit code of a command interrupted (Ctrl-C) before it finished: 128 + SIGINT. */
+export const INTERRUPTED_EXIT = 130;
 
 function report(err: unknown, verbose: boolean): number {
   // commander has printed its message; --help and --version end with 0, the rest is misuse
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : USAGE_EXIT;
+  if (err instanceof UserError && err.exitCode === INTERRUPTED_EXIT) {
+    process.stderr.write(`${err.message}\n`);
+    return err.exitCode;
+  }
   if (err instanceof UserError) {
     process.stderr.write(`${c.red('error:')} ${err.message}\n`);
     if (err.hint) process.stderr.write(`${c.dim('hint:')} ${err.hint}\n`);
@@ -86,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', () => {
     process.stderr.write('\ninterrupted\n');
     for (const p of interruptCleanup) rmSync(p, { recursive: true, force: true });
-    process.exit(130);
+    process.exit(INTERRUPTED_EXIT);
   });
   // `loginsync show users | head`: the reader went away, which is not an error
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {

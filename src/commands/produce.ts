@@ -169,10 +169,8 @@ async function produceInteractive(producer: Producer, s: ConnectionSettings, key
         validate: (v) => { const t = parseEventTime(v.trim(), UTC); return t.ok ? true : t.reason; },
       });
     } catch (err) {
-      if ((err as Error).name === 'ExitPromptError') {
-        process.exitCode = 130; // Ctrl-C
-        return;
-      }
+      // Ctrl-C at the prompt: what was sent is sent; the command was interrupted (exit 130)
+      if ((err as Error).name === 'ExitPromptError') throw new UserError('interrupted', { exitCode: 130 });
       throw err;
     }
     await produceOne(producer, s, id.trim(), time, keyed, false);

@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { names, runCli } from '../helpers.js';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { BIN, names, runCli } from '../helpers.js';
 import { readTopic, world, type World } from './pipeline-env.js';
 
 let w: World | undefined;
@@ -76,6 +77,31 @@ describe('loginsync produce', () => {
     expect(r.stderr).toContain('sent 3 messages');
     const got = await readTopic(w.kafka, w.topic, 3);
     expect(got.map((m) => String(m.value))).toEqual(['{"login_id":"100001","created_time":"2020-09-09 10:18:00"}', 'not json', '']);
+  });
+
+  it('on a terminal, the prompt stops on Ctrl-C with exit 130', async () => {
+    w = await world();
+    {
+      // a real terminal (script(1) gives the command a pty), Ctrl-C typed at the first question
+      const cmd = [process.execPath, BIN, 'produce', ...w.flags].map((a) => `'${a}'`).join(' ');
+      const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, LOGINSYNC_BROKERS: inject('brokers'), LOGINSYNC_CASSANDRA: inject('cassandra') } });
+        let out = '';
+        let typed = false;
+        child.stdin.on('error', () => {}); // the pty may be gone when the run has ended
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (!typed && out.includes('login id')) {
+            typed = true;
+            child.stdin.write('\u0003');
+          }
+        });
+        child.on('close', (code) => resolve({ code, out }));
+      });
+      expect(r.code, r.out).toBe(130);
+      expect(r.out).toContain('interrupted');
+      expect(r.out).not.toContain('error:');
+    }
   });
 
   it('without arguments and without a terminal, says which flags to use', async () => {
