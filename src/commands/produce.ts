@@ -40,7 +40,7 @@ export function produceCommand(): Command {
     .option('--time-spread <interval>', 'for --count: created_time random within this interval before now (e.g. 1d, 1h; default: now)')
     .option('--no-key', 'send without a key (partitions are then chosen round-robin-ish)')
     .option('--file <path>', 'send each line of the file as one message, as given (malformed lines too); "-" for stdin')
-    .option('--json', 'print what was sent as JSON');
+    .option('--json', 'print what was sent as JSON: a line per event for --login and the prompt ({topic, partition, offset, event}); one summary for --count and a file ({topic, sent, seconds, perSecond})');
   withConnectionOptions(cmd);
   cmd.addHelpText('after', `
 Examples:
@@ -67,8 +67,8 @@ the seed's kafka-console-producer.`);
     try {
       if (opts.login !== undefined) await produceOne(producer, s, opts.login, opts.time, opts.key, opts.json === true);
       else if (opts.count !== undefined) await produceCount(producer, s, opts);
-      else if (file !== undefined) await produceFile(producer, s, file);
-      else await produceInteractive(producer, s, opts.key);
+      else if (file !== undefined) await produceFile(producer, s, file, opts.json === true);
+      else await produceInteractive(producer, s, opts.key, opts.json === true);
     } catch (err) {
       if (err instanceof UserError) throw err;
       if (isMissingTopic(err)) {
@@ -129,9 +129,16 @@ async function produceCount(producer: Producer, s: ConnectionSettings, opts: Pro
   }, (k) => bar.update(k));
   const secs = (Date.now() - t0) / 1000;
   bar.done(`sent ${sent} events to ${s.topic} in ${secs.toFixed(1)} s (${Math.round(sent / Math.max(secs, 0.001))}/s)`);
+  if (opts.json) out(JSON.stringify(sentSummary(s.topic, sent, secs)));
 }
 
-async function produceFile(producer: Producer, s: ConnectionSettings, file: string): Promise<void> {
+/** --json for --count and a file: one object when all is sent (one line per message would be the data itself). */
+function sentSummary(topic: string, sent: number, seconds: number): { topic: string; sent: number; seconds: number; perSecond: number } {
+  return { topic, sent, seconds: Math.round(seconds * 1000) / 1000, perSecond: Math.round(sent / Math.max(seconds, 0.001)) };
+}
+
+async function produceFile(producer: Producer, s: ConnectionSettings, file: string, json: boolean): Promise<void> {
+  const t0 = Date.now();
   const input = file === '-' ? process.stdin : createReadStream(file);
   input.on('error', () => {});
   const lines = createInterface({ input, crlfDelay: Infinity });
@@ -153,9 +160,10 @@ async function produceFile(producer: Producer, s: ConnectionSettings, file: stri
   }
   await flush();
   info(`${c.green('✔')} sent ${n} message${n === 1 ? '' : 's'} to ${s.topic}`);
+  if (json) out(JSON.stringify(sentSummary(s.topic, n, (Date.now() - t0) / 1000)));
 }
 
-async function produceInteractive(producer: Producer, s: ConnectionSettings, keyed: boolean): Promise<void> {
+async function produceInteractive(producer: Producer, s: ConnectionSettings, keyed: boolean, json: boolean): Promise<void> {
   const { input } = await import('@inquirer/prompts');
   info(c.dim(`sending to ${s.topic} on ${s.brokers.join(',')}; Ctrl-C to stop`));
   for (;;) {
@@ -173,6 +181,6 @@ async function produceInteractive(producer: Producer, s: ConnectionSettings, key
       if ((err as Error).name === 'ExitPromptError') throw new UserError('interrupted', { exitCode: 130 });
       throw err;
     }
-    await produceOne(producer, s, id.trim(), time, keyed, false);
+    await produceOne(producer, s, id.trim(), time, keyed, json);
   }
 }

@@ -79,6 +79,26 @@ describe('loginsync produce', () => {
     expect(got.map((m) => String(m.value))).toEqual(['{"login_id":"100001","created_time":"2020-09-09 10:18:00"}', 'not json', '']);
   });
 
+  it('--json: a summary object for --count, a file and stdin, the data alone on stdout', async () => {
+    w = await world();
+    const file = join(tmp(), 'events.txt');
+    writeFileSync(file, 'a\nb\n');
+    const runs = [
+      [['produce', ...w.flags, '--count', '5', '--rate', '0', '--json'], undefined, 5],
+      [['produce', ...w.flags, '--file', file, '--json'], undefined, 2],
+      [['produce', ...w.flags, '-', '--json'], 'x\ny\nz\n', 3],
+    ] as const;
+    for (const [args, input, sent] of runs) {
+      const r = await runCli([...args], input === undefined ? {} : { input });
+      expect(r.code, r.stderr).toBe(0);
+      const lines = r.stdout.trim().split('\n');
+      expect(lines, r.stdout).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ topic: w.topic, sent, seconds: expect.any(Number), perSecond: expect.any(Number) });
+    }
+    const one = await runCli(['produce', ...w.flags, '--login', '100001', '--json']);
+    expect(JSON.parse(one.stdout)).toMatchObject({ topic: w.topic, partition: 0, offset: '10', event: { login_id: '100001' } });
+  });
+
   it('on a terminal, the prompt stops on Ctrl-C with exit 130', async () => {
     w = await world();
     {
