@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import type { BatchReport, RunEvent, RunInfo } from '../../src/pipeline/events.js';
+import { LiveHistory, Ring } from '../../src/ui/live-page/history.js';
+import { pageBatch, triggerText, type PageMessage } from '../../src/ui/live-page/messages.js';
+
+const info: RunInfo = {
+  topic: 'logins', group: 'g1', keyspace: 'ks', table: 'users', once: false, triggerMs: 0,
+  dlqTopic: 'logins.dlq', unmatchedTopic: null, ledgerFile: '/secret/place/ledger.jsonl',
+};
+
+function report(over: Partial<BatchReport> = {}): BatchReport {
+  return {
+    input: 10, malformed: 1, unmatched: 2, stale: 3, written: 4, distinct: 8,
+    offsets: new Map([[0, [100, 104]], [1, [7, 11]]]),
+    rows: [{ login_id: '100001', user_name: 'Ada', last_login: Date.parse('2021-01-01T00:00:00Z') }],
+    durationMs: { fetch: 50, decode: 2, join: 5, write: 7, sideOutputs: 1 },
+    reasons: new Map(), latency: {}, batchId: 3, startedAt: new Date(10_000), totalMs: 20, commitMs: 4, lag: 0,
+    committed: new Map(), ...over,
+  };
+}
+
+/** The messages in a string of server-sent events. */
+function messages(sse: string): PageMessage[] {
+  return sse.split('\n\n').filter((f) => f.startsWith('data: ')).map((f) => JSON.parse(f.slice('data: '.length)) as PageMessage);
+}
+
+const ready: RunEvent = { type: 'ready', info };
+const done = (over: Partial<BatchReport> = {}): RunEvent => ({ type: 'batch-done', report: report(over) });
+
+describe('live page messages', () => {
+  it('says when a trigger fires', () => {
+    expect(triggerText({ once: false, triggerMs: 0 })).toBe('as soon as records arrive');
+    expect(triggerText({ once: false, triggerMs: 500 })).toBe('every 500ms');
+    expect(triggerText({ once: false, triggerMs: 30_000 })).toBe('every 30s');
+    expect(triggerText({ once: false, triggerMs: 90_000 })).toBe('every 1m30s');
+    expect(triggerText({ once: true, triggerMs: 0 })).toBe('available now, then exit');
+  });
+
+  it('turns a batch into the stages as the metrics name them, Spark-style rates and plain offsets', () => {
+    const b = pageBatch(report(), 7, 9_000);
+    expect(b).toMatchObject({
+      seq: 7, id: 3, startedAt: 10_000, endedAt: 10_020, input: 10, written: 4, stale: 3, unmatched: 2, malformed: 1,
+      stages: { fetch: 50, decode: 2, join: 5, write: 7, side_outputs: 1, commit: 4 },
+      offsets: { 0: [100, 104], 1: [7, 11] },
+      // 10 events since the previous batch ended 1.02 s before; processed in 20 ms
+      inputRate: 9.8, processRate: 500,
+    });
+    // the first batch: no previous one, the input rate is the process rate
+    expect(pageBatch(report(), 1, undefined).inputRate).toBe(500);
+  });
+});
+
+describe('live page history', () => {
+  it('keeps the newest items of a ring, oldest first', () => {
+    const r = new Ring<number>(3);
+    for (let i = 1; i <= 7; i++) r.push(i);
+    expect(r.toArray()).toEqual([5, 6, 7]);
+    expect(r.size).toBe(3);
+  });
+
+  it('sends the run as group, topic, table and trigger only', () => {
+    const h = new LiveHistory();
+    const frame = h.record(ready)!;
+    expect(messages(frame)).toEqual([{ kind: 'run', run: { group: 'g1', topic: 'logins', table: 'ks.users', trigger: 'as soon as records arrive' } }]);
+    expect(frame).not.toContain('ledger');
+  });
+
+  it('is bounded: a page opened late gets the run and the last batches, oldest first', () => {
+    const h = new LiveHistory({ maxBatches: 1000 });
+    h.record(ready);
+    for (let i = 1; i <= 1500; i++) h.record(done({ batchId: i, rows: [] }));
+    expect(h.batchCount).toBe(1000);
+    const got = messages(h.snapshot());
+    expect(got[0]!.kind).toBe('run');
+    const ids = got.flatMap((m) => (m.kind === 'batch' ? [m.batch.id] : []));
+    expect(ids).toHaveLength(1000);
+    expect(ids[0]).toBe(501);
+    expect(ids.at(-1)).toBe(1500);
+  });
+
+  it('serializes each event once: the frame sent live is the one a late page gets', () => {
+    const h = new LiveHistory();
+    h.record(ready);
+    const live = h.record(done())!;
+    // the batch, then the rows it wrote
+    expect(messages(live).map((m) => m.kind)).toEqual(['batch', 'rows']);
+    expect(h.snapshot()).toContain(live);
+  });
+
+  it('keeps only the last rows written', () => {
+    const h = new LiveHistory();
+    h.record(done({ rows: [{ login_id: 'a', user_name: null, last_login: 1 }] }));
+    h.record(done({ rows: [] }));
+    h.record(done({ batchId: 9, rows: [{ login_id: 'b', user_name: 'B', last_login: 2 }] }));
+    const rows = messages(h.snapshot()).filter((m) => m.kind === 'rows');
+    expect(rows).toEqual([{ kind: 'rows', at: 10_020, batchId: 9, rows: [{ login_id: 'b', user_name: 'B', last_login: 2 }] }]);
+  });
+
+  it('samples lag at most once a second, and keeps a bounded number of samples', () => {
+    let now = 0;
+    const h = new LiveHistory({ maxLagSamples: 5, now: () => now });
+    const lag = (n: number): RunEvent => ({ type: 'lag', byPartition: new Map([[0, n], [1, 2 * n]]) });
+    expect(messages(h.record(lag(1))!)).toEqual([{ kind: 'lag', at: 0, byPartition: { 0: 1, 1: 2 } }]);
+    now = 400;
+    expect(h.record(lag(2))).toBeUndefined();
+    for (let i = 1; i <= 10; i++) {
+      now = i * 1000;
+      expect(h.record(lag(i))).toBeDefined();
+    }
+    const samples = messages(h.snapshot()).filter((m) => m.kind === 'lag');
+    expect(samples.map((m) => (m.kind === 'lag' ? m.at : 0))).toEqual([6000, 7000, 8000, 9000, 10000]);
+  });
+
+  it('shows an outage from the events the terminal uses, in fixed words, until it ends', () => {
+    let now = 1000;
+    const h = new LiveHistory({ now: () => now });
+    const outages = () => messages(h.snapshot()).filter((m) => m.kind === 'outages').flatMap((m) => (m.kind === 'outages' ? m.outages : []));
+    const secret = new Error('connect ECONNREFUSED 10.1.2.3:9092 user=admin password=hunter2');
+    h.record({ type: 'failure', server: 'Kafka', message: secret.message });
+    h.record({ type: 'retrying', error: secret, server: 'Kafka', attempt: 1, delayMs: 1000, firstOfOutage: true });
+    now = 31_000;
+    h.record({ type: 'outage-still', server: 'Kafka', downMs: 30_000, reason: secret.message });
+    h.record({ type: 'partitions-stalled', partitions: [0, 2], lag: 40, stalledMs: 10_000 });
+    expect(outages().map((o) => [o.key, o.since])).toEqual([['Kafka', 1000], ['stalled', 31_000]]);
+    expect(outages()[0]!.text).toBe('Kafka unreachable for 30s; still retrying, nothing unwritten is committed');
+    expect(h.snapshot()).not.toMatch(/10\.1\.2\.3|hunter2|admin/);
+    h.record({ type: 'consumer-error', message: secret.message, firstOfOutage: false });
+    h.record({ type: 'kafka-silent', silentMs: 12_000 });
+    h.record({ type: 'retrying', error: secret, server: 'Cassandra', attempt: 2, delayMs: 500, firstOfOutage: true });
+    expect(outages().map((o) => o.key)).toEqual(['Kafka', 'stalled', 'Cassandra']);
+    expect(h.snapshot()).not.toMatch(/10\.1\.2\.3|hunter2|admin/);
+    // a commit given up (delay 0) or an error of neither server is no outage
+    expect(h.record({ type: 'retrying', error: secret, server: undefined, attempt: 1, delayMs: 100, firstOfOutage: true })).toBeUndefined();
+    expect(h.record({ type: 'retrying', error: secret, server: 'Kafka', attempt: 1, delayMs: 0, firstOfOutage: true })).toBeUndefined();
+
+    const ended = h.record({ type: 'outage-ended', server: 'Kafka', downMs: 5000, how: 'fetch', committed: false })!;
+    expect(messages(ended)).toEqual([{ kind: 'outages', outages: expect.arrayContaining([expect.objectContaining({ key: 'stalled' })]) }]);
+    h.record({ type: 'partitions-resumed', partitions: [0, 2], afterMs: 20_000 });
+    h.record({ type: 'outage-ended', server: 'Cassandra', downMs: 5000, how: 'batch', committed: true });
+    expect(outages()).toEqual([]);
+    // nothing to clear: nothing sent
+    expect(h.record({ type: 'outage-ended', server: 'Kafka', downMs: 1, how: 'join', committed: false })).toBeUndefined();
+  });
+
+  it('ignores what the page does not show', () => {
+    const h = new LiveHistory();
+    expect(h.record({ type: 'idle', nextAt: 0 })).toBeUndefined();
+    expect(h.record({ type: 'batch-started', records: 1, distinct: 1 })).toBeUndefined();
+    expect(h.record({ type: 'failure', server: 'Cassandra', message: 'x' })).toBeUndefined();
+  });
+});
