@@ -10,7 +10,7 @@ import { KafkaGroup } from '../kafka/group.js';
 import { SideTopic } from '../kafka/side-topic.js';
 import { KafkaSource } from '../kafka/source.js';
 import { RunMetrics } from '../metrics/metrics.js';
-import { serveMetrics } from '../metrics/server.js';
+import { closeHttp, metricsRoute, serveHttp } from '../metrics/server.js';
 import { progressWriter } from '../pipeline/progress.js';
 import { RunSession, stopOnSignals, type SessionAdapters } from '../pipeline/session.js';
 import { runFailure, terminalReporter } from '../ui/run-reporter.js';
@@ -86,8 +86,8 @@ async function run(flags: RunFlags, command: Command): Promise<void> {
     const { port, host } = cfg.metrics;
     run.events.on(metrics.listener());
     run.onStart(async () => {
-      const server = await serveMetrics(metrics, port, host);
-      return { close: () => new Promise((r) => server.close(() => r())) };
+      const server = await serveHttp([metricsRoute(metrics)], { port, host, flag: '--metrics-port', paths: '/metrics or /healthz' });
+      return { close: () => closeHttp(server) };
     });
   }
   stopOnSignals(run);

@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeHttp, serveHttp } from '../../src/metrics/server.js';
 import type { BatchReport, RunEvent, RunInfo } from '../../src/pipeline/events.js';
 import { LiveHistory, Ring } from '../../src/ui/live-page/history.js';
 import { pageBatch, triggerText, type PageMessage } from '../../src/ui/live-page/messages.js';
+import { isLoopback, LivePage } from '../../src/ui/live-page/server.js';
 
 const info: RunInfo = {
   topic: 'logins', group: 'g1', keyspace: 'ks', table: 'users', once: false, triggerMs: 0,
@@ -147,5 +150,83 @@ describe('live page history', () => {
     expect(h.record({ type: 'idle', nextAt: 0 })).toBeUndefined();
     expect(h.record({ type: 'batch-started', records: 1, distinct: 1 })).toBeUndefined();
     expect(h.record({ type: 'failure', server: 'Cassandra', message: 'x' })).toBeUndefined();
+  });
+});
+
+describe('live page server', () => {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => { await close?.(); close = undefined; });
+
+  async function serve(page: LivePage): Promise<string> {
+    const server = await serveHttp([page.route], { port: 0, host: '127.0.0.1', flag: '--ui-port', paths: '/' });
+    close = () => { page.close(); return closeHttp(server); };
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  /** Reads an event stream until `until` says it has enough. */
+  async function read(url: string, until: (text: string) => boolean): Promise<string> {
+    const res = await fetch(url);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!until(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    await reader.cancel();
+    return text;
+  }
+
+  it('tells loopback hosts', () => {
+    expect(['127.0.0.1', '127.1.2.3', 'localhost', '::1', 'LOCALHOST'].every(isLoopback)).toBe(true);
+    expect(['0.0.0.0', '::', '192.168.1.4', 'example.org', ''].some(isLoopback)).toBe(false);
+  });
+
+  it('serves the page, its script and uPlot, with a policy that keeps it to this server', async () => {
+    const base = await serve(new LivePage('127.0.0.1'));
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const html = await page.text();
+    expect(html).toContain('<script src="uplot.js"></script>');
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(await (await fetch(`${base}/page.js`)).text()).toContain("new EventSource('events')");
+    const uplot = await fetch(`${base}/uplot.js`);
+    expect(uplot.headers.get('content-type')).toContain('javascript');
+    expect((await uplot.text()).length).toBeGreaterThan(10_000);
+    expect((await fetch(`${base}/uplot.css`)).status).toBe(200);
+    expect((await fetch(`${base}/nothing`)).status).toBe(404);
+    expect((await fetch(`${base}/`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('refuses a page asked for under another name (DNS rebinding)', async () => {
+    const base = await serve(new LivePage('127.0.0.1'));
+    const { request } = await import('node:http');
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      request(`${base}/events`, { headers: { host: 'evil.example:4040' } }, (res) => { res.resume(); resolve(res.statusCode); }).on('error', reject).end();
+    });
+    expect(status).toBe(403);
+  });
+
+  it('sends a page opened late the history first, then the live events, the same frames to every page', async () => {
+    const page = new LivePage('127.0.0.1');
+    const emit = page.listener();
+    emit(ready);
+    emit(done({ batchId: 1 }));
+    const base = await serve(page);
+    const pages = [1, 2, 3].map(() => read(`${base}/events`, (t) => t.includes('"id":2')));
+    // every page has had its history before the next event: registered in the turn it connected
+    await new Promise<void>((resolve) => {
+      const check = () => (page.openPages === 3 ? resolve() : setTimeout(check, 10));
+      check();
+    });
+    emit({ type: 'batch-started', records: 1, distinct: 1 });
+    emit(done({ batchId: 2 }));
+    const texts = await Promise.all(pages);
+    for (const text of texts) {
+      expect(messages(text).map((m) => (m.kind === 'batch' ? `batch ${m.batch.id}` : m.kind))).toEqual(['run', 'batch 1', 'rows', 'batch 2', 'rows']);
+    }
+    expect(new Set(texts).size).toBe(1);
   });
 });
