@@ -48,8 +48,13 @@
 
   const utc = (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC');
   const wholeNumbers = (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : ''));
+  // 1500 -> 1.5k, 2000000 -> 2M: the y axes stay narrow
+  const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
+  const yAxis = (label) => ({ label, size: 60, values: (_u, splits) => splits.map((v) => compact.format(v)) });
   const batchAxis = { label: 'batch of this run', values: wholeNumbers };
   const batchScale = { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] };
+  // every y axis starts at 0: rates, lag, durations and counts are measured from nothing
+  const fromZero = { range: (_u, _min, max) => uPlot.rangeNum(0, Math.max(max, 1), 0.1, true) };
 
   function chart(id, opts) {
     const el = $(id);
@@ -65,7 +70,7 @@
       paths: uPlot.paths.bars({ size: [0.8, 40], align: 0 }),
       value: (_u, _v, _si, i) => (i == null ? '-' : `${raw[parts.length - 1 - k][i]} ${unit}`),
     }))];
-    const c = chart(id, { series, scales: { x: batchScale }, axes: [batchAxis, { label: unit }] });
+    const c = chart(id, { series, scales: { x: batchScale, y: fromZero }, axes: [batchAxis, yAxis(unit)] });
     c.raw = raw;
     return c;
   }
@@ -83,20 +88,23 @@
 
   const rates = chart('chart-rates', {
     tzDate: utc,
+    scales: { y: fromZero },
     series: [{}, { label: 'input', stroke: '#0969da', width: 2 }, { label: 'processed', stroke: '#1a7f37', width: 2 }],
-    axes: [{}, { label: 'events/s' }],
+    axes: [{}, yAxis('events/s')],
   });
   const stages = stackedChart('chart-stages', STAGES, 'ms');
   const outcomes = stackedChart('chart-outcomes', OUTCOMES, 'events');
   let lag = { el: $('chart-lag'), u: null, keys: '' };
 
+  const partitions = () => [...state.lag.keys()].sort((a, b) => Number(a) - Number(b));
+
   /** The lag chart has a series per partition: made again when the partitions change. */
   function lagChart() {
-    const keys = [...state.lag.keys()].join(',');
+    const keys = partitions().join(',');
     if (lag.u && lag.keys === keys) return;
     lag.u?.destroy();
-    const series = [{}, ...[...state.lag.keys()].map((p, i) => ({ label: `partition ${p}`, stroke: PALETTE[i % PALETTE.length], width: 2, spanGaps: false }))];
-    lag = { ...chart('chart-lag', { tzDate: utc, series, axes: [{}, { label: 'records' }] }), keys };
+    const series = [{}, ...partitions().map((p, i) => ({ label: `partition ${p}`, stroke: PALETTE[i % PALETTE.length], width: 2 }))];
+    lag = { ...chart('chart-lag', { tzDate: utc, scales: { y: fromZero }, series, axes: [{}, yAxis('records')] }), keys };
   }
 
   function drawCharts() {
@@ -105,7 +113,7 @@
     stages.u.setData(stackedData(stages, STAGES, (x) => x.stages));
     outcomes.u.setData(stackedData(outcomes, OUTCOMES, (x) => x));
     lagChart();
-    lag.u.setData([state.lagAt.map((t) => t / 1000), ...state.lag.values()]);
+    lag.u.setData([state.lagAt.map((t) => t / 1000), ...partitions().map((p) => state.lag.get(p))]);
     probe.points = { rates: rates.u.data[0].length, lag: lag.u.data[0].length, stages: stages.u.data[0].length, outcomes: outcomes.u.data[0].length };
   }
 
@@ -137,7 +145,8 @@
     const body = $('rows').tBodies[0];
     body.replaceChildren();
     for (const r of state.rows) cells(body.insertRow(), [[r.login_id], [r.user_name ?? 'null'], [timestamp(r.last_login)]]);
-    $('rows-note').textContent = state.rowsBatch === null ? 'none yet' : `batch ${state.rowsBatch.id ?? '-'} at ${hms(state.rowsBatch.at)} UTC (its first ${state.rows.length})`;
+    const b = state.rowsBatch;
+    $('rows-note').textContent = b === null ? 'none yet' : `by batch ${b.id ?? '- (not committed)'} at ${hms(b.at)} UTC${state.rows.length === 20 ? ', its first 20' : ''}`;
     probe.rows = state.rows.length;
   }
 
