@@ -114,35 +114,44 @@ describe('live page history', () => {
     expect(samples.map((m) => (m.kind === 'lag' ? m.at : 0))).toEqual([6000, 7000, 8000, 9000, 10000]);
   });
 
-  it('shows an outage from the events the terminal uses, in fixed words, until it ends', () => {
+  it('shows an outage from the events the terminal uses, in fixed words, once, until it ends', () => {
     let now = 1000;
     const h = new LiveHistory({ now: () => now });
     const outages = () => messages(h.snapshot()).filter((m) => m.kind === 'outages').flatMap((m) => (m.kind === 'outages' ? m.outages : []));
     const secret = new Error('connect ECONNREFUSED 10.1.2.3:9092 user=admin password=hunter2');
     h.record({ type: 'failure', server: 'Kafka', message: secret.message });
-    h.record({ type: 'retrying', error: secret, server: 'Kafka', attempt: 1, delayMs: 1000, firstOfOutage: true });
+    const began = h.record({ type: 'retrying', error: secret, server: 'Kafka', attempt: 1, delayMs: 1000, firstOfOutage: true })!;
+    expect(messages(began)).toEqual([{ kind: 'outages', outages: [{
+      key: 'Kafka', server: 'Kafka', since: 1000,
+      text: 'Kafka unreachable: the batch failed and is retried with backoff; nothing is committed until it succeeds',
+    }] }]);
+    // more of the same outage: the line stays as it was, nothing is sent
     now = 31_000;
-    h.record({ type: 'outage-still', server: 'Kafka', downMs: 30_000, reason: secret.message });
+    expect(h.record({ type: 'outage-still', server: 'Kafka', downMs: 30_000, reason: secret.message })).toBeUndefined();
+    expect(h.record({ type: 'consumer-error', message: secret.message, firstOfOutage: false })).toBeUndefined();
+    expect(h.record({ type: 'kafka-silent', silentMs: 12_000 })).toBeUndefined();
     h.record({ type: 'partitions-stalled', partitions: [0, 2], lag: 40, stalledMs: 10_000 });
-    expect(outages().map((o) => [o.key, o.since])).toEqual([['Kafka', 1000], ['stalled', 31_000]]);
-    expect(outages()[0]!.text).toBe('Kafka unreachable for 30s; still retrying, nothing unwritten is committed');
-    expect(h.snapshot()).not.toMatch(/10\.1\.2\.3|hunter2|admin/);
-    h.record({ type: 'consumer-error', message: secret.message, firstOfOutage: false });
-    h.record({ type: 'kafka-silent', silentMs: 12_000 });
     h.record({ type: 'retrying', error: secret, server: 'Cassandra', attempt: 2, delayMs: 500, firstOfOutage: true });
-    expect(outages().map((o) => o.key)).toEqual(['Kafka', 'stalled', 'Cassandra']);
+    expect(outages().map((o) => [o.key, o.since])).toEqual([['Kafka', 1000], ['stalled', 21_000], ['Cassandra', 31_000]]);
+    expect(outages()[1]!.text).toBe('Kafka: partitions 0,2 (40 records behind) had no records for 10s while others are read; the leader is likely gone');
     expect(h.snapshot()).not.toMatch(/10\.1\.2\.3|hunter2|admin/);
     // a commit given up (delay 0) or an error of neither server is no outage
     expect(h.record({ type: 'retrying', error: secret, server: undefined, attempt: 1, delayMs: 100, firstOfOutage: true })).toBeUndefined();
-    expect(h.record({ type: 'retrying', error: secret, server: 'Kafka', attempt: 1, delayMs: 0, firstOfOutage: true })).toBeUndefined();
 
     const ended = h.record({ type: 'outage-ended', server: 'Kafka', downMs: 5000, how: 'fetch', committed: false })!;
-    expect(messages(ended)).toEqual([{ kind: 'outages', outages: expect.arrayContaining([expect.objectContaining({ key: 'stalled' })]) }]);
+    expect(messages(ended)).toEqual([{ kind: 'outages', outages: [expect.objectContaining({ key: 'stalled' }), expect.objectContaining({ key: 'Cassandra' })] }]);
     h.record({ type: 'partitions-resumed', partitions: [0, 2], afterMs: 20_000 });
     h.record({ type: 'outage-ended', server: 'Cassandra', downMs: 5000, how: 'batch', committed: true });
     expect(outages()).toEqual([]);
     // nothing to clear: nothing sent
     expect(h.record({ type: 'outage-ended', server: 'Kafka', downMs: 1, how: 'join', committed: false })).toBeUndefined();
+  });
+
+  it('dates an outage first seen in a reminder or a silence from when it began', () => {
+    const h = new LiveHistory({ now: () => 100_000 });
+    const frame = (e: RunEvent) => messages(h.record(e)!)[0];
+    expect(frame({ type: 'outage-still', server: 'Cassandra', downMs: 30_000, reason: 'x' })).toMatchObject({ outages: [{ key: 'Cassandra', since: 70_000 }] });
+    expect(frame({ type: 'kafka-silent', silentMs: 12_000 })).toMatchObject({ outages: [{ key: 'Cassandra' }, { key: 'Kafka', since: 88_000 }] });
   });
 
   it('ignores what the page does not show', () => {

@@ -119,8 +119,10 @@ export class LiveHistory {
     if ('clear' in change) {
       if (!this.outages.delete(change.clear)) return undefined;
     } else {
-      const was = this.outages.get(change.set.key);
-      this.outages.set(change.set.key, was ? { ...change.set, since: was.since } : change.set);
+      // the first line of an outage stays until it ends: kafkajs restarts its consumer again and again,
+      // and reminders come every 30 s; the page counts the time itself
+      if (this.outages.has(change.set.key)) return undefined;
+      this.outages.set(change.set.key, change.set);
     }
     const frame = sseFrame({ kind: 'outages', outages: [...this.outages.values()] });
     this.outagesFrame = this.outages.size > 0 ? frame : undefined;

@@ -120,23 +120,24 @@ const plural = (n: number, word: string) => `${word}${n === 1 ? '' : 's'}`;
 
 /**
  * What an event does to the banner: a line to show (set), a line to take down (clear), or nothing. The
- * words are fixed: an error's own message may name hosts, and the page says only which server.
+ * words are fixed: an error's own message may name hosts, and the page says only which server. `since`
+ * is when the outage began, as far as the event tells; the page counts the time since.
  */
 export function outageChange(e: RunEvent, now: number): { set: PageOutage } | { clear: PageOutage['key'] } | undefined {
-  const set = (server: Server, text: string, key: PageOutage['key'] = server) => ({ set: { key, server, since: now, text } });
+  const set = (server: Server, text: string, since = now, key: PageOutage['key'] = server) => ({ set: { key, server, since, text } });
   switch (e.type) {
     case 'retrying':
       // delay 0: a commit given up, read again later; not an outage (nothing ends it)
       if (e.server === undefined || e.delayMs === 0) return undefined;
-      return set(e.server, `${e.server} unreachable: batch failed (attempt ${e.attempt}), retrying with backoff; nothing is committed until it succeeds`);
+      return set(e.server, `${e.server} unreachable: the batch failed and is retried with backoff; nothing is committed until it succeeds`);
     case 'consumer-error':
-      return set('Kafka', 'Kafka unreachable: the consumer failed and is reconnecting with backoff; nothing is committed meanwhile');
+      return set('Kafka', 'Kafka unreachable: the consumer is reconnecting with backoff; nothing is committed meanwhile');
     case 'kafka-silent':
-      return set('Kafka', `Kafka unreachable: no fetch answered for ${fd(e.silentMs)}; waiting for it, nothing is committed meanwhile`);
+      return set('Kafka', 'Kafka unreachable: fetches go unanswered; waiting for it, nothing is committed meanwhile', now - e.silentMs);
     case 'outage-still':
-      return set(e.server, `${e.server} unreachable for ${fd(e.downMs)}; still retrying, nothing unwritten is committed`);
+      return set(e.server, `${e.server} unreachable; still retrying, nothing unwritten is committed`, now - e.downMs);
     case 'partitions-stalled':
-      return set('Kafka', `Kafka: ${plural(e.partitions.length, 'partition')} ${e.partitions.join(',')} (${e.lag} records behind) had no records for ${fd(e.stalledMs)} while others are read; the leader is likely gone`, 'stalled');
+      return set('Kafka', `Kafka: ${plural(e.partitions.length, 'partition')} ${e.partitions.join(',')} (${e.lag} records behind) had no records for ${fd(e.stalledMs)} while others are read; the leader is likely gone`, now - e.stalledMs, 'stalled');
     case 'partitions-resumed':
       return { clear: 'stalled' };
     case 'outage-ended':

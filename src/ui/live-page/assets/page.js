@@ -51,6 +51,11 @@
   // 1500 -> 1.5k, 2000000 -> 2M: the y axes stay narrow
   const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
   const yAxis = (label) => ({ label, size: 60, values: (_u, splits) => splits.map((v) => compact.format(v)) });
+  // counts (events, records) are whole: no tick between 0 and 1
+  const WHOLE = [1, 2, 5].flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9].map((p) => m * p)).sort((a, b) => a - b);
+  const countAxis = (label) => ({ ...yAxis(label), incrs: WHOLE });
+  // one point on a time axis: a minute around it (uPlot would span a day of milliseconds: years)
+  const timeScale = { time: true, range: (u, min, max) => (u.data[0].length === 1 ? [u.data[0][0] - 30, u.data[0][0] + 30] : [min, max]) };
   const batchAxis = { label: 'batch of this run', values: wholeNumbers };
   const batchScale = { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] };
   // every y axis starts at 0: rates, lag, durations and counts are measured from nothing
@@ -63,14 +68,14 @@
   }
 
   /** Stacked bars: the series are drawn tallest (the running total) first, each smaller one over it. */
-  function stackedChart(id, parts, unit) {
+  function stackedChart(id, parts, unit, axis) {
     const raw = parts.map(() => []);
     const series = [{ label: 'batch' }, ...[...parts].reverse().map((p, k) => ({
       label: p.name, fill: p.color, stroke: p.color, width: 0, points: { show: false },
       paths: uPlot.paths.bars({ size: [0.8, 40], align: 0 }),
       value: (_u, _v, _si, i) => (i == null ? '-' : `${raw[parts.length - 1 - k][i]} ${unit}`),
     }))];
-    const c = chart(id, { series, scales: { x: batchScale, y: fromZero }, axes: [batchAxis, yAxis(unit)] });
+    const c = chart(id, { series, scales: { x: batchScale, y: fromZero }, axes: [batchAxis, axis(unit)] });
     c.raw = raw;
     return c;
   }
@@ -88,12 +93,12 @@
 
   const rates = chart('chart-rates', {
     tzDate: utc,
-    scales: { y: fromZero },
+    scales: { x: timeScale, y: fromZero },
     series: [{}, { label: 'input', stroke: '#0969da', width: 2 }, { label: 'processed', stroke: '#1a7f37', width: 2 }],
     axes: [{}, yAxis('events/s')],
   });
-  const stages = stackedChart('chart-stages', STAGES, 'ms');
-  const outcomes = stackedChart('chart-outcomes', OUTCOMES, 'events');
+  const stages = stackedChart('chart-stages', STAGES, 'ms', yAxis);
+  const outcomes = stackedChart('chart-outcomes', OUTCOMES, 'events', countAxis);
   let lag = { el: $('chart-lag'), u: null, keys: '' };
 
   const partitions = () => [...state.lag.keys()].sort((a, b) => Number(a) - Number(b));
@@ -104,7 +109,7 @@
     if (lag.u && lag.keys === keys) return;
     lag.u?.destroy();
     const series = [{}, ...partitions().map((p, i) => ({ label: `partition ${p}`, stroke: PALETTE[i % PALETTE.length], width: 2 }))];
-    lag = { ...chart('chart-lag', { tzDate: utc, scales: { y: fromZero }, series, axes: [{}, yAxis('records')] }), keys };
+    lag = { ...chart('chart-lag', { tzDate: utc, scales: { x: timeScale, y: fromZero }, series, axes: [{}, countAxis('records')] }), keys };
   }
 
   function drawCharts() {
@@ -155,7 +160,7 @@
     banner.hidden = state.outages.length === 0;
     banner.replaceChildren(...state.outages.map((o) => {
       const p = document.createElement('p');
-      p.textContent = `${o.text} (since ${hms(o.since)} UTC, ${duration(Date.now() - o.since)} ago)`;
+      p.textContent = `${o.text} (since ${hms(o.since)} UTC, for ${duration(Date.now() - o.since)})`;
       return p;
     }));
     probe.outages = state.outages.map((o) => o.key);
