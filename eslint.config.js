@@ -26,6 +26,14 @@ export default tseslint.config(
     rules: { 'max-lines-per-function': 'off' },
   },
   {
+    // the live page's script runs in the browser, as a classic script after uPlot's
+    files: ['src/ui/live-page/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', EventSource: 'readonly', uPlot: 'readonly', setTimeout: 'readonly', setInterval: 'readonly' },
+    },
+  },
+  {
     files: ['bin/**/*.js', 'eslint.config.js', '.dependency-cruiser.cjs'],
     languageOptions: { globals: { process: 'readonly', setTimeout: 'readonly', module: 'writable', URL: 'readonly' } },
   },

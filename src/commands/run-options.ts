@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { parsePositiveInt, parseTopicName } from '../config/validate.js';
 import { UsageError } from '../errors.js';
 import type { DecodeOptions } from '../pipeline/decode.js';
+import { isLoopback } from '../ui/live-page/server.js';
 import { checkZone } from '../pipeline/time.js';
 import { parseDuration } from '../pipeline/trigger.js';
 
@@ -28,6 +29,9 @@ export interface RunFlags {
   sessionTimeout: string;
   metricsPort?: string;
   metricsHost: string;
+  ui?: boolean;
+  uiPort?: string;
+  uiHost?: string;
 }
 
 /** A run, validated: what the flags ask for, in the pipeline's terms. */
@@ -52,10 +56,18 @@ export interface RunConfig {
   shutdownMs: number;
   sessionMs: number;
   metrics?: { port: number; host: string };
+  /**
+   * the live page (--ui); withMetrics: --metrics-port names the same port, and one server serves the
+   * page, /metrics and /healthz; warning: the page is served beyond this machine
+   */
+  ui?: { port: number; host: string; withMetrics: boolean; warning?: string };
 }
 
 /** Records in a batch when --max-offsets-per-trigger is not given. */
 const DEFAULT_MAX_RECORDS = 2_000_000;
+
+/** The live page's port and interface when --ui does not say: Spark's UI port. */
+export const UI_DEFAULTS = { port: 4040, host: '127.0.0.1' };
 
 export function declareRunFlags(cmd: Command): Command {
   return cmd
@@ -78,6 +90,9 @@ export function declareRunFlags(cmd: Command): Command {
     .option('--session-timeout <duration>', 'Kafka consumer session timeout: how soon the group gives the partitions of a crashed run to another (the broker allows 6s to 5m by default)', '30s')
     .option('--metrics-port <port>', 'serve Prometheus metrics on http://<host>:<port>/metrics and health on /healthz (200, or 503 after 3 failed attempts in a row)')
     .option('--metrics-host <host>', 'interface for --metrics-port (0.0.0.0 for every interface)', '127.0.0.1')
+    .option('--ui', `serve a live page of the run (rates, lag, stages, outcomes, the last batches) on http://${UI_DEFAULTS.host}:${UI_DEFAULTS.port}/`)
+    .option('--ui-port <port>', `port of the live page (implies --ui; default ${UI_DEFAULTS.port}); the same as --metrics-port: one server serves both`)
+    .option('--ui-host <host>', `interface of the live page (implies --ui; default ${UI_DEFAULTS.host}); anyone who can reach it can read login ids and user names`)
     .option('-q, --quiet', 'print only the progress lines');
 }
 
@@ -96,6 +111,22 @@ function sideTopics(f: RunFlags, inputTopic: string): { dlqTopic: string | null;
   return { dlqTopic, unmatchedTopic };
 }
 
+/** --ui, --ui-port, --ui-host: the live page, if asked for. */
+function uiConfig(f: RunFlags, metrics: RunConfig['metrics']): RunConfig['ui'] {
+  if (!f.ui && f.uiPort === undefined && f.uiHost === undefined) return undefined;
+  const port = f.uiPort === undefined ? UI_DEFAULTS.port : parsePositiveInt(f.uiPort, '--ui-port', { min: 1, max: 65535 });
+  const host = f.uiHost ?? UI_DEFAULTS.host;
+  if (host.trim() === '') throw new UsageError('--ui-host must not be empty');
+  const withMetrics = metrics?.port === port;
+  if (withMetrics && metrics.host !== host) {
+    throw new UsageError(`--ui-port and --metrics-port are both ${port}, on different hosts (--ui-host ${host}, --metrics-host ${metrics.host}): one server serves both, give them one host`);
+  }
+  return {
+    port, host, withMetrics,
+    ...(isLoopback(host) ? {} : { warning: `--ui-host ${host}: anyone who can reach port ${port} can read the login ids and user names the live page shows` }),
+  };
+}
+
 /** The flags of `run` as a validated RunConfig, or a one-line error naming the flag. No I/O. */
 export function parseRunConfig(f: RunFlags, inputTopic: string): RunConfig {
   const triggerMs = parseDuration(f.trigger);
@@ -110,6 +141,8 @@ export function parseRunConfig(f: RunFlags, inputTopic: string): RunConfig {
   const shutdownMs = positiveDuration(f.shutdownTimeout, '--shutdown-timeout');
   const sessionMs = positiveDuration(f.sessionTimeout, '--session-timeout');
   const metricsPort = f.metricsPort === undefined ? undefined : parsePositiveInt(f.metricsPort, '--metrics-port', { min: 1, max: 65535 });
+  const metrics = metricsPort !== undefined ? { port: metricsPort, host: f.metricsHost } : undefined;
+  const ui = uiConfig(f, metrics);
   const stdout = f.progressJson === '-';
   return {
     group: f.group, startingOffsets: f.startingOffsets, triggerMs, once: Boolean(f.once || f.availableNow),
@@ -120,6 +153,7 @@ export function parseRunConfig(f: RunFlags, inputTopic: string): RunConfig {
     quiet: Boolean(f.quiet),
     ...(maxOutageMs !== undefined ? { maxOutageMs } : {}),
     shutdownMs, sessionMs,
-    ...(metricsPort !== undefined ? { metrics: { port: metricsPort, host: f.metricsHost } } : {}),
+    ...(metrics ? { metrics } : {}),
+    ...(ui ? { ui } : {}),
   };
 }

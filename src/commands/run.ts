@@ -10,9 +10,11 @@ import { KafkaGroup } from '../kafka/group.js';
 import { SideTopic } from '../kafka/side-topic.js';
 import { KafkaSource } from '../kafka/source.js';
 import { RunMetrics } from '../metrics/metrics.js';
-import { serveMetrics } from '../metrics/server.js';
+import { closeHttp, metricsRoute, serveHttp, type Route } from '../metrics/server.js';
 import { progressWriter } from '../pipeline/progress.js';
 import { RunSession, stopOnSignals, type SessionAdapters } from '../pipeline/session.js';
+import { LivePage } from '../ui/live-page/server.js';
+import { warn } from '../ui/output.js';
 import { runFailure, terminalReporter } from '../ui/run-reporter.js';
 import { interactive } from '../ui/progress.js';
 import { commandSettings } from './settings.js';
@@ -68,28 +70,53 @@ function session(s: ConnectionSettings, cfg: RunConfig): RunSession {
   }, adapters(s, cfg));
 }
 
+/** A URL for a host and port: IPv6 addresses in brackets. */
+const urlOf = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+/**
+ * The run's HTTP servers, started with the session (after its checks): the metrics (--metrics-port) and
+ * the live page (--ui), on one server when they name the same port.
+ */
+function serveHttpSides(run: RunSession, cfg: RunConfig, metrics: RunMetrics | undefined, page: LivePage | undefined): void {
+  const servers: Array<{ routes: Route[]; port: number; host: string; flag: string; paths: string; page?: LivePage }> = [];
+  if (page && cfg.ui) {
+    const shared = cfg.ui.withMetrics && metrics;
+    servers.push({
+      routes: [page.route, ...(shared ? [metricsRoute(metrics)] : [])], port: cfg.ui.port, host: cfg.ui.host, page,
+      flag: shared ? '--ui-port and --metrics-port' : '--ui-port', paths: shared ? '/ (the live page), /metrics or /healthz' : '/ (the live page)',
+    });
+  }
+  if (metrics && cfg.metrics && !cfg.ui?.withMetrics) {
+    servers.push({ routes: [metricsRoute(metrics)], port: cfg.metrics.port, host: cfg.metrics.host, flag: '--metrics-port', paths: '/metrics or /healthz' });
+  }
+  for (const s of servers) {
+    run.onStart(async () => {
+      const server = await serveHttp(s.routes, s);
+      return { close: () => { s.page?.close(); return closeHttp(server); } };
+    });
+  }
+}
+
 async function run(flags: RunFlags, command: Command): Promise<void> {
   const { settings: s } = commandSettings(command);
   const cfg = parseRunConfig(flags, s.topic);
   if (cfg.progress.file) writeFileSync(cfg.progress.file, '', { flag: 'a' });
+  if (cfg.ui?.warning) warn(cfg.ui.warning);
   const metrics = cfg.metrics ? new RunMetrics(s.topic, { group: cfg.group }) : undefined;
+  const page = cfg.ui ? new LivePage(cfg.ui.host) : undefined;
   const run = session(s, cfg);
   run.events.on(terminalReporter({
     brokers: s.brokers, cassandra: s.cassandra, quiet: cfg.quiet, verbose: s.verbose, jsonToStdout: cfg.progress.stdout,
     spinner: interactive() && !cfg.quiet && cfg.triggerMs > 0 && !cfg.once,
     ...(cfg.maxOutageMs !== undefined ? { maxOutageMs: cfg.maxOutageMs } : {}),
-    ...(cfg.metrics ? { metricsUrl: `http://${cfg.metrics.host}:${cfg.metrics.port}` } : {}),
+    ...(cfg.metrics ? { metricsUrl: urlOf(cfg.metrics.host, cfg.metrics.port) } : {}),
+    ...(cfg.ui ? { pageUrl: `${urlOf(cfg.ui.host, cfg.ui.port)}/` } : {}),
   }));
   const write = cfg.progress.stdout ? (line: string) => process.stdout.write(line) : cfg.progress.file ? (line: string) => appendFileSync(cfg.progress.file!, line) : undefined;
   if (write) run.events.on(progressWriter({ runId: randomUUID(), topic: s.topic, group: cfg.group }, write));
-  if (metrics && cfg.metrics) {
-    const { port, host } = cfg.metrics;
-    run.events.on(metrics.listener());
-    run.onStart(async () => {
-      const server = await serveMetrics(metrics, port, host);
-      return { close: () => new Promise((r) => server.close(() => r())) };
-    });
-  }
+  if (metrics) run.events.on(metrics.listener());
+  if (page) run.events.on(page.listener());
+  serveHttpSides(run, cfg, metrics, page);
   stopOnSignals(run);
   const outcome = await run.run().catch((err: unknown) => { throw runFailure(err, s); });
   // interrupted, or past the shutdown timeout: the batch in progress may still hold a client call

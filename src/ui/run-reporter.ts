@@ -20,6 +20,8 @@ export interface ReporterOptions {
   spinner: boolean;
   maxOutageMs?: number;
   metricsUrl?: string;
+  /** the live page (--ui) */
+  pageUrl?: string;
 }
 
 /** The run's failure as the one-line error the terminal shows. */
@@ -73,7 +75,7 @@ function messages(o: ReporterOptions, where: (s: Server) => string): (e: RunEven
     switch (e.type) {
       case 'ready':
         group = e.info.group;
-        return o.quiet ? undefined : { text: c.dim(readyLine(e.info)) + (o.metricsUrl ? '\n' + c.dim(`metrics: ${o.metricsUrl}/metrics, health: /healthz`) : '') };
+        return o.quiet ? undefined : { text: [readyLine(e.info), ...servedLines(o)].map((l) => c.dim(l)).join('\n') };
       case 'ledger': return { text: ledgerNote(e.entry) };
       case 'predecessors': {
         const who = `a stopped run (pid ${e.pids.join(', ')})`;
@@ -107,6 +109,14 @@ function messages(o: ReporterOptions, where: (s: Server) => string): (e: RunEven
       default: return undefined;
     }
   };
+}
+
+/** Where the run's metrics and live page are served. */
+function servedLines(o: ReporterOptions): string[] {
+  return [
+    ...(o.metricsUrl ? [`metrics: ${o.metricsUrl}/metrics, health: /healthz`] : []),
+    ...(o.pageUrl ? [`live page: ${o.pageUrl}`] : []),
+  ];
 }
 
 function readyLine(i: RunInfo): string {

@@ -20,6 +20,7 @@ describe('run flags -> RunConfig', () => {
     });
     expect(c.maxOutageMs).toBeUndefined();
     expect(c.metrics).toBeUndefined();
+    expect(c.ui).toBeUndefined();
     expect(c.decode).toMatchObject({ idField: 'login_id', timeField: 'created_time' });
   });
 
@@ -49,5 +50,32 @@ describe('run flags -> RunConfig', () => {
     expect(bad('--metrics-port', '70000')).toThrow(/--metrics-port/);
     expect(bad('--dlq-topic', 'logins')).toThrow(/--dlq-topic must differ from the input topic logins/);
     expect(bad('--unmatched-topic', 'bad topic!')).toThrow(/--unmatched-topic/);
+  });
+
+  it('serves the live page on 127.0.0.1:4040 by default, one server with the metrics when they share a port', () => {
+    expect(parseRunConfig(flags('--ui'), 'logins').ui).toEqual({ port: 4040, host: '127.0.0.1', withMetrics: false });
+    // --ui-port and --ui-host imply --ui
+    expect(parseRunConfig(flags('--ui-port', '4141'), 'logins').ui).toEqual({ port: 4141, host: '127.0.0.1', withMetrics: false });
+    expect(parseRunConfig(flags('--ui', '--metrics-port', '9464'), 'logins')).toMatchObject({ ui: { port: 4040, withMetrics: false }, metrics: { port: 9464 } });
+    expect(parseRunConfig(flags('--ui', '--ui-port', '9464', '--metrics-port', '9464'), 'logins')).toMatchObject({
+      ui: { port: 9464, host: '127.0.0.1', withMetrics: true }, metrics: { port: 9464, host: '127.0.0.1' },
+    });
+  });
+
+  it('warns when the live page is served beyond this machine', () => {
+    expect(parseRunConfig(flags('--ui', '--ui-host', 'localhost'), 'logins').ui?.warning).toBeUndefined();
+    expect(parseRunConfig(flags('--ui-host', '0.0.0.0'), 'logins').ui).toEqual({
+      port: 4040, host: '0.0.0.0', withMetrics: false,
+      warning: '--ui-host 0.0.0.0: anyone who can reach port 4040 can read the login ids and user names the live page shows',
+    });
+  });
+
+  it('refuses bad live page flags with the flag named', () => {
+    const bad = (...argv: string[]) => () => parseRunConfig(flags(...argv), 'logins');
+    expect(bad('--ui-port', '0')).toThrow(/--ui-port: "0" must be a whole number from 1 to 65535/);
+    expect(bad('--ui-port', 'http')).toThrow(/--ui-port/);
+    expect(bad('--ui-host', ' ')).toThrow(/--ui-host must not be empty/);
+    expect(bad('--ui-port', '9464', '--metrics-port', '9464', '--ui-host', '0.0.0.0')).toThrow(
+      /--ui-port and --metrics-port are both 9464, on different hosts \(--ui-host 0.0.0.0, --metrics-host 127.0.0.1\)/);
   });
 });
