@@ -13,14 +13,23 @@ export function consistencyCode(name: string): number {
   return code;
 }
 
-/** Runs fn over items with at most `limit` in flight. */
+/**
+ * Runs fn over items with at most `limit` in flight. After the first failure no new item is started
+ * (the batch will be retried whole): the calls in flight finish, and the failure is thrown.
+ */
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
+  let failed = false;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
+    while (next < items.length && !failed) {
       const i = next++;
-      out[i] = await fn(items[i]!);
+      try {
+        out[i] = await fn(items[i]!);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   });
   await Promise.all(workers);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mapLimit } from '../../src/cassandra/lastlogin.js';
 import { SmallestRows, type UserRow } from '../../src/cassandra/users.js';
 import { userJson } from '../../src/commands/show.js';
 import { formatTimestamp } from '../../src/ui/format.js';
@@ -102,5 +103,26 @@ describe('waiting for a new topic', () => {
     const never = scripted([protocol('UNKNOWN_TOPIC_OR_PARTITION')]);
     await expect(waitForTopic(never.admin, 't', 350)).rejects.toThrow('topic t was created but has no leader');
     expect(never.calls()).toBeGreaterThan(2);
+  });
+});
+
+describe('mapLimit', () => {
+  it('keeps at most the limit in flight, and starts nothing after the first failure', async () => {
+    const started: number[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const run = mapLimit([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 3, async (i) => {
+      started.push(i);
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, i === 1 ? 5 : 20));
+      inFlight--;
+      if (i === 1) throw new Error('write failed');
+      return i;
+    });
+    await expect(run).rejects.toThrow('write failed');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(started).toEqual([0, 1, 2]);
+    expect(most).toBe(3);
+    expect(await mapLimit([1, 2, 3, 4, 5], 2, async (i) => i * 2)).toEqual([2, 4, 6, 8, 10]);
   });
 });
