@@ -110,5 +110,5 @@ export async function resolveServer(
       interruptCleanup.delete(tmp);
     }
     return { lib, downloaded: true };
-  }, onWait);
+  }, onWait, 30 * 60_000); // another process resolving the same jars with Maven: up to half an hour on a slow network
 }
