@@ -17,7 +17,7 @@ export const SEED_USERS_FILE = fileURLToPath(new URL('../../fixtures/users.json'
 export function seedCommand(): Command {
   const cmd = new Command('seed')
     .description("insert users: seed 000's three rows (fixtures/users.json), a file, or N synthetic users")
-    .option('--file <path>', 'users from a JSON array or a CSV file with a header (login_id,user_name,last_login; times in UTC)')
+    .option('--file <path>', 'users from a JSON array, JSON Lines (.jsonl, .ndjson: one object per line) or a CSV file with a header (login_id,user_name,last_login; times in UTC)')
     .option('--count <n>', 'also add n synthetic users (ids from 1000000 up), batched, for benchmarks')
     .option('--id-start <n>', 'first synthetic id', '1000000')
     .option('--json', 'print what was inserted as JSON');

@@ -26,19 +26,23 @@ describe('loginsync seed', () => {
     writeFileSync(join(dir, 'u.json'), JSON.stringify([{ login_id: 300003, user_name: 'Num', last_login: '2017-05-05T05:05:05Z' }]));
     expect((await runCli(['seed', ...w.flags, '--file', join(dir, 'u.csv')])).code).toBe(0);
     expect((await runCli(['seed', ...w.flags, '--file', join(dir, 'u.json')])).code).toBe(0);
+    writeFileSync(join(dir, 'u.jsonl'), '{"login_id":"300004","user_name":"Lines"}\n');
+    const lines = await runCli(['seed', ...w.flags, '--file', join(dir, 'u.jsonl')]);
+    expect(lines.code, lines.stderr).toBe(0);
     const synth = await runCli(['seed', ...w.flags, '--count', '2500']);
     expect(synth.code).toBe(0);
     expect(synth.stderr).toMatch(/added 2500 synthetic users/);
 
-    const rs = await w.cql.execute(`SELECT login_id, user_name, last_login FROM ${w.keyspace}.users WHERE login_id IN ('100001', '300001', '300002', '300003', '1002499')`);
+    const rs = await w.cql.execute(`SELECT login_id, user_name, last_login FROM ${w.keyspace}.users WHERE login_id IN ('100001', '300001', '300002', '300003', '300004', '1002499')`);
     const rows = new Map(rs.rows.map((r) => [String(r.login_id), [r.user_name, r.last_login ? (r.last_login as Date).toISOString() : null]]));
     expect(rows.get('100001')).toEqual(['Enes', '2019-02-05T10:05:00.000Z']);
     expect(rows.get('300001')).toEqual(['Doe, Jane', '2018-01-01T00:00:00.000Z']);
     expect(rows.get('300002')).toEqual([null, null]);
     expect(rows.get('300003')).toEqual(['Num', '2017-05-05T05:05:05.000Z']);
+    expect(rows.get('300004')).toEqual(['Lines', null]);
     expect(rows.get('1002499')?.[0]).toBe('user_1002499');
     const count = await w.cql.execute(`SELECT COUNT(*) AS n FROM ${w.keyspace}.users`);
-    expect(Number(count.rows[0]?.n)).toBe(3 + 3 + 2500);
+    expect(Number(count.rows[0]?.n)).toBe(3 + 4 + 2500);
   });
 
   it('names the line of a bad file', async () => {
