@@ -34,7 +34,7 @@ Quick start:
   loginsync run --trigger 30s         the streaming join (Ctrl-C to stop)
   loginsync show users                print the table
 
-Settings: flags > environment (LOGINSYNC_*) > ./loginsync.config.json > ~/.config/loginsync/config.json > defaults.
+Settings: flags > environment (LOGINSYNC_*) > project file (--config, LOGINSYNC_CONFIG, or loginsync.config.json here or above) > ~/.config/loginsync/config.json > defaults.
 Colors only on a terminal; --no-color, NO_COLOR=1 or TERM=dumb turn them off, FORCE_COLOR=0..3 sets them.`);
   program.addCommand(demoCommand(async (args) => {
     const step = buildProgram();

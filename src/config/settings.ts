@@ -201,21 +201,36 @@ function checkPrivate(path: string, warnings: string[]): void {
   }
 }
 
-/** The config files that apply: --config FILE (else ./loginsync.config.json, if any), and the user's. */
+/**
+ * The project config file: --config FILE, else LOGINSYNC_CONFIG, else loginsync.config.json in the
+ * current directory or the nearest one above it, stopping at the first directory that holds .git (the
+ * project's root) or at the home directory.
+ */
+export function findProjectConfig(cwd: string, env: NodeJS.ProcessEnv, configPath?: string): string | undefined {
+  const given = configPath ?? (env.LOGINSYNC_CONFIG !== undefined && env.LOGINSYNC_CONFIG !== '' ? env.LOGINSYNC_CONFIG : undefined);
+  if (given !== undefined) {
+    const p = resolve(cwd, given);
+    if (!existsSync(p)) throw new UsageError(`config file ${p} does not exist${configPath === undefined ? ' (LOGINSYNC_CONFIG)' : ''}`);
+    return p;
+  }
+  const home = resolve(env.HOME ?? homedir());
+  const start = resolve(cwd);
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (dir === home && dir !== start) return undefined; // the home directory is the user's, not a project
+    const p = join(dir, 'loginsync.config.json');
+    if (existsSync(p)) return p;
+    if (existsSync(join(dir, '.git')) || dirname(dir) === dir) return undefined;
+  }
+}
+
+/** The config files that apply: the project's (see findProjectConfig), and the user's. */
 function readConfigFiles(input: ResolveInput): { files: Resolved['files']; project: ConfigFile; user: ConfigFile } {
   const files: Resolved['files'] = {};
   let project: ConfigFile = {};
-  if (input.configPath !== undefined) {
-    const p = resolve(input.cwd, input.configPath);
-    if (!existsSync(p)) throw new UsageError(`config file ${p} does not exist`);
-    project = readConfigFile(p);
-    files.project = p;
-  } else {
-    const p = join(input.cwd, 'loginsync.config.json');
-    if (existsSync(p)) {
-      project = readConfigFile(p);
-      files.project = p;
-    }
+  const pp = findProjectConfig(input.cwd, input.env, input.configPath);
+  if (pp !== undefined) {
+    project = readConfigFile(pp);
+    files.project = pp;
   }
   let user: ConfigFile = {};
   const up = userConfigPath(input.env);
@@ -336,7 +351,7 @@ export function withConnectionOptions(cmd: Command): Command {
     ['-t, --topic <name>', 'Kafka topic of login events [env LOGINSYNC_TOPIC] (default: logins)'],
     ['--read-consistency <level>', 'Cassandra consistency of reads [env LOGINSYNC_READ_CONSISTENCY] (default: local_quorum)'],
     ['--write-consistency <level>', 'Cassandra consistency of writes [env LOGINSYNC_WRITE_CONSISTENCY] (default: local_quorum)'],
-    ['--config <file>', 'project config file (default: ./loginsync.config.json if present)'],
+    ['--config <file>', 'project config file (default: $LOGINSYNC_CONFIG, else loginsync.config.json here or in a directory above, up to the project root (.git) or home)'],
   ]);
   group('Kafka security:', [
     ['--kafka-tls', 'connect to Kafka with TLS [env LOGINSYNC_KAFKA_TLS]'],

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { resolveSettings } from '../../src/config/settings.js';
+import { findProjectConfig, resolveSettings } from '../../src/config/settings.js';
 
 function dirs() {
   const cwd = mkdtempSync(join(tmpdir(), 'ls-cfg-'));
@@ -182,5 +182,31 @@ describe('settings review cases', () => {
       spy.mockRestore();
     }
     expect(written).toEqual([]);
+  });
+});
+
+describe('finding the project config file', () => {
+  it('--config, then LOGINSYNC_CONFIG, then loginsync.config.json here or above, up to the directory with .git, never the home directory above', () => {
+    const home = mkdtempSync(join(tmpdir(), 'ls-home-'));
+    const repo = join(home, 'repo');
+    const deep = join(repo, 'a', 'b');
+    mkdirSync(deep, { recursive: true });
+    const env = { HOME: home };
+    expect(findProjectConfig(deep, env)).toBeUndefined();
+    // the home directory's file is not a project file, unless one works in home itself
+    writeFileSync(join(home, 'loginsync.config.json'), '{}');
+    expect(findProjectConfig(deep, env)).toBeUndefined();
+    expect(findProjectConfig(home, env)).toBe(join(home, 'loginsync.config.json'));
+    writeFileSync(join(repo, 'loginsync.config.json'), '{}');
+    expect(findProjectConfig(deep, env)).toBe(join(repo, 'loginsync.config.json'));
+    // a project root (.git) below it stops the search
+    mkdirSync(join(repo, 'a', '.git'));
+    expect(findProjectConfig(deep, env)).toBeUndefined();
+    writeFileSync(join(deep, 'loginsync.config.json'), '{}');
+    expect(findProjectConfig(deep, env)).toBe(join(deep, 'loginsync.config.json'));
+    expect(findProjectConfig(deep, { ...env, LOGINSYNC_CONFIG: join(repo, 'loginsync.config.json') })).toBe(join(repo, 'loginsync.config.json'));
+    // --config wins over LOGINSYNC_CONFIG, relative to the current directory
+    expect(findProjectConfig(deep, { ...env, LOGINSYNC_CONFIG: join(home, 'loginsync.config.json') }, '../../loginsync.config.json')).toBe(join(repo, 'loginsync.config.json'));
+    expect(() => findProjectConfig(deep, { ...env, LOGINSYNC_CONFIG: join(home, 'nope.json') })).toThrow(/nope\.json does not exist \(LOGINSYNC_CONFIG\)/);
   });
 });
