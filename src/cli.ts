@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.js';
+import { completionCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -50,6 +51,7 @@ Colors only on a terminal; --no-color, NO_COLOR=1 or TERM=dumb turn them off, FO
   program.addCommand(configCommand());
   program.addCommand(doctorCommand());
   program.addCommand(benchCommand());
+  program.addCommand(completionCommand(() => program));
   return program;
 }
 
