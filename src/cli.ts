@@ -14,6 +14,7 @@ import { stackCommand } from './commands/stack.js';
 import { UserError, errorMessage } from './errors.js';
 import { c } from './ui/output.js';
 import { interruptCleanup } from './util/lock.js';
+import { launcherPid, whenGone } from './util/process.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -101,6 +102,14 @@ export async function main(argv: string[]): Promise<number> {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
+  // started by npx/npm exec: when it goes (SIGTERM to npx), stop as if the signal had come here
+  const launcher = launcherPid();
+  if (launcher !== undefined) {
+    whenGone(launcher, () => {
+      process.stderr.write(`\nthe launcher (npm exec, pid ${launcher}) has ended: stopping as on SIGTERM\n`);
+      process.kill(process.pid, 'SIGTERM');
+    });
+  }
   const program = buildProgram();
   exitOverrideAll(program);
   try {
