@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { SECRET_KEYS, SETTING_KEYS, settingOrigin, withConnectionOptions, type Resolved } from '../config/settings.js';
+import { configSchema, SECRET_KEYS, SETTING_KEYS, settingOrigin, withConnectionOptions, type Resolved } from '../config/settings.js';
 import { co, out, printJson } from '../ui/output.js';
 import { makeTable } from '../ui/table.js';
 import { commandSettings } from './settings.js';
@@ -42,5 +42,8 @@ export function configCommand(): Command {
     out(t.toString());
     out(co.dim(`files: project ${r.files.project ?? '(none)'}, user ${r.files.user ?? '(none)'}`));
   });
-  return config.addCommand(show);
+  const schema = new Command('schema')
+    .description('print the JSON Schema of a config file (also shipped as schema/config.schema.json)')
+    .action(() => { process.stdout.write(`${JSON.stringify(configSchema(), null, 2)}\n`); });
+  return config.addCommand(show).addCommand(schema);
 }

@@ -76,12 +76,12 @@ const file = (raw: string | string[], what: string) => {
   if (!existsSync(p)) throw new UsageError(`${what}: file ${p} does not exist`);
   return p;
 };
-const oneOf = <T extends string>(choices: readonly T[]) => (raw: string | string[], what: string): T => {
+const oneOf = <T extends string>(choices: readonly T[]) => Object.assign((raw: string | string[], what: string): T => {
   const v = String(raw).trim().toLowerCase();
   const hit = choices.find((c) => c === v || c.replace(/_/g, '-') === v);
   if (!hit) throw new UsageError(`${what}: "${String(raw)}" is not one of ${choices.join(', ')}`);
   return hit;
-};
+}, { choices });
 const password = (raw: string | string[]) => String(raw);
 
 const SPECS: { [K in Key]: Spec<SettingValues[K]> } = {
@@ -111,6 +111,31 @@ const SPECS: { [K in Key]: Spec<SettingValues[K]> } = {
 
 export const SETTING_KEYS = Object.keys(SPECS) as Key[];
 export const SECRET_KEYS = SETTING_KEYS.filter((k) => SPECS[k].secret);
+
+/**
+ * The JSON Schema of a config file, made from the same table as the flags and variables: one property
+ * per setting (a secret also as <key>File), with its flag, variable and default.
+ */
+export function configSchema(): Record<string, unknown> {
+  const properties: Record<string, unknown> = { $schema: { type: 'string', description: 'this schema' } };
+  for (const key of SETTING_KEYS) {
+    const spec = SPECS[key] as Spec<unknown>;
+    const choices = (spec.parse as { choices?: readonly string[] }).choices;
+    const description = [spec.flagName, spec.env].filter(Boolean).join(', ');
+    const type = spec.boolean ? { type: ['boolean', 'string'] }
+      : key === 'brokers' || key === 'cassandra' ? { type: ['string', 'array'], items: { type: 'string' } }
+        : { type: 'string', ...(choices ? { enum: [...choices] } : {}) };
+    properties[key] = { ...type, description: spec.secret ? `${description} (better: ${key}File)` : description, ...(spec.fallback !== undefined ? { default: spec.boolean ? spec.fallback === 'true' : spec.fallback } : {}) };
+    if (spec.secret) properties[`${key}File`] = { type: 'string', description: `a file holding ${key}, relative to the config file` };
+  }
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'loginsync config file (loginsync.config.json, ~/.config/loginsync/config.json)',
+    type: 'object',
+    additionalProperties: false,
+    properties,
+  };
+}
 
 /** commander's attribute for a flag: --kafka-ca -> kafkaCa */
 const attr = (flag: string) => flag.replace(/^--/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());

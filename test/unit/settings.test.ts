@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { findProjectConfig, resolveSettings } from '../../src/config/settings.js';
+import { configSchema, findProjectConfig, resolveSettings } from '../../src/config/settings.js';
 
 function dirs() {
   const cwd = mkdtempSync(join(tmpdir(), 'ls-cfg-'));
@@ -208,5 +208,18 @@ describe('finding the project config file', () => {
     // --config wins over LOGINSYNC_CONFIG, relative to the current directory
     expect(findProjectConfig(deep, { ...env, LOGINSYNC_CONFIG: join(home, 'loginsync.config.json') }, '../../loginsync.config.json')).toBe(join(repo, 'loginsync.config.json'));
     expect(() => findProjectConfig(deep, { ...env, LOGINSYNC_CONFIG: join(home, 'nope.json') })).toThrow(/nope\.json does not exist \(LOGINSYNC_CONFIG\)/);
+  });
+});
+
+describe('the config file schema', () => {
+  it('is made from the settings table, and the shipped file is what it makes', () => {
+    const schema = configSchema() as { properties: Record<string, { enum?: string[]; default?: unknown }>; additionalProperties: boolean };
+    expect(schema.additionalProperties).toBe(false);
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['$schema', 'brokers', 'saslPassword', 'saslPasswordFile', 'cassandraPasswordFile', 'writeConsistency']));
+    expect(schema.properties.saslMechanism!.enum).toEqual(['plain', 'scram-sha-256', 'scram-sha-512']);
+    expect(schema.properties.readConsistency!.default).toBe('local_quorum');
+    expect(schema.properties.kafkaTls!.default).toBe(false);
+    const shipped = JSON.parse(readFileSync(new URL('../../schema/config.schema.json', import.meta.url), 'utf8')) as unknown;
+    expect(shipped, 'schema/config.schema.json is stale: regenerate it with "loginsync config schema > schema/config.schema.json"').toEqual(schema);
   });
 });
