@@ -119,16 +119,21 @@ describe.sequential('faults on a three-node cluster', () => {
       if (node) await cluster.stack('start', node);
     }
     expect(run.child.exitCode, run.stderr()).toBeNull();
-    const said = run.stderr().trim().split('\n').filter((l) => l !== '');
+    // the partitions that wait for a new leader are named, and so is their return: one line each per
+    // episode (a second episode may follow when the killed broker was also the group's coordinator and
+    // the run rejoins); a commit retried meanwhile says so; nothing else is reported
+    const stallLine = /had no records for \d+s while others are read/;
+    const backLine = /Kafka is back after \d+s for partitions? [\d,]+: records arrive again/;
+    const lines = () => run.stderr().trim().split('\n').filter((l) => l !== '');
+    await waitFor(() => lines().filter((l) => backLine.test(l)).length >= lines().filter((l) => stallLine.test(l)).length, 10_000, 'each stall to be followed by its end');
+    const said = lines();
     console.log(`the run said: ${said.join(' | ') || '(nothing)'}`);
-    // one line says which partitions wait for a new leader, and when they are read again; if the killed
-    // broker was the group's coordinator too, one more says that commits are retried meanwhile (and a
-    // reminder comes if that lasts 30 s)
-    const stalls = said.filter((l) => /had no records for \d+s while others are read/.test(l));
-    expect(stalls, run.stderr()).toHaveLength(1);
-    const others = said.filter((l) => /^warning: .*Kafka/.test(l) && !stalls.includes(l) && !/still retrying/.test(l));
-    expect(others.length, run.stderr()).toBeLessThanOrEqual(1);
-    expect(run.stderr()).toMatch(/Kafka is back after \d+s for partitions? [\d,]+: records arrive again/);
+    const stalls = said.filter((l) => stallLine.test(l));
+    expect(stalls.length, run.stderr()).toBeGreaterThanOrEqual(1);
+    expect(stalls.length, run.stderr()).toBeLessThanOrEqual(2);
+    expect(said.filter((l) => backLine.test(l)).length).toBe(stalls.length);
+    const known = [stallLine, /batch failed \(attempt \d+\): (Kafka|Cassandra) at/, /still retrying/, /^\(node:\d+\) |^\(Use `node --trace-warnings/];
+    expect(said.filter((l) => /^warning:|^\(node/.test(l) && !known.some((k) => k.test(l))), run.stderr()).toEqual([]);
     expect(run.stderr()).not.toMatch(/giving up|error:/);
     expect(ledgerProblems(ledgerEntries(w.checkpoint), await endOffsets(admin, w.topic))).toEqual([]);
     await expectOracleAtAll(w, originals, events);
