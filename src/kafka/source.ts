@@ -8,7 +8,6 @@ import { Membership } from './membership.js';
 import { OffsetTracker } from './offset-tracker.js';
 import { PartitionStalls } from './stalls.js';
 
-
 export interface KafkaSourceOptions<B extends FillingBatch> {
   topic: string;
   groupId: string;
@@ -75,6 +74,7 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
     this.consumer.on(DISCONNECT, () => this.membership.left());
     this.consumer.on(GROUP_JOIN, (e) => {
       const mine = e.payload.memberAssignment[this.opts.topic] ?? [];
+      this.restarts = 0;
       this.membership.joinedGroup(Date.now());
       this.tracker.assign(mine);
       this.stalls.assigned(mine, Date.now());
@@ -87,7 +87,6 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
       this.opts.events.error(e.payload.error, e.payload.restart || ours);
       if (ours) this.restartLater();
     });
-    this.consumer.on(GROUP_JOIN, () => { this.restarts = 0; });
   }
 
   async start(): Promise<void> {
