@@ -1,0 +1,93 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, afterEach, describe, expect, it, onTestFailed } from 'vitest';
+import { freePort } from '../../src/stack/process.js';
+import { spawnCli, waitFor, type Spawned } from '../helpers.js';
+import { event, world, type World } from '../integration/pipeline-env.js';
+import { cassandraPause, clearScene, stack } from './env.js';
+
+const CHROMIUM = process.env.LOGINSYNC_CHROMIUM ?? '/usr/bin/chromium';
+
+let w: World | undefined;
+let run: Spawned | undefined;
+let browser: Browser | undefined;
+const cassandra = cassandraPause();
+afterEach(async () => {
+  cassandra.resume();
+  await browser?.close();
+  await clearScene(run, undefined, w);
+  [run, w, browser] = [undefined, undefined, undefined];
+});
+afterAll(async () => {
+  // leave the stack whole for the next file, whatever happened here
+  await stack('up');
+});
+
+/** What the page says it shows (window.__loginsync in the page's script). */
+interface Probe { connected: boolean; batches: number; outages: string[] }
+
+async function openPage(base: string): Promise<Page> {
+  if (!existsSync(CHROMIUM)) throw new Error(`this test needs Chromium at ${CHROMIUM}: apt-get install -y chromium (or set LOGINSYNC_CHROMIUM)`);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  await page.goto(`${base}/`);
+  return page;
+}
+
+describe('the live page during outages', () => {
+  it('shows a banner while Kafka is stopped or Cassandra does not answer, and takes it down when each is back', async () => {
+    w = await world({ partitions: 2 });
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const r = spawnCli(['run', ...w.flags, '--group', w.group, '--checkpoint', w.checkpoint, '--trigger', '1s', '--ui-port', String(port), '--session-timeout', '6s']);
+    run = r;
+    onTestFailed(() => { process.stderr.write(`the run said:\n${r.stderr()}\n`); });
+    await waitFor(async () => (await fetch(`${base}/`).catch(() => undefined))?.status === 200, 30_000, () => `the live page\n${r.stderr()}`);
+    const page = await openPage(base);
+    const probe = async () => (await page.evaluate('window.__loginsync')) as Probe;
+    const banner = page.locator('#banner');
+    await w.send([event('100001', '2022-01-01 00:01:00')], () => '1');
+    await waitFor(async () => (await probe()).batches >= 1, 60_000, 'a first batch on the page');
+    expect((await probe()).outages).toEqual([]);
+    expect(await banner.isHidden()).toBe(true);
+
+    // Kafka stopped: the run reports it, and the page shows it as long as it lasts
+    await stack('stop', 'kafka');
+    const shot = (name: string) => page.screenshot({ path: join(outDir(), name), fullPage: false });
+    try {
+      await waitFor(async () => (await probe()).outages.includes('Kafka'), 60_000, () => `the Kafka banner; the run said:\n${r.stderr()}`);
+      expect(await banner.isVisible()).toBe(true);
+      expect(await banner.innerText()).toMatch(/Kafka unreachable.*\(since \d\d:\d\d:\d\d UTC, for \d+s\)/);
+      await shot('live-page-outage.png');
+    } finally {
+      await stack('start', 'kafka');
+    }
+    await waitFor(async () => (await probe()).outages.length === 0, 120_000, () => `the banner taken down after Kafka's return; the run said:\n${r.stderr()}`);
+    expect(await banner.isHidden()).toBe(true);
+
+    // Cassandra paused (a hung node): the batch with new events fails, is retried, and the page says so
+    const before = (await probe()).batches;
+    cassandra.pause();
+    try {
+      await w.send([event('100009', '2022-01-01 00:02:00')], () => '2');
+      await waitFor(async () => (await probe()).outages.includes('Cassandra'), 60_000, () => `the Cassandra banner; the run said:\n${r.stderr()}`);
+      expect(await banner.innerText()).toMatch(/Cassandra unreachable/);
+      expect((await probe()).batches).toBe(before);
+    } finally {
+      cassandra.resume();
+    }
+    await waitFor(async () => (await probe()).outages.length === 0 && (await probe()).batches > before, 120_000, () => `the banner taken down and the batch written; the run said:\n${r.stderr()}`);
+    expect(await banner.isHidden()).toBe(true);
+    expect((await probe()).connected).toBe(true);
+    r.child.kill('SIGTERM');
+    expect(await r.exited).toBe(0);
+  });
+});
+
+function outDir(): string {
+  const dir = process.env.LOGINSYNC_TEST_ROOT ?? tmpdir();
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
