@@ -66,6 +66,10 @@ function securityError(c: Classification, err: unknown, side: Side, target: stri
       return error(`${t}'s TLS certificate at ${target} is not trusted (${doing}): ${m}`, `give the CA that signed it with --${side}-ca FILE`);
     case 'host-name':
       return error(`${t}'s TLS certificate is not for ${target} (${doing}): ${m}`, 'connect by the host name the certificate was issued for');
+    case 'not-authorized':
+      return error(`${t} at ${target} did not allow it (${doing}): ${m}`, side === 'kafka'
+        ? 'run needs READ on the topic and on the group, WRITE and CREATE on the dead-letter and unmatched topics (README: Permissions)'
+        : 'run needs SELECT and MODIFY on the table: GRANT SELECT ON TABLE <keyspace>.users TO <role>, and the same for MODIFY (README: Permissions)');
     case 'not-tls':
       return error(`${t} at ${target} does not speak TLS on that port (${doing})`, `drop --${side}-tls and its files, or use the server's TLS port`);
     default:

@@ -118,6 +118,8 @@ export const SECURITY_PATTERNS = {
   'not-tls': /wrong version number|packet length too long|disconnected before secure TLS connection|EPROTO/i,
   /** the server closed the connection at once: typically plain text sent to a TLS port */
   'closed-by-server': /Closed connection|ECONNRESET|socket hang up|Connection closed/i,
+  /** the user is known but may not do this: a Kafka ACL or a Cassandra permission is missing */
+  'not-authorized': /not authorized to access|authorization failed|has no \w+ permission on/i,
   /** any other TLS alert about the handshake (doctor only: the clients report it as a connection failure) */
   'handshake-refused': /alert.*handshake/i,
 } as const;
@@ -125,7 +127,7 @@ export const SECURITY_PATTERNS = {
 /** The TLS and SASL kinds of failure, in the order they are looked for; a group shares one message. */
 const SECURITY_ORDER = [
   ['credentials'], ['auth-mechanism'], ['client-cert-required'], ['client-cert-refused'], ['client-cert-broken-off'],
-  ['untrusted-server-cert', 'expired-server-cert'], ['host-name'], ['not-tls'],
+  ['untrusted-server-cert', 'expired-server-cert'], ['host-name'], ['not-tls'], ['not-authorized'],
 ] as const;
 
 export type SecurityKind = (typeof SECURITY_ORDER)[number][number];

@@ -1,5 +1,5 @@
 import type { Closable, StoredUser, TimedUpdate, UserStore } from '../pipeline/ports.js';
-import { UserError } from '../errors.js';
+import { UserError, classify } from '../errors.js';
 import { cassandraError, type CassandraClient } from './client.js';
 import { mapLimit, readStored, setIfNull, writeUpdates } from './lastlogin.js';
 import { shapeDifferences, tableColumns } from './schema.js';
@@ -29,16 +29,23 @@ export class CassandraUserStore implements UserStore, Closable {
   }
 
   read(ids: string[]): Promise<Map<string, StoredUser>> {
-    return readStored(this.client, this.t.keyspace, this.t.table, ids, { consistency: this.t.consistency.read });
+    return this.explained(readStored(this.client, this.t.keyspace, this.t.table, ids, { consistency: this.t.consistency.read }), 'reading the users');
   }
 
   update(updates: TimedUpdate[]): Promise<void> {
-    return writeUpdates(this.client, this.t.keyspace, this.t.table, updates, { consistency: this.t.consistency.write });
+    return this.explained(writeUpdates(this.client, this.t.keyspace, this.t.table, updates, { consistency: this.t.consistency.write }), 'writing last_login');
   }
 
   setIfNull(items: Array<{ id: string; timeMs: number }>): Promise<boolean[]> {
     const { keyspace, table, consistency } = this.t;
-    return mapLimit(items, IF_NULL_CONCURRENCY, (u) => setIfNull(this.client, keyspace, table, u.id, u.timeMs, consistency.write));
+    return this.explained(mapLimit(items, IF_NULL_CONCURRENCY, (u) => setIfNull(this.client, keyspace, table, u.id, u.timeMs, consistency.write)), 'writing last_login');
+  }
+
+  /** A permission the role lacks becomes a one-line error saying which to grant; other failures stay as they are, for the engine to retry or report. */
+  private explained<T>(p: Promise<T>, doing: string): Promise<T> {
+    return p.catch((err: unknown) => {
+      throw classify(err, 'cassandra').kind === 'not-authorized' ? cassandraError(err, this.contactPoints, doing) : err;
+    });
   }
 
   close(): Promise<void> {

@@ -89,7 +89,8 @@ export class KafkaGroup implements GroupOffsets, Closable {
 
   async checkTopic(): Promise<void> {
     const topics = await this.admin.listTopics().catch((err: unknown) => { throw kafkaError(err, this.brokers, 'reading the topic'); });
-    if (!topics.includes(this.topic)) throw new UserError(`topic ${this.topic} does not exist`, { hint: 'create it with "loginsync init"' });
+    // (brokers list only the topics the user may see)
+    if (!topics.includes(this.topic)) throw new UserError(`topic ${this.topic} does not exist`, { hint: 'create it with "loginsync init"; on a secured cluster, check that the user may READ it (README: Permissions)' });
   }
 
   async positions(from: 'earliest' | 'latest'): Promise<StartPositions> {
@@ -98,8 +99,19 @@ export class KafkaGroup implements GroupOffsets, Closable {
       if (from === 'latest') await pinLatest(this.admin, this.topic, this.group, at);
       return at;
     } catch (err) {
-      throw kafkaError(err, this.brokers, 'reading the topic');
+      throw this.coordinatorUnknown(err) ?? kafkaError(err, this.brokers, 'reading the topic');
     }
+  }
+
+  /**
+   * The brokers answered (the topic was listed) but named no coordinator for the group: kafkajs drops
+   * the broker's reason, which is most often that the user may not read the group.
+   */
+  private coordinatorUnknown(err: unknown): UserError | undefined {
+    if ((err as Error | undefined)?.name !== 'KafkaJSGroupCoordinatorNotFound') return undefined;
+    return new UserError(`Kafka at ${this.brokers.join(',')} named no coordinator for group ${this.group} (reading its committed offsets): it is not authorized to read the group, or the brokers are still starting`, {
+      hint: `run needs READ on group ${this.group} (README: Permissions); if it has it, try again in a moment`, cause: err,
+    });
   }
 
   committed(): Promise<Map<number, number>> {

@@ -57,6 +57,7 @@ function cassandraInternodeYaml(ctx: ServerContext, f: SecureFiles): string {
 function cassandraSecureYaml(ctx: ServerContext): string {
   if (!ctx.secure) return '';
   return `${cassandraInternodeYaml(ctx, ctx.secure)}authenticator: PasswordAuthenticator
+authorizer: CassandraAuthorizer
 client_encryption_options:
   enabled: true
   optional: false

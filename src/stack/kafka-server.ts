@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
-import { KAFKA_ADMIN, KAFKA_USER, SASL_MECHANISM, readSecret, type SecureFiles } from './secure.js';
+import { KAFKA_ADMIN, KAFKA_LIMITED_USER, KAFKA_USER, SASL_MECHANISM, SERVER_CERT_DN, readSecret, type SecureFiles } from './secure.js';
 import { clientPair, marker, type ServerContext, type ServerDef } from './servers.js';
 import { kafkaControllerPort, type StackNode } from './topology.js';
 
@@ -35,7 +35,12 @@ function kafkaSecureProperties(ctx: ServerContext, f: SecureFiles): string[] {
     'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
     `listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${KAFKA_ADMIN}" password="${prop(adminPw)}";`,
     'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
-    `listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${KAFKA_USER}="${prop(readSecret(f.kafkaPasswordFile))}";`,
+    // PLAIN also knows a user with no rights but the ACLs given to it, to try least privilege with
+    `listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${[KAFKA_USER, KAFKA_LIMITED_USER].map((u) => `user_${u}="${prop(readSecret(f.kafkaPasswordFile))}"`).join(' ')};`,
+    // ACLs are enforced: the stack's users (and, in a cluster, the nodes' certificate on the controller
+    // listener; on one node the plain controller listener on loopback) may do anything, others what ACLs allow
+    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    `super.users=${[KAFKA_ADMIN, KAFKA_USER, cluster ? `${SERVER_CERT_DN}` : 'ANONYMOUS'].map((u) => `User:${u}`).join(';')}`,
     'ssl.keystore.type=PKCS12',
     `ssl.keystore.location=${f.keystore}`,
     `ssl.keystore.password=${prop(readSecret(f.keystorePassword))}`,

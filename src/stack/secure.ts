@@ -12,6 +12,10 @@ const run = promisify(execFile);
 export const KAFKA_USER = 'loginsync';
 export const KAFKA_ADMIN = 'admin';
 export const CASSANDRA_USER = 'loginsync';
+/** A Kafka user (PLAIN, the loginsync user's password) with no rights but the ACLs given to it. */
+export const KAFKA_LIMITED_USER = 'loginsync-limited';
+/** The servers' certificate's subject: a cluster's brokers are this principal on the controller listener. */
+export const SERVER_CERT_DN = 'CN=localhost';
 export const SASL_MECHANISM = 'scram-sha-512';
 
 /** Files of a secured stack (under <stack dir>/secure, private to the user). */
@@ -100,7 +104,7 @@ async function makeSecureFiles(f: SecureFiles, made: string[]): Promise<void> {
   writeFileSync(join(f.dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n');
   await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '3650',
     '-subj', '/CN=loginsync local stack CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], f.dir);
-  await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'], f.dir);
+  await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/${SERVER_CERT_DN}`], f.dir);
   await openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem',
     '-days', '825', '-extfile', 'server.ext'], f.dir);
   await openssl(['pkcs12', '-export', '-in', 'server.pem', '-inkey', 'server.key', '-certfile', 'ca.pem', '-name', 'server',

@@ -1,7 +1,10 @@
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Kafka, logLevel, AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes, type AclEntry } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectCassandra } from '../../src/cassandra/client.js';
+import { KAFKA_LIMITED_USER } from '../../src/stack/secure.js';
 import { uniqueName } from '../helpers.js';
 import { SecuredStack, type ErrorCase } from './secured-stack.js';
 
@@ -99,4 +102,64 @@ describe('a secured stack (stack up --secure)', () => {
     // the server configs must hold the keystore password: private files
     for (const f of ['kafka/server.properties', 'cassandra/cassandra.yaml']) expect(statSync(join(dir, f)).mode & 0o077, f).toBe(0);
   });
+
+  it('run needs only the permissions the README names: read on the topic and group, write and create on its side topics, SELECT and MODIFY on the table', async () => {
+    const [ks, topic, group] = [uniqueName('ks'), uniqueName('logins'), uniqueName('g')];
+    const flags = ['-k', ks, '-t', topic];
+    const [dlq, unmatched] = [`${topic}.dlq`, `${topic}.unmatched`];
+    for (const args of [['init', ...flags], ['seed', ...flags]]) expect((await cli(args)).code).toBe(0);
+    const lines = ['{"login_id":"100001","created_time":"2020-09-09 10:18:00"}', '{"login_id":"nobody","created_time":"2020-09-09 10:18:00"}', '{oops'];
+    expect((await cli(['produce', ...flags, '-'], {}, undefined, lines.join('\n') + '\n')).code).toBe(0);
+
+    // as the stack's own (super) users: a Kafka user and a Cassandra role with only those rights
+    const kafka = new Kafka({
+      brokers: [env.LOGINSYNC_BROKERS!], logLevel: logLevel.NOTHING,
+      ssl: { ca: [readFileSync(env.LOGINSYNC_KAFKA_CA!)] }, sasl: { mechanism: 'scram-sha-512', username: env.LOGINSYNC_SASL_USERNAME!, password: env.LOGINSYNC_SASL_PASSWORD! },
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    const acl = (resourceType: AclResourceTypes, resourceName: string, operation: AclOperationTypes): AclEntry => ({
+      resourceType, resourceName, resourcePatternType: ResourcePatternTypes.LITERAL, principal: `User:${KAFKA_LIMITED_USER}`, host: '*', operation, permissionType: AclPermissionTypes.ALLOW,
+    });
+    const cql = await connectCassandra({
+      contactPoints: [env.LOGINSYNC_CASSANDRA!], localDc: 'datacenter1', sslOptions: { ca: readFileSync(env.LOGINSYNC_CASSANDRA_CA!) },
+      credentials: { username: env.LOGINSYNC_CASSANDRA_USERNAME!, password: env.LOGINSYNC_CASSANDRA_PASSWORD! },
+    });
+    const role = 'loginsync_limited';
+    const limited = { LOGINSYNC_SASL_MECHANISM: 'plain', LOGINSYNC_SASL_USERNAME: KAFKA_LIMITED_USER, LOGINSYNC_CASSANDRA_USERNAME: role, LOGINSYNC_CASSANDRA_PASSWORD: 'limited-role-password' };
+    const work = mkdtempSync(join(tmpdir(), 'ls-limited-'));
+    const run = () => cli(['run', '--once', ...flags, '--group', group, '--unmatched-topic', unmatched, '--checkpoint', join(work, 'ckpt')], limited, work);
+    try {
+      await cql.execute(`CREATE ROLE ${role} WITH PASSWORD = 'limited-role-password' AND LOGIN = true`);
+      await cql.execute(`GRANT SELECT ON TABLE ${ks}.users TO ${role}`);
+
+      // without MODIFY on the table and without the group's READ: each refusal is one clear line
+      const kafkaOnly = [acl(AclResourceTypes.TOPIC, topic, AclOperationTypes.READ), acl(AclResourceTypes.GROUP, group, AclOperationTypes.READ)];
+      const sides = [dlq, unmatched].flatMap((t) => [acl(AclResourceTypes.TOPIC, t, AclOperationTypes.WRITE), acl(AclResourceTypes.TOPIC, t, AclOperationTypes.CREATE)]);
+      await admin.createAcls({ acl: [kafkaOnly[0]!, ...sides] });
+      const noGroup = await run();
+      expect(noGroup.code, noGroup.stderr).toBe(1);
+      expect(noGroup.stderr).toMatch(new RegExp(`error: Kafka at .* named no coordinator for group ${group} .*not authorized to read the group`, 'i'));
+      await admin.createAcls({ acl: [kafkaOnly[1]!] });
+      const noModify = await run();
+      expect(noModify.code, noModify.stderr).toBe(1);
+      expect(noModify.stderr).toMatch(new RegExp(`error: Cassandra at .* did not allow it .*${role} has no MODIFY permission on <table ${ks}.users>`));
+      expect(noModify.stderr).toMatch(/hint: run needs SELECT and MODIFY on the table/);
+
+      // with MODIFY too: the run does all its work, and its side topics were made by it
+      await cql.execute(`GRANT MODIFY ON TABLE ${ks}.users TO ${role}`);
+      // (Cassandra caches a role's permissions for a few seconds)
+      let ok = await run();
+      for (const deadline = Date.now() + 30_000; ok.code !== 0 && /no MODIFY permission/.test(ok.stderr) && Date.now() < deadline;) ok = await run();
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stdout).toMatch(/input 3 +malformed 1 +unmatched 1 +stale 0 +written 1/);
+      expect(await admin.listTopics()).toEqual(expect.arrayContaining([dlq, unmatched]));
+      const show = await cli(['show', 'users', ...flags, '--json']);
+      expect(JSON.parse(show.stdout)).toContainEqual({ login_id: '100001', user_name: 'Enes', last_login: '2020-09-09T10:18:00.000Z' });
+    } finally {
+      await admin.disconnect();
+      await cql.shutdown();
+    }
+  });
 });
+

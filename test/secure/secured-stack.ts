@@ -48,8 +48,8 @@ export class SecuredStack {
     return readdirSync(join(this.dir, 'secure')).filter((f) => f.endsWith('.password')).map((f) => readFileSync(join(this.dir, 'secure', f), 'utf8').trim());
   }
 
-  async cli(args: string[], extra: NodeJS.ProcessEnv = {}, cwd?: string): Promise<CliResult> {
-    const r = await runCli(args, { env: { ...this.env, ...extra }, timeoutMs: 120_000, ...(cwd ? { cwd } : {}) });
+  async cli(args: string[], extra: NodeJS.ProcessEnv = {}, cwd?: string, input?: string): Promise<CliResult> {
+    const r = await runCli(args, { env: { ...this.env, ...extra }, timeoutMs: 120_000, ...(cwd ? { cwd } : {}), ...(input !== undefined ? { input } : {}) });
     this.outputs.push(`$ ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
     return r;
   }

@@ -34,6 +34,8 @@ describe('classify: the kind of failure', () => {
     ['a reset, behind the driver', driver(sys('read ECONNRESET', 'ECONNRESET')), 'closed-by-server', undefined],
     ['a Kafka request timed out', named('KafkaJSRequestTimeoutError', 'Request Metadata(key: 3, version: 6) timed out'), 'timeout', undefined],
     ['a Cassandra write timed out', response(0x1100, 'Operation timed out - received only 0 responses.'), 'timeout', undefined],
+    ['a Cassandra permission missing', response(0x2100, 'User limited has no MODIFY permission on <table ks.users> or any of its parents'), 'not-authorized', 'User limited has no MODIFY permission on <table ks.users> or any of its parents'],
+    ['a Kafka ACL missing', named('KafkaJSProtocolError', 'Not authorized to access topics: [Topic authorization failed]', { type: 'TOPIC_AUTHORIZATION_FAILED', retriable: false }), 'not-authorized', 'Not authorized to access topics: [Topic authorization failed]'],
     ['a syntax error', response(0x2000, 'line 1:7 no viable alternative'), 'other', undefined],
     ['not an error at all', 'some string', 'other', undefined],
   ];
