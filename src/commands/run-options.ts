@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parsePositiveInt, parseTopicName } from '../config/validate.js';
 import { UsageError } from '../errors.js';
-import type { DecodeOptions } from '../pipeline/decode.js';
+import { FutureGuard, type DecodeOptions } from '../pipeline/decode.js';
 import { isLoopback } from '../ui/live-page/server.js';
 import { checkZone } from '../pipeline/time.js';
 import { parseDuration } from '../pipeline/trigger.js';
@@ -19,6 +19,7 @@ export interface RunFlags {
   timezone: string;
   idField: string;
   timeField: string;
+  maxFuture: string;
   dlqTopic?: string;
   unmatchedTopic?: string;
   checkpoint?: string;
@@ -81,6 +82,7 @@ export function declareRunFlags(cmd: Command): Command {
     .option('--timezone <zone>', 'IANA zone of created_time values without a zone', 'UTC')
     .option('--id-field <name>', 'JSON field of the login id (seed 004 uses "Login Id")', 'login_id')
     .option('--time-field <name>', 'JSON field of the login time', 'created_time')
+    .option('--max-future <duration>', 'an event more than this ahead of this machine\'s clock is malformed (dead-lettered), not written: it would hold last_login above every real login; "off" to accept any', '1h')
     .option('--dlq-topic <topic>', 'dead-letter topic for malformed messages, or "none" to only count them (default: <topic>.dlq)')
     .option('--unmatched-topic <topic>', 'send events of unknown login ids there instead of dropping them')
     .option('--checkpoint <dir>', 'ledger directory, one JSON line per committed batch (default: .loginsync/checkpoint/<group>)')
@@ -138,6 +140,7 @@ export function parseRunConfig(f: RunFlags, inputTopic: string): RunConfig {
   if (f.group.trim() === '' || f.group.length > 255) throw new UsageError('--group: 1 to 255 characters');
   if (f.idField === '' || f.timeField === '') throw new UsageError('--id-field and --time-field must not be empty');
   const maxOutageMs = f.maxOutage === undefined ? undefined : positiveDuration(f.maxOutage, '--max-outage');
+  const future = f.maxFuture === 'off' ? undefined : new FutureGuard(positiveDuration(f.maxFuture, '--max-future'));
   const shutdownMs = positiveDuration(f.shutdownTimeout, '--shutdown-timeout');
   const sessionMs = positiveDuration(f.sessionTimeout, '--session-timeout');
   const metricsPort = f.metricsPort === undefined ? undefined : parsePositiveInt(f.metricsPort, '--metrics-port', { min: 1, max: 65535 });
@@ -146,7 +149,7 @@ export function parseRunConfig(f: RunFlags, inputTopic: string): RunConfig {
   const stdout = f.progressJson === '-';
   return {
     group: f.group, startingOffsets: f.startingOffsets, triggerMs, once: Boolean(f.once || f.availableNow),
-    maxRecords, maxBatchIds, decode: { idField: f.idField, timeField: f.timeField, zone },
+    maxRecords, maxBatchIds, decode: { idField: f.idField, timeField: f.timeField, zone, ...(future ? { future } : {}) },
     ...sideTopics(f, inputTopic),
     checkpoint: resolve(f.checkpoint ?? join('.loginsync', 'checkpoint', f.group.replace(/[^A-Za-z0-9._-]/g, '_'))),
     progress: { stdout, ...(f.progressJson && !stdout ? { file: resolve(f.progressJson) } : {}) },

@@ -1,11 +1,34 @@
 import { isUtf8 } from 'node:buffer';
+import { formatDuration } from './outage.js';
 import { parseEventTime, type ZoneResolver } from './time.js';
 
-/** What decode needs to know: the field names (seed 004 uses "Login Id") and the zone of zone-less times. */
+/**
+ * What decode needs to know: the field names (seed 004 uses "Login Id"), the zone of zone-less times,
+ * and how far ahead of the clock a time may be (none: any).
+ */
 export interface DecodeOptions {
   idField: string;
   timeField: string;
   zone: ZoneResolver;
+  future?: FutureGuard;
+}
+
+/**
+ * Refuses event times more than maxMs ahead of the clock: written, such a time would hold last_login
+ * (which never moves backwards) above every real login of the user. The limit is read from the clock
+ * again only when a time is beyond the one known, so most events cost one comparison; a time exactly
+ * at the limit is accepted.
+ */
+export class FutureGuard {
+  private limit = -Infinity;
+
+  constructor(readonly maxMs: number, private readonly now: () => number = Date.now) {}
+
+  tooFar(ms: number): boolean {
+    if (ms <= this.limit) return false;
+    this.limit = this.now() + this.maxMs;
+    return ms > this.limit;
+  }
 }
 
 /** Longest login_id accepted, in UTF-8 bytes; a Cassandra key can be larger, a login id should not be. */
@@ -59,6 +82,7 @@ function finish(id: string, rawTime: string, opts: DecodeOptions): Decoded {
   }
   const t = parseEventTime(rawTime.trim(), opts.zone);
   if (!t.ok) return { ok: false, reason: t.reason.replace('created_time', opts.timeField) };
+  if (opts.future?.tooFar(t.ms)) return { ok: false, reason: `${opts.timeField} in the future: more than ${formatDuration(opts.future.maxMs)} ahead of the run's clock` };
   return { ok: true, id, timeMs: t.ms };
 }
 

@@ -198,6 +198,41 @@ describe('loginsync run: what does not join', () => {
     expect(cut.value?.length).toBe(512 * 1024);
   });
 
+  it('refuses an event from the future (more than --max-future ahead, 1h by default): malformed, dead-lettered with its reason, the user untouched', async () => {
+    w = await world();
+    const fmt = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    const atLimit = fmt(now + 3_600_000);
+    // exactly at the limit when sent, so under it when the run reads it: accepted
+    await w.send([event('100001', atLimit), event('100009', '9999-12-31 23:59:59'), event('100087', fmt(now + 3_660_000)), event('100087', '2020-09-09 10:18:00')]);
+    const progress = join(w.checkpoint, 'progress.jsonl');
+    const run = await w.runOnce(['--progress-json', progress]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/input 4 +malformed 2 +unmatched 0 +stale 0 +written 2/);
+    const rows = await w.lastLogins();
+    expect(rows.get('100001')).toBe(iso(atLimit));
+    expect(rows.get('100009')).not.toBe(iso('9999-12-31 23:59:59'));
+    expect(rows.get('100087')).toBe(iso('2020-09-09 10:18:00'));
+    const dead = await readTopic(w.kafka, `${w.topic}.dlq`, 2);
+    expect(dead.map((m) => [m.headers['loginsync.offset'], m.headers['loginsync.reason']])).toEqual([
+      ['1', "created_time in the future: more than 1h00m ahead of the run's clock"],
+      ['2', "created_time in the future: more than 1h00m ahead of the run's clock"],
+    ]);
+    const p = JSON.parse(readFileSync(progress, 'utf8').trim().split('\n').at(-1)!) as { numInputRows: number; loginsync: Record<string, number> };
+    expect(p.numInputRows).toBe(p.loginsync.malformed! + p.loginsync.unmatched! + p.loginsync.stale! + p.loginsync.written!);
+    // --max-future off: the same far-future event is written (what the guard prevents)
+    await w.send([event('100009', '9999-12-31 23:59:59')]);
+    expect((await w.runOnce(['--max-future', 'off'])).stdout).toMatch(/input 1 +malformed 0 +unmatched 0 +stale 0 +written 1/);
+    expect((await w.lastLogins()).get('100009')).toBe(iso('9999-12-31 23:59:59'));
+    // the repair the README shows: the poisoned rows found, and a plain UPDATE (a newer write timestamp) wins
+    const found = await w.cql.execute(`SELECT login_id FROM ${w.keyspace}.users WHERE last_login > ? ALLOW FILTERING`, [new Date(Date.now() + 3_600_000)], { prepare: true });
+    expect(found.rows.map((r) => String(r.login_id))).toEqual(['100009']);
+    await w.cql.execute(`UPDATE ${w.keyspace}.users SET last_login = '2020-09-09 10:18:00+0000' WHERE login_id = '100009'`);
+    await w.send([event('100009', '2020-09-10 08:00:00')]);
+    expect((await w.runOnce()).stdout).toMatch(/input 1 +malformed 0 +unmatched 0 +stale 0 +written 1/);
+    expect((await w.lastLogins()).get('100009')).toBe(iso('2020-09-10 08:00:00'));
+  });
+
   it('--dlq-topic none only counts', async () => {
     w = await world();
     await w.send(['nope', event('100001', '2020-09-09 10:18:00')]);

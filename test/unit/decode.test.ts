@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decode, MAX_ID_BYTES, type DecodeOptions } from '../../src/pipeline/decode.js';
+import { decode, FutureGuard, MAX_ID_BYTES, type DecodeOptions } from '../../src/pipeline/decode.js';
 import { UTC } from '../../src/pipeline/time.js';
 
 const opts: DecodeOptions = { idField: 'login_id', timeField: 'created_time', zone: UTC };
@@ -77,4 +77,21 @@ describe('decode', () => {
     expect(d(samples[3]!)).toMatchObject({ ok: true, id: 'a"b' });
     expect(d(samples[4]!)).toMatchObject({ ok: true, id: 'aA' });
   });
+
+  it('refuses a time more than --max-future ahead of the clock, accepts one exactly at the limit, and follows the clock', () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const o: DecodeOptions = { ...opts, future: new FutureGuard(3_600_000, () => now) };
+    const at = (time: string) => reason(`{"login_id":"1","created_time":"${time}"}`, o);
+    expect(at('2026-01-01 01:00:00')).toBe('ok');
+    expect(at('2026-01-01 01:00:00.001')).toBe("created_time in the future: more than 1h00m ahead of the run's clock");
+    expect(at('9999-12-31 23:59:59')).toMatch(/^created_time in the future/);
+    expect(at('2020-09-09 10:18:00')).toBe('ok');
+    now += 1000;
+    expect(at('2026-01-01 01:00:01')).toBe('ok');
+    expect(at('2026-01-01 01:00:01.001')).toMatch(/in the future/);
+    // the configured field name, and no guard: anything goes
+    expect(reason('{"Login Id":"1","ts":"2026-01-01 02:00:00"}', { ...o, idField: 'Login Id', timeField: 'ts' })).toBe("ts in the future: more than 1h00m ahead of the run's clock");
+    expect(reason('{"login_id":"1","created_time":"9999-12-31 23:59:59"}')).toBe('ok');
+  });
 });
+

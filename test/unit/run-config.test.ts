@@ -50,6 +50,13 @@ describe('run flags -> RunConfig', () => {
     expect(bad('--metrics-port', '70000')).toThrow(/--metrics-port/);
     expect(bad('--dlq-topic', 'logins')).toThrow(/--dlq-topic must differ from the input topic logins/);
     expect(bad('--unmatched-topic', 'bad topic!')).toThrow(/--unmatched-topic/);
+    expect(bad('--max-future', 'later')).toThrow(/--max-future: "later" is not a duration/);
+  });
+
+  it('guards against events from the future by 1h unless told otherwise; off turns it off', () => {
+    expect(parseRunConfig(flags(), 'logins').decode.future?.maxMs).toBe(3_600_000);
+    expect(parseRunConfig(flags('--max-future', '10m'), 'logins').decode.future?.maxMs).toBe(600_000);
+    expect(parseRunConfig(flags('--max-future', 'off'), 'logins').decode.future).toBeUndefined();
   });
 
   it('serves the live page on 127.0.0.1:4040 by default, one server with the metrics when they share a port', () => {
