@@ -8,6 +8,7 @@ import { forEachUser } from '../cassandra/users.js';
 import { committedOffsets } from '../kafka/group.js';
 import type { ConnectionSettings } from '../config/settings.js';
 import { measureBaseline, type Baseline } from './baseline.js';
+import { SPARK_W1 } from './reference.js';
 import { median, percentiles, progressLines, readProgress, runChild } from './child.js';
 import { benchNames, createSchema, dropBench, ID_BASE, loadUsers, produceEvents, SteadyProducer, type BenchNames } from './workload.js';
 import { formatTimestamp } from '../ui/format.js';
@@ -23,10 +24,6 @@ export interface BenchContext {
   note: (line: string) => void;
 }
 
-/** The Spark seed job on the reference machine, W1 (issue figures): 41.0 s of query time, 51.5 s whole process. */
-export const SPARK_W1 = { eventsPerSec: 19_417, processMs: 51_500, queryMs: 41_000 };
-/** The Spark seed job with trigger 0 on W2: produce -> batch written. */
-export const SPARK_W2 = { p50Ms: 2_400, p99Ms: 9_500 };
 
 export function envFor(ctx: BenchContext): NodeJS.ProcessEnv {
   return { ...process.env, LOGINSYNC_BROKERS: ctx.settings.brokers.join(','), LOGINSYNC_CASSANDRA: ctx.settings.cassandra.join(','), LOGINSYNC_LOCAL_DC: ctx.settings.localDc };

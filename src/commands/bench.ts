@@ -3,7 +3,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { restart, type RestartResult } from '../bench/restart.js';
-import { SPARK_W1, SPARK_W2, drain, latency, tableSize, type BenchContext, type DrainResult, type LatencyResult, type TableSizeResult } from '../bench/scenarios.js';
+import { SPARK_W1, SPARK_W2, TARGETS } from '../bench/reference.js';
+import { drain, latency, tableSize, type BenchContext, type DrainResult, type LatencyResult, type TableSizeResult } from '../bench/scenarios.js';
 import { kafkaFor, openCassandra } from '../config/connect.js';
 import { withConnectionOptions } from '../config/settings.js';
 import { parsePositiveInt } from '../config/validate.js';
@@ -116,16 +117,16 @@ function render(r: Result): string {
   if (r.scenario === 'drain') {
     t.push(['workload', `${r.events} events, ${r.users} users, ${r.partitions} partitions, unkeyed`, 'W1']);
     t.push(['run --once, whole process', s(r.wallMs), '']);
-    t.push(['events/s', String(r.eventsPerSec), `>= ${5 * SPARK_W1.eventsPerSec} (5x Spark's ${SPARK_W1.eventsPerSec})`]);
-    t.push(['vs the Spark seed job', `${r.speedupVsSpark}x`, '>= 5x']);
+    t.push(['events/s', String(r.eventsPerSec), `>= ${TARGETS.speedupVsSpark * SPARK_W1.eventsPerSec} (${TARGETS.speedupVsSpark}x Spark's ${SPARK_W1.eventsPerSec})`]);
+    t.push(['vs the Spark seed job', `${r.speedupVsSpark}x`, `>= ${TARGETS.speedupVsSpark}x`]);
     t.push(['batches', String(r.batches), '']);
     for (const [k, v] of Object.entries(r.stageMs)) t.push([`  stage ${k}`, s(v), k === 'fetch' ? 'includes decode' : '']);
     t.push(['raw parts: consume + parse', s(r.baseline.consumeMs), 'same clients, no pipeline']);
     t.push(['raw parts: read users (IN 100)', s(r.baseline.readMs), '']);
     t.push(['raw parts: write (batches of 100)', s(r.baseline.writeMs), '']);
     t.push(['raw parts, one after the other', s(r.baseline.totalMs), '']);
-    t.push(['run / raw', `${r.ratioToRaw}x`, '<= 1.3x']);
-    t.push(['peak RSS', `${r.peakRssMB} MB`, '<= 250 MB']);
+    t.push(['run / raw', `${r.ratioToRaw}x`, `<= ${TARGETS.ratioToRaw}x`]);
+    t.push(['peak RSS', `${r.peakRssMB} MB`, `<= ${TARGETS.peakRssMB} MB`]);
     t.push(['table = expected maxima', `${ok(r.correct.ok)} (${r.correct.checked} users checked, ${r.correct.wrong} wrong)`, r.correct.example ?? '']);
   } else if (r.scenario === 'latency') {
     t.push(['workload', `${r.rate} events/s for ${r.seconds} s, ${r.users} users`, 'W2']);
@@ -134,18 +135,18 @@ function render(r: Result): string {
     t.push(['median batch', `${r.medianBatchMs} ms`, "Spark's: 1250 ms"]);
     t.push(['produce -> written p50', `${r.latencyMs.p50} ms`, `Spark: ${SPARK_W2.p50Ms} ms`]);
     t.push(['produce -> written p95', `${r.latencyMs.p95} ms`, '']);
-    t.push(['produce -> written p99', `${r.latencyMs.p99} ms`, `<= 50 ms (Spark: ${SPARK_W2.p99Ms} ms)`]);
+    t.push(['produce -> written p99', `${r.latencyMs.p99} ms`, `<= ${TARGETS.p99Ms} ms (Spark: ${SPARK_W2.p99Ms} ms)`]);
     t.push(['peak RSS', `${r.peakRssMB} MB`, '']);
   } else if (r.scenario === 'restart') {
     t.push(['workload', `${r.rate} events/s over ${r.users} users, ${r.kills} kill -9s, each restarted at once`, '']);
-    t.push(['kill -> first commit, median', s(r.medianMs), '<= 8 s']);
-    t.push(['kill -> first commit, max', s(r.maxMs), '<= 15 s']);
+    t.push(['kill -> first commit, median', s(r.medianMs), `<= ${TARGETS.restartMedianMs / 1000} s`]);
+    t.push(['kill -> first commit, max', s(r.maxMs), `<= ${TARGETS.restartMaxMs / 1000} s`]);
     t.push(['each', r.recoveryMs.map((ms) => (ms / 1000).toFixed(1)).join(' '), '']);
     t.push(['table = expected maxima', `${ok(r.correct.ok)} (${r.events} events, ${r.correct.checked} users checked, ${r.correct.wrong} wrong)`, r.correct.example ?? '']);
   } else {
     t.push(['workload', `${r.events} events over ${r.activeUsers} users`, 'W3']);
     for (const z of r.sizes) t.push([`table of ${z.users} rows`, `${z.usPerEvent} µs/event join+write (${s(z.joinWriteMs)}; process ${s(z.wallMs)})`, `correct: ${ok(z.correct)}`]);
-    t.push(['large / small', `${r.ratio}x`, '<= 1.2x']);
+    t.push(['large / small', `${r.ratio}x`, `<= ${TARGETS.sizeRatio}x`]);
   }
   return t.toString();
 }
