@@ -9,7 +9,7 @@ import { committedOffsets } from '../kafka/group.js';
 import type { ConnectionSettings } from '../config/settings.js';
 import { measureBaseline, type Baseline } from './baseline.js';
 import { SPARK_W1 } from './reference.js';
-import { median, percentiles, progressLines, readProgress, runChild } from './child.js';
+import { histogramPairs, median, percentiles, progressLines, readProgress, runChild } from './child.js';
 import { benchNames, createSchema, dropBench, ID_BASE, loadUsers, produceEvents, SteadyProducer, type BenchNames } from './workload.js';
 import { formatTimestamp } from '../ui/format.js';
 import { sleep } from '../util/sleep.js';
@@ -142,6 +142,8 @@ export interface LatencyResult {
   medianBatchMs: number;
   latencyMs: { p50: number | null; p95: number | null; p99: number | null };
   peakRssMB: number;
+  /** the distribution latencyMs is read from: [upper bound of a bucket in ms, events in it], ascending (see histogramPairs) */
+  histogram: Array<[number, number]>;
 }
 
 /** W2: events produced steadily at `rate`/s for `seconds`, `run --trigger 0`; produce -> write acknowledged. */
@@ -171,6 +173,7 @@ export async function latency(ctx: BenchContext, o: { users: number; rate: numbe
     return {
       scenario: 'latency', users: o.users, rate: o.rate, seconds: o.seconds, events: p.input, batches: p.batches,
       medianBatchMs: Math.round(median(p.batchMs)), latencyMs: percentiles(p.latency), peakRssMB: Math.round(child.peakRssBytes / 1048576),
+      histogram: histogramPairs(p.latency),
     } satisfies LatencyResult;
   });
 }
