@@ -63,15 +63,19 @@ function legend(items: LegendItem[], x0: number, y: number): string {
 /** A vertical line across a plot, labelled at its top. */
 export interface Mark { value: number; label: string }
 
+/** about how wide a mark's label is drawn (12px, bold) */
+const labelWidth = (m: Mark) => 6 + m.label.length * 7;
+
 /**
- * The marks from left to right, the leftmost label in the top row, each label on the right of its line
- * (on the left where it would leave the chart): no label crosses another mark's line.
+ * The marks from left to right, the leftmost label in the top row, each label on the right of its line,
+ * so that no label crosses another mark's line (on the left where it would leave the chart, which a
+ * chart avoids by leaving room on its right: see markRoom).
  */
 function marks(ms: Mark[], sx: (v: number) => number, top: number, bottom: number, right: number): string[] {
   return [...ms].sort((a, b) => a.value - b.value).map((m, i) => {
     const x = sx(m.value);
     const ly = top - 6 - (ms.length - 1 - i) * 15;
-    const fits = x + 6 + m.label.length * 6.6 <= right;
+    const fits = x + labelWidth(m) <= right;
     return `<g>${line(x, ly - 10, x, bottom, 'mark')}${text(fits ? x + 4 : x - 4, ly, m.label, 'mark-label', fits ? 'start' : 'end')}</g>`;
   });
 }
@@ -167,9 +171,12 @@ export function logXChart(c: LogXChart): string {
   const width = c.width ?? 560;
   const height = c.height ?? 320;
   const ms = c.marks ?? [];
-  const m = { left: 62, right: 24, top: 40 + ms.length * 15, bottom: 56 };
   const xt = logTicks(c.xMin, c.xMax);
   const [lo, hi] = [xt[0]!, xt.at(-1)!];
+  // room on the right for the marks' labels: each fits on the right of its line
+  const at = (v: number) => Math.log(v / lo) / Math.log(hi / lo);
+  const room = (mk: Mark) => (at(mk.value) > 0 ? width - 62 - (width - 67 - labelWidth(mk)) / at(mk.value) : 0);
+  const m = { left: 62, right: Math.max(24, ...ms.map(room)), top: 40 + ms.length * 15, bottom: 56 };
   const sx = (v: number) => m.left + (Math.log(v / lo) / Math.log(hi / lo)) * (width - m.left - m.right);
   const yTop = c.yTicks.at(-1)!;
   const sy = (v: number) => height - m.bottom - (v / yTop) * (height - m.top - m.bottom);
