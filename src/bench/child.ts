@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { merge, quantile } from '../pipeline/histogram.js';
+import { bucketUpper, merge, quantile } from '../pipeline/histogram.js';
 
 const BIN = fileURLToPath(new URL('../../bin/loginsync.js', import.meta.url));
 
@@ -95,6 +95,14 @@ export function readProgress(file: string, skip = 0): ProgressTotals {
 export function percentiles(h: Map<number, number>): { p50: number | null; p95: number | null; p99: number | null } {
   const q = (x: number) => { const v = quantile(h, x); return v === undefined ? null : Math.round(v * 10) / 10; };
   return { p50: q(0.5), p95: q(0.95), p99: q(0.99) };
+}
+
+/**
+ * A merged latency histogram as [upper bound of the bucket in ms, events in it], ascending. The buckets
+ * are log-spaced, each about 2% wider than the one before: a bucket's lower bound is its upper / 1.02.
+ */
+export function histogramPairs(h: Map<number, number>): Array<[number, number]> {
+  return [...h].sort((x, y) => x[0] - y[0]).map(([b, n]) => [Math.round(bucketUpper(b) * 100) / 100, n]);
 }
 
 export function median(xs: number[]): number {

@@ -8,7 +8,8 @@ import { forEachUser } from '../cassandra/users.js';
 import { committedOffsets } from '../kafka/group.js';
 import type { ConnectionSettings } from '../config/settings.js';
 import { measureBaseline, type Baseline } from './baseline.js';
-import { median, percentiles, progressLines, readProgress, runChild } from './child.js';
+import { SPARK_W1 } from './reference.js';
+import { histogramPairs, median, percentiles, progressLines, readProgress, runChild } from './child.js';
 import { benchNames, createSchema, dropBench, ID_BASE, loadUsers, produceEvents, SteadyProducer, type BenchNames } from './workload.js';
 import { formatTimestamp } from '../ui/format.js';
 import { sleep } from '../util/sleep.js';
@@ -23,10 +24,6 @@ export interface BenchContext {
   note: (line: string) => void;
 }
 
-/** The Spark seed job on the reference machine, W1 (issue figures): 41.0 s of query time, 51.5 s whole process. */
-export const SPARK_W1 = { eventsPerSec: 19_417, processMs: 51_500, queryMs: 41_000 };
-/** The Spark seed job with trigger 0 on W2: produce -> batch written. */
-export const SPARK_W2 = { p50Ms: 2_400, p99Ms: 9_500 };
 
 export function envFor(ctx: BenchContext): NodeJS.ProcessEnv {
   return { ...process.env, LOGINSYNC_BROKERS: ctx.settings.brokers.join(','), LOGINSYNC_CASSANDRA: ctx.settings.cassandra.join(','), LOGINSYNC_LOCAL_DC: ctx.settings.localDc };
@@ -145,6 +142,8 @@ export interface LatencyResult {
   medianBatchMs: number;
   latencyMs: { p50: number | null; p95: number | null; p99: number | null };
   peakRssMB: number;
+  /** the distribution latencyMs is read from: [upper bound of a bucket in ms, events in it], ascending (see histogramPairs) */
+  histogram: Array<[number, number]>;
 }
 
 /** W2: events produced steadily at `rate`/s for `seconds`, `run --trigger 0`; produce -> write acknowledged. */
@@ -174,6 +173,7 @@ export async function latency(ctx: BenchContext, o: { users: number; rate: numbe
     return {
       scenario: 'latency', users: o.users, rate: o.rate, seconds: o.seconds, events: p.input, batches: p.batches,
       medianBatchMs: Math.round(median(p.batchMs)), latencyMs: percentiles(p.latency), peakRssMB: Math.round(child.peakRssBytes / 1048576),
+      histogram: histogramPairs(p.latency),
     } satisfies LatencyResult;
   });
 }

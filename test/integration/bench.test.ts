@@ -1,12 +1,50 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { requireChromium, screenshot, watchedPage } from '../browser.js';
 import { runCli } from '../helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ls-bench-'));
+let browser: Browser | undefined;
+afterEach(async () => {
+  await browser?.close();
+  browser = undefined;
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Opens a report as a file in Chromium; nothing but the file may be requested, and nothing may fail. */
+async function openReport(file: string): Promise<{ page: Page; done(): void }> {
+  requireChromium('bench report');
+  const watched = await watchedPage((url) => url.protocol === 'file:');
+  ({ browser } = watched);
+  const { page, requests, elsewhere, errors } = watched;
+  const url = pathToFileURL(file).href;
+  await page.goto(url);
+  return {
+    page,
+    done() {
+      expect(elsewhere).toEqual([]);
+      expect(requests).toEqual([url]);
+      expect(errors).toEqual([]);
+    },
+  };
+}
+
+const sectionsOf = (page: Page) => page.locator('section').evaluateAll((ss) => ss.map((s) => s.id));
+/** the widths the bars (or histogram columns) of a section's charts are drawn with, in pixels */
+const barWidths = (page: Page, sel: string) => page.locator(sel).evaluateAll((rs) => rs.map((r) => r.getBoundingClientRect().width));
 
 /** The bench's behaviour on a small workload: it runs each scenario, checks the table, prints figures. */
 describe('loginsync bench', () => {
-  it('drain: runs loginsync run --once on a generated backlog and checks every user', async () => {
-    const r = await runCli(['bench', '--scenario', 'drain', '--users', '2000', '--events', '20000', '--json'], { timeoutMs: 240_000 });
+  it('drain: runs loginsync run --once on a generated backlog and checks every user; the HTML report shows it', async () => {
+    const html = join(dir, 'drain.html');
+    const r = await runCli(['bench', '--scenario', 'drain', '--users', '2000', '--events', '20000', '--json', '--html', html], { timeoutMs: 240_000 });
     expect(r.stderr).not.toMatch(/error:/);
     expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`HTML report written to ${html}`);
     const report = JSON.parse(r.stdout) as { results: Array<Record<string, unknown>> };
     const d = report.results[0] as { scenario: string; events: number; batches: number; eventsPerSec: number; peakRssMB: number; correct: { ok: boolean; checked: number; wrong: number }; baseline: { totalMs: number }; stageMs: Record<string, number> };
     expect(d.scenario).toBe('drain');
@@ -16,21 +54,54 @@ describe('loginsync bench', () => {
     expect(d.eventsPerSec).toBeGreaterThan(0);
     expect(d.baseline.totalMs).toBeGreaterThan(0);
     expect(Object.keys(d.stageMs)).toEqual(expect.arrayContaining(['fetch', 'decode', 'join', 'write', 'commit']));
+
+    const { page, done } = await openReport(html);
+    expect(await sectionsOf(page)).toEqual(['drain']);
+    expect(await page.locator('#drain svg').count()).toBe(1);
+    // the stages, the three raw parts and three totals, nearly all of them visible
+    const widths = await barWidths(page, '#drain g.bar rect');
+    expect(widths.length).toBe(Object.keys(d.stageMs).length - 1 + 3 + 3);
+    expect(widths.filter((w) => w > 0).length).toBeGreaterThanOrEqual(8);
+    const text = await page.locator('#drain').innerText();
+    expect(text).toContain('2,000 users checked, 0 wrong');
+    expect(text).toContain(d.eventsPerSec.toLocaleString('en-US'));
+    for (const s of ['fetch (includes decode)', 'consume + JSON.parse', 'raw parts, one after the other']) expect(text).toContain(s);
+    expect(await page.locator('header').innerText()).toMatch(/CPUs\s+\d+ ×/);
+    await screenshot(page, 'bench-report.png', 'bench report');
+    done();
   });
 
   it('latency and table-size: report percentiles and per-event cost, with the table checked', async () => {
-    const r = await runCli(['bench', '--scenario', 'latency', '--users', '1000', '--rate', '200', '--seconds', '3'], { timeoutMs: 240_000 });
+    const html = join(dir, 'latency.html');
+    const r = await runCli(['bench', '--scenario', 'latency', '--users', '1000', '--rate', '200', '--seconds', '3', '--html', html], { timeoutMs: 240_000 });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/produce -> written p99 +│ [\d.]+ ms/);
     expect(r.stdout).toMatch(/events processed +│ 600 /);
-    const t = await runCli(['bench', '--scenario', 'table-size', '--events', '5000', '--large-table', '20000', '--json'], { timeoutMs: 240_000 });
+
+    const { page, done } = await openReport(html);
+    expect(await sectionsOf(page)).toEqual(['latency']);
+    // a histogram and a CDF, each with the three percentiles marked
+    expect(await page.locator('#latency svg').count()).toBe(2);
+    expect((await barWidths(page, '#latency svg rect')).filter((w) => w > 0).length).toBeGreaterThan(0);
+    expect(await page.locator('#latency svg polyline').count()).toBe(1);
+    const marks = await page.locator('#latency svg .mark-label').allTextContents();
+    expect(marks).toHaveLength(6);
+    const p99 = /produce -> written p99 +│ ([\d.]+) ms/.exec(r.stdout)![1]!;
+    expect(marks).toContain(Number(p99) >= 1000 ? `p99 ${(Number(p99) / 1000).toFixed(2)} s` : `p99 ${p99} ms`);
+    await screenshot(page, 'bench-report-latency.png', 'bench latency report');
+    done();
+
+    const t = await runCli(['bench', '--scenario', 'table-size', '--events', '5000', '--large-table', '20000', '--json', '--html', join(dir, 'size.html')], { timeoutMs: 240_000 });
     expect(t.code).toBe(0);
     const size = (JSON.parse(t.stdout) as { results: Array<{ sizes: Array<{ users: number; correct: boolean }> }> }).results[0]!;
     expect(size.sizes.map((z) => [z.users, z.correct])).toEqual([[10000, true], [20000, true]]);
+    const sizeHtml = readFileSync(join(dir, 'size.html'), 'utf8');
+    expect(sizeHtml).toContain('<section id="table-size">');
+    expect(sizeHtml).toContain('>table of 20,000 rows</text>');
   });
 
   it('restart: kills the run and restarts it, times each recovery, and checks the table', async () => {
-    const r = await runCli(['bench', '--scenario', 'restart', '--users', '1000', '--rate', '200', '--kills', '2', '--json'], { timeoutMs: 240_000 });
+    const r = await runCli(['bench', '--scenario', 'restart', '--users', '1000', '--rate', '200', '--kills', '2', '--json', '--html', join(dir, 'restart.html')], { timeoutMs: 240_000 });
     expect(r.stderr).not.toMatch(/error:/);
     expect(r.code).toBe(0);
     const x = (JSON.parse(r.stdout) as { results: Array<{ scenario: string; kills: number; recoveryMs: number[]; medianMs: number; maxMs: number; events: number; correct: { ok: boolean; checked: number } }> }).results[0]!;
@@ -39,5 +110,15 @@ describe('loginsync bench', () => {
     expect(x.maxMs).toBe(Math.max(...x.recoveryMs));
     expect(x.events).toBeGreaterThan(0);
     expect(r.stderr).toMatch(/kill 2\/2: first commit of the restarted run [\d.]+ s after the kill/);
+    const html = readFileSync(join(dir, 'restart.html'), 'utf8');
+    expect(html).toContain('<section id="restart">');
+    expect(html).toContain('>kill 2</text>');
+  });
+
+  it('--html in a directory that is not there: a one-line error before anything is measured', async () => {
+    const r = await runCli(['bench', '--html', join(dir, 'no-such-dir', 'r.html')], { timeoutMs: 30_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`error: --html ${join(dir, 'no-such-dir', 'r.html')}: there is no directory ${join(dir, 'no-such-dir')}`);
+    expect(r.stdout).toBe('');
   });
 });

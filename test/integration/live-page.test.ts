@@ -1,14 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
+import { requireChromium, screenshot, watchedPage } from '../browser.js';
 import { spawnCli, waitFor, type Spawned } from '../helpers.js';
 import { event, world, type World } from './pipeline-env.js';
-
-/** Debian's Chromium (apt-get install chromium): no browser is downloaded for the tests. */
-const CHROMIUM = process.env.LOGINSYNC_CHROMIUM ?? '/usr/bin/chromium';
 
 /** What the page says it holds (window.__loginsync in assets/page.js). */
 interface Probe {
@@ -41,9 +36,7 @@ function round(minute: number): string[] {
 
 describe('run --ui', () => {
   it('shows the run live in a browser, with nothing loaded from anywhere but the run', async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`the live page test needs Chromium at ${CHROMIUM}: apt-get install -y chromium (or set LOGINSYNC_CHROMIUM to one)`);
-    }
+    requireChromium('live page');
     w = await world({ partitions: 2 });
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
@@ -58,20 +51,10 @@ describe('run --ui', () => {
     await w.send(round(1), (i) => String(i));
     await waitFor(() => /written [1-9]/.test(run!.stdout()), 60_000, () => `the first batch\n${run!.stderr()}`);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1100 } });
-    const requests: string[] = [];
-    const elsewhere: string[] = [];
-    const errors: string[] = [];
     // anything for another host is refused and counted (none is expected)
-    await context.route((url) => url.host !== `127.0.0.1:${port}`, async (route) => {
-      elsewhere.push(route.request().url());
-      await route.abort();
-    });
-    const page = await context.newPage();
-    page.on('request', (r) => requests.push(r.url()));
-    page.on('pageerror', (err) => errors.push(err.message));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    const watched = await watchedPage((url) => url.host === `127.0.0.1:${port}`);
+    ({ browser } = watched);
+    const { page, requests, elsewhere, errors } = watched;
     await page.goto(`${base}/`);
     const probe = async () => (await page.evaluate('window.__loginsync')) as Probe;
 
@@ -100,11 +83,7 @@ describe('run --ui', () => {
     // four charts drew on their canvases
     expect(await page.locator('.uplot canvas').count()).toBe(4);
 
-    const dir = process.env.LOGINSYNC_TEST_ROOT ?? tmpdir();
-    mkdirSync(dir, { recursive: true });
-    const shot = join(dir, 'live-page.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    process.stderr.write(`live page screenshot: ${shot}\n`);
+    await screenshot(page, 'live-page.png', 'live page');
 
     expect(elsewhere).toEqual([]);
     expect(requests.length).toBeGreaterThanOrEqual(5);
