@@ -1,14 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
+import { requireChromium, screenshot, watchedPage } from '../browser.js';
 import { spawnCli, waitFor, type Spawned } from '../helpers.js';
 import { event, world, type World } from '../integration/pipeline-env.js';
 import { cassandraPause, clearScene, stack } from './env.js';
-
-const CHROMIUM = process.env.LOGINSYNC_CHROMIUM ?? '/usr/bin/chromium';
 
 let w: World | undefined;
 let run: Spawned | undefined;
@@ -29,11 +25,11 @@ afterAll(async () => {
 interface Probe { connected: boolean; batches: number; outages: string[] }
 
 async function openPage(base: string): Promise<Page> {
-  if (!existsSync(CHROMIUM)) throw new Error(`this test needs Chromium at ${CHROMIUM}: apt-get install -y chromium (or set LOGINSYNC_CHROMIUM)`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-  await page.goto(`${base}/`);
-  return page;
+  requireChromium('live page outage');
+  const watched = await watchedPage((url) => url.origin === base, { width: 1400, height: 900 });
+  browser = watched.browser;
+  await watched.page.goto(`${base}/`);
+  return watched.page;
 }
 
 describe('the live page during outages', () => {
@@ -55,12 +51,11 @@ describe('the live page during outages', () => {
 
     // Kafka stopped: the run reports it, and the page shows it as long as it lasts
     await stack('stop', 'kafka');
-    const shot = (name: string) => page.screenshot({ path: join(outDir(), name), fullPage: false });
     try {
       await waitFor(async () => (await probe()).outages.includes('Kafka'), 60_000, () => `the Kafka banner; the run said:\n${r.stderr()}`);
       expect(await banner.isVisible()).toBe(true);
       expect(await banner.innerText()).toMatch(/Kafka unreachable.*\(since \d\d:\d\d:\d\d UTC, for \d+s\)/);
-      await shot('live-page-outage.png');
+      await screenshot(page, 'live-page-outage.png', 'live page during an outage');
     } finally {
       await stack('start', 'kafka');
     }
@@ -85,9 +80,3 @@ describe('the live page during outages', () => {
     expect(await r.exited).toBe(0);
   });
 });
-
-function outDir(): string {
-  const dir = process.env.LOGINSYNC_TEST_ROOT ?? tmpdir();
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
