@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { RunListener } from '../../pipeline/events.js';
 import { LiveHistory, type HistoryOptions } from './history.js';
 
+/** How long frames wait to be sent together: a page is redrawn at most once a second anyway. */
+const FLUSH_MS = 250;
 /** A page that reads slower than the run writes is dropped past this much unsent (it reconnects). */
 const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
 /** A comment this often keeps idle connections open through proxies. */
@@ -64,6 +66,9 @@ export class LivePage {
   private readonly clients = new Set<ServerResponse>();
   private readonly assets = loadAssets();
   private readonly keepalive: NodeJS.Timeout;
+  /** frames not yet sent: sent together, at most every FLUSH_MS, so a page wakes a few times a second, not per batch */
+  private pending: string[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
 
   /** host: the interface the page is served on; on a loopback one, requests must name a loopback host */
   constructor(private readonly host: string, o: HistoryOptions = {}) {
@@ -104,13 +109,16 @@ export class LivePage {
   /** Ends every open page's stream, so that the server can close. */
   close(): void {
     clearInterval(this.keepalive);
+    this.flush();
     for (const res of this.clients) res.end();
     this.clients.clear();
   }
 
   private subscribe(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive', ...SECURITY_HEADERS });
-    // the history and the registration happen in one turn: no event can fall between them
+    // the history and the registration happen in one turn: no event can fall between them; the frames
+    // waiting go to the pages open before, as the history holds them already
+    this.flush();
     res.write('retry: 2000\n\n' + this.history.snapshot());
     this.clients.add(res);
     const drop = () => this.clients.delete(res);
@@ -119,12 +127,22 @@ export class LivePage {
   }
 
   private broadcast(frame: string): void {
+    this.pending.push(frame);
+    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS).unref();
+  }
+
+  private flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pending.length === 0) return;
+    const frames = this.pending.join('');
+    this.pending = [];
     for (const res of this.clients) {
       if (res.writableLength > MAX_UNSENT_BYTES) {
         this.clients.delete(res);
         res.destroy();
       } else {
-        res.write(frame);
+        res.write(frames);
       }
     }
   }

@@ -9,7 +9,9 @@
   const MAX_LAG_SAMPLES = 1000;
   const TABLE_BATCHES = 20;
   const HEIGHT = 240;
-  const REDRAW_MS = 250;
+  // at most once a second, and not while the page is hidden: a run with trigger 0 makes tens of batches a
+  // second, and drawing each would cost the machine (often the run's own) far more than serving it
+  const REDRAW_MS = 1000;
 
   // stacked from the bottom up; fetch is the batch filling, less the decoding done meanwhile
   const STAGES = [
@@ -177,7 +179,7 @@
 
   let scheduled = false;
   function redraw() {
-    if (scheduled) return;
+    if (scheduled || document.hidden) return;
     scheduled = true;
     setTimeout(() => {
       scheduled = false;
@@ -247,6 +249,7 @@
     };
   }
 
+  document.addEventListener('visibilitychange', () => redraw());
   drawBanner();
   drawRows();
   connect();
