@@ -37,7 +37,7 @@ async function firstCommit(progressFile: string, since: number, known: Set<strin
 
 /** Kill, restart at once, time the first commit; `kills` times. */
 async function killCycles(ctx: BenchContext, w: Workspace, kills: number): Promise<{ recoveryMs: number[]; last: Background }> {
-  const args = ['--trigger', '0', '-k', w.n.keyspace, '-t', w.n.topic, '--group', w.n.group, '--checkpoint', w.ckpt, '--progress-json', w.progressFile, '-q'];
+  const args = ['--trigger', '0', '-k', w.n.keyspace, '-t', w.n.topic, '--group', w.n.group, '--checkpoint', w.ckpt, '--progress-json', w.progressFile, '-q', ...ctx.runArgs];
   const known = new Set<string>();
   const recoveryMs: number[] = [];
   let run = spawnRun(args, envFor(ctx));

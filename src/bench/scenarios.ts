@@ -19,6 +19,8 @@ export interface BenchContext {
   cql: CassandraClient;
   kafka: Kafka;
   keep: boolean;
+  /** more flags for every measured `loginsync run` (bench --ui-port) */
+  runArgs: string[];
   /** progress of the long steps (loading, producing) */
   progress: (label: string, total: number) => { update(n: number): void; done(text?: string): void };
   note: (line: string) => void;
@@ -71,7 +73,7 @@ export async function inWorkspace<T>(ctx: BenchContext, prefix: string, users: n
     return await fn({
       n, ckpt, progressFile,
       async run(args, control) {
-        const child = await runChild([...args, '-k', n.keyspace, '-t', n.topic, '--group', n.group, '--checkpoint', ckpt, '--progress-json', progressFile, '-q'], envFor(ctx), control);
+        const child = await runChild([...args, ...ctx.runArgs, '-k', n.keyspace, '-t', n.topic, '--group', n.group, '--checkpoint', ckpt, '--progress-json', progressFile, '-q'], envFor(ctx), control);
         if (child.code !== 0) throw new Error(`loginsync run exited ${child.code}: ${child.stderr.trim().split('\n').slice(-3).join(' / ')}`);
         return child;
       },

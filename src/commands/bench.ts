@@ -31,6 +31,7 @@ interface BenchOptions {
   html?: string;
   keep?: boolean;
   stack?: boolean;
+  uiPort?: string;
 }
 
 export function benchCommand(): Command {
@@ -48,6 +49,7 @@ export function benchCommand(): Command {
     .option('--out <file>', 'also write the JSON figures to a file')
     .option('--html <file>', 'also write a report with charts to one HTML file that opens offline')
     .option('--keep', 'keep the bench keyspaces and topics')
+    .option('--ui-port <port>', 'serve the live page of each measured run on this port (run --ui-port), to watch it; an open page is then part of what is measured')
     .option('--stack', 'bring up a private local stack on free ports for the bench, and stop it after');
   withConnectionOptions(cmd);
   cmd.addHelpText('after', `
@@ -67,6 +69,7 @@ its own process, and checks the resulting table against the expected maxima.
     const seconds = parsePositiveInt(opts.seconds, '--seconds');
     const large = parsePositiveInt(opts.largeTable, '--large-table');
     const kills = parsePositiveInt(opts.kills, '--kills');
+    const uiPort = opts.uiPort === undefined ? undefined : parsePositiveInt(opts.uiPort, '--ui-port', { min: 1, max: 65535 });
     // found out now, not after the scenarios' minutes
     if (opts.html !== undefined) checkWritableDir(opts.html, '--html');
     let { settings } = commandSettings(command);
@@ -83,7 +86,7 @@ its own process, and checks the resulting table against the expected maxima.
     }
     const cql = await openCassandra(settings);
     const kafka = kafkaFor(settings, 'loginsync-bench');
-    const ctx: BenchContext = { settings, cql, kafka, keep: opts.keep === true, progress: progressBar, note: (l) => info(c.dim(l)) };
+    const ctx: BenchContext = { settings, cql, kafka, keep: opts.keep === true, runArgs: uiPort === undefined ? [] : ['--ui-port', String(uiPort)], progress: progressBar, note: (l) => info(c.dim(l)) };
     const results: BenchResult[] = [];
     const startedAt = new Date();
     try {
