@@ -6,6 +6,8 @@ const FLAG_VALUES: Record<string, readonly string[]> = {
   '--read-consistency': CONSISTENCIES.filter((c) => c !== 'any'),
   '--write-consistency': CONSISTENCIES,
   '--sasl-mechanism': SASL_MECHANISMS,
+  // (JSON offsets too, which a shell cannot offer)
+  '--starting-offsets': ['earliest', 'latest'],
 };
 /** The node names `stack stop|start|logs|status` take. */
 const NODES = ['kafka', 'cassandra', 'kafka-1', 'kafka-2', 'kafka-3', 'cassandra-1', 'cassandra-2', 'cassandra-3'];

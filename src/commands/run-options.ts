@@ -1,8 +1,10 @@
 import { join, resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { parsePositiveInt, parseTopicName } from '../config/validate.js';
 import { UsageError } from '../errors.js';
 import { FutureGuard, type DecodeOptions } from '../pipeline/decode.js';
+import type { StartFrom } from '../pipeline/ports.js';
+import { parseStartFrom } from '../config/start-spec.js';
 import { isLoopback } from '../ui/live-page/server.js';
 import { checkZone } from '../pipeline/time.js';
 import { parseDuration } from '../pipeline/trigger.js';
@@ -10,7 +12,8 @@ import { parseDuration } from '../pipeline/trigger.js';
 /** The flags of `run`, as commander hands them over. */
 export interface RunFlags {
   group: string;
-  startingOffsets: 'earliest' | 'latest';
+  startingOffsets?: string;
+  startingTimestamp?: string;
   trigger: string;
   once?: boolean;
   availableNow?: boolean;
@@ -38,7 +41,10 @@ export interface RunFlags {
 /** A run, validated: what the flags ask for, in the pipeline's terms. */
 export interface RunConfig {
   group: string;
-  startingOffsets: 'earliest' | 'latest';
+  /** where partitions the group has no offset for start */
+  startingOffsets: StartFrom;
+  /** --starting-offsets or --starting-timestamp was given: say when the group's offsets overrule it */
+  startExplicit: boolean;
   triggerMs: number;
   once: boolean;
   /** at most this many records per batch */
@@ -73,7 +79,8 @@ export const UI_DEFAULTS = { port: 4040, host: '127.0.0.1' };
 export function declareRunFlags(cmd: Command): Command {
   return cmd
     .option('-g, --group <id>', 'Kafka consumer group; runs with one group share the partitions', 'loginsync')
-    .addOption(new Option('--starting-offsets <where>', 'where a group with no committed offsets starts').choices(['earliest', 'latest']).default('earliest'))
+    .option('--starting-offsets <where>', 'where partitions the group has no offset for start: earliest (default), latest, or JSON offsets per partition, \'{"0":23,"1":-2}\' (Spark\'s form too; -2 earliest, -1 latest)')
+    .option('--starting-timestamp <time>', 'start partitions the group has no offset for at the first event written at or after this time ("2020-09-09 08:00:00" in --timezone, or ISO-8601)')
     .option('--trigger <interval>', 'start a batch every interval: 500ms, 30s, 1m, "30 seconds"; 0 = as soon as records arrive', '0')
     .option('--once', 'process what the topic holds now (up to the end offsets seen at start), then exit')
     .option('--available-now', 'alias of --once')
@@ -148,7 +155,7 @@ export function parseRunConfig(f: RunFlags, inputTopic: string): RunConfig {
   const ui = uiConfig(f, metrics);
   const stdout = f.progressJson === '-';
   return {
-    group: f.group, startingOffsets: f.startingOffsets, triggerMs, once: Boolean(f.once || f.availableNow),
+    group: f.group, startingOffsets: parseStartFrom(f, inputTopic, zone), startExplicit: f.startingOffsets !== undefined || f.startingTimestamp !== undefined, triggerMs, once: Boolean(f.once || f.availableNow),
     maxRecords, maxBatchIds, decode: { idField: f.idField, timeField: f.timeField, zone, ...(future ? { future } : {}) },
     ...sideTopics(f, inputTopic),
     checkpoint: resolve(f.checkpoint ?? join('.loginsync', 'checkpoint', f.group.replace(/[^A-Za-z0-9._-]/g, '_'))),

@@ -53,14 +53,14 @@ function adapters(s: ConnectionSettings, cfg: RunConfig): SessionAdapters {
       };
     },
     source: (spec) => new KafkaSource(kafka, {
-      topic: s.topic, groupId: cfg.group, fromBeginning: cfg.startingOffsets === 'earliest', sessionTimeoutMs: cfg.sessionMs, brokers: s.brokers, ...spec,
+      topic: s.topic, groupId: cfg.group, fromBeginning: cfg.startingOffsets !== 'latest', sessionTimeoutMs: cfg.sessionMs, brokers: s.brokers, ...spec,
     }),
   };
 }
 
 function session(s: ConnectionSettings, cfg: RunConfig): RunSession {
   return new RunSession({
-    topic: s.topic, group: cfg.group, keyspace: s.keyspace, table: s.table, startingOffsets: cfg.startingOffsets,
+    topic: s.topic, group: cfg.group, keyspace: s.keyspace, table: s.table, startingOffsets: cfg.startingOffsets, startExplicit: cfg.startExplicit,
     triggerMs: cfg.triggerMs, once: cfg.once, checkpoint: cfg.checkpoint, decode: cfg.decode,
     // records are collapsed as they arrive: a batch holds its distinct ids, its record timestamps
     // (8 bytes each) and its dead letters

@@ -1,7 +1,8 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { UserError } from '../errors.js';
-import type { Closable, GroupOffsets, StartPositions } from '../pipeline/ports.js';
+import type { Closable, GroupOffsets, StartFrom, StartPositions } from '../pipeline/ports.js';
 import { kafkaError, retryRetriable } from './client.js';
+import { resolveStarts, type LogRange } from './start-offsets.js';
 
 /** The group's committed offsets on the topic (partitions with none left out): the one place that reads them. */
 export async function committedOffsets(admin: Admin, topic: string, group: string): Promise<Map<number, number>> {
@@ -12,24 +13,27 @@ export async function committedOffsets(admin: Admin, topic: string, group: strin
   return out;
 }
 
-/** End offsets of a topic (available-now) and where the group stands. */
-export async function startPositions(admin: Admin, topic: string, group: string, fromBeginning: boolean): Promise<StartPositions> {
+/** End offsets of a topic (available-now) and where the group stands; `from` for partitions it has no offset for. */
+export async function startPositions(admin: Admin, topic: string, group: string, from: StartFrom): Promise<StartPositions> {
   const offsets = await retryRetriable(() => admin.fetchTopicOffsets(topic));
   const committed = await committedOffsets(admin, topic, group);
-  const end = new Map<number, number>();
-  const start = new Map<number, number>();
-  for (const o of offsets) {
-    end.set(o.partition, Number(o.high));
-    start.set(o.partition, committed.get(o.partition) ?? (fromBeginning ? Number(o.low) : Number(o.high)));
-  }
+  const logs = new Map<number, LogRange>(offsets.map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }]));
+  const end = new Map([...logs].map(([p, l]) => [p, l.high]));
+  const fresh = [...logs.keys()].filter((p) => !committed.has(p));
+  const byTime = typeof from === 'object' && 'timestampMs' in from && fresh.length > 0
+    ? new Map((await retryRetriable(() => admin.fetchTopicOffsetsByTimestamp(topic, from.timestampMs))).map((o) => [o.partition, Number(o.offset)]))
+    : undefined;
+  const start = new Map([...committed].filter(([p]) => logs.has(p)));
+  for (const [p, o] of resolveStarts(from, logs, fresh, byTime)) start.set(p, o);
   return { end, start, committed: new Set([...committed.keys()].filter((p) => end.has(p))) };
 }
 
 /**
- * Starting at latest: commit the start position of partitions the group has no offset for, so a later
- * run goes on from here instead of from a newer "latest", skipping what arrived in between.
+ * Starting elsewhere than earliest: commit the start position of partitions the group has no offset
+ * for, so that the consumer starts there (it knows only the group's offsets and earliest), and a later
+ * run goes on from here (not from a newer "latest", skipping what arrived in between).
  */
-async function pinLatest(admin: Admin, topic: string, group: string, at: StartPositions): Promise<void> {
+async function pinStarts(admin: Admin, topic: string, group: string, at: StartPositions): Promise<void> {
   const partitions = [...at.start].filter(([p]) => !at.committed.has(p)).map(([partition, offset]) => ({ partition, offset: String(offset) }));
   if (partitions.length === 0) return;
   // only possible while the group has no active member; a running member keeps its own position
@@ -93,10 +97,10 @@ export class KafkaGroup implements GroupOffsets, Closable {
     if (!topics.includes(this.topic)) throw new UserError(`topic ${this.topic} does not exist`, { hint: 'create it with "loginsync init"; on a secured cluster, check that the user may READ it (README: Permissions)' });
   }
 
-  async positions(from: 'earliest' | 'latest'): Promise<StartPositions> {
+  async positions(from: StartFrom): Promise<StartPositions> {
     try {
-      const at = await startPositions(this.admin, this.topic, this.group, from === 'earliest');
-      if (from === 'latest') await pinLatest(this.admin, this.topic, this.group, at);
+      const at = await startPositions(this.admin, this.topic, this.group, from);
+      if (from !== 'earliest') await pinStarts(this.admin, this.topic, this.group, at);
       return at;
     } catch (err) {
       throw this.coordinatorUnknown(err) ?? kafkaError(err, this.brokers, 'reading the topic');

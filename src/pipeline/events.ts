@@ -1,6 +1,6 @@
 import type { BatchResult } from './batch.js';
 import type { LedgerEntry } from './ledger.js';
-import type { Counts, OffsetMoves, Server } from './ports.js';
+import type { Counts, OffsetMoves, Server, StartFrom } from './ports.js';
 
 /** A batch as it was processed and committed. */
 export interface BatchReport extends BatchResult {
@@ -43,6 +43,11 @@ export type RunEvent =
   | { type: 'predecessors'; pids: number[]; removed: boolean; message?: string }
   /** checks passed, the consumer is about to start */
   | { type: 'ready'; info: RunInfo }
+  /**
+   * --starting-offsets or --starting-timestamp given: the partitions it started (at these offsets), and
+   * those the group's committed offsets overruled
+   */
+  | { type: 'start'; from: StartFrom; applied: Array<[partition: number, offset: number]>; ignored: number[] }
   /** the ledger recorded a move of the group's offsets made outside a batch (a crash, by hand) */
   | { type: 'ledger'; entry: LedgerEntry }
   | { type: 'batch-started'; records: number; distinct: number }

@@ -159,6 +159,12 @@ export interface DeadLetter {
   reason: string;
 }
 
+/**
+ * Where the partitions a group has no offset for start: Spark's startingOffsets (earliest, latest, or
+ * offsets per partition with -2 earliest and -1 latest) and startingTimestamp (Unix ms).
+ */
+export type StartFrom = 'earliest' | 'latest' | { offsets: Map<number, number> } | { timestampMs: number };
+
 /** Where a group stands on the topic when a run starts. */
 export interface StartPositions {
   /** end offsets seen now (available-now stops there) */
@@ -173,8 +179,13 @@ export interface StartPositions {
 export interface GroupOffsets {
   /** throws a one-line error when the topic does not exist */
   checkTopic(): Promise<void>;
-  /** where the group stands; with `latest`, partitions it has no offset for are pinned at their end */
-  positions(from: 'earliest' | 'latest'): Promise<StartPositions>;
+  /**
+   * Where the group stands: its offsets, and for partitions it has none for, `from`; unless that is
+   * `earliest`, those are committed there (the consumer starts only at the group's offsets or at
+   * earliest). A one-line error when `from` names partitions the topic does not have, or leaves out
+   * one it needs.
+   */
+  positions(from: StartFrom): Promise<StartPositions>;
   /** the group's committed offsets (partitions without one left out) */
   committed(): Promise<Map<number, number>>;
   /**

@@ -2,19 +2,21 @@ import { UserError, errorMessage } from '../errors.js';
 import { processBatch } from './batch.js';
 import type { DecodeOptions } from './decode.js';
 import { Engine, type Backoff, type EngineHooks } from './engine.js';
-import { RunEvents, type RunInfo, type Totals } from './events.js';
+import { RunEvents, type RunEvent, type RunInfo, type Totals } from './events.js';
 import { Ledger } from './ledger.js';
 import { MemberFiles } from './members.js';
 import { HealthMonitor } from './monitor.js';
 import { PendingBatch, type PendingLimits } from './pending.js';
-import type { BatchFactory, Closable, GroupOffsets, RecordSource, SideOutput, SourceEvents, StartPositions, UserStore } from './ports.js';
+import type { BatchFactory, Closable, GroupOffsets, RecordSource, SideOutput, SourceEvents, StartFrom, StartPositions, UserStore } from './ports.js';
 
 export interface SessionOptions {
   topic: string;
   group: string;
   keyspace: string;
   table: string;
-  startingOffsets: 'earliest' | 'latest';
+  startingOffsets: StartFrom;
+  /** the start was asked for (not the default): say where the group's offsets overrule it */
+  startExplicit?: boolean;
   triggerMs: number;
   once: boolean;
   /** the ledger's directory */
@@ -158,6 +160,7 @@ export class RunSession {
       const group = this.own(this.step(await this.adapters.group()));
       this.step(await group.checkTopic());
       const at = this.step(await group.positions(this.o.startingOffsets));
+      if (this.o.startExplicit) this.events.emit(startEvent(this.o.startingOffsets, at));
       const ledger = new Ledger(this.o.checkpoint);
       // a run killed between a commit and its ledger line, or offsets moved by hand: recorded, so the
       // ledger's ranges stay contiguous
@@ -287,4 +290,10 @@ export function stopOnSignals(session: RunSession): () => void {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   };
+}
+
+/** Where an asked-for start applies: partitions the group has no offset for; the others go on from theirs. */
+function startEvent(from: StartFrom, at: StartPositions): RunEvent {
+  const applied = [...at.start.keys()].filter((p) => !at.committed.has(p)).sort((a, b) => a - b);
+  return { type: 'start', from, applied: applied.map((p) => [p, at.start.get(p)!]), ignored: [...at.committed].sort((a, b) => a - b) };
 }

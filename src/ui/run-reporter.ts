@@ -4,7 +4,7 @@ import type { RunEvent, RunInfo, RunListener } from '../pipeline/events.js';
 import type { LedgerEntry } from '../pipeline/ledger.js';
 import { OutageTooLong } from '../pipeline/monitor.js';
 import { formatDuration as fd } from '../pipeline/outage.js';
-import type { Server } from '../pipeline/ports.js';
+import type { Server, StartFrom } from '../pipeline/ports.js';
 import { progressLine, summaryLine, writtenTable } from './batch.js';
 import { c, info, warn } from './output.js';
 
@@ -31,6 +31,22 @@ export function runFailure(err: unknown, o: { brokers: string[]; cassandra: stri
   return new UserError(`${err.server} at ${where} unreachable for longer than --max-outage ${fd(err.maxMs)} (${err.reason})`, {
     hint: 'nothing unwritten was committed; run again when it is back, and the batch is read again',
   });
+}
+
+function describeStart(from: StartFrom): string {
+  if (typeof from === 'string') return `--starting-offsets ${from}`;
+  if ('timestampMs' in from) return `--starting-timestamp ${new Date(from.timestampMs).toISOString()}`;
+  return `--starting-offsets ${JSON.stringify(Object.fromEntries(from.offsets))}`;
+}
+
+/** Where an asked-for start applied; a warning where the group's own offsets overruled it. */
+function startNote(e: Extract<RunEvent, { type: 'start' }>, quiet: boolean): Line {
+  const what = describeStart(e.from);
+  const applied = e.applied.length === 0 ? '' : `${what}: partition${e.applied.length > 1 ? 's' : ''} ${e.applied.map(([p, o]) => `${p} at offset ${o}`).join(', ')}`;
+  if (e.ignored.length === 0) return quiet ? undefined : { text: c.dim(applied) };
+  const s = e.ignored.length > 1 ? 's' : '';
+  const ignored = `${what} ignored for partition${s} ${e.ignored.join(',')}: the group has committed offsets there and goes on from them (loginsync offsets reset to move them)`;
+  return { warn: true, text: applied === '' ? ignored : `${applied}; ${ignored}` };
 }
 
 function ledgerNote(e: LedgerEntry): string {
@@ -77,6 +93,7 @@ function messages(o: ReporterOptions, where: (s: Server) => string): (e: RunEven
         group = e.info.group;
         return o.quiet ? undefined : { text: [readyLine(e.info), ...servedLines(o)].map((l) => c.dim(l)).join('\n') };
       case 'ledger': return { text: ledgerNote(e.entry) };
+      case 'start': return startNote(e, o.quiet);
       case 'predecessors': {
         const who = `a stopped run (pid ${e.pids.join(', ')})`;
         return e.removed
