@@ -8,6 +8,8 @@
   const MAX_BATCHES = 1000;
   const MAX_LAG_SAMPLES = 1000;
   const TABLE_BATCHES = 20;
+  // the bar charts show the last batches only: a thousand bars are thinner than a pixel, and costly to draw
+  const BAR_BATCHES = 120;
   const HEIGHT = 240;
   // at most once a second, and not while the page is hidden: a run with trigger 0 makes tens of batches a
   // second, and drawing each would cost the machine (often the run's own) far more than serving it
@@ -83,10 +85,11 @@
   }
 
   function stackedData(c, parts, values) {
-    const xs = state.batches.map((b) => b.seq);
+    const batches = state.batches.slice(-BAR_BATCHES);
+    const xs = batches.map((b) => b.seq);
     const sums = xs.map(() => 0);
     const cumulative = parts.map((p, k) => {
-      c.raw[k] = state.batches.map((b) => Math.round(p.of(values(b)) * 10) / 10);
+      c.raw[k] = batches.map((b) => Math.round(p.of(values(b)) * 10) / 10);
       c.raw[k].forEach((v, i) => { sums[i] += v; });
       return [...sums];
     });
