@@ -4,6 +4,7 @@ import type { Admin, Kafka, KafkaConfig, SASLOptions } from 'kafkajs';
 import { isRetriableKafkaRequest } from '../errors.js';
 import { oneLineError } from '../errors-text.js';
 import { backoff, retry } from '../util/retry.js';
+import { socketFactory } from './socket.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
 
@@ -26,6 +27,7 @@ export function createKafka(opts: KafkaOptions): Kafka {
     requestTimeout: 30000,
     retry: { retries: opts.retries ?? 5, initialRetryTime: 200, maxRetryTime: 5000 },
     logLevel: opts.verbose ? logLevel.INFO : logLevel.NOTHING,
+    socketFactory,
     ...(opts.ssl ? { ssl: opts.ssl } : {}),
     ...(opts.sasl ? { sasl: opts.sasl } : {}),
   };

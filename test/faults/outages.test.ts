@@ -90,6 +90,7 @@ describe('Kafka restarts under a running loginsync run', () => {
     expect(r.stderr()).toMatch(/Kafka at \S+: no fetch answered for 1\ds; waiting for it/);
     expect(r.stderr()).toMatch(/Kafka at \S+ unreachable for 1m0\ds \(.*\); still retrying/);
     await expectOracle(originals, events);
+    expect(r.stderr()).not.toMatch(/Warning/);
     // (a broker just back may refuse once more, coordinator still loading: at least one per outage)
     expect(reports()).toBeGreaterThanOrEqual(3);
     expect(backs()).toBeGreaterThanOrEqual(3);
