@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +27,16 @@ describe('the npm package', () => {
 
     // from a directory that has nothing of the project: fixtures come from the package
     const elsewhere = mkdtempSync(join(work, 'elsewhere-'));
-    const r = await runCli(['demo', '-k', uniqueName('ks'), '-t', uniqueName('logins')], { cwd: elsewhere, timeoutMs: 180_000, bin: join(prefix, 'bin', 'loginsync') });
+    const bin = join(prefix, 'bin', 'loginsync');
+    const version = await runCli(['--version'], { cwd: elsewhere, bin });
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version);
+    const completion = await runCli(['completion', 'bash'], { cwd: elsewhere, bin });
+    expect(completion.code, completion.stderr).toBe(0);
+    expect(completion.stdout).toContain('complete -F');
+    const help = await runCli(['demo', '--help'], { cwd: elsewhere, bin });
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/Usage: loginsync demo/);
+    const r = await runCli(['demo', '-k', uniqueName('ks'), '-t', uniqueName('logins')], { cwd: elsewhere, timeoutMs: 180_000, bin });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/100001\s.*Enes\s.*2020-09-09 10:18:00/);
   }, 300_000);
