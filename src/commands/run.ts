@@ -28,7 +28,14 @@ export function runCommand(): Command {
 Each batch: decode (malformed -> dead-letter topic), keep the latest event per login_id, read only those
 ids from Cassandra, update last_login where the event is newer than the stored value (never backwards,
 never touching user_name), then commit the offsets. Ctrl-C or SIGTERM finishes the batch and commits;
-a second Ctrl-C aborts without committing (exit 130).`);
+a second Ctrl-C aborts without committing (exit 130).
+
+Examples:
+  loginsync run --trigger 30s                       # the seed's job: a batch every 30 seconds
+  loginsync run --once --ui                         # drain what is there, watching http://127.0.0.1:4040/
+  loginsync run -g replay --starting-timestamp "2020-09-09 08:00:00" --once   # reprocess since then
+  loginsync run -g new --starting-offsets '{"0":23,"1":-2}'                  # Spark's startingOffsets
+  loginsync run --max-future 10m                    # refuse events more than 10 minutes ahead`);
   return cmd.action((flags: RunFlags, command: Command) => run(flags, command));
 }
 
