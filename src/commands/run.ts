@@ -32,7 +32,7 @@ a second Ctrl-C aborts without committing (exit 130).
 
 Examples:
   loginsync run --trigger 30s                       # the seed's job: a batch every 30 seconds
-  loginsync run --once --ui                         # drain what is there, watching http://127.0.0.1:4040/
+  loginsync run --ui                                # and watch it on http://127.0.0.1:4040/
   loginsync run -g replay --starting-timestamp "2020-09-09 08:00:00" --once   # reprocess since then
   loginsync run -g new --starting-offsets '{"0":23,"1":-2}'                  # Spark's startingOffsets
   loginsync run --max-future 10m                    # refuse events more than 10 minutes ahead`);
