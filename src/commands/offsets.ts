@@ -163,6 +163,13 @@ function targetJson(t: ResetTarget): Record<string, unknown> {
   return { kind: t.kind };
 }
 
+/** The target as the chatter names it: the flag, with the moment in UTC or the shift. */
+function targetText(t: ResetTarget): string {
+  if (t.kind === 'datetime') return `${targetFlag(t)} ${formatTimestamp(new Date(t.ms))} UTC`;
+  if (t.kind === 'shift') return `${targetFlag(t)} ${t.by > 0 ? '+' : ''}${t.by}`;
+  return targetFlag(t);
+}
+
 /** A reset's plan as people read it: per partition, from -> to, what is left to read, and why a partition stays or was clamped. */
 export function formatPlan(rows: PlanRow[]): string {
   const t = makeTable(['partition', 'committed', 'new offset', 'low', 'high', 'to read', 'note']);
@@ -191,7 +198,7 @@ async function reset(f: ResetFlags, command: Command): Promise<void> {
     });
     if (!f.json) out(formatPlan(rows));
     const moved = moves(rows);
-    info(`group ${group} on topic ${s.topic}, ${targetFlag(target)}: ${moved.length === 0 ? 'nothing to move' : `${plural(moved.length, 'partition')} to move`}`);
+    info(`group ${group} on topic ${s.topic}, ${targetText(target)}: ${moved.length === 0 ? 'nothing to move' : `${plural(moved.length, 'partition')} to move`}`);
     if (f.dryRun || moved.length === 0) {
       if (f.dryRun && isActive(activity)) warn(activeGroupError(group, activity).message);
       if (f.dryRun) info('dry run: nothing changed');
