@@ -71,7 +71,7 @@ export function formatReport(r: OffsetsReport): string {
   const lag = known.reduce((n, p) => n + p.lag!, 0);
   const none = r.partitions.length - known.length;
   const head = `group ${r.group} on topic ${r.topic}: ${r.state}, ${r.members.length === 0 ? 'no members' : plural(r.members.length, 'member')}; `
-    + `lag ${lag}${none > 0 ? ` (${plural(none, 'partition')} with no committed offset)` : ''}`;
+    + (known.length === 0 ? 'no committed offset on any partition' : `lag ${lag}${none > 0 ? ` (${plural(none, 'partition')} with no committed offset)` : ''}`);
   const readBy = new Map(r.members.flatMap((m) => m.partitions.map((p) => [p, `${m.clientId} on ${m.host}`] as const)));
   const t = makeTable(['partition', 'committed', 'low', 'high', 'lag', ...(r.members.length > 0 ? ['read by'] : []), 'ledger: last entry']);
   for (const p of r.partitions) {

@@ -60,5 +60,10 @@ describe('offsets show: the table', () => {
     expect(text).not.toContain('read by');
     expect(text).not.toContain('member ');
   });
+
+  it('no lag for a group without a committed offset', () => {
+    const none = report.partitions.map((p) => ({ ...p, committed: null, lag: null }));
+    expect(formatReport({ ...report, state: 'Dead', members: [], partitions: none }).split('\n')[0]).toBe('group g on topic logins: Dead, no members; no committed offset on any partition');
+  });
 });
 
