@@ -6,6 +6,7 @@ import { configCommand } from './commands/config.js';
 import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { initCommand } from './commands/init.js';
+import { offsetsCommand } from './commands/offsets.js';
 import { produceCommand } from './commands/produce.js';
 import { runCommand } from './commands/run.js';
 import { seedCommand } from './commands/seed.js';
@@ -49,6 +50,7 @@ Colors only on a terminal; --no-color, NO_COLOR=1 or TERM=dumb turn them off, FO
   program.addCommand(produceCommand());
   program.addCommand(runCommand());
   program.addCommand(showCommand());
+  program.addCommand(offsetsCommand());
   program.addCommand(configCommand());
   program.addCommand(doctorCommand());
   program.addCommand(benchCommand());

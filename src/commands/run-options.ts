@@ -136,6 +136,17 @@ function uiConfig(f: RunFlags, metrics: RunConfig['metrics']): RunConfig['ui'] {
   };
 }
 
+/** A consumer group id, as --group takes it: 1 to 255 characters. */
+export function checkGroup(group: string): string {
+  if (group.trim() === '' || group.length > 255) throw new UsageError('--group: 1 to 255 characters');
+  return group;
+}
+
+/** The ledger's directory, absolute: --checkpoint, else .loginsync/checkpoint/<group> (the group's id made a safe file name). */
+export function checkpointDir(group: string, given?: string): string {
+  return resolve(given ?? join('.loginsync', 'checkpoint', group.replace(/[^A-Za-z0-9._-]/g, '_')));
+}
+
 /** The flags of `run` as a validated RunConfig, or a one-line error naming the flag. No I/O. */
 export function parseRunConfig(f: RunFlags, inputTopic: string): RunConfig {
   const triggerMs = parseDuration(f.trigger);
@@ -144,7 +155,7 @@ export function parseRunConfig(f: RunFlags, inputTopic: string): RunConfig {
   const maxBatchIds = parsePositiveInt(f.maxBatchIds, '--max-batch-ids');
   const zone = checkZone(f.timezone);
   if (typeof zone === 'string') throw new UsageError(`--timezone: ${zone}`);
-  if (f.group.trim() === '' || f.group.length > 255) throw new UsageError('--group: 1 to 255 characters');
+  checkGroup(f.group);
   if (f.idField === '' || f.timeField === '') throw new UsageError('--id-field and --time-field must not be empty');
   const maxOutageMs = f.maxOutage === undefined ? undefined : positiveDuration(f.maxOutage, '--max-outage');
   const future = f.maxFuture === 'off' ? undefined : new FutureGuard(positiveDuration(f.maxFuture, '--max-future'));
@@ -158,7 +169,7 @@ export function parseRunConfig(f: RunFlags, inputTopic: string): RunConfig {
     group: f.group, startingOffsets: parseStartFrom(f, inputTopic, zone), startExplicit: f.startingOffsets !== undefined || f.startingTimestamp !== undefined, triggerMs, once: Boolean(f.once || f.availableNow),
     maxRecords, maxBatchIds, decode: { idField: f.idField, timeField: f.timeField, zone, ...(future ? { future } : {}) },
     ...sideTopics(f, inputTopic),
-    checkpoint: resolve(f.checkpoint ?? join('.loginsync', 'checkpoint', f.group.replace(/[^A-Za-z0-9._-]/g, '_'))),
+    checkpoint: checkpointDir(f.group, f.checkpoint),
     progress: { stdout, ...(f.progressJson && !stdout ? { file: resolve(f.progressJson) } : {}) },
     quiet: Boolean(f.quiet),
     ...(maxOutageMs !== undefined ? { maxOutageMs } : {}),

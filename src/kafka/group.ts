@@ -13,6 +13,13 @@ export async function committedOffsets(admin: Admin, topic: string, group: strin
   return out;
 }
 
+/** A one-line error when the topic does not exist (or the user may not see it). */
+export async function checkTopic(admin: Admin, topic: string, brokers: string[]): Promise<void> {
+  const topics = await admin.listTopics().catch((err: unknown) => { throw kafkaError(err, brokers, 'reading the topic'); });
+  // (brokers list only the topics the user may see)
+  if (!topics.includes(topic)) throw new UserError(`topic ${topic} does not exist`, { hint: 'create it with "loginsync init"; on a secured cluster, check that the user may READ it (README: Permissions)' });
+}
+
 /** End offsets of a topic (available-now) and where the group stands; `from` for partitions it has no offset for. */
 export async function startPositions(admin: Admin, topic: string, group: string, from: StartFrom): Promise<StartPositions> {
   const offsets = await retryRetriable(() => admin.fetchTopicOffsets(topic));
@@ -91,10 +98,8 @@ export class KafkaGroup implements GroupOffsets, Closable {
     return removeMembers(this.kafka, this.group, memberIds);
   }
 
-  async checkTopic(): Promise<void> {
-    const topics = await this.admin.listTopics().catch((err: unknown) => { throw kafkaError(err, this.brokers, 'reading the topic'); });
-    // (brokers list only the topics the user may see)
-    if (!topics.includes(this.topic)) throw new UserError(`topic ${this.topic} does not exist`, { hint: 'create it with "loginsync init"; on a secured cluster, check that the user may READ it (README: Permissions)' });
+  checkTopic(): Promise<void> {
+    return checkTopic(this.admin, this.topic, this.brokers);
   }
 
   async positions(from: StartFrom): Promise<StartPositions> {

@@ -1,7 +1,7 @@
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withLock } from '../util/lock.js';
-import type { Counts } from './ports.js';
+import type { Counts, OffsetMove, OffsetsLedger } from './ports.js';
 
 /**
  * One line of the ledger: a move of the group's committed offsets. `startOffset` -> `endOffset` (per
@@ -12,23 +12,15 @@ import type { Counts } from './ports.js';
  * - `recovered`: the group's offsets were found ahead of the ledger at start, because a run was
  *   stopped (kill -9, power loss) after committing a batch and before recording it; the batch's
  *   writes were acknowledged (nothing is committed before that), its counts are unknown;
- * - `reset`: the group's offsets were found behind the ledger at start: moved back by hand, so the
- *   range will be read again.
+ * - `reset`: the group's offsets were moved by `loginsync offsets reset` (which writes the entry as it
+ *   moves them), or were found behind the ledger at start: moved back by hand, so the range will be
+ *   read again.
  */
-export interface LedgerEntry {
-  batchId: number;
-  kind?: 'recovered' | 'reset';
-  /** ISO time the batch started (or the entry was written) */
-  startedAt: string;
-  topic: string;
-  group: string;
-  startOffset: Record<string, number>;
-  endOffset: Record<string, number>;
+export interface LedgerEntry extends OffsetMove {
   /** per partition, the first and last offset of the batch's records */
   offsets?: Record<string, [number, number]>;
   counts?: Counts;
   durationMs?: Record<string, number>;
-  pid: number;
 }
 
 const CHUNK = 256 * 1024;
@@ -38,7 +30,7 @@ const CHUNK = 256 * 1024;
  * continue across restarts and stay unique when several `run`s share the directory: a commit and its
  * line are made under one short lock, and the id is taken from the last line.
  */
-export class Ledger {
+export class Ledger implements OffsetsLedger {
   readonly file: string;
   /** where each partition started, per topic/group, before its first ledger line */
   readonly startsFile: string;
@@ -57,6 +49,11 @@ export class Ledger {
     } catch {
       return {};
     }
+  }
+
+  /** Where partitions of topic/group started before their first ledger line, as starts.json keeps it. */
+  starts(topic: string, group: string): Map<number, number> {
+    return new Map(Object.entries(this.readStarts()[`${topic}/${group}`] ?? {}).map(([p, o]) => [Number(p), o]));
   }
 
   /** Runs fn holding the ledger's lock: a commit and its ledger line, or a reconciliation. */
@@ -108,19 +105,24 @@ export class Ledger {
     return (this.last()?.batchId ?? -1) + 1;
   }
 
-  /** Where the ledger says each of these partitions of topic/group stands (absent: never recorded). */
-  ends(topic: string, group: string, partitions: Iterable<number>): Map<number, number> {
+  /** The last entry of each of these partitions of topic/group (absent: never recorded). */
+  lastEntries(topic: string, group: string, partitions: Iterable<number>): Map<number, LedgerEntry> {
     const want = new Set([...partitions].map(String));
-    const out = new Map<number, number>();
+    const out = new Map<number, LedgerEntry>();
     if (want.size === 0) return out;
     for (const e of this.backwards()) {
       if (e.topic !== topic || e.group !== group) continue;
-      for (const [p, end] of Object.entries(e.endOffset ?? {})) {
-        if (want.delete(p)) out.set(Number(p), end);
+      for (const p of Object.keys(e.endOffset ?? {})) {
+        if (want.delete(p)) out.set(Number(p), e);
       }
       if (want.size === 0) break;
     }
     return out;
+  }
+
+  /** Where the ledger says each of these partitions of topic/group stands (absent: never recorded). */
+  ends(topic: string, group: string, partitions: Iterable<number>): Map<number, number> {
+    return new Map([...this.lastEntries(topic, group, partitions)].map(([p, e]) => [p, e.endOffset[String(p)]!]));
   }
 
   /** Appends an entry with the next batch id; returns that id. Call it inside locked(). */

@@ -195,6 +195,41 @@ export interface GroupOffsets {
   removeMembers(memberIds: string[]): Promise<void>;
 }
 
+/**
+ * A ledger line's common part: a move of the group's committed offsets, `startOffset` -> `endOffset` per
+ * partition. The ledger's own type (LedgerEntry in ledger.ts) adds a batch's fields.
+ */
+export interface OffsetMove {
+  batchId: number;
+  /** none: a batch; `recovered`: offsets found ahead of the ledger; `reset`: offsets moved (by hand, or by `offsets reset`) */
+  kind?: 'recovered' | 'reset';
+  /** ISO time the batch started (or the entry was written) */
+  startedAt: string;
+  topic: string;
+  group: string;
+  startOffset: Record<string, number>;
+  endOffset: Record<string, number>;
+  pid: number;
+}
+
+/** The ledger of a checkpoint directory, as the offsets commands read it and record a reset in it. */
+export interface OffsetsLedger {
+  /** the checkpoint directory */
+  readonly dir: string;
+  /** the last entry of each of these partitions of topic/group (absent: never recorded) */
+  lastEntries(topic: string, group: string, partitions: Iterable<number>): Map<number, OffsetMove>;
+  /** where the ledger says each of these partitions stands (absent: never recorded) */
+  ends(topic: string, group: string, partitions: Iterable<number>): Map<number, number>;
+  /** where partitions of topic/group started before their first line (absent: not known) */
+  starts(topic: string, group: string): Map<number, number>;
+  /** records what the ledger lacks of the group's moves so far, as a run does at start; the entries written */
+  reconcile(topic: string, group: string, committed: () => Promise<Map<number, number>>): Promise<OffsetMove[]>;
+  /** runs fn holding the ledger's lock */
+  locked<T>(fn: () => Promise<T>): Promise<T>;
+  /** appends an entry with the next batch id (inside locked()); returns that id */
+  appendLocked(entry: Omit<OffsetMove, 'batchId'>): number;
+}
+
 /** Something the run opens and must close when it ends. */
 export interface Closable {
   close(): Promise<void>;

@@ -23,6 +23,8 @@ describe('loginsync completion', () => {
     expect(bashOffers(script, ['loginsync', 'stack', 'stop', 'cassandra-'])).toEqual(['cassandra-1', 'cassandra-2', 'cassandra-3']);
     expect(bashOffers(script, ['loginsync', 'show', 'users', '--write-consistency', 'local_'])).toEqual(['local_quorum', 'local_one']);
     expect(bashOffers(script, ['loginsync', 'run', '--max-off'])).toEqual(['--max-offsets-per-trigger']);
+    expect(bashOffers(script, ['loginsync', 'offsets', ''])).toEqual(['show', 'reset']);
+    expect(bashOffers(script, ['loginsync', 'offsets', 'reset', '--to-']).sort()).toEqual(['--to-datetime', '--to-earliest', '--to-latest', '--to-offsets']);
     // global flags on every command, and the completion command itself
     expect(bashOffers(script, ['loginsync', 'stack', 'up', '--verb'])).toEqual(['--verbose']);
     expect(bashOffers(script, ['loginsync', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);

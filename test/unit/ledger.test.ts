@@ -60,6 +60,18 @@ describe('ledger', () => {
     // killed after committing partition 1 up to 30, before its ledger line
     const noted = await l.reconcile('t', 'g', async () => new Map([[0, 50], [1, 30]]), new Map([[0, 50], [1, 30]]));
     expect(noted.map((e) => [e.batchId, e.kind, e.startOffset, e.endOffset])).toEqual([[1, 'recovered', { 1: 0 }, { 1: 30 }]]);
+    expect(l.starts('t', 'g')).toEqual(new Map([[0, 0], [1, 0]]));
+    expect(l.starts('t', 'other')).toEqual(new Map());
+  });
+
+  it('gives the last entry of each partition, of its topic and group only', () => {
+    const l = new Ledger(dir());
+    l.appendLocked(batch('t', { 0: 0, 1: 0 }, { 0: 5, 1: 7 }));
+    l.appendLocked(batch('t', { 0: 5 }, { 0: 9 }));
+    l.appendLocked(batch('u', { 1: 0 }, { 1: 99 }));
+    const last = l.lastEntries('t', 'g', [0, 1, 2]);
+    expect([...last].map(([p, e]) => [p, e.batchId])).toEqual([[0, 1], [1, 0]]);
+    expect(l.ends('t', 'g', [0, 1, 2])).toEqual(new Map([[0, 9], [1, 7]]));
   });
 
   it('reads a ledger written before start and end offsets were recorded', () => {
