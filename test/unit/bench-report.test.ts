@@ -1,14 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { histogramPairs } from '../../src/bench/child.js';
+import { figures, type Cpu, type CpuPart, type CpuWindow } from '../../src/bench/cpu.js';
 import { binsOf, int, renderReport, type BenchReport, type BenchResult } from '../../src/bench/report-html.js';
 import { esc, linearTicks, logTicks } from '../../src/bench/svg.js';
 import { record } from '../../src/pipeline/histogram.js';
+
+/** a CPU window of `loginsync` CPU-seconds, the servers' as given, on 2 cores */
+function cpu(wallS: number, loginsync: number, broker: Cpu, cassandra: Cpu, bench = 0.1): CpuWindow {
+  return { ...figures(wallS, loginsync, { broker, cassandra }, 2), loginsync, bench };
+}
+const part = (wallS: number, client: number, broker: Cpu, cassandra: Cpu): CpuPart => ({ ...figures(wallS, client, { broker, cassandra }, 2), client });
 
 const drain: BenchResult = {
   scenario: 'drain', users: 100_000, events: 1_000_000, partitions: 2, wallMs: 9_870, eventsPerSec: 101_317, batches: 12,
   stageMs: { fetch: 2_500, decode: 1_800, join: 2_100, write: 3_300, sideOutputs: 4, commit: 60, triggerExecution: 8_100 },
   peakRssMB: 201, baseline: { consumeMs: 2_900, readMs: 1_700, writeMs: 3_600, totalMs: 8_200 }, ratioToRaw: 1.2, speedupVsSpark: 5.22,
   correct: { ok: true, checked: 100_000, wrong: 0 },
+  cpu: {
+    ...cpu(9.87, 8.6, 2.4, 6.3),
+    baseline: { consume: part(2.9, 1.7, 1.1, 0), read: part(1.7, 0.6, 0, 1.9), write: part(3.6, 1.2, 0, 4.4), total: part(8.2, 3.5, 1.1, 6.3) },
+  },
 };
 
 const latencies = new Map<number, number>();
@@ -16,16 +27,25 @@ for (let i = 0; i < 1000; i++) record(latencies, 3 + (i % 50) * 0.4 + (i === 999
 const latency: BenchResult = {
   scenario: 'latency', users: 100_000, rate: 1000, seconds: 60, events: 60_000, batches: 6_000, medianBatchMs: 9,
   latencyMs: { p50: 13.1, p95: 21.6, p99: 48.7 }, peakRssMB: 120, histogram: histogramPairs(latencies),
+  commitLatencyMs: { p50: 15.2, p95: 24.9, p99: 52.3 }, commitHistogram: histogramPairs(latencies), windowS: 10,
+  windows: [
+    { fromS: 0, toS: 10, events: 10_000, writtenMs: { p50: 14, p95: 30, p99: 91.4, max: 120 }, committedMs: { p50: 16, p95: 33, p99: 97.2, max: 125 } },
+    { fromS: 10, toS: 20, events: 0, writtenMs: { p50: null, p95: null, p99: null, max: null }, committedMs: { p50: null, p95: null, p99: null, max: null } },
+    { fromS: 20, toS: 30, events: 10_000, writtenMs: { p50: 12, p95: 20, p99: 41.1, max: 60 }, committedMs: { p50: 14, p95: 23, p99: 44.8, max: 66 } },
+  ],
+  cpu: cpu(61, 12, 'not measured', 30, 8),
 };
 
 const tableSize: BenchResult = {
   scenario: 'table-size', events: 200_000, activeUsers: 10_000, ratio: 1.04,
-  sizes: [{ users: 10_000, wallMs: 3_000, joinWriteMs: 1_900, usPerEvent: 9.5, correct: true }, { users: 1_000_000, wallMs: 3_100, joinWriteMs: 1_980, usPerEvent: 9.9, correct: true }],
+  sizes: [{ users: 10_000, wallMs: 3_000, joinWriteMs: 1_900, usPerEvent: 9.5, correct: true, cpu: cpu(3, 2, 1, 2) }, { users: 1_000_000, wallMs: 3_100, joinWriteMs: 1_980, usPerEvent: 9.9, correct: true, cpu: cpu(3.1, 2, 1, 2.2) }],
+  cpu: cpu(6.1, 4, 2, 4.2),
 };
 
 const restart: BenchResult = {
   scenario: 'restart', users: 10_000, rate: 1000, kills: 3, recoveryMs: [1_100, 2_600, 900], medianMs: 1_100, maxMs: 2_600, events: 40_000,
   correct: { ok: true, checked: 10_000, wrong: 0 },
+  cpu: cpu(40, 9, 5, 20, 3),
 };
 
 function report(results: BenchResult[]): BenchReport {
@@ -95,7 +115,7 @@ describe('bench HTML report', () => {
   });
 
   it('says so when a latency run recorded nothing', () => {
-    const none = renderReport(report([{ ...latency, events: 0, latencyMs: { p50: null, p95: null, p99: null }, histogram: [] } as BenchResult]));
+    const none = renderReport(report([{ ...latency, events: 0, latencyMs: { p50: null, p95: null, p99: null }, histogram: [], windows: [] } as BenchResult]));
     expect(none).toContain('No latency was recorded');
     expect(none).not.toContain('<svg');
   });
