@@ -66,8 +66,8 @@ describe('bench HTML report', () => {
     expect(html).toContain('Measured on 2025-01-02 03:04 UTC; scenarios: drain, latency, table-size, restart.');
     for (const s of ['2 × Fast', '24 GB', 'v20.20.2', '127.0.0.1:9092', '127.0.0.1:9042']) expect(html).toContain(s);
     expect(sections(html)).toEqual(['drain', 'latency', 'table-size', 'restart']);
-    // drain: one chart; latency: histogram and CDF; table-size and restart: one each
-    expect(html.match(/<svg /g)).toHaveLength(5);
+    // drain: time and CPU; latency: histogram, CDF and p99 by window; table-size and restart: one each
+    expect(html.match(/<svg /g)).toHaveLength(7);
   });
 
   it('shows the drain by stage next to the raw parts, with the whole figures', () => {
@@ -75,10 +75,37 @@ describe('bench HTML report', () => {
     for (const s of ['fetch (includes decode)', 'join (read users)', 'side outputs', 'commit', 'consume + JSON.parse', 'read users (IN lists of 100)', 'write (batches of 100)', 'raw parts, one after the other']) {
       expect(d).toContain(`>${s}</text>`);
     }
-    // six stages, three raw parts, three totals
-    expect(d.match(/<g class="bar">/g)).toHaveLength(12);
+    // six stages, three raw parts, three totals (the CPU chart after it)
+    expect(d.slice(0, d.indexOf('CPU-seconds per process')).match(/<g class="bar">/g)).toHaveLength(12);
     for (const s of ['9.87 s', '101,317', '1.2×', '5.22×', '201 MB', '3.30 s', '3.60 s']) expect(d).toContain(s);
     expect(d).toContain('100,000 users checked, 0 wrong');
+  });
+
+  it('shows the CPU-seconds of each process, for the drain and each raw part, with the floor', () => {
+    const d = html.slice(html.indexOf('<section id="drain"'), html.indexOf('<section id="latency"'));
+    const chart = d.slice(d.indexOf('CPU-seconds per process'));
+    expect(chart).toContain('>run --once (9.87 s wall)</text>');
+    for (const g of ['consume + JSON.parse (2.90 s wall)', 'read users (1.70 s wall)', 'write (3.60 s wall)']) expect(chart).toContain(`>raw part: ${g}</text>`);
+    // a process and two servers in each of the four groups
+    expect(chart.match(/<g class="bar">/g)).toHaveLength(12);
+    for (const s of ['>8.60 s</text>', '>2.40 s</text>', '>6.30 s</text>', '>4.40 s</text>']) expect(chart).toContain(s);
+    // the sum 17.3 CPU-s over 2 cores: a floor of 8.65 s, the wall 9.87 s is 1.14x of it
+    for (const s of ['17.30 s', 'floor 8.65 s', '1.14×']) expect(d).toContain(s);
+  });
+
+  it('says "not measured" for a server elsewhere', () => {
+    const l = html.slice(html.indexOf('<section id="latency"'), html.indexOf('<section id="table-size"'));
+    expect(l).toContain('<div class="label">CPU: Kafka broker</div><div class="value">not measured</div>');
+    expect(l).toContain('<div class="value">42.00 s</div>');
+  });
+
+  it('draws the p99 of each window of record time, to the write and to the commit', () => {
+    const l = html.slice(html.indexOf('<section id="latency"'), html.indexOf('<section id="table-size"'));
+    const chart = l.slice(l.indexOf('p99 latency by 10 s of record time'));
+    expect(chart.split('>0–10 s</text>')).toHaveLength(3);
+    for (const s of ['>91.4 ms</text>', '>97.2 ms</text>', '>41.1 ms</text>', '>44.8 ms</text>', '>–</text>']) expect(chart).toContain(s);
+    expect(chart).toContain('>p99 to write, all 48.7 ms</text>');
+    expect(l).toContain('15.2 ms / 24.9 ms / 52.3 ms');
   });
 
   it('draws the latency distribution as a histogram and a CDF, with the percentiles marked', () => {
