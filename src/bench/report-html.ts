@@ -234,7 +234,7 @@ function latencySection(r: LatencyResult): string {
       { label: 'events processed', value: int(r.events), note: `of ${int(r.rate * r.seconds)} produced` },
       { label: 'batches', value: int(r.batches), note: `median ${msText(r.medianBatchMs)} each` },
       { label: 'peak RSS', value: `${int(r.peakRssMB)} MB` },
-      { label: 'to commit: p50 / p95 / p99', value: [r.commitLatencyMs.p50, r.commitLatencyMs.p95, r.commitLatencyMs.p99].map(p).join(' / '), note: 'record timestamp → its batch committed' },
+      { label: 'p99 to the commit', value: p(r.commitLatencyMs.p99), note: `record timestamp → its batch committed; p50 ${p(r.commitLatencyMs.p50)}, p95 ${p(r.commitLatencyMs.p95)}` },
       ...cpuFigures(r.cpu),
     ]),
     r.histogram.length > 0 ? latencyCharts(r) : '<p class="empty">No latency was recorded: no event was written.</p>',
@@ -335,6 +335,7 @@ dd { margin: 0; font-weight: 600; overflow-wrap: anywhere; }
 .figure.bad .value { color: #b03a2e; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 16px; }
 .chart-box { border: 1px solid var(--line); border-radius: 6px; padding: 8px; overflow-x: auto; }
+section > .chart-box, section > .charts { margin-bottom: 16px; }
 svg.chart { display: block; max-width: 100%; height: auto; font-family: inherit; }
 svg text { font-size: 12px; fill: var(--fg); }
 svg .title { font-size: 14px; font-weight: 600; }

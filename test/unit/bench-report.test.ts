@@ -105,7 +105,7 @@ describe('bench HTML report', () => {
     expect(chart.split('>0–10 s</text>')).toHaveLength(3);
     for (const s of ['>91.4 ms</text>', '>97.2 ms</text>', '>41.1 ms</text>', '>44.8 ms</text>', '>–</text>']) expect(chart).toContain(s);
     expect(chart).toContain('>p99 to write, all 48.7 ms</text>');
-    expect(l).toContain('15.2 ms / 24.9 ms / 52.3 ms');
+    expect(l).toContain('<div class="label">p99 to the commit</div><div class="value">52.3 ms</div><div class="note">record timestamp → its batch committed; p50 15.2 ms, p95 24.9 ms</div>');
   });
 
   it('draws the latency distribution as a histogram and a CDF, with the percentiles marked', () => {
