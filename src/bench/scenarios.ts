@@ -196,7 +196,7 @@ export async function latency(ctx: BenchContext, o: { users: number; rate: numbe
       medianBatchMs: Math.round(median(p.batchMs)), latencyMs: percentiles(p.latency), peakRssMB: Math.round(child.peakRssBytes / 1048576),
       histogram: histogramPairs(p.latency),
       commitLatencyMs: percentiles(p.commitLatency), commitHistogram: histogramPairs(p.commitLatency),
-      windowS: WINDOW_S, windows: latencyWindows(p.perBatch, producer.startedAt, WINDOW_S), cpu: cpu!,
+      windowS: WINDOW_S, windows: latencyWindows(p.perBatch, producer.startedAt, o.seconds, WINDOW_S), cpu: cpu!,
     } satisfies LatencyResult;
   });
 }

@@ -37,21 +37,23 @@ export function quantiles(h: Map<number, number>): Quantiles {
 }
 
 /**
- * The windows of `windowS` seconds from `startMs` (the load's start, epoch ms) up to the last batch's;
- * a window with no batch is there, empty. A batch with records older than the start (none, past the
- * warm-up) counts in the first window; one without records in none.
+ * The windows of `windowS` seconds over a load of `loadS` seconds from `startMs` (epoch ms); the last
+ * one is shorter when `loadS` is no multiple, and a window with no batch is there, empty. A batch
+ * counts in the first window if its records are older than the start (none are, past the warm-up), in
+ * the last if they are newer than the load's end (a producer running a few ms late); one without
+ * records in none.
  */
-export function latencyWindows(batches: BatchLatency[], startMs: number, windowS = 10): LatencyWindow[] {
-  const acc: Array<{ written: Map<number, number>; committed: Map<number, number> }> = [];
+export function latencyWindows(batches: BatchLatency[], startMs: number, loadS: number, windowS = 10): LatencyWindow[] {
+  const n = Math.max(1, Math.ceil(loadS / windowS));
+  const acc = Array.from({ length: n }, () => ({ written: new Map<number, number>(), committed: new Map<number, number>() }));
   for (const b of batches) {
     if (b.recordMin === null) continue;
-    const i = Math.max(0, Math.floor((b.recordMin - startMs) / (windowS * 1000)));
-    for (let k = acc.length; k <= i; k++) acc.push({ written: new Map(), committed: new Map() });
-    merge(acc[i]!.written, b.latency);
-    merge(acc[i]!.committed, b.commitLatency);
+    const w = acc[Math.min(n - 1, Math.max(0, Math.floor((b.recordMin - startMs) / (windowS * 1000))))]!;
+    merge(w.written, b.latency);
+    merge(w.committed, b.commitLatency);
   }
   return acc.map((w, i) => ({
-    fromS: i * windowS, toS: (i + 1) * windowS, events: count(w.written),
+    fromS: i * windowS, toS: Math.min((i + 1) * windowS, loadS), events: count(w.written),
     writtenMs: quantiles(w.written), committedMs: quantiles(w.committed),
   }));
 }

@@ -76,7 +76,7 @@ function latencyRows(t: Table, r: LatencyResult): void {
   t.push(['produce -> written p99', `${r.latencyMs.p99} ms`, `<= ${TARGETS.p99Ms} ms (Spark: ${SPARK_W2.p99Ms} ms)`]);
   t.push(['produce -> committed p50/p95/p99', `${r.commitLatencyMs.p50} / ${r.commitLatencyMs.p95} / ${r.commitLatencyMs.p99} ms`, 'to the end of the batch, its commit']);
   t.push([`by ${r.windowS} s of record time`, 'p50 / p95 / p99 / max ms: written | committed', '']);
-  for (const w of r.windows) t.push([`  ${w.fromS}-${w.toS} s`, `${q(w.writtenMs)} | ${q(w.committedMs)}`, `${w.events} events`]);
+  for (const w of r.windows) t.push([`  ${w.fromS}-${w.toS} s`, `${q(w.writtenMs)} | ${q(w.committedMs)}`, `${w.events} event${w.events === 1 ? '' : 's'}`]);
   t.push(['peak RSS', `${r.peakRssMB} MB`, '']);
   t.push(['CPU', cpuSum(['loginsync', r.cpu.loginsync], r.cpu), busy(r.cpu)]);
 }

@@ -18,7 +18,7 @@ describe('W2 windows of record time', () => {
       batch(START + 9_999, [30], [40]),
       batch(START + 10_000, [5], [7]),
       batch(START + 25_500, [100, 8], [110, 9]),
-    ], START);
+    ], START, 30);
     expect(ws.map((w) => [w.fromS, w.toS, w.events])).toEqual([[0, 10, 3], [10, 20, 1], [20, 30, 2]]);
     // the bucket bounds are about 2% wide: the values come back a little above what went in
     expect(ws[0]!.writtenMs.max).toBeGreaterThanOrEqual(30);
@@ -29,16 +29,17 @@ describe('W2 windows of record time', () => {
     expect(ws[2]!.writtenMs.p50).toBeLessThan(8.3);
   });
 
-  it('keeps an empty window between busy ones, and the first window even when the first batch is later', () => {
-    const ws = latencyWindows([batch(START + 12_000, [3], [4]), batch(START + 31_000, [3], [4])], START);
-    expect(ws.map((w) => w.events)).toEqual([0, 1, 0, 1]);
+  it('has every window of the load, empty ones too; the last is shorter when the load is no multiple', () => {
+    const ws = latencyWindows([batch(START + 12_000, [3], [4]), batch(START + 31_000, [3], [4])], START, 35);
+    expect(ws.map((w) => [w.fromS, w.toS, w.events])).toEqual([[0, 10, 0], [10, 20, 1], [20, 30, 0], [30, 35, 1]]);
     expect(ws[0]!.writtenMs).toEqual({ p50: null, p95: null, p99: null, max: null });
+    expect(latencyWindows([], START, 3).map((w) => [w.fromS, w.toS, w.events])).toEqual([[0, 3, 0]]);
   });
 
-  it('counts records older than the start in the first window, and skips batches without records', () => {
-    const ws = latencyWindows([batch(START - 500, [3], [4]), batch(null, [], [])], START, 5);
-    expect(ws.map((w) => [w.fromS, w.toS, w.events])).toEqual([[0, 5, 1]]);
-    expect(latencyWindows([], START)).toEqual([]);
+  it('counts records older than the start in the first window, later than the load in the last; skips batches without records', () => {
+    const ws = latencyWindows([batch(START - 500, [3], [4]), batch(START + 20_040, [5], [6]), batch(null, [], [])], START, 20);
+    expect(ws.map((w) => [w.fromS, w.toS, w.events])).toEqual([[0, 10, 1], [10, 20, 1]]);
+    expect(latencyWindows([batch(START + 7_000, [3], [4])], START, 10, 5).map((w) => w.events)).toEqual([0, 1]);
   });
 
   it('reads p50/p95/p99/max off a histogram', () => {
