@@ -255,7 +255,6 @@ function windowChart(r: LatencyResult): string {
     tick: (v) => String(v),
     width: FULL,
     labelWidth: 160,
-    marks: r.latencyMs.p99 === null ? [] : [{ value: r.latencyMs.p99, label: `p99 to write, all ${msText(r.latencyMs.p99)}` }],
     groups: [
       { name: 'record timestamp → write acknowledged', bars: bars('writtenMs', COLOR.written) },
       { name: 'record timestamp → batch committed', bars: bars('committedMs', COLOR.committed) },
