@@ -271,7 +271,7 @@ export class CpuMeter {
    */
   run(from: Snapshot, run: RunCpu): CpuWindow {
     const to = this.mark('pid' in run ? run.pid : undefined);
-    const ticks = 'pid' in run ? (to.child ?? 0) - (from.child ?? 0) : Math.max(to.reaped - from.reaped, run.sampledTicks);
+    const ticks = 'pid' in run ? Math.max(0, (to.child ?? from.child ?? 0) - (from.child ?? 0)) : Math.max(to.reaped - from.reaped, run.sampledTicks);
     const loginsync = round2(ticks / this.hz);
     return { ...figures((to.at - from.at) / 1000, loginsync, this.serversSince(from, to), this.cores), loginsync, bench: round2((to.bench - from.bench) / 1e6) };
   }

@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { addWindows, decodeAddress, figures, listeners, listeningInodes, loopbackTarget, parseStat, readTicks, type CpuWindow } from '../../src/bench/cpu.js';
+import { addWindows, CpuMeter, decodeAddress, figures, listeners, listeningInodes, loopbackTarget, parseStat, readTicks, type CpuWindow } from '../../src/bench/cpu.js';
 
 describe('bench CPU: /proc parsers', () => {
   it('reads utime, stime, cutime, cstime after the command name, whatever it holds', () => {
@@ -84,5 +85,18 @@ describe.runIf(existsSync('/proc/net/tcp'))('bench CPU: this machine', () => {
     expect(listeners(['10.1.2.3:9092'], 1)).toEqual({ reason: '10.1.2.3:9092 is not a loopback address' });
     expect(readTicks('self')).toBeGreaterThanOrEqual(0);
     expect(readTicks(2 ** 30)).toBeUndefined();
+  });
+
+  it('counts a child that has exited by what this process waited for; a server not found is not measured', async () => {
+    const meter = new CpuMeter({ broker: { pids: [process.pid] }, cassandra: { reason: 'elsewhere' } }, 2);
+    const from = meter.mark();
+    const child = spawn(process.execPath, ['-e', 'let x = 0; for (let i = 0; i < 3e7; i++) x += i; if (x < 0) console.log(x)']);
+    await new Promise((resolve) => child.on('close', resolve));
+    const w = meter.run(from, { sampledTicks: 0 });
+    expect(w.loginsync).toBeGreaterThan(0);
+    expect(w.broker).toBeGreaterThanOrEqual(0);
+    expect(w.cassandra).toBe('not measured');
+    expect(w.sum).toBeCloseTo(w.loginsync + (w.broker as number), 2);
+    expect(w.cores).toBe(2);
   });
 });
