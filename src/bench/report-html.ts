@@ -4,6 +4,7 @@
  * and the style sheet is in the page, so it reads the same offline, opened as a file; the page's
  * Content-Security-Policy refuses anything else it might try to load.
  */
+import type { Cpu, CpuPart, CpuWindow } from './cpu.js';
 import { SPARK_W1, SPARK_W2, TARGETS } from './reference.js';
 import type { RestartResult } from './restart.js';
 import type { DrainResult, LatencyResult, TableSizeResult } from './scenarios.js';
@@ -30,7 +31,10 @@ export interface BenchReport {
 /** the width of a chart across the page; the page scales it down in a narrower window */
 const FULL = 1100;
 
-const COLOR = { run: '#3b73b9', runTotal: '#1f4e89', raw: '#e08a2e', rawTotal: '#a85d12', bar: '#3b73b9', hist: '#6f9fd8', cdf: '#1f4e89' };
+const COLOR = {
+  run: '#3b73b9', runTotal: '#1f4e89', raw: '#e08a2e', rawTotal: '#a85d12', bar: '#3b73b9', hist: '#6f9fd8', cdf: '#1f4e89',
+  broker: '#2d8a6e', cassandra: '#8a5bb8', written: '#3b73b9', committed: '#1f4e89',
+};
 
 /** 1234567 -> "1,234,567". */
 export function int(n: number): string {
@@ -113,9 +117,46 @@ function drainSection(r: DrainResult): string {
       { label: 'peak RSS', value: `${int(r.peakRssMB)} MB`, note: `target ≤ ${TARGETS.peakRssMB} MB` },
       { label: 'batches', value: int(r.batches) },
       correctness(r.correct),
+      ...cpuFigures(r.cpu),
+      { label: 'wall / CPU floor', value: ratio(r.cpu.wallToFloor), note: `floor ${r.cpu.floorS.toFixed(2)} s: the CPU-seconds over ${r.cpu.cores} cores` },
     ]),
     `<div class="chart-box">${drainChart(r)}</div>`,
+    `<div class="chart-box">${cpuChart(r)}</div>`,
   ]);
+}
+
+const cpuText = (x: Cpu) => (typeof x === 'number' ? `${x.toFixed(2)} s` : x);
+
+/** A scenario's CPU-seconds: the run's, the servers' (or "not measured") and their sum. */
+function cpuFigures(w: CpuWindow): Figure[] {
+  return [
+    { label: 'CPU: loginsync', value: cpuText(w.loginsync), note: 'CPU-seconds, user + system' },
+    { label: 'CPU: Kafka broker', value: cpuText(w.broker) },
+    { label: 'CPU: Cassandra', value: cpuText(w.cassandra) },
+    { label: 'CPU: sum', value: cpuText(w.sum), note: `${Math.round((100 * w.sum) / Math.max(w.wallS * w.cores, 0.001))}% of ${w.cores} cores over ${w.wallS.toFixed(1)} s; the bench itself ${cpuText(w.bench)}, not in it` },
+  ];
+}
+
+/** CPU-seconds per process: the drain's run and each raw part, side by side. */
+function cpuChart(r: DrainResult): string {
+  const bar = (label: string, v: Cpu, color: string): Bar => ({ label, value: typeof v === 'number' ? v : 0, text: cpuText(v), color });
+  const servers = (w: { broker: Cpu; cassandra: Cpu }) => [bar('Kafka broker', w.broker, COLOR.broker), bar('Cassandra', w.cassandra, COLOR.cassandra)];
+  const part = (name: string, p: CpuPart) => ({ name: `${name} (${secs(p.wallS * 1000)} wall)`, bars: [bar('the bench\'s clients', p.client, COLOR.raw), ...servers(p)] });
+  const b = r.cpu.baseline;
+  return hbarChart({
+    title: 'CPU-seconds per process: the drain, and each raw part',
+    axis: 'CPU-seconds (user + system)',
+    tick: (v) => String(v),
+    legend: [{ label: 'loginsync run', color: COLOR.run }, { label: 'bench clients (raw parts)', color: COLOR.raw }, { label: 'Kafka broker', color: COLOR.broker }, { label: 'Cassandra', color: COLOR.cassandra }],
+    width: FULL,
+    labelWidth: 230,
+    groups: [
+      { name: `run --once (${secs(r.wallMs)} wall)`, bars: [bar('loginsync run', r.cpu.loginsync, COLOR.run), ...servers(r.cpu)] },
+      part('raw part: consume + JSON.parse', b.consume),
+      part('raw part: read users', b.read),
+      part('raw part: write', b.write),
+    ],
+  });
 }
 
 /** Histogram buckets joined into at most `maxBins` bins of equal width on a log scale; bounds in ms. */
@@ -193,9 +234,32 @@ function latencySection(r: LatencyResult): string {
       { label: 'events processed', value: int(r.events), note: `of ${int(r.rate * r.seconds)} produced` },
       { label: 'batches', value: int(r.batches), note: `median ${msText(r.medianBatchMs)} each` },
       { label: 'peak RSS', value: `${int(r.peakRssMB)} MB` },
+      { label: 'p99 to the commit', value: p(r.commitLatencyMs.p99), note: `record timestamp → its batch committed; p50 ${p(r.commitLatencyMs.p50)}, p95 ${p(r.commitLatencyMs.p95)}` },
+      ...cpuFigures(r.cpu),
     ]),
     r.histogram.length > 0 ? latencyCharts(r) : '<p class="empty">No latency was recorded: no event was written.</p>',
+    r.windows.length > 0 ? `<div class="chart-box">${windowChart(r)}</div>` : '',
   ]);
+}
+
+/** p99 per window of record time, to the write and to the commit. */
+function windowChart(r: LatencyResult): string {
+  const bars = (key: 'writtenMs' | 'committedMs', color: string) => r.windows.map((w): Bar => {
+    const v = w[key].p99;
+    const range = `${w.fromS}–${w.toS} s`;
+    return { label: range, value: v ?? 0, text: v === null ? '–' : msText(v), color, tip: `${range}: ${int(w.events)} events, p50 / p95 / p99 / max ${[w[key].p50, w[key].p95, v, w[key].max].map((x) => (x === null ? '–' : msText(x))).join(' / ')}` };
+  });
+  return hbarChart({
+    title: `p99 latency by ${r.windowS} s of record time, from the start of the load`,
+    axis: 'p99 (ms)',
+    tick: (v) => String(v),
+    width: FULL,
+    labelWidth: 160,
+    groups: [
+      { name: 'record timestamp → write acknowledged', bars: bars('writtenMs', COLOR.written) },
+      { name: 'record timestamp → batch committed', bars: bars('committedMs', COLOR.committed) },
+    ],
+  });
 }
 
 function tableSizeSection(r: TableSizeResult): string {
@@ -209,6 +273,7 @@ function tableSizeSection(r: TableSizeResult): string {
       { label: 'large / small', value: ratio(r.ratio), note: `target ≤ ${TARGETS.sizeRatio}×` },
       ...r.sizes.map((z): Figure => ({ label: `${int(z.users)} rows, per event`, value: `${z.usPerEvent} µs`, note: `join + write ${secs(z.joinWriteMs)}; process ${secs(z.wallMs)}` })),
       { label: 'tables = expected maxima', value: r.sizes.every((z) => z.correct) ? 'yes' : 'NO', note: r.sizes.map((z) => `${int(z.users)} rows: ${z.correct ? 'yes' : 'NO'}`).join('; '), verdict: r.sizes.every((z) => z.correct) },
+      ...cpuFigures(r.cpu),
     ]),
     `<div class="chart-box">${hbarChart({ title: `Join + write per event: large / small = ${ratio(r.ratio)}`, axis: 'join + write per event (µs)', tick: (v) => String(v), groups: [{ bars }], width: FULL })}</div>`,
   ]);
@@ -223,6 +288,7 @@ function restartSection(r: RestartResult): string {
       { label: 'kill → first commit, max', value: secs(r.maxMs, 1), note: `target ≤ ${TARGETS.restartMaxMs / 1000} s` },
       { label: 'events produced', value: int(r.events) },
       correctness(r.correct),
+      ...cpuFigures(r.cpu),
     ]),
     `<div class="chart-box">${hbarChart({ title: 'Kill → first committed batch of the restarted run', axis: 'recovery time (s)', tick: secTick, groups: [{ bars }], width: FULL, labelWidth: 90, marks: [{ value: r.medianMs, label: `median ${secs(r.medianMs, 1)}` }] })}</div>`,
   ]);
@@ -268,6 +334,7 @@ dd { margin: 0; font-weight: 600; overflow-wrap: anywhere; }
 .figure.bad .value { color: #b03a2e; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 16px; }
 .chart-box { border: 1px solid var(--line); border-radius: 6px; padding: 8px; overflow-x: auto; }
+section > .chart-box, section > .charts { margin-bottom: 16px; }
 svg.chart { display: block; max-width: 100%; height: auto; font-family: inherit; }
 svg text { font-size: 12px; fill: var(--fg); }
 svg .title { font-size: 14px; font-weight: 600; }

@@ -1,4 +1,5 @@
 import { sleep } from '../util/sleep.js';
+import type { CpuWindow } from './cpu.js';
 import { median, progressLines, spawnRun, type Background } from './child.js';
 import { envFor, inWorkspace, seeded, verify, waitForCommitted, type BenchContext, type Workspace } from './scenarios.js';
 import { SteadyProducer } from './workload.js';
@@ -14,6 +15,8 @@ export interface RestartResult {
   maxMs: number;
   events: number;
   correct: { ok: boolean; checked: number; wrong: number; example?: string };
+  /** CPU-seconds from the first run's start to the last one's exit, every run's together */
+  cpu: CpuWindow;
 }
 
 /** The first committed batch a run (by its progress runId) wrote after `since` lines; when seen. */
@@ -36,11 +39,12 @@ async function firstCommit(progressFile: string, since: number, known: Set<strin
 }
 
 /** Kill, restart at once, time the first commit; `kills` times. */
-async function killCycles(ctx: BenchContext, w: Workspace, kills: number): Promise<{ recoveryMs: number[]; last: Background }> {
+async function killCycles(ctx: BenchContext, w: Workspace, kills: number): Promise<{ recoveryMs: number[]; runs: Background[] }> {
   const args = ['--trigger', '0', '-k', w.n.keyspace, '-t', w.n.topic, '--group', w.n.group, '--checkpoint', w.ckpt, '--progress-json', w.progressFile, '-q', ...ctx.runArgs];
   const known = new Set<string>();
   const recoveryMs: number[] = [];
   let run = spawnRun(args, envFor(ctx));
+  const runs = [run];
   await firstCommit(w.progressFile, 0, known, run);
   for (let i = 0; i < kills; i++) {
     // a while after its first commit, mid-stream
@@ -50,10 +54,11 @@ async function killCycles(ctx: BenchContext, w: Workspace, kills: number): Promi
     const killedAt = Date.now();
     await run.exited;
     run = spawnRun(args, envFor(ctx));
+    runs.push(run);
     recoveryMs.push((await firstCommit(w.progressFile, since, known, run)) - killedAt);
     ctx.note(`kill ${i + 1}/${kills}: first commit of the restarted run ${((recoveryMs.at(-1) ?? 0) / 1000).toFixed(1)} s after the kill`);
   }
-  return { recoveryMs, last: run };
+  return { recoveryMs, runs };
 }
 
 /**
@@ -68,16 +73,18 @@ export async function restart(ctx: BenchContext, o: { users: number; rate: numbe
     producing.catch(() => {});
     let last: Background | undefined;
     try {
+      const from = ctx.cpu.mark();
       const cycles = await killCycles(ctx, w, o.kills);
-      last = cycles.last;
+      last = cycles.runs.at(-1)!;
       producer.stop();
       await producing;
       await waitForCommitted(ctx.kafka, w.n.group, w.n.topic, producer.sent, 120_000);
       last.kill('SIGTERM');
       await last.exited;
+      const cpu = ctx.cpu.run(from, { sampledTicks: cycles.runs.reduce((sum, r) => sum + r.cpuTicks(), 0) });
       const correct = await verify(ctx.cql, w.n.keyspace, producer.latest, seeded);
       const ms = cycles.recoveryMs;
-      return { scenario: 'restart', users: o.users, rate: o.rate, kills: o.kills, recoveryMs: ms, medianMs: median(ms), maxMs: Math.max(...ms), events: producer.sent, correct };
+      return { scenario: 'restart', users: o.users, rate: o.rate, kills: o.kills, recoveryMs: ms, medianMs: median(ms), maxMs: Math.max(...ms), events: producer.sent, correct, cpu };
     } finally {
       producer.stop();
       last?.kill('SIGKILL');

@@ -7,9 +7,11 @@ import { readStored } from '../cassandra/lastlogin.js';
 import { forEachUser } from '../cassandra/users.js';
 import { committedOffsets } from '../kafka/group.js';
 import type { ConnectionSettings } from '../config/settings.js';
-import { measureBaseline, type Baseline } from './baseline.js';
+import { measureBaseline, type Baseline, type BaselineCpu } from './baseline.js';
+import { addWindows, type CpuMeter, type CpuWindow } from './cpu.js';
 import { SPARK_W1 } from './reference.js';
 import { histogramPairs, median, percentiles, progressLines, readProgress, runChild } from './child.js';
+import { latencyWindows, type LatencyWindow } from './windows.js';
 import { benchNames, createSchema, dropBench, ID_BASE, loadUsers, produceEvents, SteadyProducer, type BenchNames } from './workload.js';
 import { formatTimestamp } from '../ui/format.js';
 import { sleep } from '../util/sleep.js';
@@ -24,6 +26,8 @@ export interface BenchContext {
   /** progress of the long steps (loading, producing) */
   progress: (label: string, total: number) => { update(n: number): void; done(text?: string): void };
   note: (line: string) => void;
+  /** CPU of the runs, the servers and the bench in each measured window */
+  cpu: CpuMeter;
 }
 
 
@@ -108,6 +112,8 @@ export interface DrainResult {
   ratioToRaw: number;
   speedupVsSpark: number;
   correct: Awaited<ReturnType<typeof verify>>;
+  /** CPU-seconds of run --once and the servers while it ran; of each raw part, under baseline */
+  cpu: CpuWindow & { baseline: BaselineCpu };
 }
 
 /** W1: drain a backlog from the earliest offset, available-now, as one `loginsync run --once` process. */
@@ -117,10 +123,12 @@ export async function drain(ctx: BenchContext, o: { users: number; events: numbe
     // let Cassandra flush and compact what loading wrote, so neither measurement pays for it
     await settle();
     ctx.note('measuring the raw parts (consume + parse, read, write) with the same clients');
-    const baseline = await measureBaseline(ctx.kafka, ctx.cql, w.n.keyspace, w.n.topic, o.events, Math.min(o.users, o.events));
+    const { cpu: rawCpu, ...baseline } = await measureBaseline(ctx.kafka, ctx.cql, w.n.keyspace, w.n.topic, o.events, Math.min(o.users, o.events), ctx.cpu);
     await settle();
     ctx.note('running loginsync run --once');
+    const from = ctx.cpu.mark();
     const child = await w.run(['--once', '--dlq-topic', 'none']);
+    const cpu = ctx.cpu.run(from, { sampledTicks: child.cpuTicks });
     const p = readProgress(w.progressFile);
     const correct = await verify(ctx.cql, w.n.keyspace, latest, seeded);
     const eventsPerSec = o.events / (child.wallMs / 1000);
@@ -130,6 +138,7 @@ export async function drain(ctx: BenchContext, o: { users: number; events: numbe
       stageMs: p.stageMs, peakRssMB: Math.round(child.peakRssBytes / 1048576),
       baseline: roundAll(baseline), ratioToRaw: round2(child.wallMs / baseline.totalMs),
       speedupVsSpark: round2(eventsPerSec / SPARK_W1.eventsPerSec), correct,
+      cpu: { ...cpu, baseline: rawCpu },
     };
   });
 }
@@ -146,29 +155,39 @@ export interface LatencyResult {
   peakRssMB: number;
   /** the distribution latencyMs is read from: [upper bound of a bucket in ms, events in it], ascending (see histogramPairs) */
   histogram: Array<[number, number]>;
+  /** record timestamp -> its batch committed (the batch's end), all records */
+  commitLatencyMs: { p50: number | null; p95: number | null; p99: number | null };
+  /** the distribution commitLatencyMs is read from, as histogram */
+  commitHistogram: Array<[number, number]>;
+  /** both latencies by windows of `windowS` seconds of record time from the start of the load */
+  windowS: number;
+  windows: LatencyWindow[];
+  /** CPU-seconds from the start of the load to the last event committed */
+  cpu: CpuWindow;
 }
 
-/** W2: events produced steadily at `rate`/s for `seconds`, `run --trigger 0`; produce -> write acknowledged. */
+/** W2's windows of record time, seconds */
+const WINDOW_S = 10;
+
+/**
+ * W2: events produced steadily at `rate`/s for `seconds`, `run --trigger 0`; produce -> write
+ * acknowledged and -> committed, overall and by windows of record time.
+ */
 export async function latency(ctx: BenchContext, o: { users: number; rate: number; seconds: number; partitions: number }): Promise<LatencyResult> {
   return inWorkspace(ctx, 'bench_latency', o.users, o.partitions, async (w) => {
     const { n, progressFile } = w;
     const total = o.rate * o.seconds;
     let warmupBatches = 0;
+    let cpu: CpuWindow | undefined;
+    const producer = new SteadyProducer(ctx.kafka, n.topic, o.users, o.rate);
     const child = await w.run(['--trigger', '0', '--starting-offsets', 'latest'], async (proc) => {
-      await waitForMembers(ctx.kafka, n.group);
-      // warm-up: one event through the whole pipeline (first fetch, prepared statements), not counted
-      const warm = ctx.kafka.producer({ allowAutoTopicCreation: false });
-      await warm.connect();
-      await warm.send({ topic: n.topic, acks: 1, messages: [{ value: `{"login_id":"${ID_BASE}","created_time":"${formatTimestamp(new Date())}"}` }] });
-      await warm.disconnect();
-      await waitForCommitted(ctx.kafka, n.group, n.topic, 1, 60_000);
-      // the progress line follows the commit by a moment: the warm-up batch must be in it to be skipped
-      for (const deadline = Date.now() + 10_000; readProgress(progressFile).input < 1 && Date.now() < deadline;) await sleep(20);
-      warmupBatches = progressLines(progressFile).length;
+      warmupBatches = await warmUp(ctx, w);
+      const from = ctx.cpu.mark(proc.pid);
       const bar = ctx.progress(`producing ${o.rate} events/s for ${o.seconds} s`, total);
-      await new SteadyProducer(ctx.kafka, n.topic, o.users, o.rate).run(total, (k) => bar.update(k));
+      await producer.run(total, (k) => bar.update(k));
       bar.done();
       await waitForCommitted(ctx.kafka, n.group, n.topic, total + 1, 60_000);
+      cpu = ctx.cpu.run(from, { pid: proc.pid });
       proc.kill('SIGTERM');
     });
     const p = readProgress(progressFile, warmupBatches);
@@ -176,16 +195,37 @@ export async function latency(ctx: BenchContext, o: { users: number; rate: numbe
       scenario: 'latency', users: o.users, rate: o.rate, seconds: o.seconds, events: p.input, batches: p.batches,
       medianBatchMs: Math.round(median(p.batchMs)), latencyMs: percentiles(p.latency), peakRssMB: Math.round(child.peakRssBytes / 1048576),
       histogram: histogramPairs(p.latency),
+      commitLatencyMs: percentiles(p.commitLatency), commitHistogram: histogramPairs(p.commitLatency),
+      windowS: WINDOW_S, windows: latencyWindows(p.perBatch, producer.startedAt, o.seconds, WINDOW_S), cpu: cpu!,
     } satisfies LatencyResult;
   });
+}
+
+/**
+ * One event through the whole pipeline of a run that has just started (first fetch, prepared
+ * statements), not counted: returns how many progress lines it took, to be skipped.
+ */
+async function warmUp(ctx: BenchContext, w: Workspace): Promise<number> {
+  const { n, progressFile } = w;
+  await waitForMembers(ctx.kafka, n.group);
+  const warm = ctx.kafka.producer({ allowAutoTopicCreation: false });
+  await warm.connect();
+  await warm.send({ topic: n.topic, acks: 1, messages: [{ value: `{"login_id":"${ID_BASE}","created_time":"${formatTimestamp(new Date())}"}` }] });
+  await warm.disconnect();
+  await waitForCommitted(ctx.kafka, n.group, n.topic, 1, 60_000);
+  // the progress line follows the commit by a moment: the warm-up batch must be in it to be skipped
+  for (const deadline = Date.now() + 10_000; readProgress(progressFile).input < 1 && Date.now() < deadline;) await sleep(20);
+  return progressLines(progressFile).length;
 }
 
 export interface TableSizeResult {
   scenario: 'table-size';
   events: number;
   activeUsers: number;
-  sizes: Array<{ users: number; wallMs: number; joinWriteMs: number; usPerEvent: number; correct: boolean }>;
+  sizes: Array<{ users: number; wallMs: number; joinWriteMs: number; usPerEvent: number; correct: boolean; cpu: CpuWindow }>;
   ratio: number;
+  /** CPU-seconds of both runs (each under sizes) */
+  cpu: CpuWindow;
 }
 
 /**
@@ -199,14 +239,19 @@ export async function tableSize(ctx: BenchContext, o: { small: number; large: nu
     sizes.push(await inWorkspace(ctx, 'bench_size', users, o.partitions, async (w) => {
       const latest = await produce(ctx, w.n.topic, o.events, active, o.partitions);
       await settle();
+      const from = ctx.cpu.mark();
       const child = await w.run(['--once', '--dlq-topic', 'none']);
+      const cpu = ctx.cpu.run(from, { sampledTicks: child.cpuTicks });
       const p = readProgress(w.progressFile);
       const joinWrite = (p.stageMs.join ?? 0) + (p.stageMs.write ?? 0);
       const correct = await verifySubset(ctx.cql, w.n.keyspace, latest.subarray(0, Math.min(users, active)));
-      return { users, wallMs: Math.round(child.wallMs), joinWriteMs: Math.round(joinWrite), usPerEvent: round2((joinWrite * 1000) / o.events), correct };
+      return { users, wallMs: Math.round(child.wallMs), joinWriteMs: Math.round(joinWrite), usPerEvent: round2((joinWrite * 1000) / o.events), correct, cpu };
     }));
   }
-  return { scenario: 'table-size', events: o.events, activeUsers: active, sizes, ratio: round2(sizes[1]!.usPerEvent / Math.max(sizes[0]!.usPerEvent, 0.001)) };
+  return {
+    scenario: 'table-size', events: o.events, activeUsers: active, sizes, ratio: round2(sizes[1]!.usPerEvent / Math.max(sizes[0]!.usPerEvent, 0.001)),
+    cpu: addWindows(sizes[0]!.cpu, sizes[1]!.cpu),
+  };
 }
 
 /** Checks the active users only (reading a 1M-row table whole would measure the check, not the run). */

@@ -84,6 +84,8 @@ export async function produceEvents(
 export class SteadyProducer {
   readonly latest: Float64Array;
   sent = 0;
+  /** when the first events were due (epoch ms); 0 before run() */
+  startedAt = 0;
   private stopping = false;
 
   constructor(private readonly kafka: Kafka, private readonly topic: string, private readonly users: number, private readonly rate: number, private readonly seed = 11) {
@@ -95,6 +97,7 @@ export class SteadyProducer {
     await producer.connect();
     const rand = rng(this.seed);
     const t0 = Date.now();
+    this.startedAt = t0;
     try {
       while (this.sent < total && !this.stopping) {
         const due = Math.min(total, Math.floor(((Date.now() - t0) / 1000) * this.rate) + 1);

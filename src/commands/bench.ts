@@ -2,19 +2,19 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { CpuMeter, listeners, type ServerProcs } from '../bench/cpu.js';
 import { restart } from '../bench/restart.js';
-import { SPARK_W1, SPARK_W2, TARGETS } from '../bench/reference.js';
 import { renderReport, type BenchReport, type BenchResult, type Machine } from '../bench/report-html.js';
 import { drain, latency, tableSize, type BenchContext } from '../bench/scenarios.js';
 import { kafkaFor, openCassandra } from '../config/connect.js';
-import { withConnectionOptions } from '../config/settings.js';
+import { withConnectionOptions, type ConnectionSettings } from '../config/settings.js';
 import { parsePositiveInt } from '../config/validate.js';
 import { errorMessage, UserError } from '../errors.js';
 import { freePortPair } from '../stack/process.js';
 import { DEFAULT_SETTINGS, Stack } from '../stack/stack.js';
 import { c, info, out, printJson } from '../ui/output.js';
 import { progressBar } from '../ui/progress.js';
-import { makeTable } from '../ui/table.js';
+import { render } from './bench-table.js';
 import { commandSettings } from './settings.js';
 
 interface BenchOptions {
@@ -86,7 +86,9 @@ its own process, and checks the resulting table against the expected maxima.
     }
     const cql = await openCassandra(settings);
     const kafka = kafkaFor(settings, 'loginsync-bench');
-    const ctx: BenchContext = { settings, cql, kafka, keep: opts.keep === true, runArgs: uiPort === undefined ? [] : ['--ui-port', String(uiPort)], progress: progressBar, note: (l) => info(c.dim(l)) };
+    const note = (l: string) => info(c.dim(l));
+    const cpu = cpuMeter(settings, stack, note);
+    const ctx: BenchContext = { settings, cql, kafka, keep: opts.keep === true, runArgs: uiPort === undefined ? [] : ['--ui-port', String(uiPort)], progress: progressBar, note, cpu };
     const results: BenchResult[] = [];
     const startedAt = new Date();
     try {
@@ -128,49 +130,25 @@ function writeHtml(file: string, html: string): void {
   info(`HTML report written to ${resolve(file)}`);
 }
 
-function machine(): Machine {
-  return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform };
+/**
+ * What the CPU of the servers is read from: the pids of the bench's own stack, or the processes
+ * listening on the servers' loopback addresses; a server elsewhere is not measured (said once).
+ */
+function cpuMeter(settings: ConnectionSettings, stack: Stack | undefined, note: (line: string) => void): CpuMeter {
+  const servers = stack
+    ? { broker: stackProcesses(stack, 'kafka'), cassandra: stackProcesses(stack, 'cassandra') }
+    : { broker: listeners(settings.brokers, 9092), cassandra: listeners(settings.cassandra, 9042) };
+  for (const [name, p] of [['Kafka broker', servers.broker], ['Cassandra', servers.cassandra]] as const) {
+    if ('reason' in p) note(`CPU of the ${name}: not measured (${p.reason})`);
+  }
+  return new CpuMeter(servers);
 }
 
+function stackProcesses(stack: Stack, kind: 'kafka' | 'cassandra'): ServerProcs {
+  const pids = stack.nodes(undefined, [kind]).map((n) => stack.runningPid(n));
+  return pids.every((p) => p !== undefined) ? { pids: pids as number[] } : { reason: `a ${kind} node of the bench's stack has no running process` };
+}
 
-const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const ok = (b: boolean) => (b ? c.green('yes') : c.red('NO'));
-
-function render(r: BenchResult): string {
-  const t = makeTable([r.scenario, 'figure', 'target / reference']);
-  if (r.scenario === 'drain') {
-    t.push(['workload', `${r.events} events, ${r.users} users, ${r.partitions} partitions, unkeyed`, 'W1']);
-    t.push(['run --once, whole process', s(r.wallMs), '']);
-    t.push(['events/s', String(r.eventsPerSec), `>= ${TARGETS.speedupVsSpark * SPARK_W1.eventsPerSec} (${TARGETS.speedupVsSpark}x Spark's ${SPARK_W1.eventsPerSec})`]);
-    t.push(['vs the Spark seed job', `${r.speedupVsSpark}x`, `>= ${TARGETS.speedupVsSpark}x`]);
-    t.push(['batches', String(r.batches), '']);
-    for (const [k, v] of Object.entries(r.stageMs)) t.push([`  stage ${k}`, s(v), k === 'fetch' ? 'includes decode' : '']);
-    t.push(['raw parts: consume + parse', s(r.baseline.consumeMs), 'same clients, no pipeline']);
-    t.push(['raw parts: read users (IN 100)', s(r.baseline.readMs), '']);
-    t.push(['raw parts: write (batches of 100)', s(r.baseline.writeMs), '']);
-    t.push(['raw parts, one after the other', s(r.baseline.totalMs), '']);
-    t.push(['run / raw', `${r.ratioToRaw}x`, `<= ${TARGETS.ratioToRaw}x`]);
-    t.push(['peak RSS', `${r.peakRssMB} MB`, `<= ${TARGETS.peakRssMB} MB`]);
-    t.push(['table = expected maxima', `${ok(r.correct.ok)} (${r.correct.checked} users checked, ${r.correct.wrong} wrong)`, r.correct.example ?? '']);
-  } else if (r.scenario === 'latency') {
-    t.push(['workload', `${r.rate} events/s for ${r.seconds} s, ${r.users} users`, 'W2']);
-    t.push(['events processed', String(r.events), String(r.rate * r.seconds)]);
-    t.push(['batches', String(r.batches), '']);
-    t.push(['median batch', `${r.medianBatchMs} ms`, "Spark's: 1250 ms"]);
-    t.push(['produce -> written p50', `${r.latencyMs.p50} ms`, `Spark: ${SPARK_W2.p50Ms} ms`]);
-    t.push(['produce -> written p95', `${r.latencyMs.p95} ms`, '']);
-    t.push(['produce -> written p99', `${r.latencyMs.p99} ms`, `<= ${TARGETS.p99Ms} ms (Spark: ${SPARK_W2.p99Ms} ms)`]);
-    t.push(['peak RSS', `${r.peakRssMB} MB`, '']);
-  } else if (r.scenario === 'restart') {
-    t.push(['workload', `${r.rate} events/s over ${r.users} users, ${r.kills} kill -9s, each restarted at once`, '']);
-    t.push(['kill -> first commit, median', s(r.medianMs), `<= ${TARGETS.restartMedianMs / 1000} s`]);
-    t.push(['kill -> first commit, max', s(r.maxMs), `<= ${TARGETS.restartMaxMs / 1000} s`]);
-    t.push(['each', r.recoveryMs.map((ms) => (ms / 1000).toFixed(1)).join(' '), '']);
-    t.push(['table = expected maxima', `${ok(r.correct.ok)} (${r.events} events, ${r.correct.checked} users checked, ${r.correct.wrong} wrong)`, r.correct.example ?? '']);
-  } else {
-    t.push(['workload', `${r.events} events over ${r.activeUsers} users`, 'W3']);
-    for (const z of r.sizes) t.push([`table of ${z.users} rows`, `${z.usPerEvent} µs/event join+write (${s(z.joinWriteMs)}; process ${s(z.wallMs)})`, `correct: ${ok(z.correct)}`]);
-    t.push(['large / small', `${r.ratio}x`, `<= ${TARGETS.sizeRatio}x`]);
-  }
-  return t.toString();
+function machine(): Machine {
+  return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform };
 }

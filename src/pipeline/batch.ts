@@ -1,6 +1,6 @@
 import type { Collapsed } from './collapse.js';
 import { deadLetterMessages } from './dead-letters.js';
-import { record, toJson, type Histogram } from './histogram.js';
+import { latencyHistogram, type Histogram } from './histogram.js';
 import type { PendingBatch } from './pending.js';
 import { planWrites, type WritePlan } from './plan.js';
 import type { Counts, SideOutput, StoredUser, UserStore } from './ports.js';
@@ -39,6 +39,8 @@ export interface BatchResult extends Counts {
   reasons: Map<string, number>;
   /** Kafka record timestamp -> writes acknowledged, per record */
   latency: Histogram;
+  /** the oldest and newest Kafka record timestamp of the batch (epoch ms); null for an empty one */
+  recordTimes: { min: number; max: number } | null;
 }
 
 /** Lightweight-transaction rounds before a batch whose cells keep changing is given up (and retried). */
@@ -120,14 +122,24 @@ export async function processBatch(batch: PendingBatch, deps: BatchDeps, showRow
   await sendSideOutputs(batch, deps, plan.unmatchedIds);
   const t4 = now();
 
-  const hist = new Map<number, number>();
-  for (const ts of batch.timestamps()) record(hist, acked - ts);
   return {
     offsets: batch.offsets, input: batch.records, malformed: batch.dead.length,
     unmatched: tally.unmatched, stale: tally.stale, written: tally.written,
     distinct: batch.collapsed.size, rows: tally.rows,
     durationMs: { fetch: t1 - batch.openedAt, decode: batch.decodeMs, join: t2 - t1, write: t3 - t2, sideOutputs: t4 - t3 },
     reasons: batch.reasons,
-    latency: toJson(hist),
+    latency: latencyHistogram(batch.timestamps(), acked),
+    recordTimes: timeRange(batch.timestamps()),
   };
+}
+
+function timeRange(stamps: Float64Array): { min: number; max: number } | null {
+  if (stamps.length === 0) return null;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const ts of stamps) {
+    if (ts < min) min = ts;
+    if (ts > max) max = ts;
+  }
+  return { min, max };
 }

@@ -3,6 +3,7 @@ import { backoff, retry } from '../util/retry.js';
 import { sleep } from '../util/sleep.js';
 import type { BatchResult } from './batch.js';
 import type { BatchReport, Totals } from './events.js';
+import { latencyHistogram } from './histogram.js';
 import type { LedgerEntry } from './ledger.js';
 import { addCounts, countsOf, zeroCounts, type FillingBatch, type OffsetMoves, type RecordSource } from './ports.js';
 import { nextTriggerAt } from './trigger.js';
@@ -53,6 +54,8 @@ export interface CommitLog {
 /** A batch the engine can process: what the source fills, with its distinct ids. */
 export interface EngineBatch extends FillingBatch {
   readonly collapsed: { readonly size: number };
+  /** the Kafka timestamps of its records, epoch ms */
+  timestamps(): Float64Array;
 }
 
 /**
@@ -184,10 +187,11 @@ export class Engine<B extends EngineBatch> {
     const beforeCommit = performance.now();
     const { batchId, committed } = await this.commitAndRecord(batch, result, startedAt, beforeCommit - t);
     const end = performance.now();
+    const commitLatency = committed.size > 0 ? latencyHistogram(batch.timestamps(), Date.now()) : {};
     this.totals.batches++;
     addCounts(this.totals, result);
     const lag = [...this.source.lagByPartition().values()].reduce((a, b) => a + b, 0);
-    this.hooks.batch?.({ ...result, batchId, startedAt, totalMs: end - t, commitMs: end - beforeCommit, lag, committed });
+    this.hooks.batch?.({ ...result, batchId, startedAt, totalMs: end - t, commitMs: end - beforeCommit, commitLatency, lag, committed });
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { BatchResult } from './batch.js';
+import type { Histogram } from './histogram.js';
 import type { LedgerEntry } from './ledger.js';
 import type { Counts, OffsetMoves, Server, StartFrom } from './ports.js';
 
@@ -9,6 +10,8 @@ export interface BatchReport extends BatchResult {
   startedAt: Date;
   totalMs: number;
   commitMs: number;
+  /** Kafka record timestamp -> the batch's offsets committed, per record; empty when nothing was committed */
+  commitLatency: Histogram;
   lag: number;
   committed: OffsetMoves;
 }

@@ -27,6 +27,13 @@ export function toJson(h: Map<number, number>): Histogram {
   return out;
 }
 
+/** Each record's latency from its Kafka timestamp (epoch ms) to `at`, as a histogram. */
+export function latencyHistogram(stamps: Float64Array, at: number): Histogram {
+  const h = new Map<number, number>();
+  for (const ts of stamps) record(h, at - ts);
+  return toJson(h);
+}
+
 export function merge(into: Map<number, number>, h: Histogram): void {
   for (const [b, n] of Object.entries(h)) into.set(Number(b), (into.get(Number(b)) ?? 0) + n);
 }

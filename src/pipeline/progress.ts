@@ -1,7 +1,7 @@
 import type { BatchReport, RunListener } from './events.js';
 import { merge, quantile, type Histogram } from './histogram.js';
 
-/** p50/p99/max of a batch's produce-to-write latency. */
+/** p50/p99/max of a batch's latency histogram (produce to write, or to commit). */
 export function latencySummary(h: Histogram): { p50: number | null; p99: number | null; max: number | null } {
   const m = new Map<number, number>();
   merge(m, h);
@@ -53,6 +53,9 @@ export function progressObject(r: BatchReport, ctx: { runId: string; topic: stri
       malformedReasons: Object.fromEntries(r.reasons),
       latencyMs: latencySummary(r.latency),
       latencyHistogram: r.latency,
+      commitLatencyMs: latencySummary(r.commitLatency),
+      commitLatencyHistogram: r.commitLatency,
+      recordTimestamps: r.recordTimes && { min: new Date(r.recordTimes.min).toISOString(), max: new Date(r.recordTimes.max).toISOString() },
     },
   };
 }

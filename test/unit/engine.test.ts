@@ -5,8 +5,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { processBatch } from '../../src/pipeline/batch.js';
 import { Engine, type EngineHooks, type EngineOptions } from '../../src/pipeline/engine.js';
 import type { BatchReport } from '../../src/pipeline/events.js';
+import { quantile } from '../../src/pipeline/histogram.js';
 import { Ledger, type LedgerEntry } from '../../src/pipeline/ledger.js';
 import type { PendingBatch } from '../../src/pipeline/pending.js';
+import { progressObject } from '../../src/pipeline/progress.js';
 import { LIMITS, MemorySource, MemoryStore, records, unreachable } from '../support/memory-ports.js';
 
 /**
@@ -193,6 +195,29 @@ describe('engine: failures', () => {
     expect(lines()).toEqual([]);
   });
 
+  it('measures each record to its write and to its commit: the commit retries are in the second', async () => {
+    const source = new MemorySource();
+    const rejoining = Object.assign(new Error('the Kafka consumer is rejoining its group'), { retriable: true });
+    source.commitErrors = [rejoining, rejoining];
+    const r = rig(source);
+    const running = r.engine.run();
+    const t0 = Date.now();
+    source.push(records(0, 0, [['100001', '2020-09-09 10:18:00'], ['100009', '2020-09-09 10:18:00']]));
+    await vi.advanceTimersByTimeAsync(100);
+    const rep = r.reports[0]!;
+    expect(rep.recordTimes).toEqual({ min: t0, max: t0 });
+    // fake time stands still but for the commit's two retries (10 + 20 ms)
+    expect(rep.latency).toEqual({ 0: 2 });
+    expect(quantile(new Map(Object.entries(rep.commitLatency).map(([b, n]) => [Number(b), n])), 1)).toBeGreaterThanOrEqual(30);
+    expect(Object.values(rep.commitLatency)).toEqual([2]);
+    const progress = progressObject(rep, { runId: 'r', topic: 'logins', group: 'g' }) as { loginsync: Record<string, unknown> };
+    expect(progress.loginsync).toMatchObject({
+      commitLatencyHistogram: rep.commitLatency,
+      recordTimestamps: { min: new Date(t0).toISOString(), max: new Date(t0).toISOString() },
+    });
+    await stopped(r, running);
+  });
+
   it('retries a commit while the consumer rejoins; a commit given up on is not recorded, and the run goes on', async () => {
     const source = new MemorySource();
     const rejoining = Object.assign(new Error('the Kafka consumer is rejoining its group'), { retriable: true });
@@ -208,7 +233,7 @@ describe('engine: failures', () => {
     source.push(records(0, 1, [['100009', '2020-09-09 10:18:00']]));
     await vi.advanceTimersByTimeAsync(1_100);
     expect(r.retries.at(-1)).toMatchObject({ delayMs: 0, message: 'not authorized to commit' });
-    expect(r.reports[1]).toMatchObject({ batchId: null, written: 1 });
+    expect(r.reports[1]).toMatchObject({ batchId: null, written: 1, commitLatency: {} });
     expect(lines().map((l) => l.batchId)).toEqual([0]);
     await stopped(r, running);
   });
