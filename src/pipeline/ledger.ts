@@ -23,6 +23,11 @@ export interface LedgerEntry extends OffsetMove {
   durationMs?: Record<string, number>;
 }
 
+/**
+ * Reading backwards starts with a small chunk (the last line, for the next batch id, is all a commit
+ * needs, many times a second with trigger 0) and doubles up to the large one for long walks.
+ */
+const FIRST_CHUNK = 8 * 1024;
 const CHUNK = 256 * 1024;
 
 /**
@@ -71,8 +76,10 @@ export class Ledger implements OffsetsLedger {
     try {
       let pos = statSync(this.file).size;
       let rest = Buffer.alloc(0);
+      let chunk = FIRST_CHUNK;
       while (pos > 0) {
-        const n = Math.min(CHUNK, pos);
+        const n = Math.min(chunk, pos);
+        chunk = Math.min(chunk * 2, CHUNK);
         pos -= n;
         const buf = Buffer.alloc(n);
         readSync(fd, buf, 0, n, pos);

@@ -36,6 +36,11 @@ describe('ledger', () => {
     expect(l.ends('t', 'g', [0, 1, 2])).toEqual(new Map([[0, 3000], [1, 77]]));
     expect(l.nextId()).toBe(3002);
     expect([...l.backwards()].length).toBe(3002);
+    // a last line longer than the first (small) chunk read
+    const big = Object.fromEntries(Array.from({ length: 3000 }, (_, p) => [String(p), p]));
+    expect(l.appendLocked({ ...batch('t', big, big) })).toBe(3002);
+    expect(l.last()?.endOffset).toEqual(big);
+    expect(l.nextId()).toBe(3003);
   });
 
   it('reconciles with the group: a commit not recorded, offsets moved back, nothing when equal', async () => {
