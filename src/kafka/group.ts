@@ -43,7 +43,8 @@ export async function startPositions(admin: Admin, topic: string, group: string,
 async function pinStarts(admin: Admin, topic: string, group: string, at: StartPositions): Promise<void> {
   const partitions = [...at.start].filter(([p]) => !at.committed.has(p)).map(([partition, offset]) => ({ partition, offset: String(offset) }));
   if (partitions.length === 0) return;
-  // only possible while the group has no active member; a running member keeps its own position
+  // only possible while the group has no active member; a running member keeps its own position (a
+  // JSON or timestamp start then begins at earliest: more is read again, which the write rule makes harmless)
   await admin.setOffsets({ groupId: group, topic, partitions }).catch(() => {});
 }
 
