@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
 import { requireChromium, screenshot, watchedPage } from '../browser.js';
-import { spawnCli, waitFor, type Spawned } from '../helpers.js';
+import { spawnCli, waitFor, type Spawned, withPortTaken } from '../helpers.js';
 import { event, world, type World } from './pipeline-env.js';
 
 /** What the page says it holds (window.__loginsync in assets/page.js). */
@@ -101,16 +101,10 @@ describe('run --ui', () => {
 
   it('refuses a page port in use with a one-line error naming it', async () => {
     w = await world();
-    const port = await freePort();
-    const { createServer } = await import('node:net');
-    const blocker = createServer().listen(port, '127.0.0.1');
-    await new Promise((r) => blocker.once('listening', r));
-    try {
-      run = spawnCli(['run', ...w.flags, '--group', w.group, '--checkpoint', w.checkpoint, '--ui', '--ui-port', String(port)]);
+    await withPortTaken(async (port) => {
+      run = spawnCli(['run', ...w!.flags, '--group', w!.group, '--checkpoint', w!.checkpoint, '--ui', '--ui-port', String(port)]);
       expect(await run.exited, run.stderr()).toBe(1);
       expect(run.stderr()).toContain(`--ui-port ${port}: 127.0.0.1:${port} is already in use`);
-    } finally {
-      blocker.close();
-    }
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
-import { spawnCli, waitFor, type Spawned } from '../helpers.js';
+import { spawnCli, waitFor, type Spawned, withPortTaken } from '../helpers.js';
 import { event, world, type World } from './pipeline-env.js';
 
 // each test its own world (keyspace, topic, group, checkpoint) and its own run
@@ -67,16 +67,10 @@ describe('run --metrics-port', () => {
 
   it('refuses a port in use with a clear message', async () => {
     w = await world();
-    const port = await freePort();
-    const { createServer } = await import('node:net');
-    const blocker = createServer().listen(port, '127.0.0.1');
-    await new Promise((r) => blocker.once('listening', r));
-    try {
-      run = spawnCli(['run', ...w.flags, '--group', w.group, '--checkpoint', w.checkpoint, '--metrics-port', String(port)]);
+    await withPortTaken(async (port) => {
+      run = spawnCli(['run', ...w!.flags, '--group', w!.group, '--checkpoint', w!.checkpoint, '--metrics-port', String(port)]);
       expect(await run.exited, run.stderr()).toBe(1);
       expect(run.stderr()).toContain(`--metrics-port ${port}: 127.0.0.1:${port} is already in use`);
-    } finally {
-      blocker.close();
-    }
+    });
   });
 });
