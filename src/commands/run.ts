@@ -10,7 +10,6 @@ import { KafkaGroup } from '../kafka/group.js';
 import { SideTopic } from '../kafka/side-topic.js';
 import { KafkaSource } from '../kafka/source.js';
 import { RunMetrics } from '../metrics/metrics.js';
-import { closeHttp, metricsRoute, serveHttp, type Route } from '../metrics/server.js';
 import { progressWriter } from '../pipeline/progress.js';
 import { RunSession, stopOnSignals, type SessionAdapters } from '../pipeline/session.js';
 import { LivePage } from '../ui/live-page/server.js';
@@ -18,6 +17,7 @@ import { warn } from '../ui/output.js';
 import { runFailure, terminalReporter } from '../ui/run-reporter.js';
 import { interactive } from '../ui/progress.js';
 import { commandSettings } from './settings.js';
+import { serveHttpSides, urlOf } from './run-http.js';
 import { declareRunFlags, parseRunConfig, type RunConfig, type RunFlags } from './run-options.js';
 
 export function runCommand(): Command {
@@ -75,33 +75,6 @@ function session(s: ConnectionSettings, cfg: RunConfig): RunSession {
     dlqTopic: cfg.dlqTopic, unmatchedTopic: cfg.unmatchedTopic, shutdownMs: cfg.shutdownMs, showRows: 20,
     ...(cfg.maxOutageMs !== undefined ? { maxOutageMs: cfg.maxOutageMs } : {}),
   }, adapters(s, cfg));
-}
-
-/** A URL for a host and port: IPv6 addresses in brackets. */
-const urlOf = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-
-/**
- * The run's HTTP servers, started with the session (after its checks): the metrics (--metrics-port) and
- * the live page (--ui), on one server when they name the same port.
- */
-function serveHttpSides(run: RunSession, cfg: RunConfig, metrics: RunMetrics | undefined, page: LivePage | undefined): void {
-  const servers: Array<{ routes: Route[]; port: number; host: string; flag: string; paths: string; page?: LivePage }> = [];
-  if (page && cfg.ui) {
-    const shared = cfg.ui.withMetrics && metrics;
-    servers.push({
-      routes: [page.route, ...(shared ? [metricsRoute(metrics)] : [])], port: cfg.ui.port, host: cfg.ui.host, page,
-      flag: shared ? '--ui-port and --metrics-port' : '--ui-port', paths: shared ? '/ (the live page), /metrics or /healthz' : '/ (the live page)',
-    });
-  }
-  if (metrics && cfg.metrics && !cfg.ui?.withMetrics) {
-    servers.push({ routes: [metricsRoute(metrics)], port: cfg.metrics.port, host: cfg.metrics.host, flag: '--metrics-port', paths: '/metrics or /healthz' });
-  }
-  for (const s of servers) {
-    run.onStart(async () => {
-      const server = await serveHttp(s.routes, s);
-      return { close: () => { s.page?.close(); return closeHttp(server); } };
-    });
-  }
 }
 
 async function run(flags: RunFlags, command: Command): Promise<void> {
