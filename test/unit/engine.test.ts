@@ -237,6 +237,20 @@ describe('engine: failures', () => {
     expect(lines().map((l) => l.batchId)).toEqual([0]);
     await stopped(r, running);
   });
+
+  it('an available-now run (--once) whose commit is given up on ends with the error: it could not tell when it is done otherwise', async () => {
+    const source = new MemorySource();
+    source.commitErrors = [new Error('not authorized to commit')];
+    const r = rig(source, { once: true, endOffsets: new Map([[0, 1]]) });
+    const running = r.engine.run();
+    const failed = expect(running).rejects.toThrow('not authorized to commit');
+    source.push(records(0, 0, [['100001', '2020-09-09 10:18:00']]));
+    await vi.advanceTimersByTimeAsync(200);
+    await failed;
+    expect(store.lastLogin('100001')).toBe('2020-09-09T10:18:00.000Z'); // written, harmless to write again
+    expect(source.committed.size).toBe(0);
+    expect(lines()).toEqual([]);
+  });
 });
 
 describe('engine: stop and abort', () => {
