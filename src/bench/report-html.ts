@@ -1,3 +1,4 @@
+import type { AccessResult } from './access.js';
 /**
  * The bench's report as one self-contained HTML page: the machine, the settings and, for each scenario
  * that ran, its figures and charts. Pure: a report in, the page's text out. The charts are inline SVG
@@ -18,7 +19,7 @@ export interface Machine {
   platform: string;
 }
 
-export type BenchResult = DrainResult | LatencyResult | TableSizeResult | RestartResult;
+export type BenchResult = DrainResult | LatencyResult | TableSizeResult | RestartResult | AccessResult;
 
 /** What `bench --json` prints and `--out` writes. */
 export interface BenchReport {
@@ -294,12 +295,27 @@ function restartSection(r: RestartResult): string {
   ]);
 }
 
+function accessSection(r: AccessResult): string {
+  const workload = `Each way of reading the join's columns (last_login and its write time) of all ${int(r.users)} users, and of writing last_login of as many rows; Cassandra's CPU per key decides which the run uses.`;
+  const bar = (f: AccessResult['figures'][number]): Bar => ({
+    label: f.pattern, value: f.cassandraUsPerKey ?? 0, color: COLOR.bar,
+    text: f.cassandraUsPerKey === null ? 'not measured' : `${f.cassandraUsPerKey} µs`,
+    tip: `${f.pattern}: Cassandra ${cpuText(f.cpu.cassandra)}, client ${cpuText(f.cpu.client)} in ${f.cpu.wallS.toFixed(2)} s`,
+  });
+  const chart = (kind: 'read' | 'write', title: string) => `<div class="chart-box">${hbarChart({
+    title, axis: 'Cassandra CPU per key (µs)', tick: (v) => String(v), width: FULL, labelWidth: 150,
+    groups: [{ bars: r.figures.filter((f) => f.kind === kind).map(bar) }],
+  })}</div>`;
+  return section('access', 'Cassandra CPU per access pattern', workload, [chart('read', 'Reads'), chart('write', 'Writes')]);
+}
+
 function resultSection(r: BenchResult): string {
   switch (r.scenario) {
     case 'drain': return drainSection(r);
     case 'latency': return latencySection(r);
     case 'table-size': return tableSizeSection(r);
     case 'restart': return restartSection(r);
+    case 'access': return accessSection(r);
   }
 }
 

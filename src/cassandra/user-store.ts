@@ -1,7 +1,9 @@
-import type { Closable, StoredUser, TimedUpdate, UserStore } from '../pipeline/ports.js';
+import type { Closable, JoinRead, TimedUpdate, UserStore } from '../pipeline/ports.js';
 import { UserError, classify } from '../errors.js';
 import { cassandraError, type CassandraClient } from './client.js';
-import { mapLimit, readStored, setIfNull, writeUpdates } from './lastlogin.js';
+import { JoinPlanner, type JoinStrategy } from './join-way.js';
+import { mapLimit, readNames, readStored, setIfNull, writeUpdates } from './lastlogin.js';
+import { estimateRows, scanStored } from './scan.js';
 import { shapeDifferences, tableColumns } from './schema.js';
 
 export interface UserTable {
@@ -9,6 +11,8 @@ export interface UserTable {
   table: string;
   /** consistency levels (driver codes) of the join's reads and of the writes */
   consistency: { read: number; write: number };
+  /** how the join reads a batch's users (default auto: a scan when the batch holds a large share of the table) */
+  joinStrategy?: JoinStrategy;
 }
 
 /** Lightweight transactions in flight at once. */
@@ -16,7 +20,11 @@ const IF_NULL_CONCURRENCY = 16;
 
 /** The users table on Cassandra: the join's reads and the last_login writes. */
 export class CassandraUserStore implements UserStore, Closable {
-  constructor(private readonly client: CassandraClient, private readonly t: UserTable, private readonly contactPoints: string[]) {}
+  private readonly planner: JoinPlanner;
+
+  constructor(private readonly client: CassandraClient, private readonly t: UserTable, private readonly contactPoints: string[]) {
+    this.planner = new JoinPlanner(t.joinStrategy ?? 'auto');
+  }
 
   /** Before a run: the table exists and has the seed's shape; a one-line error otherwise. */
   async check(): Promise<void> {
@@ -28,8 +36,22 @@ export class CassandraUserStore implements UserStore, Closable {
     if (diffs.length > 0) throw new UserError(`table ${keyspace}.${table} has another shape: ${diffs.join('; ')}`);
   }
 
-  read(ids: string[]): Promise<Map<string, StoredUser>> {
-    return this.explained(readStored(this.client, this.t.keyspace, this.t.table, ids, { consistency: this.t.consistency.read }), 'reading the users');
+  read(ids: string[]): Promise<JoinRead> {
+    return this.explained(this.join(ids), 'reading the users');
+  }
+
+  /** By key, or, when the batch holds a large share of the table, by one scan of it in token ranges. */
+  private async join(ids: string[]): Promise<JoinRead> {
+    const { keyspace, table, consistency } = this.t;
+    if (this.planner.needsEstimate(ids.length)) this.planner.learn(await estimateRows(this.client, keyspace, table, { consistency: consistency.read }));
+    if (this.planner.choose(ids.length) === 'lookup') return { found: await readStored(this.client, keyspace, table, ids, { consistency: consistency.read }), via: 'lookup' };
+    const { found, rows } = await scanStored(this.client, keyspace, table, new Set(ids), { consistency: consistency.read });
+    this.planner.learn(rows);
+    return { found, via: 'scan' };
+  }
+
+  names(ids: string[]): Promise<Map<string, string | null>> {
+    return this.explained(readNames(this.client, this.t.keyspace, this.t.table, ids, this.t.consistency.read), 'reading the users');
   }
 
   update(updates: TimedUpdate[]): Promise<void> {

@@ -1,3 +1,4 @@
+import type { AccessResult } from '../bench/access.js';
 import type { BaselineCpu } from '../bench/baseline.js';
 import type { Cpu, CpuPart, CpuWindow } from '../bench/cpu.js';
 import { SPARK_W1, SPARK_W2, TARGETS } from '../bench/reference.js';
@@ -29,6 +30,7 @@ export function render(r: BenchResult): string {
   if (r.scenario === 'drain') drainRows(t, r);
   else if (r.scenario === 'latency') latencyRows(t, r);
   else if (r.scenario === 'restart') restartRows(t, r);
+  else if (r.scenario === 'access') accessRows(t, r);
   else tableSizeRows(t, r);
   return t.toString();
 }
@@ -88,6 +90,14 @@ function restartRows(t: Table, r: RestartResult): void {
   t.push(['each', r.recoveryMs.map((ms) => (ms / 1000).toFixed(1)).join(' '), '']);
   t.push(['CPU, every run', cpuSum(['loginsync', r.cpu.loginsync], r.cpu), busy(r.cpu)]);
   t.push(['table = expected maxima', `${ok(r.correct.ok)} (${r.events} events, ${r.correct.checked} users checked, ${r.correct.wrong} wrong)`, r.correct.example ?? '']);
+}
+
+function accessRows(t: Table, r: AccessResult): void {
+  t.push(['workload', `every one of ${r.users} users read, then written, each way`, 'Cassandra CPU per key']);
+  for (const f of r.figures) {
+    const perKey = f.cassandraUsPerKey === null ? 'Cassandra not measured' : `Cassandra ${f.cassandraUsPerKey} µs/key`;
+    t.push([`${f.kind}: ${f.pattern}`, `${perKey}, client ${f.clientUsPerKey} µs/key`, `${f.cpu.wallS.toFixed(2)} s; Cassandra ${cpuS(f.cpu.cassandra)}, client ${cpuS(f.cpu.client)}`]);
+  }
 }
 
 function tableSizeRows(t: Table, r: TableSizeResult): void {

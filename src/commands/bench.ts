@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { access } from '../bench/access.js';
 import { CpuMeter, listeners, type ServerProcs } from '../bench/cpu.js';
 import { restart } from '../bench/restart.js';
 import { renderReport, type BenchReport, type BenchResult, type Machine } from '../bench/report-html.js';
@@ -18,7 +19,7 @@ import { render } from './bench-table.js';
 import { commandSettings } from './settings.js';
 
 interface BenchOptions {
-  scenario: 'drain' | 'latency' | 'table-size' | 'restart' | 'all';
+  scenario: 'drain' | 'latency' | 'table-size' | 'restart' | 'access' | 'all';
   kills: string;
   users: string;
   events: string;
@@ -37,8 +38,8 @@ interface BenchOptions {
 export function benchCommand(): Command {
   const cmd = new Command('bench')
     .description('measure loginsync on this machine: drain speed, latency, cost vs table size, next to the raw parts')
-    .addOption(new Option('--scenario <name>', 'what to measure').choices(['drain', 'latency', 'table-size', 'restart', 'all']).default('drain'))
-    .option('--users <n>', 'users in the table (drain, latency)', '100000')
+    .addOption(new Option('--scenario <name>', 'what to measure').choices(['drain', 'latency', 'table-size', 'restart', 'access', 'all']).default('drain'))
+    .option('--users <n>', 'users in the table (drain, latency, access)', '100000')
     .option('--events <n>', 'events to drain (drain, table-size)', '1000000')
     .option('--partitions <n>', 'topic partitions; events are unkeyed', '2')
     .option('--rate <n>', 'latency, restart: events per second', '1000')
@@ -60,58 +61,64 @@ its own process, and checks the resulting table against the expected maxima.
   latency     W2: --rate events/s for --seconds with run --trigger 0: produce -> write acknowledged, p50/p95/p99.
   table-size  W3: the same batch against 10,000 and --large-table rows: join+write cost per event.
   restart     --kills kill -9s of run --trigger 0 under --rate events/s, each restarted at once: the time
-              from the kill to the restarted run's first committed batch (median, max).`);
-  return cmd.action(async (opts: BenchOptions, command: Command) => {
-    const users = parsePositiveInt(opts.users, '--users');
-    const events = parsePositiveInt(opts.events, '--events');
-    const partitions = parsePositiveInt(opts.partitions, '--partitions');
-    const rate = parsePositiveInt(opts.rate, '--rate');
-    const seconds = parsePositiveInt(opts.seconds, '--seconds');
-    const large = parsePositiveInt(opts.largeTable, '--large-table');
-    const kills = parsePositiveInt(opts.kills, '--kills');
-    const uiPort = opts.uiPort === undefined ? undefined : parsePositiveInt(opts.uiPort, '--ui-port', { min: 1, max: 65535 });
-    // found out now, not after the scenarios' minutes
-    if (opts.html !== undefined) checkWritableDir(opts.html, '--html');
-    let { settings } = commandSettings(command);
-    let stack: Stack | undefined;
-    let stackDir: string | undefined;
-    if (opts.stack) {
-      stackDir = mkdtempSync(join(tmpdir(), 'loginsync-bench-stack-'));
-      stack = new Stack(stackDir);
-      const kafkaPort = await freePortPair();
-      const cassandraPort = await freePortPair([kafkaPort, kafkaPort + 1]);
-      info(c.dim(`bringing up a private stack in ${stackDir}`));
-      await stack.up({ kafka: { ...DEFAULT_SETTINGS.kafka, port: kafkaPort }, cassandra: { ...DEFAULT_SETTINGS.cassandra, port: cassandraPort } });
-      settings = { ...settings, brokers: [`127.0.0.1:${kafkaPort}`], cassandra: [`127.0.0.1:${cassandraPort}`] };
+              from the kill to the restarted run's first committed batch (median, max).
+  access      Cassandra's CPU per key for each way of reading the join's columns of --users users (IN
+              lists, point reads, token-range scans) and of writing them (batch sizes, single updates).
+              Not part of all.`);
+  return cmd.action(bench);
+}
+
+async function bench(opts: BenchOptions, command: Command): Promise<void> {
+  const users = parsePositiveInt(opts.users, '--users');
+  const events = parsePositiveInt(opts.events, '--events');
+  const partitions = parsePositiveInt(opts.partitions, '--partitions');
+  const rate = parsePositiveInt(opts.rate, '--rate');
+  const seconds = parsePositiveInt(opts.seconds, '--seconds');
+  const large = parsePositiveInt(opts.largeTable, '--large-table');
+  const kills = parsePositiveInt(opts.kills, '--kills');
+  const uiPort = opts.uiPort === undefined ? undefined : parsePositiveInt(opts.uiPort, '--ui-port', { min: 1, max: 65535 });
+  // found out now, not after the scenarios' minutes
+  if (opts.html !== undefined) checkWritableDir(opts.html, '--html');
+  let { settings } = commandSettings(command);
+  let stack: Stack | undefined;
+  let stackDir: string | undefined;
+  if (opts.stack) {
+    stackDir = mkdtempSync(join(tmpdir(), 'loginsync-bench-stack-'));
+    stack = new Stack(stackDir);
+    const kafkaPort = await freePortPair();
+    const cassandraPort = await freePortPair([kafkaPort, kafkaPort + 1]);
+    info(c.dim(`bringing up a private stack in ${stackDir}`));
+    await stack.up({ kafka: { ...DEFAULT_SETTINGS.kafka, port: kafkaPort }, cassandra: { ...DEFAULT_SETTINGS.cassandra, port: cassandraPort } });
+    settings = { ...settings, brokers: [`127.0.0.1:${kafkaPort}`], cassandra: [`127.0.0.1:${cassandraPort}`] };
+  }
+  const cql = await openCassandra(settings);
+  const kafka = kafkaFor(settings, 'loginsync-bench');
+  const note = (l: string) => info(c.dim(l));
+  const cpu = cpuMeter(settings, stack, note);
+  const ctx: BenchContext = { settings, cql, kafka, keep: opts.keep === true, runArgs: uiPort === undefined ? [] : ['--ui-port', String(uiPort)], progress: progressBar, note, cpu };
+  const results: BenchResult[] = [];
+  const startedAt = new Date();
+  try {
+    const want = (s: BenchOptions['scenario']) => opts.scenario === s || opts.scenario === 'all';
+    if (want('drain')) results.push(await drain(ctx, { users, events, partitions }));
+    if (want('latency')) results.push(await latency(ctx, { users, rate, seconds, partitions }));
+    if (want('table-size')) results.push(await tableSize(ctx, { small: 10_000, large, events: Math.min(events, 200_000), partitions }));
+    if (want('restart')) results.push(await restart(ctx, { users: Math.min(users, 10_000), rate, kills, partitions }));
+    if (opts.scenario === 'access') results.push(await access(ctx, { users }));
+  } finally {
+    await cql.shutdown();
+    if (stack) {
+      await stack.down();
+      rmSync(stackDir!, { recursive: true, force: true });
     }
-    const cql = await openCassandra(settings);
-    const kafka = kafkaFor(settings, 'loginsync-bench');
-    const note = (l: string) => info(c.dim(l));
-    const cpu = cpuMeter(settings, stack, note);
-    const ctx: BenchContext = { settings, cql, kafka, keep: opts.keep === true, runArgs: uiPort === undefined ? [] : ['--ui-port', String(uiPort)], progress: progressBar, note, cpu };
-    const results: BenchResult[] = [];
-    const startedAt = new Date();
-    try {
-      const want = (s: BenchOptions['scenario']) => opts.scenario === s || opts.scenario === 'all';
-      if (want('drain')) results.push(await drain(ctx, { users, events, partitions }));
-      if (want('latency')) results.push(await latency(ctx, { users, rate, seconds, partitions }));
-      if (want('table-size')) results.push(await tableSize(ctx, { small: 10_000, large, events: Math.min(events, 200_000), partitions }));
-      if (want('restart')) results.push(await restart(ctx, { users: Math.min(users, 10_000), rate, kills, partitions }));
-    } finally {
-      await cql.shutdown();
-      if (stack) {
-        await stack.down();
-        rmSync(stackDir!, { recursive: true, force: true });
-      }
-    }
-    const report: BenchReport = { machine: machine(), settings: { brokers: settings.brokers, cassandra: settings.cassandra }, results };
-    if (opts.out) writeFileSync(opts.out, JSON.stringify(report, null, 2) + '\n');
-    if (opts.json) printJson(report);
-    else for (const r of results) out(render(r));
-    if (opts.html !== undefined) writeHtml(opts.html, renderReport(report, { at: startedAt }));
-    const failed = results.filter((r) => ((r.scenario === 'drain' || r.scenario === 'restart') && !r.correct.ok) || (r.scenario === 'table-size' && r.sizes.some((s) => !s.correct)));
-    if (failed.length > 0) throw new UserError('the result table did not match the expected maxima (see above)');
-  });
+  }
+  const report: BenchReport = { machine: machine(), settings: { brokers: settings.brokers, cassandra: settings.cassandra }, results };
+  if (opts.out) writeFileSync(opts.out, JSON.stringify(report, null, 2) + '\n');
+  if (opts.json) printJson(report);
+  else for (const r of results) out(render(r));
+  if (opts.html !== undefined) writeHtml(opts.html, renderReport(report, { at: startedAt }));
+  const failed = results.filter((r) => ((r.scenario === 'drain' || r.scenario === 'restart') && !r.correct.ok) || (r.scenario === 'table-size' && r.sizes.some((s) => !s.correct)));
+  if (failed.length > 0) throw new UserError('the result table did not match the expected maxima (see above)');
 }
 
 /** A file to be written at the end: its directory must be there (it is not created), and it no directory. */

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { JOIN_STRATEGIES, type JoinStrategy } from '../cassandra/join-way.js';
 import { parsePositiveInt, parseTopicName } from '../config/validate.js';
 import { UsageError } from '../errors.js';
 import { FutureGuard, type DecodeOptions } from '../pipeline/decode.js';
@@ -36,6 +37,7 @@ export interface RunFlags {
   ui?: boolean;
   uiPort?: string;
   uiHost?: string;
+  joinStrategy: JoinStrategy;
 }
 
 /** A run, validated: what the flags ask for, in the pipeline's terms. */
@@ -68,6 +70,9 @@ export interface RunConfig {
    * page, /metrics and /healthz; warning: the page is served beyond this machine
    */
   ui?: { port: number; host: string; withMetrics: boolean; warning?: string };
+  joinStrategy: JoinStrategy;
+  /** rows of each batch shown (their user names are read for it): none when nothing shows them */
+  showRows: number;
 }
 
 /** Records in a batch when --max-offsets-per-trigger is not given. */
@@ -102,6 +107,7 @@ export function declareRunFlags(cmd: Command): Command {
     .option('--ui', `serve a live page of the run (rates, lag, stages, outcomes, the last batches) on http://${UI_DEFAULTS.host}:${UI_DEFAULTS.port}/`)
     .option('--ui-port <port>', `port of the live page (implies --ui; default ${UI_DEFAULTS.port}); the same as --metrics-port: one server serves both`)
     .option('--ui-host <host>', `interface of the live page (implies --ui; default ${UI_DEFAULTS.host}); anyone who can reach it can read login ids and user names`)
+    .addOption(new Option('--join-strategy <way>', 'how a batch\'s users are read: lookup (by key), scan (the whole table in token ranges, as Spark does), or auto: a scan when the batch holds half the table or more').choices(JOIN_STRATEGIES).default('auto'))
     .option('-q, --quiet', 'print only the progress lines');
 }
 
@@ -176,5 +182,7 @@ export function parseRunConfig(f: RunFlags, inputTopic: string): RunConfig {
     shutdownMs, sessionMs,
     ...(metrics ? { metrics } : {}),
     ...(ui ? { ui } : {}),
+    joinStrategy: f.joinStrategy,
+    showRows: f.quiet && !ui ? 0 : 20,
   };
 }

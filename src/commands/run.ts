@@ -43,9 +43,10 @@ Examples:
 function adapters(s: ConnectionSettings, cfg: RunConfig): SessionAdapters {
   const kafka = kafkaFor(s, 'loginsync-run');
   const consistency = { read: consistencyCode(s.readConsistency), write: consistencyCode(s.writeConsistency) };
+  const table = { keyspace: s.keyspace, table: s.table, consistency, joinStrategy: cfg.joinStrategy };
   let admin: Awaited<ReturnType<typeof openKafkaAdmin>> | undefined;
   return {
-    store: async () => new CassandraUserStore(await openCassandra(s), { keyspace: s.keyspace, table: s.table, consistency }, s.cassandra),
+    store: async () => new CassandraUserStore(await openCassandra(s), table, s.cassandra),
     group: async () => {
       admin = await openKafkaAdmin(s);
       return new KafkaGroup(kafka, admin, s.topic, cfg.group, s.brokers);
@@ -72,7 +73,7 @@ function session(s: ConnectionSettings, cfg: RunConfig): RunSession {
     // records are collapsed as they arrive: a batch holds its distinct ids, its record timestamps
     // (8 bytes each) and its dead letters
     limits: { maxRecords: cfg.maxRecords, maxDistinct: cfg.maxBatchIds, maxHeldBytes: 64 * 1024 * 1024 },
-    dlqTopic: cfg.dlqTopic, unmatchedTopic: cfg.unmatchedTopic, shutdownMs: cfg.shutdownMs, showRows: 20,
+    dlqTopic: cfg.dlqTopic, unmatchedTopic: cfg.unmatchedTopic, shutdownMs: cfg.shutdownMs, showRows: cfg.showRows,
     ...(cfg.maxOutageMs !== undefined ? { maxOutageMs: cfg.maxOutageMs } : {}),
   }, adapters(s, cfg));
 }

@@ -3,7 +3,7 @@ import { deadLetterMessages } from './dead-letters.js';
 import { latencyHistogram, type Histogram } from './histogram.js';
 import type { PendingBatch } from './pending.js';
 import { planWrites, type WritePlan } from './plan.js';
-import type { Counts, SideOutput, StoredUser, UserStore } from './ports.js';
+import type { Counts, JoinWay, SideOutput, UserStore } from './ports.js';
 
 export interface BatchDeps {
   store: UserStore;
@@ -34,6 +34,8 @@ export interface BatchResult extends Counts {
   distinct: number;
   /** the rows written, for display (the first `showRows`) */
   rows: WrittenRow[];
+  /** how the join read the batch's users */
+  join: JoinWay;
   durationMs: StageMs;
   /** reasons of malformed records, counted */
   reasons: Map<string, number>;
@@ -57,21 +59,28 @@ class Tally {
 
   constructor(private readonly showRows: number) {}
 
-  plan(p: WritePlan, stored: Map<string, StoredUser>): void {
+  plan(p: WritePlan): void {
     this.unmatched += p.unmatched;
     this.stale += p.stale;
     this.written += p.written;
-    for (const u of p.updates) this.show(u.id, u.timeMs, stored);
+    for (const u of p.updates) this.show(u.id, u.timeMs);
   }
 
-  applied(c: Collapsed, stored: Map<string, StoredUser>): void {
+  applied(c: Collapsed): void {
     this.written++;
     this.stale += c.count - 1;
-    this.show(c.id, c.timeMs, stored);
+    this.show(c.id, c.timeMs);
   }
 
-  private show(id: string, timeMs: number, stored: Map<string, StoredUser>): void {
-    if (this.rows.length < this.showRows) this.rows.push({ login_id: id, user_name: stored.get(id)?.userName ?? null, last_login: timeMs });
+  private show(id: string, timeMs: number): void {
+    if (this.rows.length < this.showRows) this.rows.push({ login_id: id, user_name: null, last_login: timeMs });
+  }
+
+  /** The user names of the rows shown: read for those few rows only, not with the join. */
+  async named(store: UserStore): Promise<void> {
+    if (this.rows.length === 0) return;
+    const names = await store.names(this.rows.map((r) => r.login_id));
+    for (const r of this.rows) r.user_name = names.get(r.login_id) ?? null;
   }
 }
 
@@ -79,18 +88,18 @@ class Tally {
  * Cells with no value: a lightweight transaction each; one that loses a race is read again and planned
  * anew (it may now be an update, or stale).
  */
-async function setEmptyCells(ifNull: Collapsed[], store: UserStore, stored: Map<string, StoredUser>, tally: Tally, unmatchedIds: string[]): Promise<void> {
+async function setEmptyCells(ifNull: Collapsed[], store: UserStore, tally: Tally, unmatchedIds: string[]): Promise<void> {
   for (let round = 0; ifNull.length > 0; round++) {
     const applied = await store.setIfNull(ifNull.map((c) => ({ id: c.id, timeMs: c.timeMs })));
     const lost: Collapsed[] = [];
-    ifNull.forEach((c, i) => (applied[i] ? tally.applied(c, stored) : lost.push(c)));
+    ifNull.forEach((c, i) => (applied[i] ? tally.applied(c) : lost.push(c)));
     if (lost.length === 0) return;
     if (round >= MAX_IF_NULL_ROUNDS) throw new Error(`last_login of ${lost.length} users kept changing during the write; the batch will be retried`);
-    const again = await store.read(lost.map((c) => c.id));
+    const again = (await store.read(lost.map((c) => c.id))).found;
     const plan = planWrites(lost, (id) => again.get(id));
     // a row deleted meanwhile: its events are unmatched now
     unmatchedIds.push(...plan.unmatchedIds);
-    tally.plan(plan, again);
+    tally.plan(plan);
     await store.update(plan.updates);
     ifNull = plan.ifNull;
   }
@@ -110,22 +119,22 @@ async function sendSideOutputs(batch: PendingBatch, deps: BatchDeps, unmatchedId
  */
 export async function processBatch(batch: PendingBatch, deps: BatchDeps, showRows = 20): Promise<BatchResult> {
   const t1 = now();
-  const stored = await deps.store.read([...batch.collapsed.keys()]);
+  const { found: stored, via } = await deps.store.read([...batch.collapsed.keys()]);
   const t2 = now();
   const tally = new Tally(showRows);
   const plan = planWrites(batch.collapsed.values(), (id) => stored.get(id));
-  tally.plan(plan, stored);
+  tally.plan(plan);
   await deps.store.update(plan.updates);
-  await setEmptyCells(plan.ifNull, deps.store, stored, tally, plan.unmatchedIds);
+  await setEmptyCells(plan.ifNull, deps.store, tally, plan.unmatchedIds);
   const acked = Date.now();
   const t3 = now();
-  await sendSideOutputs(batch, deps, plan.unmatchedIds);
+  await Promise.all([sendSideOutputs(batch, deps, plan.unmatchedIds), tally.named(deps.store)]);
   const t4 = now();
 
   return {
     offsets: batch.offsets, input: batch.records, malformed: batch.dead.length,
     unmatched: tally.unmatched, stale: tally.stale, written: tally.written,
-    distinct: batch.collapsed.size, rows: tally.rows,
+    distinct: batch.collapsed.size, rows: tally.rows, join: via,
     durationMs: { fetch: t1 - batch.openedAt, decode: batch.decodeMs, join: t2 - t1, write: t3 - t2, sideOutputs: t4 - t3 },
     reasons: batch.reasons,
     latency: latencyHistogram(batch.timestamps(), acked),

@@ -118,8 +118,13 @@ export interface Stored {
   writetime: bigint | null;
 }
 
-export interface StoredUser extends Stored {
-  userName: string | null;
+/** How the join read a batch's users: by key, or by scanning the table (when it holds a large share of it). */
+export type JoinWay = 'lookup' | 'scan';
+
+/** The stored rows of a batch's ids (ids without a row are absent), and how they were read. */
+export interface JoinRead {
+  found: Map<string, Stored>;
+  via: JoinWay;
 }
 
 /** An update of last_login with the write timestamp (microseconds) the write rule chose. */
@@ -131,8 +136,10 @@ export interface TimedUpdate {
 
 /** The users table, as the join and the writes see it. */
 export interface UserStore {
-  /** the stored rows of these ids only; ids without a row are absent */
-  read(ids: string[]): Promise<Map<string, StoredUser>>;
+  /** the stored last_login (and its write time) of these ids; the store picks the cheaper way */
+  read(ids: string[]): Promise<JoinRead>;
+  /** the user_name of a few ids (the rows a batch shows); ids without a row are absent */
+  names(ids: string[]): Promise<Map<string, string | null>>;
   /** sets last_login (and nothing else) with the given write timestamps */
   update(updates: TimedUpdate[]): Promise<void>;
   /** sets last_login where it has no value (a lightweight transaction each); per item, whether it applied */

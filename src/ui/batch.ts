@@ -22,6 +22,8 @@ export function progressLine(r: BatchReport): string {
     `stale ${r.stale}`,
     `written ${c.green(String(r.written))}`,
     `${Math.round(r.totalMs)} ms`,
+    // a scan of the whole table is worth saying: the batch held a large share of it
+    ...(r.join === 'scan' ? ['(users read by a table scan)'] : []),
     `${rate} rows/s`,
     `lag ${r.lag}`,
   ].join('  ');

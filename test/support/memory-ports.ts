@@ -1,5 +1,5 @@
 import { PendingBatch, type PendingLimits } from '../../src/pipeline/pending.js';
-import type { OffsetMoves, RecordSource, SourceRecord, StoredUser, TimedUpdate, UserStore } from '../../src/pipeline/ports.js';
+import type { OffsetMoves, RecordSource, SourceRecord, Stored, JoinRead, TimedUpdate, UserStore } from '../../src/pipeline/ports.js';
 import { UTC } from '../../src/pipeline/time.js';
 
 /** Events as a Kafka topic would hold them: JSON login events. */
@@ -124,7 +124,7 @@ export function unreachable(message = 'All host(s) tried for query failed'): Err
  * timestamp wins). Reads can be made to fail or to wait.
  */
 export class MemoryStore implements UserStore {
-  readonly rows = new Map<string, StoredUser>();
+  readonly rows = new Map<string, Stored & { userName: string | null }>();
   /** errors the next reads throw, in order */
   readErrors: unknown[] = [];
   /** when set, reads wait for it */
@@ -136,15 +136,24 @@ export class MemoryStore implements UserStore {
     this.rows.set(id, { userName, lastLogin: lastLogin === null ? null : Date.parse(lastLogin), writetime: lastLogin === null ? null : this.clock++ });
   }
 
-  async read(ids: string[]): Promise<Map<string, StoredUser>> {
+  async read(ids: string[]): Promise<JoinRead> {
     this.reads++;
     if (this.gate) await this.gate;
     const err = this.readErrors.shift();
     if (err !== undefined) throw err;
-    const out = new Map<string, StoredUser>();
+    const found = new Map<string, Stored>();
     for (const id of ids) {
       const r = this.rows.get(id);
-      if (r) out.set(id, { ...r });
+      if (r) found.set(id, { lastLogin: r.lastLogin, writetime: r.writetime });
+    }
+    return { found, via: 'lookup' };
+  }
+
+  async names(ids: string[]): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    for (const id of ids) {
+      const r = this.rows.get(id);
+      if (r) out.set(id, r.userName);
     }
     return out;
   }
