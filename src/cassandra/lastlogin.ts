@@ -36,9 +36,17 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
   return out;
 }
 
-function chunks<T>(items: T[], size: number): T[][] {
+function chunks<T>(items: Iterable<T>, size: number): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  let chunk: T[] = [];
+  for (const item of items) {
+    chunk.push(item);
+    if (chunk.length === size) {
+      out.push(chunk);
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) out.push(chunk);
   return out;
 }
 
@@ -56,7 +64,7 @@ export function storedOf(r: Record<string, unknown>): Stored {
  * --scenario access).
  */
 export async function readStored(
-  client: CassandraClient, keyspace: string, table: string, ids: string[], { chunk = 20, concurrency = 16, consistency = LOCAL_QUORUM } = {},
+  client: CassandraClient, keyspace: string, table: string, ids: Iterable<string>, { chunk = 20, concurrency = 16, consistency = LOCAL_QUORUM } = {},
 ): Promise<Map<string, Stored>> {
   const found = new Map<string, Stored>();
   const query = `SELECT login_id, last_login, WRITETIME(last_login) AS wt FROM ${keyspace}.${table} WHERE login_id IN ?`;
@@ -76,9 +84,13 @@ export async function readNames(client: CassandraClient, keyspace: string, table
   return out;
 }
 
-/** Sets last_login (and nothing else) with the given write timestamps, in unlogged batches. */
+/**
+ * Sets last_login (and nothing else) with the given write timestamps, in unlogged batches. Batches of
+ * 50, 8 at a time, cost Cassandra the least per row of the ways measured (bench --scenario access):
+ * a quarter less than batches of 100, and half what single updates cost.
+ */
 export async function writeUpdates(
-  client: CassandraClient, keyspace: string, table: string, updates: TimedUpdate[], { batch = 100, concurrency = 4, consistency = LOCAL_QUORUM } = {},
+  client: CassandraClient, keyspace: string, table: string, updates: TimedUpdate[], { batch = 50, concurrency = 8, consistency = LOCAL_QUORUM } = {},
 ): Promise<void> {
   const query = `UPDATE ${keyspace}.${table} USING TIMESTAMP ? SET last_login = ? WHERE login_id = ?`;
   await mapLimit(chunks(updates, batch), concurrency, async (group) => {

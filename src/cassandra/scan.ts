@@ -49,8 +49,8 @@ export interface ScanOptions {
  * the table has, learnt on the way.
  */
 export async function scanStored(
-  client: CassandraClient, keyspace: string, table: string, wanted: ReadonlySet<string>,
-  { ranges = 16, concurrency = 8, consistency, fetchSize = 5000 }: ScanOptions = {},
+  client: CassandraClient, keyspace: string, table: string, wanted: { has(id: string): boolean },
+  { ranges = 16, concurrency = 4, consistency, fetchSize = 2000 }: ScanOptions = {},
 ): Promise<{ found: Map<string, Stored>; rows: number }> {
   const found = new Map<string, Stored>();
   let rows = 0;

@@ -1,4 +1,4 @@
-import type { Closable, JoinRead, TimedUpdate, UserStore } from '../pipeline/ports.js';
+import type { Closable, JoinRead, Keys, TimedUpdate, UserStore } from '../pipeline/ports.js';
 import { UserError, classify } from '../errors.js';
 import { cassandraError, type CassandraClient } from './client.js';
 import { JoinPlanner, type JoinStrategy } from './join-way.js';
@@ -36,16 +36,16 @@ export class CassandraUserStore implements UserStore, Closable {
     if (diffs.length > 0) throw new UserError(`table ${keyspace}.${table} has another shape: ${diffs.join('; ')}`);
   }
 
-  read(ids: string[]): Promise<JoinRead> {
+  read(ids: Keys): Promise<JoinRead> {
     return this.explained(this.join(ids), 'reading the users');
   }
 
   /** By key, or, when the batch holds a large share of the table, by one scan of it in token ranges. */
-  private async join(ids: string[]): Promise<JoinRead> {
+  private async join(ids: Keys): Promise<JoinRead> {
     const { keyspace, table, consistency } = this.t;
-    if (this.planner.needsEstimate(ids.length)) this.planner.learn(await estimateRows(this.client, keyspace, table, { consistency: consistency.read }));
-    if (this.planner.choose(ids.length) === 'lookup') return { found: await readStored(this.client, keyspace, table, ids, { consistency: consistency.read }), via: 'lookup' };
-    const { found, rows } = await scanStored(this.client, keyspace, table, new Set(ids), { consistency: consistency.read });
+    if (this.planner.needsEstimate(ids.size)) this.planner.learn(await estimateRows(this.client, keyspace, table, { consistency: consistency.read }));
+    if (this.planner.choose(ids.size) === 'lookup') return { found: await readStored(this.client, keyspace, table, ids.keys(), { consistency: consistency.read }), via: 'lookup' };
+    const { found, rows } = await scanStored(this.client, keyspace, table, ids, { consistency: consistency.read });
     this.planner.learn(rows);
     return { found, via: 'scan' };
   }

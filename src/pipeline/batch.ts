@@ -95,7 +95,7 @@ async function setEmptyCells(ifNull: Collapsed[], store: UserStore, tally: Tally
     ifNull.forEach((c, i) => (applied[i] ? tally.applied(c) : lost.push(c)));
     if (lost.length === 0) return;
     if (round >= MAX_IF_NULL_ROUNDS) throw new Error(`last_login of ${lost.length} users kept changing during the write; the batch will be retried`);
-    const again = (await store.read(lost.map((c) => c.id))).found;
+    const again = (await store.read(new Set(lost.map((c) => c.id)))).found;
     const plan = planWrites(lost, (id) => again.get(id));
     // a row deleted meanwhile: its events are unmatched now
     unmatchedIds.push(...plan.unmatchedIds);
@@ -119,7 +119,7 @@ async function sendSideOutputs(batch: PendingBatch, deps: BatchDeps, unmatchedId
  */
 export async function processBatch(batch: PendingBatch, deps: BatchDeps, showRows = 20): Promise<BatchResult> {
   const t1 = now();
-  const { found: stored, via } = await deps.store.read([...batch.collapsed.keys()]);
+  const { found: stored, via } = await deps.store.read(batch.collapsed);
   const t2 = now();
   const tally = new Tally(showRows);
   const plan = planWrites(batch.collapsed.values(), (id) => stored.get(id));

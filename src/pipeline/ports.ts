@@ -121,6 +121,13 @@ export interface Stored {
 /** How the join read a batch's users: by key, or by scanning the table (when it holds a large share of it). */
 export type JoinWay = 'lookup' | 'scan';
 
+/** A batch's distinct ids: its collapsed map itself, or a set (no copy of them is made to read them). */
+export interface Keys {
+  readonly size: number;
+  has(id: string): boolean;
+  keys(): IterableIterator<string>;
+}
+
 /** The stored rows of a batch's ids (ids without a row are absent), and how they were read. */
 export interface JoinRead {
   found: Map<string, Stored>;
@@ -137,7 +144,7 @@ export interface TimedUpdate {
 /** The users table, as the join and the writes see it. */
 export interface UserStore {
   /** the stored last_login (and its write time) of these ids; the store picks the cheaper way */
-  read(ids: string[]): Promise<JoinRead>;
+  read(ids: Keys): Promise<JoinRead>;
   /** the user_name of a few ids (the rows a batch shows); ids without a row are absent */
   names(ids: string[]): Promise<Map<string, string | null>>;
   /** sets last_login (and nothing else) with the given write timestamps */

@@ -1,5 +1,5 @@
 import { PendingBatch, type PendingLimits } from '../../src/pipeline/pending.js';
-import type { OffsetMoves, RecordSource, SourceRecord, Stored, JoinRead, TimedUpdate, UserStore } from '../../src/pipeline/ports.js';
+import type { OffsetMoves, RecordSource, SourceRecord, Stored, JoinRead, Keys, TimedUpdate, UserStore } from '../../src/pipeline/ports.js';
 import { UTC } from '../../src/pipeline/time.js';
 
 /** Events as a Kafka topic would hold them: JSON login events. */
@@ -136,13 +136,13 @@ export class MemoryStore implements UserStore {
     this.rows.set(id, { userName, lastLogin: lastLogin === null ? null : Date.parse(lastLogin), writetime: lastLogin === null ? null : this.clock++ });
   }
 
-  async read(ids: string[]): Promise<JoinRead> {
+  async read(ids: Keys): Promise<JoinRead> {
     this.reads++;
     if (this.gate) await this.gate;
     const err = this.readErrors.shift();
     if (err !== undefined) throw err;
     const found = new Map<string, Stored>();
-    for (const id of ids) {
+    for (const id of ids.keys()) {
       const r = this.rows.get(id);
       if (r) found.set(id, { lastLogin: r.lastLogin, writetime: r.writetime });
     }
