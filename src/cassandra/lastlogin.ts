@@ -50,11 +50,24 @@ function chunks<T>(items: Iterable<T>, size: number): T[][] {
   return out;
 }
 
+/**
+ * A driver Long as a BigInt, from its two 32-bit halves: a tenth of the cost of going through its
+ * decimal string, which counted once per key read.
+ */
+export function longToBigInt(l: { high: number; low: number }): bigint {
+  return (BigInt(l.high) << 32n) | BigInt(l.low >>> 0);
+}
+
+/** A BigInt (64-bit signed) as a driver Long, from its two halves; the way back of longToBigInt. */
+export function bigIntToLong(b: bigint): cassandra.types.Long {
+  return types.Long.fromBits(Number(BigInt.asIntN(32, b)), Number(BigInt.asIntN(32, b >> 32n)));
+}
+
 /** A row's `last_login` and its write time (null when the cell is empty). */
 export function storedOf(r: Record<string, unknown>): Stored {
   const last = r.last_login as Date | null;
-  const wt = r.wt as { toString(): string } | null | undefined;
-  return { lastLogin: last ? last.getTime() : null, writetime: wt === null || wt === undefined ? null : BigInt(wt.toString()) };
+  const wt = r.wt as cassandra.types.Long | null | undefined;
+  return { lastLogin: last ? last.getTime() : null, writetime: wt === null || wt === undefined ? null : longToBigInt(wt) };
 }
 
 /**
@@ -94,7 +107,7 @@ export async function writeUpdates(
 ): Promise<void> {
   const query = `UPDATE ${keyspace}.${table} USING TIMESTAMP ? SET last_login = ? WHERE login_id = ?`;
   await mapLimit(chunks(updates, batch), concurrency, async (group) => {
-    const params = (u: TimedUpdate) => [types.Long.fromString(u.writetime.toString()), new Date(u.timeMs), u.id];
+    const params = (u: TimedUpdate) => [bigIntToLong(u.writetime), new Date(u.timeMs), u.id];
     if (group.length === 1) {
       await client.execute(query, params(group[0]!), { prepare: true, consistency });
       return;

@@ -1,6 +1,6 @@
 import type { Stored } from '../pipeline/ports.js';
-import { types, type CassandraClient } from './client.js';
-import { mapLimit, storedOf } from './lastlogin.js';
+import type { CassandraClient } from './client.js';
+import { bigIntToLong, mapLimit, storedOf } from './lastlogin.js';
 
 /** The Murmur3 partitioner's tokens: (MIN, MAX]; it never gives a key the token MIN. */
 const MIN_TOKEN = -(2n ** 63n);
@@ -31,7 +31,6 @@ export function sampleRanges(fraction: number, parts: number): TokenRange[] {
   return tokenRanges(parts).map(([start]) => [start, start + each] as const);
 }
 
-const long = (t: bigint) => types.Long.fromString(t.toString());
 
 export interface ScanOptions {
   /** ranges the ring is cut into, and how many are read at once */
@@ -58,7 +57,7 @@ export async function scanStored(
   await mapLimit(tokenRanges(ranges), concurrency, async ([start, end]) => {
     let pageState: string | undefined;
     do {
-      const rs = await client.execute(query, [long(start), long(end)], {
+      const rs = await client.execute(query, [bigIntToLong(start), bigIntToLong(end)], {
         prepare: true, fetchSize, ...(consistency !== undefined ? { consistency } : {}), ...(pageState ? { pageState } : {}),
       });
       rows += rs.rows.length;
@@ -82,7 +81,7 @@ export async function estimateRows(
 ): Promise<number> {
   const query = `SELECT COUNT(*) AS n FROM ${keyspace}.${table} WHERE token(login_id) > ? AND token(login_id) <= ?`;
   const counts = await mapLimit(sampleRanges(fraction, parts), parts, async ([start, end]) => {
-    const rs = await client.execute(query, [long(start), long(end)], { prepare: true, ...(consistency !== undefined ? { consistency } : {}) });
+    const rs = await client.execute(query, [bigIntToLong(start), bigIntToLong(end)], { prepare: true, ...(consistency !== undefined ? { consistency } : {}) });
     return Number((rs.first()?.n as { toString(): string } | undefined)?.toString() ?? 0);
   });
   return Math.round(counts.reduce((a, b) => a + b, 0) / fraction);

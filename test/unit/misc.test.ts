@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mapLimit } from '../../src/cassandra/lastlogin.js';
+import cassandra from 'cassandra-driver';
+import { bigIntToLong, longToBigInt, mapLimit } from '../../src/cassandra/lastlogin.js';
 import { SmallestRows, type UserRow } from '../../src/cassandra/users.js';
 import { userJson } from '../../src/commands/show.js';
 import { formatTimestamp } from '../../src/ui/format.js';
@@ -124,5 +125,17 @@ describe('mapLimit', () => {
     expect(started).toEqual([0, 1, 2]);
     expect(most).toBe(3);
     expect(await mapLimit([1, 2, 3, 4, 5], 2, async (i) => i * 2)).toEqual([2, 4, 6, 8, 10]);
+  });
+});
+
+describe('64-bit write times between the driver and BigInt', () => {
+  it('go both ways without loss over the whole signed range, as the decimal form does', () => {
+    const edges = [0n, 1n, -1n, 2n ** 31n, -(2n ** 31n), 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n + 1n, 1_600_000_000_000_001n, -123_456_789_012_345_678n, 2n ** 63n - 1n, -(2n ** 63n)];
+    for (const b of edges) {
+      const l = bigIntToLong(b);
+      expect(l.toString(), String(b)).toBe(b.toString());
+      expect(longToBigInt(l)).toBe(b);
+      expect(longToBigInt(cassandra.types.Long.fromString(b.toString()))).toBe(b);
+    }
   });
 });
