@@ -1,5 +1,5 @@
 import type { CassandraClient } from '../cassandra/client.js';
-import { readStored, writeUpdates } from '../cassandra/lastlogin.js';
+import { consistencyCode, readStored, writeUpdates } from '../cassandra/lastlogin.js';
 import { scanStored } from '../cassandra/scan.js';
 import type { TimedUpdate } from '../pipeline/ports.js';
 import { round2, type CpuPart } from './cpu.js';
@@ -25,26 +25,32 @@ export interface AccessResult {
   figures: AccessFigure[];
 }
 
+/** The connection's consistency levels (driver codes), as the run reads and writes. */
+interface Levels {
+  read: number;
+  write: number;
+}
+
 interface Pattern {
   kind: AccessFigure['kind'];
   pattern: string;
-  /** `scratch`: an empty table of the users' shape, for the writes */
-  go: (cql: CassandraClient, keyspace: string, ids: string[], scratch: string) => Promise<unknown>;
+  /** `scratch`: an empty table of the users' shape, for the writes; `cl`: the consistency levels */
+  go: (cql: CassandraClient, keyspace: string, ids: string[], scratch: string, cl: Levels) => Promise<unknown>;
 }
 
 const read = (pattern: string, chunk: number, concurrency: number): Pattern => ({
-  kind: 'read', pattern, go: (cql, ks, ids) => readStored(cql, ks, 'users', ids, { chunk, concurrency }),
+  kind: 'read', pattern, go: (cql, ks, ids, _s, cl) => readStored(cql, ks, 'users', ids, { chunk, concurrency, consistency: cl.read }),
 });
 
 const write = (pattern: string, batch: number, concurrency: number): Pattern => ({
   kind: 'write', pattern,
-  go: (cql, ks, ids, scratch) => writeUpdates(cql, ks, scratch, updatesOf(ids), { batch, concurrency }),
+  go: (cql, ks, ids, scratch, cl) => writeUpdates(cql, ks, scratch, updatesOf(ids), { batch, concurrency, consistency: cl.write }),
 });
 
 /** What is compared: the join's reads of `(last_login, writetime)` and the writes of last_login. */
 const PATTERNS: Pattern[] = [
-  { kind: 'read', pattern: 'scan 16 ranges x4', go: (cql, ks, ids) => scanStored(cql, ks, 'users', new Set(ids), { ranges: 16, concurrency: 4 }) },
-  { kind: 'read', pattern: 'scan 1 range', go: (cql, ks, ids) => scanStored(cql, ks, 'users', new Set(ids), { ranges: 1, concurrency: 1 }) },
+  { kind: 'read', pattern: 'scan 16 ranges x4', go: (cql, ks, ids, _s, cl) => scanStored(cql, ks, 'users', new Set(ids), { ranges: 16, concurrency: 4, consistency: cl.read }) },
+  { kind: 'read', pattern: 'scan 1 range', go: (cql, ks, ids, _s, cl) => scanStored(cql, ks, 'users', new Set(ids), { ranges: 1, concurrency: 1, consistency: cl.read }) },
   read('IN-100 x16', 100, 16),
   read('IN-50 x16', 50, 16),
   read('IN-20 x16', 20, 16),
@@ -70,6 +76,7 @@ function updatesOf(ids: string[]): TimedUpdate[] {
 export async function access(ctx: BenchContext, o: { users: number }): Promise<AccessResult> {
   return inWorkspace(ctx, 'bench_access', o.users, 1, async (w) => {
     const ks = w.n.keyspace;
+    const cl = { read: consistencyCode(ctx.settings.readConsistency), write: consistencyCode(ctx.settings.writeConsistency) };
     const ids = Array.from({ length: o.users }, (_, i) => String(ID_BASE + i));
     await scanStored(ctx.cql, ks, 'users', new Set(ids));
     const figures: AccessFigure[] = [];
@@ -81,7 +88,7 @@ export async function access(ctx: BenchContext, o: { users: number }): Promise<A
       // what the pattern before set going in Cassandra (flushes, compaction) is not this one's cost
       await sleep(3_000);
       const from = ctx.cpu.mark();
-      await p.go(ctx.cql, ks, ids, scratch);
+      await p.go(ctx.cql, ks, ids, scratch, cl);
       const cpu = ctx.cpu.part(from);
       figures.push({
         kind: p.kind, pattern: p.pattern, keys: ids.length, cpu,

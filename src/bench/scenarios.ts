@@ -28,6 +28,8 @@ export interface BenchContext {
   note: (line: string) => void;
   /** CPU of the runs, the servers and the bench in each measured window */
   cpu: CpuMeter;
+  /** copies of the bench's keyspace and topic (--replication-factor) */
+  replicas: number;
 }
 
 
@@ -70,7 +72,7 @@ export async function inWorkspace<T>(ctx: BenchContext, prefix: string, users: n
   const ckpt = mkdtempSync(join(tmpdir(), 'loginsync-bench-'));
   const progressFile = join(ckpt, 'progress.jsonl');
   try {
-    await createSchema(ctx.cql, ctx.kafka, n, partitions);
+    await createSchema(ctx.cql, ctx.kafka, n, partitions, ctx.replicas);
     const load = ctx.progress(`loading ${users} users`, users);
     await loadUsers(ctx.cql, n.keyspace, users, (k) => load.update(k));
     load.done();

@@ -25,13 +25,14 @@ export function benchNames(prefix = 'bench'): BenchNames {
   return { keyspace: `${prefix}_${id}`, topic: `${prefix}_${id}`, group: `${prefix}_${id}` };
 }
 
-export async function createSchema(cql: CassandraClient, kafka: Kafka, n: BenchNames, partitions: number): Promise<void> {
-  await ensureKeyspace(cql, n.keyspace, { class: 'SimpleStrategy', replicationFactor: 1 });
+/** The bench's keyspace and topic, each with `replicas` copies (3 on a three-node stack, as a cluster runs). */
+export async function createSchema(cql: CassandraClient, kafka: Kafka, n: BenchNames, partitions: number, replicas = 1): Promise<void> {
+  await ensureKeyspace(cql, n.keyspace, { class: 'SimpleStrategy', replicationFactor: replicas });
   await ensureUsersTable(cql, n.keyspace, 'users');
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await ensureTopic(admin, { topic: n.topic, partitions, replicationFactor: 1 });
+    await ensureTopic(admin, { topic: n.topic, partitions, replicationFactor: replicas });
   } finally {
     await admin.disconnect();
   }

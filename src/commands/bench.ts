@@ -27,6 +27,7 @@ interface BenchOptions {
   rate: string;
   seconds: string;
   largeTable: string;
+  replicationFactor: string;
   json?: boolean;
   out?: string;
   html?: string;
@@ -46,6 +47,7 @@ export function benchCommand(): Command {
     .option('--kills <n>', 'restart: how many times the run is killed', '10')
     .option('--seconds <n>', 'latency: how long to produce', '60')
     .option('--large-table <n>', 'table-size: rows of the large table (the small one has 10,000)', '1000000')
+    .option('--replication-factor <n>', 'copies of the bench\'s keyspace and topic: 3 on a three-node stack, as a cluster runs (reads and writes at the connection\'s consistency levels)', '1')
     .option('--json', 'print the figures as JSON')
     .option('--out <file>', 'also write the JSON figures to a file')
     .option('--html <file>', 'also write a report with charts to one HTML file that opens offline')
@@ -76,6 +78,7 @@ async function bench(opts: BenchOptions, command: Command): Promise<void> {
   const seconds = parsePositiveInt(opts.seconds, '--seconds');
   const large = parsePositiveInt(opts.largeTable, '--large-table');
   const kills = parsePositiveInt(opts.kills, '--kills');
+  const replicas = parsePositiveInt(opts.replicationFactor, '--replication-factor');
   const uiPort = opts.uiPort === undefined ? undefined : parsePositiveInt(opts.uiPort, '--ui-port', { min: 1, max: 65535 });
   // found out now, not after the scenarios' minutes
   if (opts.html !== undefined) checkWritableDir(opts.html, '--html');
@@ -95,7 +98,7 @@ async function bench(opts: BenchOptions, command: Command): Promise<void> {
   const kafka = kafkaFor(settings, 'loginsync-bench');
   const note = (l: string) => info(c.dim(l));
   const cpu = cpuMeter(settings, stack, note);
-  const ctx: BenchContext = { settings, cql, kafka, keep: opts.keep === true, runArgs: uiPort === undefined ? [] : ['--ui-port', String(uiPort)], progress: progressBar, note, cpu };
+  const ctx: BenchContext = { settings, cql, kafka, keep: opts.keep === true, runArgs: uiPort === undefined ? [] : ['--ui-port', String(uiPort)], progress: progressBar, note, cpu, replicas };
   const results: BenchResult[] = [];
   const startedAt = new Date();
   try {
