@@ -31,7 +31,6 @@ export function sampleRanges(fraction: number, parts: number): TokenRange[] {
   return tokenRanges(parts).map(([start]) => [start, start + each] as const);
 }
 
-
 export interface ScanOptions {
   /** ranges the ring is cut into, and how many are read at once */
   ranges?: number;

@@ -25,6 +25,7 @@ export interface StageMs {
   decode: number;
   join: number;
   write: number;
+  /** the dead letters and unmatched events sent, and the user names of the rows shown read, side by side */
   sideOutputs: number;
 }
 

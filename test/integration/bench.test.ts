@@ -159,6 +159,24 @@ describe('loginsync bench', () => {
     expect(html).toContain('>kill 2</text>');
   });
 
+  it('access: every way of reading and writing the users, each with its CPU per key, and a chart of them', async () => {
+    const r = await runCli(['bench', '--scenario', 'access', '--users', '600', '--json', '--html', join(dir, 'access.html')], { timeoutMs: 240_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const x = (JSON.parse(r.stdout) as { results: Array<{ scenario: string; users: number; figures: Array<{ kind: string; pattern: string; keys: number; cpu: Cpu; cassandraUsPerKey: number | null; clientUsPerKey: number }> }> }).results[0]!;
+    expect(x).toMatchObject({ scenario: 'access', users: 600 });
+    expect(x.figures.map((f) => f.pattern)).toEqual(expect.arrayContaining(['scan 16 ranges x4', 'IN-20 x16', 'point x64', 'batch-50 x8', 'single x64']));
+    expect(new Set(x.figures.map((f) => f.kind))).toEqual(new Set(['read', 'write']));
+    for (const f of x.figures) {
+      expect(f.keys).toBe(600);
+      expect(f.clientUsPerKey).toBeGreaterThanOrEqual(0);
+      if (typeof f.cpu.cassandra === 'number') expect(f.cassandraUsPerKey).toBeCloseTo((f.cpu.cassandra * 1e6) / 600, 0);
+      else expect(f.cassandraUsPerKey).toBeNull();
+    }
+    const html = readFileSync(join(dir, 'access.html'), 'utf8');
+    expect(html).toContain('<section id="access">');
+    expect(html).toContain('>IN-20 x16</text>');
+  });
+
   it('--html in a directory that is not there: a one-line error before anything is measured', async () => {
     const r = await runCli(['bench', '--html', join(dir, 'no-such-dir', 'r.html')], { timeoutMs: 30_000 });
     expect(r.code).toBe(1);
