@@ -225,7 +225,7 @@ function countTicks(peak: number): number[] {
 }
 
 function latencySection(r: LatencyResult): string {
-  const workload = `W2: ${int(r.rate)} events/s for ${r.seconds} s over ${int(r.users)} users, loginsync run --trigger 0; latency from each record's Kafka timestamp to its write being acknowledged, every record after one warm-up event.`;
+  const workload = `W2: ${int(r.rate)} events/s for ${r.seconds} s over ${int(r.users)} users, loginsync run --trigger 0 started ${r.leadS} s before the load; latency from each record's Kafka timestamp to its write being acknowledged, every record after one warm-up event.`;
   const p = (v: number | null) => (v === null ? '–' : msText(v));
   return section('latency', 'Latency (W2)', workload, [
     figures([

@@ -150,6 +150,8 @@ export interface LatencyResult {
   users: number;
   rate: number;
   seconds: number;
+  /** seconds from the run's start to the load's (--lead) */
+  leadS: number;
   events: number;
   batches: number;
   medianBatchMs: number;
@@ -175,15 +177,22 @@ const WINDOW_S = 10;
  * W2: events produced steadily at `rate`/s for `seconds`, `run --trigger 0`; produce -> write
  * acknowledged and -> committed, overall and by windows of record time.
  */
-export async function latency(ctx: BenchContext, o: { users: number; rate: number; seconds: number; partitions: number }): Promise<LatencyResult> {
+/**
+ * W2: a steady load on a running `run --trigger 0`, started --lead seconds after the run (25 in W2's
+ * definition: the run and Cassandra are past their start, as a service is when logins come in; the
+ * run itself is not warmed beyond one event).
+ */
+export async function latency(ctx: BenchContext, o: { users: number; rate: number; seconds: number; partitions: number; leadS: number }): Promise<LatencyResult> {
   return inWorkspace(ctx, 'bench_latency', o.users, o.partitions, async (w) => {
     const { n, progressFile } = w;
     const total = o.rate * o.seconds;
     let warmupBatches = 0;
     let cpu: CpuWindow | undefined;
     const producer = new SteadyProducer(ctx.kafka, n.topic, o.users, o.rate);
+    const startedAt = Date.now();
     const child = await w.run(['--trigger', '0', '--starting-offsets', 'latest'], async (proc) => {
       warmupBatches = await warmUp(ctx, w);
+      await sleep(startedAt + o.leadS * 1000 - Date.now());
       const from = ctx.cpu.mark(proc.pid);
       const bar = ctx.progress(`producing ${o.rate} events/s for ${o.seconds} s`, total);
       await producer.run(total, (k) => bar.update(k));
@@ -194,7 +203,7 @@ export async function latency(ctx: BenchContext, o: { users: number; rate: numbe
     });
     const p = readProgress(progressFile, warmupBatches);
     return {
-      scenario: 'latency', users: o.users, rate: o.rate, seconds: o.seconds, events: p.input, batches: p.batches,
+      scenario: 'latency', users: o.users, rate: o.rate, seconds: o.seconds, leadS: o.leadS, events: p.input, batches: p.batches,
       medianBatchMs: Math.round(median(p.batchMs)), latencyMs: percentiles(p.latency), peakRssMB: Math.round(child.peakRssBytes / 1048576),
       histogram: histogramPairs(p.latency),
       commitLatencyMs: percentiles(p.commitLatency), commitHistogram: histogramPairs(p.commitLatency),

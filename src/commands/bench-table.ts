@@ -69,7 +69,7 @@ function drainCpuRows(t: Table, w: CpuWindow & { baseline: BaselineCpu }): void 
 const q = (x: Quantiles) => [x.p50, x.p95, x.p99, x.max].map((v) => (v === null ? '-' : String(v))).join(' / ');
 
 function latencyRows(t: Table, r: LatencyResult): void {
-  t.push(['workload', `${r.rate} events/s for ${r.seconds} s, ${r.users} users`, 'W2']);
+  t.push(['workload', `${r.rate} events/s for ${r.seconds} s, ${r.users} users, the run started ${r.leadS} s before`, 'W2']);
   t.push(['events processed', String(r.events), String(r.rate * r.seconds)]);
   t.push(['batches', String(r.batches), '']);
   t.push(['median batch', `${r.medianBatchMs} ms`, "Spark's: 1250 ms"]);

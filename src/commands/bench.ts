@@ -26,6 +26,7 @@ interface BenchOptions {
   partitions: string;
   rate: string;
   seconds: string;
+  lead: string;
   largeTable: string;
   replicationFactor: string;
   json?: boolean;
@@ -46,6 +47,7 @@ export function benchCommand(): Command {
     .option('--rate <n>', 'latency, restart: events per second', '1000')
     .option('--kills <n>', 'restart: how many times the run is killed', '10')
     .option('--seconds <n>', 'latency: how long to produce', '60')
+    .option('--lead <n>', 'latency: seconds the run runs before the load starts', '25')
     .option('--large-table <n>', 'table-size: rows of the large table (the small one has 10,000)', '1000000')
     .option('--replication-factor <n>', 'copies of the bench\'s keyspace and topic: 3 on a three-node stack, as a cluster runs (reads and writes at the connection\'s consistency levels)', '1')
     .option('--json', 'print the figures as JSON')
@@ -76,6 +78,7 @@ async function bench(opts: BenchOptions, command: Command): Promise<void> {
   const partitions = parsePositiveInt(opts.partitions, '--partitions');
   const rate = parsePositiveInt(opts.rate, '--rate');
   const seconds = parsePositiveInt(opts.seconds, '--seconds');
+  const leadS = parsePositiveInt(opts.lead, '--lead', { min: 0 });
   const large = parsePositiveInt(opts.largeTable, '--large-table');
   const kills = parsePositiveInt(opts.kills, '--kills');
   const replicas = parsePositiveInt(opts.replicationFactor, '--replication-factor');
@@ -104,7 +107,7 @@ async function bench(opts: BenchOptions, command: Command): Promise<void> {
   try {
     const want = (s: BenchOptions['scenario']) => opts.scenario === s || opts.scenario === 'all';
     if (want('drain')) results.push(await drain(ctx, { users, events, partitions }));
-    if (want('latency')) results.push(await latency(ctx, { users, rate, seconds, partitions }));
+    if (want('latency')) results.push(await latency(ctx, { users, rate, seconds, partitions, leadS }));
     if (want('table-size')) results.push(await tableSize(ctx, { small: 10_000, large, events: Math.min(events, 200_000), partitions }));
     if (want('restart')) results.push(await restart(ctx, { users: Math.min(users, 10_000), rate, kills, partitions }));
     if (opts.scenario === 'access') results.push(await access(ctx, { users }));

@@ -97,7 +97,7 @@ describe('loginsync bench', () => {
   it('latency and table-size: report percentiles and per-event cost, with the table checked', async () => {
     const html = join(dir, 'latency.html');
     const json = join(dir, 'latency.json');
-    const r = await runCli(['bench', '--scenario', 'latency', '--users', '1000', '--rate', '200', '--seconds', '3', '--html', html, '--out', json], { timeoutMs: 240_000 });
+    const r = await runCli(['bench', '--scenario', 'latency', '--users', '1000', '--rate', '200', '--seconds', '3', '--lead', '2', '--html', html, '--out', json], { timeoutMs: 240_000 });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/produce -> written p99 +│ [\d.]+ ms/);
     expect(r.stdout).toMatch(/events processed +│ 600 /);

@@ -25,7 +25,7 @@ const drain: BenchResult = {
 const latencies = new Map<number, number>();
 for (let i = 0; i < 1000; i++) record(latencies, 3 + (i % 50) * 0.4 + (i === 999 ? 200 : 0));
 const latency: BenchResult = {
-  scenario: 'latency', users: 100_000, rate: 1000, seconds: 60, events: 60_000, batches: 6_000, medianBatchMs: 9,
+  scenario: 'latency', users: 100_000, rate: 1000, seconds: 60, leadS: 25, events: 60_000, batches: 6_000, medianBatchMs: 9,
   latencyMs: { p50: 13.1, p95: 21.6, p99: 48.7 }, peakRssMB: 120, histogram: histogramPairs(latencies),
   commitLatencyMs: { p50: 15.2, p95: 24.9, p99: 52.3 }, commitHistogram: histogramPairs(latencies), windowS: 10,
   windows: [
