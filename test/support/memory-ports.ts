@@ -114,6 +114,11 @@ export class MemorySource implements RecordSource<PendingBatch> {
   }
 }
 
+/** A retriable commit failure: the consumer is rejoining its group. */
+export function rejoining(): Error {
+  return Object.assign(new Error('the Kafka consumer is rejoining its group'), { retriable: true });
+}
+
 /** A retriable failure, as the Cassandra driver names one. */
 export function unreachable(message = 'All host(s) tried for query failed'): Error {
   return Object.assign(new Error(message), { name: 'NoHostAvailableError' });

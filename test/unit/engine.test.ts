@@ -9,7 +9,7 @@ import { quantile } from '../../src/pipeline/histogram.js';
 import { Ledger, type LedgerEntry } from '../../src/pipeline/ledger.js';
 import type { PendingBatch } from '../../src/pipeline/pending.js';
 import { progressObject } from '../../src/pipeline/progress.js';
-import { LIMITS, MemorySource, MemoryStore, records, unreachable } from '../support/memory-ports.js';
+import { LIMITS, MemorySource, MemoryStore, records, rejoining, unreachable } from '../support/memory-ports.js';
 
 /**
  * The trigger loop against in-memory ports, on fake time: when batches start, what they commit, how
@@ -197,8 +197,7 @@ describe('engine: failures', () => {
 
   it('measures each record to its write and to its commit: the commit retries are in the second', async () => {
     const source = new MemorySource();
-    const rejoining = Object.assign(new Error('the Kafka consumer is rejoining its group'), { retriable: true });
-    source.commitErrors = [rejoining, rejoining];
+    source.commitErrors = [rejoining(), rejoining()];
     const r = rig(source);
     const running = r.engine.run();
     const t0 = Date.now();
@@ -220,8 +219,7 @@ describe('engine: failures', () => {
 
   it('retries a commit while the consumer rejoins; a commit given up on is not recorded, and the run goes on', async () => {
     const source = new MemorySource();
-    const rejoining = Object.assign(new Error('the Kafka consumer is rejoining its group'), { retriable: true });
-    source.commitErrors = [rejoining, rejoining];
+    source.commitErrors = [rejoining(), rejoining()];
     const r = rig(source);
     const running = r.engine.run();
     source.push(records(0, 0, [['100001', '2020-09-09 10:18:00']]));
