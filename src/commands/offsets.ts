@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
-import { openKafkaAdmin } from '../config/connect.js';
+import { openKafkaClients } from '../config/connect.js';
 import { withConnectionOptions } from '../config/settings.js';
 import { parseInstant, parseOffsetsJson } from '../config/start-spec.js';
 import { UsageError, UserError } from '../errors.js';
@@ -48,9 +48,9 @@ batch this directory's runs recorded last. "-" for a partition the group has no 
     const { settings: s } = commandSettings(command);
     const group = checkGroup(opts.group);
     const dir = checkpointDir(group, opts.checkpoint);
-    const admin = await openKafkaAdmin(s);
+    const { kafka, admin } = await openKafkaClients(s);
     try {
-      const report = await new GroupOffsetsAdmin(admin, s.topic, group, s.brokers).report(existsSync(dir) ? new Ledger(dir) : undefined);
+      const report = await GroupOffsetsAdmin.of(kafka, admin, s.topic, group, s.brokers).report(existsSync(dir) ? new Ledger(dir) : undefined);
       if (opts.json) printJson(report);
       else {
         out(formatReport(report));
@@ -187,9 +187,9 @@ async function reset(f: ResetFlags, command: Command): Promise<void> {
   if (!f.dryRun && !f.yes && !process.stdin.isTTY) {
     throw new UsageError('offsets reset asks for confirmation, and stdin is not a terminal: add --yes to move the offsets without asking', { hint: '--dry-run prints the plan and changes nothing' });
   }
-  const admin = await openKafkaAdmin(s);
+  const { kafka, admin } = await openKafkaClients(s);
   try {
-    const offsets = new GroupOffsetsAdmin(admin, s.topic, group, s.brokers);
+    const offsets = GroupOffsetsAdmin.of(kafka, admin, s.topic, group, s.brokers);
     const { rows, activity } = await offsets.plan(target);
     if (!f.dryRun && isActive(activity)) throw activeGroupError(group, activity);
     const json = (applied: boolean, result?: ResetResult, file?: string) => printJson({

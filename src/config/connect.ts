@@ -81,3 +81,9 @@ export function kafkaFor(s: ConnectionSettings, clientId?: string): Kafka {
 export function openKafkaAdmin(s: ConnectionSettings): Promise<Admin> {
   return connectAdmin(kafkaFor(s), s.brokers);
 }
+
+/** An admin client, and the client it came from (for requests the admin API does not offer). */
+export async function openKafkaClients(s: ConnectionSettings): Promise<{ kafka: Kafka; admin: Admin }> {
+  const kafka = kafkaFor(s);
+  return { kafka, admin: await connectAdmin(kafka, s.brokers) };
+}

@@ -40,19 +40,28 @@ export async function startPositions(admin: Admin, topic: string, group: string,
  * for, so that the consumer starts there (it knows only the group's offsets and earliest), and a later
  * run goes on from here (not from a newer "latest", skipping what arrived in between).
  */
-async function pinStarts(admin: Admin, topic: string, group: string, at: StartPositions): Promise<void> {
+async function pinStarts(kafka: Kafka, topic: string, group: string, at: StartPositions): Promise<void> {
   const partitions = [...at.start].filter(([p]) => !at.committed.has(p)).map(([partition, offset]) => ({ partition, offset: String(offset) }));
   if (partitions.length === 0) return;
   // only possible while the group has no active member; a running member keeps its own position (a
   // JSON or timestamp start then begins at earliest: more is read again, which the write rule makes harmless)
-  await admin.setOffsets({ groupId: group, topic, partitions }).catch(() => {});
+  await commitWhileEmpty(kafka, group, topic, partitions).catch(() => {});
 }
 
 /** The part of kafkajs' internal cluster that removing a member needs (kafkajs 2.2, pinned). */
 interface InternalCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  findGroupCoordinator(o: { groupId: string }): Promise<{ leaveGroup(o: { groupId: string; memberId: string }): Promise<unknown> }>;
+  findGroupCoordinator(o: { groupId: string }): Promise<Coordinator>;
+}
+
+/** The requests to a group's coordinator that these functions send (kafkajs 2.2's broker). */
+interface Coordinator {
+  leaveGroup(o: { groupId: string; memberId: string }): Promise<unknown>;
+  offsetCommit(o: {
+    groupId: string; groupGenerationId: number; memberId: string;
+    topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
+  }): Promise<unknown>;
 }
 
 /**
@@ -73,15 +82,30 @@ function internalCluster(kafka: Kafka): InternalCluster {
  */
 export async function removeMembers(kafka: Kafka, groupId: string, memberIds: string[]): Promise<void> {
   if (memberIds.length === 0) return;
-  const cluster = internalCluster(kafka);
-  await cluster.connect();
-  try {
-    const coordinator = await cluster.findGroupCoordinator({ groupId });
+  await withCoordinator(kafka, groupId, async (coordinator) => {
     for (const memberId of memberIds) {
       await coordinator.leaveGroup({ groupId, memberId }).catch((err: unknown) => {
         if ((err as { type?: string }).type !== 'UNKNOWN_MEMBER_ID') throw err;
       });
     }
+  });
+}
+
+/**
+ * Commits offsets for a group with no member, as Kafka's admin client does in
+ * alterConsumerGroupOffsets: one OffsetCommit with no generation and no member id. The coordinator
+ * refuses it while the group has members. (kafkajs' setOffsets joins the group, fetches, commits and
+ * leaves: about 5 s.)
+ */
+export async function commitWhileEmpty(kafka: Kafka, groupId: string, topic: string, partitions: Array<{ partition: number; offset: string }>): Promise<void> {
+  await withCoordinator(kafka, groupId, (coordinator) => coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics: [{ topic, partitions }] }));
+}
+
+async function withCoordinator<T>(kafka: Kafka, groupId: string, fn: (coordinator: Coordinator) => Promise<T>): Promise<T> {
+  const cluster = internalCluster(kafka);
+  await cluster.connect();
+  try {
+    return await fn(await cluster.findGroupCoordinator({ groupId }));
   } finally {
     await cluster.disconnect().catch(() => {});
   }
@@ -106,7 +130,7 @@ export class KafkaGroup implements GroupOffsets, Closable {
   async positions(from: StartFrom): Promise<StartPositions> {
     try {
       const at = await startPositions(this.admin, this.topic, this.group, from);
-      if (from !== 'earliest') await pinStarts(this.admin, this.topic, this.group, at);
+      if (from !== 'earliest') await pinStarts(this.kafka, this.topic, this.group, at);
       return at;
     } catch (err) {
       throw this.coordinatorUnknown(err) ?? kafkaError(err, this.brokers, 'reading the topic');

@@ -1,9 +1,9 @@
 import kafkajs from 'kafkajs';
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { UserError } from '../errors.js';
 import type { OffsetMove, OffsetsLedger, StartFrom } from '../pipeline/ports.js';
 import { kafkaError, retryRetriable } from './client.js';
-import { checkTopic, committedOffsets } from './group.js';
+import { checkTopic, commitWhileEmpty, committedOffsets } from './group.js';
 import { resolveStarts, type LogRange } from './start-offsets.js';
 
 const { AssignerProtocol } = kafkajs;
@@ -161,7 +161,16 @@ export interface ResetResult {
 
 /** A consumer group's offsets on a topic, through an admin client: read, planned, moved. Failures as one-line errors. */
 export class GroupOffsetsAdmin {
-  constructor(private readonly admin: Admin, readonly topic: string, readonly group: string, private readonly brokers: string[]) {}
+  /** `commit` commits offsets for the group while it has no member (refused otherwise). */
+  constructor(
+    private readonly admin: Admin, readonly topic: string, readonly group: string, private readonly brokers: string[],
+    private readonly commit: (partitions: Array<{ partition: number; offset: string }>) => Promise<void>,
+  ) {}
+
+  /** Through kafkajs: the admin client, and the client it came from for the commit. */
+  static of(kafka: Kafka, admin: Admin, topic: string, group: string, brokers: string[]): GroupOffsetsAdmin {
+    return new GroupOffsetsAdmin(admin, topic, group, brokers, (partitions) => commitWhileEmpty(kafka, group, topic, partitions));
+  }
 
   private kafka<T>(doing: string, fn: () => Promise<T>): Promise<T> {
     return fn().catch((err: unknown) => { throw err instanceof UserError ? err : kafkaError(err, this.brokers, doing); });
@@ -240,10 +249,9 @@ export class GroupOffsetsAdmin {
       if (changed.length > 0) {
         throw new UserError(`the offsets of group ${this.group} moved since the plan was made (${changed.map((r) => `partition ${r.partition}: ${now.get(r.partition) ?? 'none'}, planned from ${r.from ?? 'none'}`).join('; ')}): nothing changed`, { hint: 'run the command again for a new plan' });
       }
-      await this.kafka(`moving the offsets of group ${this.group}`, () => this.admin.setOffsets({
-        groupId: this.group, topic: this.topic, partitions: moved.map((r) => ({ partition: r.partition, offset: String(r.to) })),
-      })).catch(async (err: unknown) => {
-        // a member joined since the check: kafkajs refuses too
+      await this.kafka(`moving the offsets of group ${this.group}`, () => this.commit(moved.map((r) => ({ partition: r.partition, offset: String(r.to) }))))
+        .catch(async (err: unknown) => {
+        // a member joined since the check: the coordinator refuses too
         const again = await this.activity();
         throw isActive(again) ? activeGroupError(this.group, again) : err;
       });

@@ -80,11 +80,16 @@ function fakeAdmin(topic: string, state: { logs: Map<number, LogRange>; committe
         })),
       }],
     }),
-    setOffsets: async (o: { partitions: Array<{ partition: number; offset: string }> }) => {
-      for (const p of o.partitions) state.committed.set(p.partition, Number(p.offset));
-    },
   };
   return admin as unknown as Admin;
+}
+
+/** A group's offsets in memory: the admin client above, and a commit that the coordinator refuses while the group has members. */
+function fakeOffsets(topic: string, state: { logs: Map<number, LogRange>; committed: Map<number, number>; group: string; members?: number }): GroupOffsetsAdmin {
+  return new GroupOffsetsAdmin(fakeAdmin(topic, state), topic, state.group, ['b:9092'], async (partitions) => {
+    if (state.members) throw new Error('The coordinator is not aware of this member');
+    for (const p of partitions) state.committed.set(p.partition, Number(p.offset));
+  });
 }
 
 describe('offsets reset: applying and recording', () => {
@@ -94,7 +99,7 @@ describe('offsets reset: applying and recording', () => {
     await ledger.reconcile('t', 'g', async () => new Map([[0, 0]]), new Map([[0, 0], [2, 0]]));
     ledger.appendLocked({ startedAt: new Date().toISOString(), topic: 't', group: 'g', startOffset: { 0: 0 }, endOffset: { 0: 40 }, pid: 1 });
     const state = { logs: new Map([[0, { low: 0, high: 50 }], [1, { low: 0, high: 7 }], [2, { low: 0, high: 3 }]]), committed: new Map([[0, 40]]), group: 'g' };
-    const offsets = new GroupOffsetsAdmin(fakeAdmin('t', state), 't', 'g', ['b:9092']);
+    const offsets = fakeOffsets('t', state);
     const { rows } = await offsets.plan({ kind: 'offsets', offsets: new Map([[0, 10], [1, 2], [2, 1]]) });
     const result = await offsets.apply(rows, ledger);
     expect(result.reconciled).toEqual([]);
@@ -108,16 +113,29 @@ describe('offsets reset: applying and recording', () => {
     const ledger = new Ledger(mkdtempSync(join(tmpdir(), 'ls-offsets-')));
     ledger.appendLocked({ startedAt: new Date().toISOString(), topic: 't', group: 'g', startOffset: { 0: 0 }, endOffset: { 0: 40 }, pid: 1 });
     const state = { logs: new Map([[0, { low: 0, high: 50 }]]), committed: new Map([[0, 45]]), group: 'g' };
-    const offsets = new GroupOffsetsAdmin(fakeAdmin('t', state), 't', 'g', ['b:9092']);
+    const offsets = fakeOffsets('t', state);
     const result = await offsets.apply((await offsets.plan({ kind: 'earliest' })).rows, ledger);
     expect(result.reconciled).toMatchObject([{ kind: 'recovered', startOffset: { 0: 40 }, endOffset: { 0: 45 } }]);
     expect(ledger.last()).toMatchObject({ kind: 'reset', startOffset: { 0: 45 }, endOffset: { 0: 0 } });
   });
 
+  it('a member that joins between the check and the commit: the coordinator refuses, and the group is reported in use', async () => {
+    const ledger = new Ledger(mkdtempSync(join(tmpdir(), 'ls-offsets-')));
+    const state = { logs: new Map([[0, { low: 0, high: 50 }]]), committed: new Map([[0, 45]]), group: 'g', members: 0 };
+    const offsets = new GroupOffsetsAdmin(fakeAdmin('t', state), 't', 'g', ['b:9092'], async () => {
+      state.members = 1;
+      throw new Error('The coordinator is not aware of this member');
+    });
+    const { rows } = await offsets.plan({ kind: 'earliest' });
+    await expect(offsets.apply(rows, ledger)).rejects.toThrow(/group g is in use \(state Stable, members m0/);
+    expect(state.committed).toEqual(new Map([[0, 45]]));
+    expect(ledger.last()).toBeUndefined();
+  });
+
   it('refuses while the group has members, naming them, and moves nothing', async () => {
     const ledger = new Ledger(mkdtempSync(join(tmpdir(), 'ls-offsets-')));
     const state = { logs: new Map([[0, { low: 0, high: 50 }]]), committed: new Map([[0, 45]]), group: 'g', members: 1 };
-    const offsets = new GroupOffsetsAdmin(fakeAdmin('t', state), 't', 'g', ['b:9092']);
+    const offsets = fakeOffsets('t', state);
     const { rows, activity } = await offsets.plan({ kind: 'earliest' });
     expect(activity.members).toEqual([{ memberId: 'm0', clientId: 'loginsync-run', host: '10.0.0.1', partitions: [0] }]);
     await expect(offsets.apply(rows, ledger)).rejects.toThrow(/group g is in use \(state Stable, members m0 \(client loginsync-run on 10\.0\.0\.1\)\)/);
