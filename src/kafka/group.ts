@@ -48,11 +48,17 @@ async function pinStarts(kafka: Kafka, topic: string, group: string, at: StartPo
   await commitWhileEmpty(kafka, group, topic, partitions).catch(() => {});
 }
 
-/** The part of kafkajs' internal cluster that removing a member needs (kafkajs 2.2, pinned). */
+/** The part of kafkajs' internal cluster that removing a member and committing for an empty group need (kafkajs 2.2, pinned). */
 interface InternalCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   findGroupCoordinator(o: { groupId: string }): Promise<Coordinator>;
+}
+
+/** An offset to commit for one partition, as kafkajs takes it. */
+export interface PartitionOffset {
+  partition: number;
+  offset: string;
 }
 
 /** The requests to a group's coordinator that these functions send (kafkajs 2.2's broker). */
@@ -60,7 +66,7 @@ interface Coordinator {
   leaveGroup(o: { groupId: string; memberId: string }): Promise<unknown>;
   offsetCommit(o: {
     groupId: string; groupGenerationId: number; memberId: string;
-    topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
+    topics: Array<{ topic: string; partitions: PartitionOffset[] }>;
   }): Promise<unknown>;
 }
 
@@ -97,7 +103,7 @@ export async function removeMembers(kafka: Kafka, groupId: string, memberIds: st
  * refuses it while the group has members. (kafkajs' setOffsets joins the group, fetches, commits and
  * leaves: about 5 s.)
  */
-export async function commitWhileEmpty(kafka: Kafka, groupId: string, topic: string, partitions: Array<{ partition: number; offset: string }>): Promise<void> {
+export async function commitWhileEmpty(kafka: Kafka, groupId: string, topic: string, partitions: PartitionOffset[]): Promise<void> {
   await withCoordinator(kafka, groupId, (coordinator) => coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics: [{ topic, partitions }] }));
 }
 

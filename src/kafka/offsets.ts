@@ -3,7 +3,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { UserError } from '../errors.js';
 import type { OffsetMove, OffsetsLedger, StartFrom } from '../pipeline/ports.js';
 import { kafkaError, retryRetriable } from './client.js';
-import { checkTopic, commitWhileEmpty, committedOffsets } from './group.js';
+import { checkTopic, commitWhileEmpty, committedOffsets, type PartitionOffset } from './group.js';
 import { resolveStarts, type LogRange } from './start-offsets.js';
 
 const { AssignerProtocol } = kafkajs;
@@ -164,7 +164,7 @@ export class GroupOffsetsAdmin {
   /** `commit` commits offsets for the group while it has no member (refused otherwise). */
   constructor(
     private readonly admin: Admin, readonly topic: string, readonly group: string, private readonly brokers: string[],
-    private readonly commit: (partitions: Array<{ partition: number; offset: string }>) => Promise<void>,
+    private readonly commit: (partitions: PartitionOffset[]) => Promise<void>,
   ) {}
 
   /** Through kafkajs: the admin client, and the client it came from for the commit. */
@@ -249,8 +249,8 @@ export class GroupOffsetsAdmin {
       if (changed.length > 0) {
         throw new UserError(`the offsets of group ${this.group} moved since the plan was made (${changed.map((r) => `partition ${r.partition}: ${now.get(r.partition) ?? 'none'}, planned from ${r.from ?? 'none'}`).join('; ')}): nothing changed`, { hint: 'run the command again for a new plan' });
       }
-      await this.kafka(`moving the offsets of group ${this.group}`, () => this.commit(moved.map((r) => ({ partition: r.partition, offset: String(r.to) }))))
-        .catch(async (err: unknown) => {
+      const partitions = moved.map((r) => ({ partition: r.partition, offset: String(r.to) }));
+      await this.kafka(`moving the offsets of group ${this.group}`, () => this.commit(partitions)).catch(async (err: unknown) => {
         // a member joined since the check: the coordinator refuses too
         const again = await this.activity();
         throw isActive(again) ? activeGroupError(this.group, again) : err;
