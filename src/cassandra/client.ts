@@ -37,11 +37,12 @@ export function createCassandra(opts: CassandraOptions): CassandraClient {
     ...(port !== undefined ? { protocolOptions: { port } } : {}),
     localDataCenter: opts.localDc,
     ...(opts.keyspace ? { keyspace: opts.keyspace } : {}),
-    // Cassandra answers within seconds, with an error if need be (a request waits at most 12 s in its
-    // queue, native_transport_timeout, then has its read or write timeout). A connection whose answers
-    // stop (seen after a node was paused for 20 s: what was sent once it resumed went unanswered) is
-    // dropped for a new one once 8 of its requests are overdue, instead of the driver's 64, which at a
-    // batch's 16 requests in flight and 30 s each took minutes.
+    // Cassandra answers a request within seconds, with an error if need be (5.0: at most 12 s in its
+    // queue, native_transport_timeout, then its read, range or write timeout, 10 s at most); schema
+    // changes set a longer timeout of their own. A connection whose answers stop (seen after a node was
+    // paused for 20 s: what was sent once it resumed went unanswered) is dropped for a new one once more
+    // than 8 of its requests are overdue, instead of the driver's 64, which at a batch's 16 requests in
+    // flight and 30 s each took minutes.
     socketOptions: { connectTimeout: opts.connectTimeoutMs ?? 5000, readTimeout: 20_000, defunctReadTimeoutThreshold: 8 },
     queryOptions: { prepare: true, ...(opts.consistency !== undefined ? { consistency: opts.consistency } : {}) },
     ...(opts.sslOptions ? { sslOptions: opts.sslOptions } : {}),

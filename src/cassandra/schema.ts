@@ -1,6 +1,9 @@
 import { UserError } from '../errors.js';
 import type { CassandraClient } from './client.js';
 
+/** A schema change waits for the nodes to agree: longer than a request may (the client's 20 s). */
+export const DDL_TIMEOUT_MS = 60_000;
+
 /** The table loginsync works on, as in the seed: users(login_id text PRIMARY KEY, user_name text, last_login timestamp). */
 export const USERS_COLUMNS = [
   { name: 'login_id', type: 'text', kind: 'partition_key' },
@@ -51,7 +54,7 @@ export type Outcome = 'created' | 'exists';
 export async function ensureKeyspace(client: CassandraClient, keyspace: string, replication: Replication): Promise<Outcome> {
   const rs = await client.execute('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [keyspace]);
   if (rs.rows.length > 0) return 'exists';
-  await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replicationCql(replication)}`);
+  await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replicationCql(replication)}`, [], { readTimeout: DDL_TIMEOUT_MS });
   return 'created';
 }
 
@@ -104,7 +107,7 @@ export async function ensureUsersTable(client: CassandraClient, keyspace: string
     return 'exists';
   }
   await client.execute(
-    `CREATE TABLE IF NOT EXISTS ${keyspace}.${table} (login_id text PRIMARY KEY, user_name text, last_login timestamp)`,
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.${table} (login_id text PRIMARY KEY, user_name text, last_login timestamp)`, [], { readTimeout: DDL_TIMEOUT_MS },
   );
   return 'created';
 }

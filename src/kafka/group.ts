@@ -104,7 +104,8 @@ export async function removeMembers(kafka: Kafka, groupId: string, memberIds: st
  * leaves: about 5 s.)
  */
 export async function commitWhileEmpty(kafka: Kafka, groupId: string, topic: string, partitions: PartitionOffset[]): Promise<void> {
-  await withCoordinator(kafka, groupId, (coordinator) => coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics: [{ topic, partitions }] }));
+  // a coordinator moving or loading is retried, as kafkajs' own commits are; a refusal is not retriable
+  await retryRetriable(() => withCoordinator(kafka, groupId, (coordinator) => coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics: [{ topic, partitions }] })));
 }
 
 async function withCoordinator<T>(kafka: Kafka, groupId: string, fn: (coordinator: Coordinator) => Promise<T>): Promise<T> {

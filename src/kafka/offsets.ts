@@ -251,9 +251,10 @@ export class GroupOffsetsAdmin {
       }
       const partitions = moved.map((r) => ({ partition: r.partition, offset: String(r.to) }));
       await this.kafka(`moving the offsets of group ${this.group}`, () => this.commit(partitions)).catch(async (err: unknown) => {
-        // a member joined since the check: the coordinator refuses too
-        const again = await this.activity();
-        throw isActive(again) ? activeGroupError(this.group, again) : err;
+        // a member joined since the check: the coordinator refuses too (the commit's own error stands
+        // if the group cannot be described now)
+        const again = await this.activity().catch(() => undefined);
+        throw again !== undefined && isActive(again) ? activeGroupError(this.group, again) : err;
       });
       const after = new Map([...await this.committed()].filter(([p]) => moved.some((r) => r.partition === p)));
       return { batchId: ledger.appendLocked(this.resetEntry(moved, after, ledger)), reconciled, after };
