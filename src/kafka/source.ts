@@ -55,8 +55,10 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
       heartbeatInterval: Math.min(3_000, Math.floor(opts.sessionTimeoutMs / 3)),
       maxWaitTimeInMs: 100,
       // a fetch is decoded whole into message objects, which outlive a young-generation collection and
-      // fill the old one until its next full collection: 1 MB fetches keep W1's peak RSS at 227-234 MB
-      // (2 MB: 256-259) for the same CPU (bench/README.md)
+      // fill the old one until its next full collection: 256 KB per partition keeps W1's peak RSS at
+      // 229-233 MB (512 KB, with 1 or 2 MB per request: 257-262) for the same CPU (bench/README.md). A
+      // record batch larger than that is returned only to the first partition with data in a fetch
+      // (README: Known limits)
       maxBytesPerPartition: 256 * 1024,
       maxBytes: 1024 * 1024,
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
