@@ -104,8 +104,10 @@ export async function removeMembers(kafka: Kafka, groupId: string, memberIds: st
  * leaves: about 5 s.)
  */
 export async function commitWhileEmpty(kafka: Kafka, groupId: string, topic: string, partitions: PartitionOffset[]): Promise<void> {
-  // a coordinator moving or loading is retried, as kafkajs' own commits are; a refusal is not retriable
-  await retryRetriable(() => withCoordinator(kafka, groupId, (coordinator) => coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics: [{ topic, partitions }] })));
+  // a coordinator moving, or still loading on a fresh broker, is retried for up to 15 s (a group
+  // rebalancing answers with a retriable error too, and has members: not worth the 30 s of other
+  // requests); a refusal is not retriable
+  await retryRetriable(() => withCoordinator(kafka, groupId, (coordinator) => coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics: [{ topic, partitions }] })), 15_000);
 }
 
 async function withCoordinator<T>(kafka: Kafka, groupId: string, fn: (coordinator: Coordinator) => Promise<T>): Promise<T> {
