@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { describe, it, type ExpectStatic } from 'vitest';
-import { committedOffsets } from '../../src/kafka/group.js';
+import { commitWhileEmpty, committedOffsets } from '../../src/kafka/group.js';
 import type { LedgerEntry } from '../../src/pipeline/ledger.js';
 import { sleep } from '../../src/util/sleep.js';
 import { runCli, spawnCli, waitFor, type CliResult } from '../helpers.js';
@@ -23,6 +23,9 @@ async function withAdmin<T>(w: World, fn: (a: Admin) => Promise<T>): Promise<T> 
     await admin.disconnect();
   }
 }
+
+/** How the coordinator refuses a commit with no member id for a group that has members. */
+const REFUSED = /The coordinator is not aware of this member/;
 
 const committed = async (w: World) => Object.fromEntries(await withAdmin(w, (a) => committedOffsets(a, w.topic, w.group)));
 
@@ -195,6 +198,10 @@ describe.concurrent('loginsync offsets', () => {
       expect(dry.code, dry.stderr).toBe(0);
       expect(dry.stderr).toMatch(/warning: group .* is in use/);
       expect(ledger(w).every((e) => e.kind !== 'reset')).toBe(true);
+      // behind the check: the coordinator itself refuses the commit reset sends while the run is a member
+      const before = await committed(w);
+      await expect(commitWhileEmpty(w.kafka, w.group, w.topic, [{ partition: 0, offset: '0' }, { partition: 1, offset: '0' }])).rejects.toThrow(REFUSED);
+      expect(await committed(w)).toEqual(before);
 
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
