@@ -1,6 +1,7 @@
 import type { CassandraClient } from '../cassandra/client.js';
 import { consistencyCode, readStored, writeUpdates } from '../cassandra/lastlogin.js';
 import { scanStored } from '../cassandra/scan.js';
+import { changeSchema } from '../cassandra/schema.js';
 import type { TimedUpdate } from '../pipeline/ports.js';
 import { round2, type CpuPart } from './cpu.js';
 import { inWorkspace, type BenchContext } from './scenarios.js';
@@ -83,7 +84,7 @@ export async function access(ctx: BenchContext, o: { users: number }): Promise<A
     for (const [i, p] of PATTERNS.entries()) {
       // each write pattern gets a fresh table: none pays for the flushes of the one before
       const scratch = `scratch${i}`;
-      if (p.kind === 'write') await ctx.cql.execute(`CREATE TABLE IF NOT EXISTS ${ks}.${scratch} (login_id text PRIMARY KEY, user_name text, last_login timestamp)`);
+      if (p.kind === 'write') await changeSchema(ctx.cql, `CREATE TABLE IF NOT EXISTS ${ks}.${scratch} (login_id text PRIMARY KEY, user_name text, last_login timestamp)`);
       ctx.note(`${p.kind}: ${p.pattern}`);
       // what the pattern before set going in Cassandra (flushes, compaction) is not this one's cost:
       // 3 s after 100,000 keys, less after fewer

@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { CassandraClient } from '../cassandra/client.js';
 import { readStored, writeUpdates } from '../cassandra/lastlogin.js';
+import { changeSchema } from '../cassandra/schema.js';
 import type { CpuMeter, CpuPart } from './cpu.js';
 import { ID_BASE } from './workload.js';
 
@@ -54,7 +55,7 @@ export async function measureBaseline(kafka: Kafka, cql: CassandraClient, keyspa
   const t2 = performance.now();
   const m2 = meter.mark();
 
-  await cql.execute(`CREATE TABLE IF NOT EXISTS ${keyspace}.scratch (login_id text PRIMARY KEY, user_name text, last_login timestamp)`);
+  await changeSchema(cql, `CREATE TABLE IF NOT EXISTS ${keyspace}.scratch (login_id text PRIMARY KEY, user_name text, last_login timestamp)`);
   const wt = BigInt(Date.now()) * 1000n;
   await writeUpdates(cql, keyspace, 'scratch', ids.map((id) => ({ id, timeMs: stored.get(id)?.lastLogin ?? 0, writetime: wt })), { batch: 100, concurrency: 4 });
   const t3 = performance.now();

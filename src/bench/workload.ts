@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { CassandraClient } from '../cassandra/client.js';
-import { DDL_TIMEOUT_MS, ensureKeyspace, ensureUsersTable } from '../cassandra/schema.js';
+import { changeSchema, ensureKeyspace, ensureUsersTable } from '../cassandra/schema.js';
 import { insertUsers } from '../cassandra/users.js';
 import { syntheticUsers } from '../data/users-file.js';
 import { ensureTopic } from '../kafka/admin.js';
@@ -127,7 +127,7 @@ export class SteadyProducer {
 
 /** Drops what a bench created. */
 export async function dropBench(cql: CassandraClient, kafka: Kafka, n: BenchNames): Promise<void> {
-  await cql.execute(`DROP KEYSPACE IF EXISTS ${n.keyspace}`, [], { readTimeout: DDL_TIMEOUT_MS }).catch(() => {});
+  await changeSchema(cql, `DROP KEYSPACE IF EXISTS ${n.keyspace}`).catch(() => {});
   const admin = kafka.admin();
   await admin.connect().catch(() => {});
   const topics = await admin.listTopics().catch(() => [] as string[]);

@@ -2,7 +2,12 @@ import { UserError } from '../errors.js';
 import type { CassandraClient } from './client.js';
 
 /** A schema change waits for the nodes to agree: longer than a request may (the client's 20 s). */
-export const DDL_TIMEOUT_MS = 60_000;
+const DDL_TIMEOUT_MS = 60_000;
+
+/** Runs a schema (or role) change, with the time such a change may take. */
+export async function changeSchema(client: CassandraClient, cql: string, options: { prepare?: boolean } = {}): Promise<void> {
+  await client.execute(cql, [], { ...options, readTimeout: DDL_TIMEOUT_MS });
+}
 
 /** The table loginsync works on, as in the seed: users(login_id text PRIMARY KEY, user_name text, last_login timestamp). */
 export const USERS_COLUMNS = [
@@ -54,7 +59,7 @@ export type Outcome = 'created' | 'exists';
 export async function ensureKeyspace(client: CassandraClient, keyspace: string, replication: Replication): Promise<Outcome> {
   const rs = await client.execute('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [keyspace]);
   if (rs.rows.length > 0) return 'exists';
-  await client.execute(`CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replicationCql(replication)}`, [], { readTimeout: DDL_TIMEOUT_MS });
+  await changeSchema(client, `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replicationCql(replication)}`);
   return 'created';
 }
 
@@ -106,8 +111,6 @@ export async function ensureUsersTable(client: CassandraClient, keyspace: string
     }
     return 'exists';
   }
-  await client.execute(
-    `CREATE TABLE IF NOT EXISTS ${keyspace}.${table} (login_id text PRIMARY KEY, user_name text, last_login timestamp)`, [], { readTimeout: DDL_TIMEOUT_MS },
-  );
+  await changeSchema(client, `CREATE TABLE IF NOT EXISTS ${keyspace}.${table} (login_id text PRIMARY KEY, user_name text, last_login timestamp)`);
   return 'created';
 }
