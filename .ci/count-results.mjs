@@ -5,7 +5,7 @@
 //
 // Every failure that vitest or a check knows of counts, not only failed tests: a test file can fail
 // outside its tests (it did not load, a beforeAll or afterAll hook threw), and vitest then reports its
-// tests as skipped or passed. Each failure that is not a failed test is named on a line of its own.
+// tests as skipped or passed. Each failure is named on a line of its own, failed tests included.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import process from 'node:process';
@@ -51,6 +51,16 @@ function countRun(file, code) {
   const passed = r.numPassedTests ?? 0;
   const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   let failed = r.numFailedTests ?? 0;
+  // each failed test by name, with the first line of its failure, so that the end of the log says which
+  for (const t of r.testResults) {
+    for (const a of t.assertionResults ?? []) {
+      if (a.status !== 'failed') continue;
+      const where = typeof t.name === 'string' ? shortName(t.name) : '(a test file)';
+      const why = String((a.failureMessages ?? [])[0] ?? '').split('\n')[0];
+      const title = a.fullName ?? [...(a.ancestorTitles ?? []), a.title ?? '(a test)'].join(' > ');
+      say(`failed: ${where} > ${title}${why ? `: ${why}` : ''}`);
+    }
+  }
   // a file that failed with no failed test among its own: not loaded, or a hook failed
   for (const t of r.testResults) {
     if (t.status !== 'failed' || (t.assertionResults ?? []).some((a) => a.status === 'failed')) continue;

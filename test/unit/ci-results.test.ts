@@ -51,8 +51,8 @@ describe('.ci/count-results.mjs', () => {
     expect(count(results('pass', allPass))).toEqual({ code: 0, lines: ['2 passed, 0 failed'] });
   });
 
-  it('a failing test counts once, not once more per suite around it', () => {
-    expect(count(results('fail', failingTest))).toEqual({ code: 1, lines: ['1 passed, 1 failed'] });
+  it('a failing test counts once, not once more per suite around it, and is named with its failure', () => {
+    expect(count(results('fail', failingTest))).toEqual({ code: 1, lines: ['failed: test/a.test.ts > d > t0: AssertionError', '1 passed, 1 failed'] });
   });
 
   it('a failing beforeAll (the file failed, its tests skipped) counts, and names the file', () => {
