@@ -159,6 +159,8 @@ export class RunSession {
       this.step(await store.check());
       const group = this.own(this.step(await this.adapters.group()));
       this.step(await group.checkTopic());
+      // first, so that a pinned start (committed by positions) finds no dead member holding the group
+      this.step(await this.removePredecessors(group));
       const at = this.step(await group.positions(this.o.startingOffsets));
       if (this.o.startExplicit) this.events.emit(startEvent(this.o.startingOffsets, at));
       const ledger = new Ledger(this.o.checkpoint);
@@ -167,7 +169,6 @@ export class RunSession {
       for (const entry of this.step(await ledger.reconcile(this.o.topic, this.o.group, () => group.committed(), at.start))) {
         this.events.emit({ type: 'ledger', entry });
       }
-      this.step(await this.removePredecessors(group));
       // after the consumer has left its group (closed later), nothing is left to remove
       this.closables.push(async () => this.members.forgetOwn());
       const side = this.o.dlqTopic || this.o.unmatchedTopic ? this.own(this.step(await this.adapters.sideOutputs())) : { dlq: null, unmatched: null };
