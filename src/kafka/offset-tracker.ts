@@ -113,13 +113,16 @@ export class OffsetTracker {
     return out;
   }
 
-  /** Per partition assigned here: records not yet fetched, behind the latest high watermark seen. */
-  unfetched(): Map<number, number> {
+  /**
+   * Per partition assigned here: records not yet fetched, behind the latest high watermark seen, or
+   * behind stopAt's offset when it is lower (an available-now run reads no further).
+   */
+  unfetched(stopAt?: ReadonlyMap<number, number>): Map<number, number> {
     const out = new Map<number, number>();
     for (const [p, hw] of this.highWatermarks) {
       if (this.assigned && !this.assigned.has(p)) continue;
       const pos = this.fetchedTo.get(p) ?? this.committedAt.get(p);
-      if (pos !== undefined) out.set(p, Math.max(0, hw - pos));
+      if (pos !== undefined) out.set(p, Math.max(0, Math.min(hw, stopAt?.get(p) ?? hw) - pos));
     }
     return out;
   }

@@ -57,8 +57,8 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
       // a fetch is decoded whole into message objects, which outlive a young-generation collection and
       // fill the old one until its next full collection: 256 KB per partition keeps W1's peak RSS at
       // 229-233 MB (512 KB, with 1 or 2 MB per request: 257-262) for the same CPU (bench/README.md). A
-      // record batch larger than that is returned only to the first partition with data in a fetch
-      // (README: Known limits)
+      // record batch larger than that is returned only to the first partition with records in a fetch;
+      // kafkajs asks for the partitions in a new random order each time, so it comes within a few
       maxBytesPerPartition: 256 * 1024,
       maxBytes: 1024 * 1024,
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
@@ -176,7 +176,7 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
   }
 
   stalledPartitions(now: number): number[] {
-    return this.stalls.stalled(now, this.tracker.unfetched(), this.membership.settled);
+    return this.stalls.stalled(now, this.tracker.unfetched(this.opts.stopAt), this.membership.settled);
   }
 
   async stop(): Promise<void> {

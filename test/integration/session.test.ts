@@ -127,4 +127,36 @@ describe('run session in process, real servers', () => {
     const t = await w.lastLogins();
     expect([t.get('100009'), t.get('100001')]).toEqual(['2021-01-01T00:00:18.000Z', '2021-01-01T00:00:19.000Z']);
   });
+
+  it('a record batch over the 256 KB per partition is read while other partitions have a backlog, not after it', async () => {
+    // Kafka gives a batch that large only to the first partition with records in a fetch, and kafkajs
+    // asks for the partitions in a new random order each time: each partition starts with one, then
+    // 50,000 small events, read 5,000 per 500 ms trigger; in a fixed order, the partition asked for
+    // second would wait for all of the first one's backlog
+    w = await world({ partitions: 2 });
+    const users = ['100001', '100009'];
+    const pad = 'x'.repeat(400 * 1024);
+    for (const p of [0, 1]) {
+      const big = JSON.stringify({ login_id: users[p], created_time: `2022-0${p + 1}-01 00:00:00`, pad });
+      await w.producer.send({ topic: w.topic, acks: -1, messages: [{ partition: p, value: big }] });
+      for (let i = 0; i < 50_000; i += 10_000) {
+        await w.producer.send({ topic: w.topic, acks: -1, messages: Array.from({ length: 10_000 }, (_, j) => ({ partition: p, value: event(`nobody-${i + j}`, '2021-01-01 00:00:00') })) });
+      }
+    }
+    const { s, events, reports } = session(w, { triggerMs: 500, limits: { maxRecords: 5_000, maxDistinct: 5_000, maxHeldBytes: 64 * 1024 * 1024 } });
+    const outcome = s.run();
+    await until(() => reports.reduce((n, r) => n + r.input, 0) >= 100_002, 60_000, 'every event');
+    s.stop('SIGTERM');
+    expect((await outcome).kind).toBe('done');
+    // per partition: the batch that read its large record (offset 0), and the one that read its last
+    const firstBatch = (p: number) => reports.findIndex((r) => (r.committed.get(p)?.[0] ?? 1) === 0);
+    const lastBatch = (p: number) => reports.findIndex((r) => (r.committed.get(p)?.[1] ?? 0) === 50_001);
+    expect(firstBatch(0)).toBeGreaterThanOrEqual(0);
+    expect(firstBatch(1)).toBeGreaterThanOrEqual(0);
+    expect(firstBatch(1), `${JSON.stringify(reports.map((r) => [...r.committed]))}`).toBeLessThan(lastBatch(0));
+    expect(firstBatch(0), `${JSON.stringify(reports.map((r) => [...r.committed]))}`).toBeLessThan(lastBatch(1));
+    expect(events.filter((e) => e.type === 'partitions-stalled')).toEqual([]);
+    const t = await w.lastLogins();
+    expect([t.get('100001'), t.get('100009')]).toEqual(['2022-01-01T00:00:00.000Z', '2022-02-01T00:00:00.000Z']);
+  });
 });

@@ -125,4 +125,16 @@ describe('membership: epochs', () => {
     expect(t.unfetched()).toEqual(new Map([[0, 0], [1, 5]]));
     expect(t.lagByPartition()).toEqual(new Map([[0, 40], [1, 5]]));
   });
+
+  it('unfetched with an available-now stop: nothing is left past it, however far the high watermark', () => {
+    const t = new OffsetTracker();
+    t.seed(new Map([[0, 10], [1, 0]]));
+    t.assign([0, 1]);
+    t.highWatermark(0, 50);
+    t.highWatermark(1, 5);
+    const stopAt = new Map([[0, 30], [1, 8]]);
+    expect(t.unfetched(stopAt)).toEqual(new Map([[0, 20], [1, 5]]));
+    t.readThrough(0, 30);
+    expect(t.unfetched(stopAt)).toEqual(new Map([[0, 0], [1, 5]]));
+  });
 });
