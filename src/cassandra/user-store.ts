@@ -1,4 +1,4 @@
-import type { Closable, JoinRead, Keys, TimedUpdate, UserStore } from '../pipeline/ports.js';
+import type { Closable, JoinRead, Keys, Stored, TimedUpdate, UserStore } from '../pipeline/ports.js';
 import { UserError, classify } from '../errors.js';
 import { cassandraError, type CassandraClient } from './client.js';
 import { JoinPlanner, type JoinStrategy } from './join-way.js';
@@ -48,6 +48,11 @@ export class CassandraUserStore implements UserStore, Closable {
     const { found, rows } = await scanStored(this.client, keyspace, table, ids, { consistency: consistency.read });
     this.planner.learn(rows);
     return { found, via: 'scan' };
+  }
+
+  lookup(ids: string[]): Promise<Map<string, Stored>> {
+    const { keyspace, table, consistency } = this.t;
+    return this.explained(readStored(this.client, keyspace, table, ids, { consistency: consistency.read }), 'reading the users');
   }
 
   names(ids: string[]): Promise<Map<string, string | null>> {

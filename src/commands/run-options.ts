@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { JOIN_STRATEGIES, type JoinStrategy } from '../cassandra/join-way.js';
+import { JOIN_STRATEGIES, MIN_SCAN_KEYS, type JoinStrategy } from '../cassandra/join-way.js';
 import { parsePositiveInt, parseTopicName } from '../config/validate.js';
 import { UsageError } from '../errors.js';
 import { FutureGuard, type DecodeOptions } from '../pipeline/decode.js';
@@ -38,6 +38,8 @@ export interface RunFlags {
   uiPort?: string;
   uiHost?: string;
   joinStrategy: JoinStrategy;
+  /** false with --no-read-ahead */
+  readAhead: boolean;
 }
 
 /** A run, validated: what the flags ask for, in the pipeline's terms. */
@@ -71,6 +73,11 @@ export interface RunConfig {
    */
   ui?: { port: number; host: string; withMetrics: boolean; warning?: string };
   joinStrategy: JoinStrategy;
+  /**
+   * with an interval trigger, the users of up to this many of a batch's ids are read while it waits for
+   * its trigger; undefined: none (--no-read-ahead, --join-strategy scan)
+   */
+  readAhead?: number;
   /** rows of each batch shown (their user names are read for it): none when nothing shows them */
   showRows: number;
 }
@@ -108,6 +115,7 @@ export function declareRunFlags(cmd: Command): Command {
     .option('--ui-port <port>', `port of the live page (implies --ui; default ${UI_DEFAULTS.port}); the same as --metrics-port: one server serves both`)
     .option('--ui-host <host>', `interface of the live page (implies --ui; default ${UI_DEFAULTS.host}); anyone who can reach it can read login ids and user names`)
     .addOption(new Option('--join-strategy <way>', 'how a batch\'s users are read: lookup (by key), scan (the whole table in token ranges, as Spark does), or auto: a scan when the batch holds half the table or more').choices(JOIN_STRATEGIES).default('auto'))
+    .option('--no-read-ahead', 'with an interval --trigger, read a batch\'s users only at its trigger, not (by key) while it waits for it')
     .option('-q, --quiet', 'print only the progress lines');
 }
 
@@ -140,6 +148,15 @@ function uiConfig(f: RunFlags, metrics: RunConfig['metrics']): RunConfig['ui'] {
     port, host, withMetrics,
     ...(isLoopback(host) ? {} : { warning: `--ui-host ${host}: anyone who can reach port ${port} can read the login ids and user names the live page shows` }),
   };
+}
+
+/**
+ * How many of a batch's ids are read ahead of its trigger: all with --join-strategy lookup; with auto,
+ * fewer than a batch needs to be scanned (past that, the scan reads the table anyway); none with scan.
+ */
+function readAheadOf(f: RunFlags, maxBatchIds: number): { readAhead?: number } {
+  if (!f.readAhead || f.joinStrategy === 'scan') return {};
+  return { readAhead: f.joinStrategy === 'lookup' ? maxBatchIds : MIN_SCAN_KEYS };
 }
 
 /** A consumer group id, as --group takes it: 1 to 255 characters. */
@@ -183,6 +200,7 @@ export function parseRunConfig(f: RunFlags, inputTopic: string): RunConfig {
     ...(metrics ? { metrics } : {}),
     ...(ui ? { ui } : {}),
     joinStrategy: f.joinStrategy,
+    ...readAheadOf(f, maxBatchIds),
     showRows: f.quiet && !ui ? 0 : 20,
   };
 }

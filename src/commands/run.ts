@@ -75,6 +75,7 @@ function session(s: ConnectionSettings, cfg: RunConfig): RunSession {
     limits: { maxRecords: cfg.maxRecords, maxDistinct: cfg.maxBatchIds, maxHeldBytes: 64 * 1024 * 1024 },
     dlqTopic: cfg.dlqTopic, unmatchedTopic: cfg.unmatchedTopic, shutdownMs: cfg.shutdownMs, showRows: cfg.showRows,
     ...(cfg.maxOutageMs !== undefined ? { maxOutageMs: cfg.maxOutageMs } : {}),
+    ...(cfg.readAhead !== undefined ? { readAhead: cfg.readAhead } : {}),
   }, adapters(s, cfg));
 }
 

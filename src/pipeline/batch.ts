@@ -3,7 +3,7 @@ import { deadLetterMessages } from './dead-letters.js';
 import { latencyHistogram, type Histogram } from './histogram.js';
 import type { PendingBatch } from './pending.js';
 import { planWrites, type WritePlan } from './plan.js';
-import type { Counts, JoinWay, SideOutput, UserStore } from './ports.js';
+import type { Counts, JoinRead, JoinWay, Keys, SideOutput, Stored, UserStore } from './ports.js';
 
 export interface BatchDeps {
   store: UserStore;
@@ -35,8 +35,10 @@ export interface BatchResult extends Counts {
   distinct: number;
   /** the rows written, for display (the first `showRows`) */
   rows: WrittenRow[];
-  /** how the join read the batch's users */
+  /** how the join read the batch's users (those not read ahead) */
   join: JoinWay;
+  /** users whose rows were read ahead, while the batch waited for its trigger */
+  readAhead: number;
   durationMs: StageMs;
   /** reasons of malformed records, counted */
   reasons: Map<string, number>;
@@ -120,7 +122,8 @@ async function sendSideOutputs(batch: PendingBatch, deps: BatchDeps, unmatchedId
  */
 export async function processBatch(batch: PendingBatch, deps: BatchDeps, showRows = 20): Promise<BatchResult> {
   const t1 = now();
-  const { found: stored, via } = await deps.store.read(batch.collapsed);
+  const early = batch.takeEarly();
+  const { found: stored, via } = await joinRead(batch, early, deps.store);
   const t2 = now();
   const tally = new Tally(showRows);
   const plan = planWrites(batch.collapsed.values(), (id) => stored.get(id));
@@ -135,12 +138,21 @@ export async function processBatch(batch: PendingBatch, deps: BatchDeps, showRow
   return {
     offsets: batch.offsets, input: batch.records, malformed: batch.dead.length,
     unmatched: tally.unmatched, stale: tally.stale, written: tally.written,
-    distinct: batch.collapsed.size, rows: tally.rows, join: via,
+    distinct: batch.collapsed.size, rows: tally.rows, join: via, readAhead: early.size,
     durationMs: { fetch: t1 - batch.openedAt, decode: batch.decodeMs, join: t2 - t1, write: t3 - t2, sideOutputs: t4 - t3 },
     reasons: batch.reasons,
     latency: latencyHistogram(batch.timestamps(), acked),
     recordTimes: timeRange(batch.timestamps()),
   };
+}
+
+/** The stored rows of the batch's ids: those read ahead, and the rest read now. */
+async function joinRead(batch: PendingBatch, early: Map<string, Stored>, store: UserStore): Promise<JoinRead> {
+  if (early.size === 0) return store.read(batch.collapsed);
+  const rest: Keys = new Set([...batch.collapsed.keys()].filter((id) => !early.has(id)));
+  const read = rest.size > 0 ? await store.read(rest) : { found: new Map(), via: 'lookup' as const };
+  for (const [id, s] of early) read.found.set(id, s);
+  return read;
 }
 
 function timeRange(stamps: Float64Array): { min: number; max: number } | null {

@@ -41,6 +41,8 @@ export interface EngineHooks {
   /** a batch or commit failed and is retried after delayMs (0: the commit is given up, the batch read again) */
   retrying?(err: unknown, attempt: number, delayMs: number): void;
   idle?(nextAt: number): void;
+  /** work to do while the engine waits for its next trigger and no batch is in flight, until `idle` fires */
+  whileIdle?(idle: AbortSignal): void;
   /** available-now: this run's partitions are done, these others of the group are not yet */
   waitingForGroup?(partitions: number[]): void;
 }
@@ -127,7 +129,13 @@ export class Engine<B extends EngineBatch> {
     const at = nextTriggerAt(lastStart, this.opts.triggerMs, Date.now());
     if (at <= Date.now()) return true;
     this.hooks.idle?.(at);
-    await sleep(at - Date.now(), this.stopping.signal);
+    const idle = new AbortController();
+    this.hooks.whileIdle?.(idle.signal);
+    try {
+      await sleep(at - Date.now(), this.stopping.signal);
+    } finally {
+      idle.abort();
+    }
     return !this.stopped;
   }
 

@@ -1,6 +1,6 @@
 import { addEvent, type Collapsed } from './collapse.js';
 import { decode, type DecodeOptions } from './decode.js';
-import type { DeadLetter, FillingBatch, SourceRecord } from './ports.js';
+import type { DeadLetter, FillingBatch, SourceRecord, Stored } from './ports.js';
 
 export interface PendingLimits {
   /** close the batch at this many records (--max-offsets-per-trigger) */
@@ -34,10 +34,35 @@ export class PendingBatch implements FillingBatch {
   /** the source's session it was read in: only that session may commit it */
   epoch = 0;
   decodeMs = 0;
+  /** ids in the order they first arrived, up to the read-ahead's maximum, kept only when users are read ahead (read-ahead.ts) */
+  readonly arrivals: string[] | undefined;
+  /** how many of `arrivals` have been read ahead */
+  readAheadTo = 0;
+  /** the rows of ids read ahead (ids without a row are not kept: they are read again at the trigger) */
+  private early = new Map<string, Stored>();
 
-  constructor(private readonly decodeOpts: DecodeOptions, private readonly limits: PendingLimits, keepRaws: boolean, starts?: Map<number, number>) {
+  constructor(
+    private readonly decodeOpts: DecodeOptions, private readonly limits: PendingLimits, keepRaws: boolean, starts?: Map<number, number>,
+    private readonly maxArrivals = 0,
+  ) {
     this.raws = keepRaws ? new Map() : undefined;
     this.starts = new Map(starts);
+    this.arrivals = maxArrivals > 0 ? [] : undefined;
+  }
+
+  /** Rows read ahead of the trigger. */
+  readAhead(rows: Map<string, Stored>): void {
+    for (const [id, s] of rows) this.early.set(id, s);
+  }
+
+  /**
+   * The rows read ahead, once: a batch tried again after a failure reads every row anew, as it would
+   * have without them.
+   */
+  takeEarly(): Map<string, Stored> {
+    const e = this.early;
+    this.early = new Map();
+    return e;
   }
 
   get full(): boolean {
@@ -62,7 +87,9 @@ export class PendingBatch implements FillingBatch {
     this.stamps[this.records++] = r.timestamp;
     const d = decode(r.value, this.decodeOpts);
     if (d.ok) {
+      const before = this.collapsed.size;
       addEvent(this.collapsed, { id: d.id, timeMs: d.timeMs, partition: r.partition, offset: r.offset });
+      if (this.arrivals && this.collapsed.size > before && this.arrivals.length < this.maxArrivals) this.arrivals.push(d.id);
       if (this.raws) {
         const list = this.raws.get(d.id);
         const raw = { key: r.key ? Buffer.from(r.key) : null, value: r.value ? Buffer.from(r.value) : null };

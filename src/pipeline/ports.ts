@@ -145,6 +145,8 @@ export interface TimedUpdate {
 export interface UserStore {
   /** the stored last_login (and its write time) of these ids; the store picks the cheaper way */
   read(ids: Keys): Promise<JoinRead>;
+  /** the same, always by key: a few ids read ahead while a batch waits for its trigger */
+  lookup(ids: string[]): Promise<Map<string, Stored>>;
   /** the user_name of a few ids (the rows a batch shows); ids without a row are absent */
   names(ids: string[]): Promise<Map<string, string | null>>;
   /** sets last_login (and nothing else) with the given write timestamps */

@@ -49,7 +49,7 @@ export function progressObject(r: BatchReport, ctx: { runId: string; topic: stri
     sink: { description: 'loginsync last_login writer', numOutputRows: r.written },
     loginsync: {
       malformed: r.malformed, unmatched: r.unmatched, stale: r.stale, written: r.written,
-      distinctIds: r.distinct, lag: r.lag, join: r.join,
+      distinctIds: r.distinct, lag: r.lag, join: r.join, readAhead: r.readAhead,
       malformedReasons: Object.fromEntries(r.reasons),
       latencyMs: latencySummary(r.latency),
       latencyHistogram: r.latency,

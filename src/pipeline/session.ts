@@ -7,6 +7,7 @@ import { Ledger } from './ledger.js';
 import { MemberFiles } from './members.js';
 import { HealthMonitor } from './monitor.js';
 import { PendingBatch, type PendingLimits } from './pending.js';
+import { READ_AHEAD, ReadAhead } from './read-ahead.js';
 import type { BatchFactory, Closable, GroupOffsets, RecordSource, SideOutput, SourceEvents, StartFrom, StartPositions, UserStore } from './ports.js';
 
 export interface SessionOptions {
@@ -34,6 +35,11 @@ export interface SessionOptions {
   backoff?: Partial<Backoff>;
   /** how often the health monitor looks (ms) */
   tickMs?: number;
+  /**
+   * with an interval trigger, read the users of up to this many of a batch's ids while it waits for
+   * its trigger (read-ahead.ts); undefined: only at the trigger
+   */
+  readAhead?: number;
 }
 
 /** What the source is built from once the group's positions are known. */
@@ -82,6 +88,8 @@ export class RunSession {
   private engine: Engine<PendingBatch> | undefined;
   private monitor: HealthMonitor | undefined;
   private source: RecordSource<PendingBatch> | undefined;
+  /** the batch being filled: the one the source made last */
+  private filling: PendingBatch | undefined;
   private stops = 0;
   /** a stop that ends the run at once: nothing more is opened or started */
   private halted = false;
@@ -172,7 +180,8 @@ export class RunSession {
       // after the consumer has left its group (closed later), nothing is left to remove
       this.closables.push(async () => this.members.forgetOwn());
       const side = this.o.dlqTopic || this.o.unmatchedTopic ? this.own(this.step(await this.adapters.sideOutputs())) : { dlq: null, unmatched: null };
-      const source = this.adapters.source(this.sourceSpec(at));
+      const ahead = this.readAheadOf(store);
+      const source = this.adapters.source(this.sourceSpec(at, ahead ? this.o.readAhead! : 0));
       this.source = source;
       this.engine = new Engine(source, (b) => processBatch(b, { store, topic: this.o.topic, dlq: side.dlq, unmatched: side.unmatched }, this.o.showRows), ledger, {
         topic: this.o.topic, group: this.o.group, triggerMs: this.o.triggerMs, once: this.o.once, endOffsets: at.end,
@@ -181,7 +190,7 @@ export class RunSession {
           return partitions.filter((p) => (committed.get(p) ?? -1) < (at.end.get(p) ?? 0));
         },
         ...(this.o.backoff ? { backoff: this.o.backoff } : {}),
-      }, this.engineHooks());
+      }, this.engineHooks(ahead));
       return await this.consume(source, ledger.file);
     } finally {
       await this.closeAll();
@@ -223,12 +232,20 @@ export class RunSession {
     return { kind: 'done', totals };
   }
 
-  private sourceSpec(at: StartPositions): SourceSpec {
+  /** Reading ahead, when asked for and there is time for it: between the triggers of an interval. */
+  private readAheadOf(store: UserStore): ReadAhead | undefined {
+    const max = this.o.readAhead;
+    if (max === undefined || max <= 0 || this.o.triggerMs === 0 || this.o.once) return undefined;
+    return new ReadAhead(store, { ...READ_AHEAD, max });
+  }
+
+  /** maxArrivals: ids of each batch kept for the read-ahead (0: none) */
+  private sourceSpec(at: StartPositions, maxArrivals: number): SourceSpec {
     const { decode, limits, unmatchedTopic } = this.o;
     return {
       start: at.start,
       ...(this.o.once ? { stopAt: at.end } : {}),
-      newBatch: (starts) => new PendingBatch(decode, limits, unmatchedTopic !== null, starts),
+      newBatch: (starts) => (this.filling = new PendingBatch(decode, limits, unmatchedTopic !== null, starts, maxArrivals)),
       events: {
         error: (err, restart) => {
           if (restart) {
@@ -247,8 +264,9 @@ export class RunSession {
     };
   }
 
-  private engineHooks(): EngineHooks {
+  private engineHooks(ahead: ReadAhead | undefined): EngineHooks {
     return {
+      ...(ahead ? { whileIdle: (idle: AbortSignal) => void ahead.run(() => this.filling, idle).catch(() => {}) } : {}),
       started: (records, distinct) => {
         this.events.emit({ type: 'batch-started', records, distinct });
         if (this.source) this.events.emit({ type: 'lag', byPartition: this.source.lagByPartition() });

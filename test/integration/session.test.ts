@@ -25,12 +25,22 @@ afterEach(async () => {
 
 const quorum = consistencyCode('local_quorum');
 
-function adapters(x: World, group: string): SessionAdapters {
+/** looked: when given, the ids the store read ahead (by key) are added to it once read */
+function adapters(x: World, group: string, looked?: string[]): SessionAdapters {
   const brokers = [inject('brokers')];
   let admin: ReturnType<World['kafka']['admin']> | undefined;
   return {
-    store: async () => new CassandraUserStore(await connectCassandra({ contactPoints: [inject('cassandra')], localDc: 'datacenter1' }),
-      { keyspace: x.keyspace, table: 'users', consistency: { read: quorum, write: quorum } }, [inject('cassandra')]),
+    store: async () => {
+      const store = new CassandraUserStore(await connectCassandra({ contactPoints: [inject('cassandra')], localDc: 'datacenter1' }),
+        { keyspace: x.keyspace, table: 'users', consistency: { read: quorum, write: quorum } }, [inject('cassandra')]);
+      const lookup = store.lookup.bind(store);
+      store.lookup = async (ids) => {
+        const rows = await lookup(ids);
+        looked?.push(...ids);
+        return rows;
+      };
+      return store;
+    },
     group: async () => {
       admin = x.kafka.admin();
       await admin.connect();
@@ -45,13 +55,13 @@ function adapters(x: World, group: string): SessionAdapters {
   };
 }
 
-function session(x: World, o: Partial<SessionOptions> = {}, group = x.group): { s: RunSession; events: RunEvent[]; reports: BatchReport[] } {
+function session(x: World, o: Partial<SessionOptions> = {}, group = x.group, looked?: string[]): { s: RunSession; events: RunEvent[]; reports: BatchReport[] } {
   const s = new RunSession({
     topic: x.topic, group, keyspace: x.keyspace, table: 'users', startingOffsets: 'earliest', triggerMs: 0, once: false,
     checkpoint: x.checkpoint, decode: { idField: 'login_id', timeField: 'created_time', zone: UTC },
     limits: { maxRecords: 100_000, maxDistinct: 100_000, maxHeldBytes: 64 * 1024 * 1024 },
     dlqTopic: `${x.topic}.dlq`, unmatchedTopic: null, shutdownMs: 30_000, showRows: 20, ...o,
-  }, adapters(x, group));
+  }, adapters(x, group, looked));
   const events: RunEvent[] = [];
   const reports: BatchReport[] = [];
   s.events.on((e) => {
@@ -126,6 +136,26 @@ describe('run session in process, real servers', () => {
     expect((await rb).kind).toBe('done');
     const t = await w.lastLogins();
     expect([t.get('100009'), t.get('100001')]).toEqual(['2021-01-01T00:00:18.000Z', '2021-01-01T00:00:19.000Z']);
+  });
+
+  it('reads ahead while it waits for the trigger; a plain CQL update between that read and the write wins and is not lost', async () => {
+    w = await world();
+    const looked: string[] = [];
+    const { s, events, reports } = session(w, { triggerMs: 5_000, readAhead: 100 }, w.group, looked);
+    const outcome = s.run();
+    // a wait with time left before its trigger, so that all of what follows happens within it
+    await until(() => events.some((e) => e.type === 'idle' && e.nextAt - Date.now() > 3_500), 30_000, 'a wait for the trigger');
+    await w.send([event('100001', '2020-09-09 10:18:00'), event('100009', '2020-09-09 10:18:00')]);
+    await until(() => looked.length >= 2, 3_000, 'the ids read ahead');
+    // Enes's last_login corrected by hand, backwards, after the batch read his row
+    await w.cql.execute(`UPDATE ${w.keyspace}.users SET last_login = '2019-05-05 00:00:00+0000' WHERE login_id = '100001'`);
+    expect(reports).toEqual([]);
+    await until(() => reports.length >= 1, 10_000, 'the batch');
+    s.stop('SIGTERM');
+    expect((await outcome).kind).toBe('done');
+    expect(reports[0]).toMatchObject({ input: 2, readAhead: 2, written: 2, join: 'lookup' });
+    const t = await w.lastLogins();
+    expect([t.get('100001'), t.get('100009')]).toEqual(['2019-05-05T00:00:00.000Z', '2020-09-09T10:18:00.000Z']);
   });
 
   it('a record batch over the 256 KB per partition is read while other partitions have a backlog, not after it', async () => {

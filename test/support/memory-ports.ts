@@ -33,8 +33,18 @@ export class MemorySource implements RecordSource<PendingBatch> {
     this.pending = this.newBatch();
   }
 
+  private factory: ((starts: Map<number, number>) => PendingBatch) | undefined;
+
   private newBatch(): PendingBatch {
-    return new PendingBatch({ idField: 'login_id', timeField: 'created_time', zone: UTC }, this.limits, false, new Map(this.fetchedTo));
+    const starts = new Map(this.fetchedTo);
+    return this.factory ? this.factory(starts) : new PendingBatch({ idField: 'login_id', timeField: 'created_time', zone: UTC }, this.limits, false, starts);
+  }
+
+  /** Makes its batches with the session's factory (as the Kafka source does), before any record is pushed. */
+  use(factory: (starts: Map<number, number>) => PendingBatch): void {
+    if (this.pending.records > 0) throw new Error('use() before push()');
+    this.factory = factory;
+    this.pending = this.newBatch();
   }
 
   push(rs: SourceRecord[]): void {
@@ -141,8 +151,12 @@ export class MemoryStore implements UserStore {
     this.rows.set(id, { userName, lastLogin: lastLogin === null ? null : Date.parse(lastLogin), writetime: lastLogin === null ? null : this.clock++ });
   }
 
+  /** the ids of each read, in order */
+  readIds: string[][] = [];
+
   async read(ids: Keys): Promise<JoinRead> {
     this.reads++;
+    this.readIds.push([...ids.keys()]);
     if (this.gate) await this.gate;
     const err = this.readErrors.shift();
     if (err !== undefined) throw err;
@@ -152,6 +166,20 @@ export class MemoryStore implements UserStore {
       if (r) found.set(id, { lastLogin: r.lastLogin, writetime: r.writetime });
     }
     return { found, via: 'lookup' };
+  }
+
+  /** reads by key, counted apart from the join's reads */
+  lookups: string[][] = [];
+
+  async lookup(ids: string[]): Promise<Map<string, Stored>> {
+    this.lookups.push(ids);
+    if (this.gate) await this.gate;
+    const found = new Map<string, Stored>();
+    for (const id of ids) {
+      const r = this.rows.get(id);
+      if (r) found.set(id, { lastLogin: r.lastLogin, writetime: r.writetime });
+    }
+    return found;
   }
 
   async names(ids: string[]): Promise<Map<string, string | null>> {
@@ -182,6 +210,13 @@ export class MemoryStore implements UserStore {
       r.writetime = this.clock++;
       return true;
     });
+  }
+
+  /** A plain CQL UPDATE of last_login: a newer write timestamp than any before it. */
+  handUpdate(id: string, lastLogin: string): void {
+    const r = this.rows.get(id)!;
+    r.lastLogin = Date.parse(lastLogin);
+    r.writetime = this.clock++;
   }
 
   lastLogin(id: string): string | null {

@@ -15,7 +15,7 @@ function report(over: Partial<BatchReport> = {}): BatchReport {
   return {
     input: 10, malformed: 1, unmatched: 2, stale: 3, written: 4, distinct: 8,
     offsets: new Map([[0, [100, 104]], [1, [7, 11]]]),
-    rows: [{ login_id: '100001', user_name: 'Ada', last_login: Date.parse('2021-01-01T00:00:00Z') }], join: 'lookup',
+    rows: [{ login_id: '100001', user_name: 'Ada', last_login: Date.parse('2021-01-01T00:00:00Z') }], join: 'lookup', readAhead: 0,
     durationMs: { fetch: 50, decode: 2, join: 5, write: 7, sideOutputs: 1 },
     reasons: new Map(), latency: {}, recordTimes: null, commitLatency: {}, batchId: 3, startedAt: new Date(10_000), totalMs: 20, commitMs: 4, lag: 0,
     committed: new Map(), ...over,

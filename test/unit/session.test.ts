@@ -30,7 +30,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function adapters(opts: { committed?: Map<number, number>; checkFails?: Error } = {}): SessionAdapters {
+function adapters(opts: { committed?: Map<number, number>; checkFails?: Error; sessionBatches?: boolean } = {}): SessionAdapters {
   const group: GroupOffsets & { close(): Promise<void> } = {
     checkTopic: async () => { log.push('check topic'); },
     positions: async (from): Promise<StartPositions> => {
@@ -51,6 +51,7 @@ function adapters(opts: { committed?: Map<number, number>; checkFails?: Error } 
     source: (spec) => {
       log.push(`source from ${JSON.stringify([...spec.start])} to ${JSON.stringify([...(spec.stopAt ?? [])])}`);
       source.stop = async () => { log.push('stop source'); };
+      if (opts.sessionBatches) source.use(spec.newBatch);
       return source;
     },
   };
@@ -93,6 +94,42 @@ describe('run session', () => {
     expect(log.filter((l) => l.startsWith('remove') || l === 'pin start')).toEqual(['remove dead-member', 'pin start']);
     expect(events.find((e) => e.type === 'predecessors')).toEqual({ type: 'predecessors', pids: [2 ** 22 + 12_345], removed: true });
     expect(readdirSync(join(checkpoint, 'members')).sort()).toEqual([`${2 ** 22 + 12_346}.json`, `${process.ppid}.json`].sort());
+  });
+
+  it('with an interval trigger, reads the users of ids as they arrive while it waits, and only the rest at the trigger', async () => {
+    store.seed('100009', 'Ada', '2019-01-01T00:00:00Z');
+    const s = session({ triggerMs: 1_000, readAhead: 100 }, adapters({ sessionBatches: true }));
+    const outcome = s.run();
+    await vi.advanceTimersByTimeAsync(100);
+    source.push(records(0, 0, [['100001', '2020-09-09 10:18:00'], ['nobody', '2020-09-09 10:00:00']]));
+    await vi.advanceTimersByTimeAsync(300);
+    expect(store.lookups).toEqual([['100001', 'nobody']]);
+    // a hand-written update of a row read ahead wins over the batch's write
+    store.handUpdate('100001', '2019-06-01T00:00:00Z');
+    source.push(records(0, 2, [['100009', '2020-09-10 10:00:00']]));
+    await vi.advanceTimersByTimeAsync(700);
+    const done = events.find((e) => e.type === 'batch-done');
+    expect(done).toMatchObject({ report: { input: 3, readAhead: 2, written: 2, unmatched: 1 } });
+    expect(store.readIds).toEqual([['nobody']]);
+    expect([store.lastLogin('100001'), store.lastLogin('100009')]).toEqual(['2019-06-01T00:00:00.000Z', '2020-09-10T10:00:00.000Z']);
+    s.stop('SIGTERM');
+    expect((await outcome).kind).toBe('done');
+  });
+
+  it('reads nothing ahead with trigger 0 (no time between batches) or when not asked to', async () => {
+    for (const o of [{ triggerMs: 0, readAhead: 100 }, { triggerMs: 1_000 }]) {
+      source = new MemorySource();
+      const s = session(o, adapters({ sessionBatches: true }));
+      const outcome = s.run();
+      await vi.advanceTimersByTimeAsync(100);
+      source.push(records(0, 0, [['100001', '2020-09-09 10:18:00']]));
+      await vi.advanceTimersByTimeAsync(1_500);
+      s.stop('SIGTERM');
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect((await outcome).kind).toBe('done');
+    }
+    expect(store.lookups).toEqual([]);
+    expect(store.reads).toBe(2);
   });
 
   it('records offsets moved by hand since the last run before it starts', async () => {
