@@ -41,6 +41,15 @@ export class JoinPlanner {
     this.rows = { n: rows, at: this.clock() };
   }
 
+  /**
+   * From how many keys a batch is read by a scan, as far as is known now (Infinity: never): reading
+   * more of a batch's keys ahead than that would be wasted on one that is scanned.
+   */
+  scanFrom(): number {
+    if (this.strategy !== 'auto') return this.strategy === 'scan' ? 0 : Infinity;
+    return this.rows === undefined ? MIN_SCAN_KEYS : Math.max(MIN_SCAN_KEYS, Math.ceil(SCAN_SHARE * this.rows.n));
+  }
+
   /** The way to read a batch of `keys` keys. */
   choose(keys: number): JoinWay {
     if (this.strategy !== 'auto') return this.strategy;

@@ -43,11 +43,22 @@ export class CassandraUserStore implements UserStore, Closable {
   /** By key, or, when the batch holds a large share of the table, by one scan of it in token ranges. */
   private async join(ids: Keys): Promise<JoinRead> {
     const { keyspace, table, consistency } = this.t;
-    if (this.planner.needsEstimate(ids.size)) this.planner.learn(await estimateRows(this.client, keyspace, table, { consistency: consistency.read }));
+    await this.estimateFor(ids.size);
     if (this.planner.choose(ids.size) === 'lookup') return { found: await readStored(this.client, keyspace, table, ids.keys(), { consistency: consistency.read }), via: 'lookup' };
     const { found, rows } = await scanStored(this.client, keyspace, table, ids, { consistency: consistency.read });
     this.planner.learn(rows);
     return { found, via: 'scan' };
+  }
+
+  async scanFrom(keys: number): Promise<number> {
+    await this.explained(this.estimateFor(keys), 'estimating the users table');
+    return this.planner.scanFrom();
+  }
+
+  /** What the table holds, when a batch of `keys` keys needs it known to choose its way (and it is not). */
+  private async estimateFor(keys: number): Promise<void> {
+    const { keyspace, table, consistency } = this.t;
+    if (this.planner.needsEstimate(keys)) this.planner.learn(await estimateRows(this.client, keyspace, table, { consistency: consistency.read }));
   }
 
   lookup(ids: string[]): Promise<Map<string, Stored>> {

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { JOIN_STRATEGIES, MIN_SCAN_KEYS, type JoinStrategy } from '../cassandra/join-way.js';
+import { JOIN_STRATEGIES, type JoinStrategy } from '../cassandra/join-way.js';
 import { parsePositiveInt, parseTopicName } from '../config/validate.js';
 import { UsageError } from '../errors.js';
 import { FutureGuard, type DecodeOptions } from '../pipeline/decode.js';
@@ -151,12 +151,12 @@ function uiConfig(f: RunFlags, metrics: RunConfig['metrics']): RunConfig['ui'] {
 }
 
 /**
- * How many of a batch's ids are read ahead of its trigger: all with --join-strategy lookup; with auto,
- * fewer than a batch needs to be scanned (past that, the scan reads the table anyway); none with scan.
+ * How many of a batch's ids may be read ahead of its trigger: any of them (with auto, the store stops
+ * short of a batch it would scan); none with --join-strategy scan or --no-read-ahead.
  */
 function readAheadOf(f: RunFlags, maxBatchIds: number): { readAhead?: number } {
   if (!f.readAhead || f.joinStrategy === 'scan') return {};
-  return { readAhead: f.joinStrategy === 'lookup' ? maxBatchIds : MIN_SCAN_KEYS };
+  return { readAhead: maxBatchIds };
 }
 
 /** A consumer group id, as --group takes it: 1 to 255 characters. */

@@ -41,8 +41,8 @@ export interface EngineHooks {
   /** a batch or commit failed and is retried after delayMs (0: the commit is given up, the batch read again) */
   retrying?(err: unknown, attempt: number, delayMs: number): void;
   idle?(nextAt: number): void;
-  /** work to do while the engine waits for its next trigger and no batch is in flight, until `idle` fires */
-  whileIdle?(idle: AbortSignal): void;
+  /** work to do while the engine waits for its next trigger (at nextAt) and no batch is in flight, until `idle` fires */
+  whileIdle?(idle: AbortSignal, nextAt: number): void;
   /** available-now: this run's partitions are done, these others of the group are not yet */
   waitingForGroup?(partitions: number[]): void;
 }
@@ -130,7 +130,7 @@ export class Engine<B extends EngineBatch> {
     if (at <= Date.now()) return true;
     this.hooks.idle?.(at);
     const idle = new AbortController();
-    this.hooks.whileIdle?.(idle.signal);
+    this.hooks.whileIdle?.(idle.signal, at);
     try {
       await sleep(at - Date.now(), this.stopping.signal);
     } finally {

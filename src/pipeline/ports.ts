@@ -147,6 +147,11 @@ export interface UserStore {
   read(ids: Keys): Promise<JoinRead>;
   /** the same, always by key: a few ids read ahead while a batch waits for its trigger */
   lookup(ids: string[]): Promise<Map<string, Stored>>;
+  /**
+   * from how many keys read() would read a batch by a scan (Infinity: never); for a batch of `keys`
+   * keys the store may first find out what it needs to know, as read() would for such a batch
+   */
+  scanFrom(keys: number): Promise<number>;
   /** the user_name of a few ids (the rows a batch shows); ids without a row are absent */
   names(ids: string[]): Promise<Map<string, string | null>>;
   /** sets last_login (and nothing else) with the given write timestamps */

@@ -1,60 +1,78 @@
 import { sleep } from '../util/sleep.js';
 import type { PendingBatch } from './pending.js';
-import type { UserStore } from './ports.js';
+import type { Stored, UserStore } from './ports.js';
 
 export interface ReadAheadOptions {
-  /** ids read ahead per batch at most: past it the trigger reads the rest (and may scan the table) */
+  /** ids read ahead per batch at most (and no more than the store would read by key: UserStore.scanFrom) */
   max: number;
-  /** ids per round of reads */
-  chunk: number;
-  /** how long to wait when no new id has arrived */
-  pauseMs: number;
+  /** no round of reads starts with less than this left before the trigger: what arrives then is read at it */
+  minLeadMs: number;
 }
 
-export const READ_AHEAD: Omit<ReadAheadOptions, 'max'> = { chunk: 200, pauseMs: 100 };
+export const READ_AHEAD: Omit<ReadAheadOptions, 'max'> = { minLeadMs: 200 };
 
 /**
  * While the engine waits for an interval trigger, the users of the ids that arrived in the batch being
  * filled are read by key, so that at the trigger only the rest is read: the join's wait moves into
- * time that was idle. Only while no batch is being written: every row read ahead was read after the
- * previous batch's writes, so the write rule (plan.ts) holds as if it were read at the trigger. A
- * later hand-written update of a row read ahead has a newer write timestamp than the one read, so it
- * wins over the batch's write, as it does over any write planned before it; an id found without a row
- * is read again at the trigger, so that a user added meanwhile is joined.
+ * time that was idle. The reads go in a few rounds, each when half of the time left before the trigger
+ * has passed, each reading all that arrived since the last: Cassandra spends much of its CPU per
+ * request when requests trickle in, so a few bursts cost it about what the one burst at the trigger
+ * would, where reading each id as it arrives cost it two and a half times that (bench/README.md).
+ *
+ * Only while no batch is being written: every row read ahead was read after the previous batch's
+ * writes, so the write rule (plan.ts) holds as if it were read at the trigger. A later hand-written
+ * update of a row read ahead has a newer write timestamp than the one read, so it wins over the batch's
+ * write, as it does over any write planned before it; an id found without a row is read again at the
+ * trigger, so that a user added meanwhile is joined.
  */
 export class ReadAhead {
-  constructor(private readonly store: Pick<UserStore, 'lookup'>, private readonly o: ReadAheadOptions) {}
+  constructor(
+    private readonly store: Pick<UserStore, 'lookup' | 'scanFrom'>, private readonly o: ReadAheadOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /**
-   * Reads ahead for the batch `filling()` returns (it changes when a rebalance starts a new one) until
-   * `idle` fires; resolves then. Rows read after it fired are dropped: the batch may be in the join by
-   * then. A failed read ends the reading ahead until the next wait; the trigger reads those rows.
+   * Reads ahead for the batch `filling()` returns (it changes when a rebalance starts a new one), for
+   * the trigger at `nextAt`, until too little time is left or `idle` fires. Rows read after it fired
+   * are dropped: the batch may be in the join by then. A failed read ends the reading ahead until the
+   * next wait; the trigger reads those rows.
    */
-  async run(filling: () => PendingBatch | undefined, idle: AbortSignal): Promise<void> {
-    while (!idle.aborted) {
+  async run(filling: () => PendingBatch | undefined, idle: AbortSignal, nextAt: number): Promise<void> {
+    let lastRoundMs = 0;
+    for (;;) {
+      const left = nextAt - this.now();
+      if (idle.aborted || left < Math.max(this.o.minLeadMs, 2 * lastRoundMs)) return;
+      await sleep(left / 2, idle);
       const batch = filling();
-      const ids = batch ? this.next(batch) : [];
-      if (ids.length === 0) {
-        await sleep(this.o.pauseMs, idle);
-        continue;
-      }
-      let rows;
+      if (idle.aborted || !batch) continue;
+      const started = this.now();
+      let read: { ids: string[]; rows: Map<string, Stored> } | null;
       try {
-        rows = await this.store.lookup(ids);
+        read = await this.readNew(batch);
       } catch {
         return;
       }
-      if (idle.aborted || !batch || filling() !== batch) continue;
-      batch.readAhead(rows);
-      batch.readAheadTo += ids.length;
+      lastRoundMs = this.now() - started;
+      if (read && !idle.aborted && filling() === batch) {
+        batch.readAhead(read.rows);
+        batch.readAheadTo += read.ids.length;
+      }
     }
   }
 
-  /** The next ids of the batch to read, up to the chunk and the batch's maximum. */
-  private next(batch: PendingBatch): string[] {
+  /**
+   * Reads the ids that arrived since the last round, up to the batch's maximum and short of the ids
+   * from which its trigger would scan the table (reading more ahead would be wasted on that batch);
+   * null when there is none.
+   */
+  private async readNew(batch: PendingBatch): Promise<{ ids: string[]; rows: Map<string, Stored> } | null> {
     const arrivals = batch.arrivals;
-    if (!arrivals) return [];
-    const end = Math.min(arrivals.length, this.o.max, batch.readAheadTo + this.o.chunk);
-    return end > batch.readAheadTo ? arrivals.slice(batch.readAheadTo, end) : [];
+    if (!arrivals) return null;
+    const end = Math.min(arrivals.length, this.o.max);
+    if (end <= batch.readAheadTo) return null;
+    const upTo = Math.min(end, await this.store.scanFrom(end));
+    if (upTo <= batch.readAheadTo) return null;
+    const ids = arrivals.slice(batch.readAheadTo, upTo);
+    return { ids, rows: await this.store.lookup(ids) };
   }
 }

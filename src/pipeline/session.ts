@@ -266,7 +266,7 @@ export class RunSession {
 
   private engineHooks(ahead: ReadAhead | undefined): EngineHooks {
     return {
-      ...(ahead ? { whileIdle: (idle: AbortSignal) => void ahead.run(() => this.filling, idle).catch(() => {}) } : {}),
+      ...(ahead ? { whileIdle: (idle: AbortSignal, nextAt: number) => void ahead.run(() => this.filling, idle, nextAt).catch(() => {}) } : {}),
       started: (records, distinct) => {
         this.events.emit({ type: 'batch-started', records, distinct });
         if (this.source) this.events.emit({ type: 'lag', byPartition: this.source.lagByPartition() });

@@ -146,7 +146,7 @@ describe('run session in process, real servers', () => {
     // a wait with time left before its trigger, so that all of what follows happens within it
     await until(() => events.some((e) => e.type === 'idle' && e.nextAt - Date.now() > 3_500), 30_000, 'a wait for the trigger');
     await w.send([event('100001', '2020-09-09 10:18:00'), event('100009', '2020-09-09 10:18:00')]);
-    await until(() => looked.length >= 2, 3_000, 'the ids read ahead');
+    await until(() => looked.length >= 2, 4_000, 'the ids read ahead');
     // Enes's last_login corrected by hand, backwards, after the batch read his row
     await w.cql.execute(`UPDATE ${w.keyspace}.users SET last_login = '2019-05-05 00:00:00+0000' WHERE login_id = '100001'`);
     expect(reports).toEqual([]);

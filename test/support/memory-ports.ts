@@ -168,6 +168,13 @@ export class MemoryStore implements UserStore {
     return { found, via: 'lookup' };
   }
 
+  /** from how many keys it says a batch is scanned */
+  scanAt = Infinity;
+
+  async scanFrom(): Promise<number> {
+    return this.scanAt;
+  }
+
   /** reads by key, counted apart from the join's reads */
   lookups: string[][] = [];
 

@@ -61,6 +61,18 @@ describe('join planner', () => {
     expect(p.choose(100_000)).toBe('lookup');
   });
 
+  it('tells from how many keys a batch is scanned: the read-ahead stops short of it', () => {
+    const p = new JoinPlanner('auto');
+    expect(p.scanFrom()).toBe(MIN_SCAN_KEYS);
+    p.learn(100_000);
+    expect(p.scanFrom()).toBe(SCAN_SHARE * 100_000);
+    expect(p.choose(p.scanFrom())).toBe('scan');
+    expect(p.choose(p.scanFrom() - 1)).toBe('lookup');
+    p.learn(1_000);
+    expect(p.scanFrom()).toBe(MIN_SCAN_KEYS);
+    expect([new JoinPlanner('lookup').scanFrom(), new JoinPlanner('scan').scanFrom()]).toEqual([Infinity, 0]);
+  });
+
   it('makes the estimate again once it is old', () => {
     let now = 0;
     const p = new JoinPlanner('auto', () => now);

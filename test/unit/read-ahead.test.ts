@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { processBatch } from '../../src/pipeline/batch.js';
 import { PendingBatch } from '../../src/pipeline/pending.js';
 import { ReadAhead } from '../../src/pipeline/read-ahead.js';
@@ -19,27 +19,49 @@ const users = () => {
   return store;
 };
 
-/** Runs the read-ahead until nothing is left to read (the store answers at once), then ends its wait. */
-async function readAhead(store: MemoryStore, batch: PendingBatch, o = { max: 100, chunk: 2, pauseMs: 5 }): Promise<void> {
-  const idle = new AbortController();
-  const done = new ReadAhead(store, o).run(() => batch, idle.signal);
-  while (batch.readAheadTo < Math.min(o.max, batch.arrivals!.length)) await new Promise((r) => setTimeout(r, 1));
-  idle.abort();
+/** Runs the read-ahead for a trigger 40 ms away (on a fake clock): it ends by itself when too little time is left. */
+async function readAhead(store: MemoryStore, batch: PendingBatch, max = 100): Promise<void> {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  const done = new ReadAhead(store, { max, minLeadMs: 5 }).run(() => batch, new AbortController().signal, Date.now() + 40);
+  await vi.advanceTimersByTimeAsync(40);
   await done;
+  vi.useRealTimers();
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('read-ahead', () => {
-  it('reads the ids as they arrive, a chunk at a time, up to its maximum; the trigger reads only the rest', async () => {
+  it('reads what arrived in rounds, each when half the time left has passed, up to its maximum; the trigger reads only the rest', async () => {
     const store = users();
-    const batch = batchOf([['100001', '2020-09-09 10:00:00'], ['100002', '2020-09-09 10:00:00'], ['100001', '2020-09-09 11:00:00'], ['nobody', '2020-09-09 10:00:00'], ['100003', '2020-09-09 10:00:00']]);
-    expect(batch.arrivals).toEqual(['100001', '100002', 'nobody', '100003']);
-    await readAhead(store, batch, { max: 3, chunk: 2, pauseMs: 5 });
-    expect(store.lookups).toEqual([['100001', '100002'], ['nobody']]);
+    const batch = batchOf([['100001', '2020-09-09 10:00:00'], ['100002', '2020-09-09 10:00:00'], ['100001', '2020-09-09 11:00:00'], ['nobody', '2020-09-09 10:00:00']]);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const done = new ReadAhead(store, { max: 4, minLeadMs: 20 }).run(() => batch, new AbortController().signal, Date.now() + 200);
+    await vi.advanceTimersByTimeAsync(125);
+    // rounds at 100 ms and 150 (then 175, 187; none with less than 20 left): what arrived between the
+    // first two is read in the second, up to the maximum
+    for (const r of records(0, 4, [['100003', '2020-09-09 10:00:00'], ['100004', '2020-09-09 10:00:00']])) batch.add(r);
+    expect(batch.arrivals).toEqual(['100001', '100002', 'nobody', '100003', '100004']);
+    await vi.advanceTimersByTimeAsync(100);
+    await done;
+    vi.useRealTimers();
+    expect(store.lookups).toEqual([['100001', '100002', 'nobody'], ['100003']]);
     const r = await processBatch(batch, { store, topic: 'logins', dlq: null, unmatched: null });
     // the id without a row is read again (a user added meanwhile is joined), and the one past the maximum
-    expect(store.readIds).toEqual([['nobody', '100003']]);
-    expect(r).toMatchObject({ readAhead: 2, written: 3, unmatched: 1, stale: 1 });
+    expect(store.readIds).toEqual([['nobody', '100004']]);
+    expect(r).toMatchObject({ readAhead: 3, written: 4, unmatched: 1, stale: 1 });
     expect(store.lastLogin('100001')).toBe('2020-09-09T11:00:00.000Z');
+  });
+
+  it('stops short of the keys from which the store would scan the batch at its trigger', async () => {
+    const store = users();
+    store.scanAt = 2;
+    const batch = batchOf([['100001', '2020-09-09 10:00:00'], ['100002', '2020-09-09 10:00:00'], ['100003', '2020-09-09 10:00:00']]);
+    await readAhead(store, batch);
+    expect(store.lookups).toEqual([['100001', '100002']]);
   });
 
   it('a batch keeps the ids for it only up to the maximum, and none when not reading ahead', () => {
@@ -96,8 +118,8 @@ describe('read-ahead', () => {
     let open: () => void = () => {};
     store.gate = new Promise((r) => { open = r; });
     const idle = new AbortController();
-    const done = new ReadAhead(store, { max: 10, chunk: 10, pauseMs: 5 }).run(() => batch, idle.signal);
-    await new Promise((r) => setTimeout(r, 5));
+    const done = new ReadAhead(store, { max: 10, minLeadMs: 5 }).run(() => batch, idle.signal, Date.now() + 20);
+    await sleep(15);
     idle.abort();
     open();
     await done;
@@ -106,6 +128,6 @@ describe('read-ahead', () => {
 
     store.gate = undefined;
     const failing = Object.assign(users(), { lookup: () => Promise.reject(new Error('no host')) });
-    await expect(new ReadAhead(failing, { max: 10, chunk: 10, pauseMs: 5 }).run(() => batch, new AbortController().signal)).resolves.toBeUndefined();
+    await expect(new ReadAhead(failing, { max: 10, minLeadMs: 5 }).run(() => batch, new AbortController().signal, Date.now() + 1_000)).resolves.toBeUndefined();
   });
 });

@@ -53,8 +53,8 @@ describe('run flags -> RunConfig', () => {
     expect(bad('--max-future', 'later')).toThrow(/--max-future: "later" is not a duration/);
   });
 
-  it('reads ahead by default (up to the ids below which auto never scans), all ids with lookup, none with scan or --no-read-ahead', () => {
-    expect(parseRunConfig(flags(), 'logins').readAhead).toBe(5_000);
+  it('reads ahead by default (up to a batch\'s ids), none with --join-strategy scan or --no-read-ahead', () => {
+    expect(parseRunConfig(flags(), 'logins').readAhead).toBe(500_000);
     expect(parseRunConfig(flags('--join-strategy', 'lookup', '--max-batch-ids', '70000'), 'logins').readAhead).toBe(70_000);
     expect(parseRunConfig(flags('--join-strategy', 'scan'), 'logins').readAhead).toBeUndefined();
     expect(parseRunConfig(flags('--no-read-ahead'), 'logins').readAhead).toBeUndefined();
