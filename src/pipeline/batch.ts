@@ -122,8 +122,7 @@ async function sendSideOutputs(batch: PendingBatch, deps: BatchDeps, unmatchedId
  */
 export async function processBatch(batch: PendingBatch, deps: BatchDeps, showRows = 20): Promise<BatchResult> {
   const t1 = now();
-  const early = batch.takeEarly();
-  const { found: stored, via } = await joinRead(batch, early, deps.store);
+  const { found: stored, via, early } = await joinRead(batch, batch.takeEarly(), deps.store);
   const t2 = now();
   const tally = new Tally(showRows);
   const plan = planWrites(batch.collapsed.values(), (id) => stored.get(id));
@@ -138,7 +137,7 @@ export async function processBatch(batch: PendingBatch, deps: BatchDeps, showRow
   return {
     offsets: batch.offsets, input: batch.records, malformed: batch.dead.length,
     unmatched: tally.unmatched, stale: tally.stale, written: tally.written,
-    distinct: batch.collapsed.size, rows: tally.rows, join: via, readAhead: early.size,
+    distinct: batch.collapsed.size, rows: tally.rows, join: via, readAhead: early,
     durationMs: { fetch: t1 - batch.openedAt, decode: batch.decodeMs, join: t2 - t1, write: t3 - t2, sideOutputs: t4 - t3 },
     reasons: batch.reasons,
     latency: latencyHistogram(batch.timestamps(), acked),
@@ -146,13 +145,18 @@ export async function processBatch(batch: PendingBatch, deps: BatchDeps, showRow
   };
 }
 
-/** The stored rows of the batch's ids: those read ahead, and the rest read now. */
-async function joinRead(batch: PendingBatch, early: Map<string, Stored>, store: UserStore): Promise<JoinRead> {
-  if (early.size === 0) return store.read(batch.collapsed);
-  const rest: Keys = new Set([...batch.collapsed.keys()].filter((id) => !early.has(id)));
-  const read = rest.size > 0 ? await store.read(rest) : { found: new Map(), via: 'lookup' as const };
+/**
+ * The stored rows of the batch's ids: those read ahead, and the rest read now; `early`, how many were
+ * read ahead. A batch that grew to be scanned is scanned whole: its rows read ahead are not used (the
+ * rest alone could be too few for a scan, and looking it up would cost more than the one scan).
+ */
+async function joinRead(batch: PendingBatch, early: Map<string, Stored>, store: UserStore): Promise<JoinRead & { early: number }> {
+  const all = batch.collapsed;
+  if (early.size === 0 || (await store.scanFrom(all.size)) <= all.size) return { ...(await store.read(all)), early: 0 };
+  const rest: Keys = new Set([...all.keys()].filter((id) => !early.has(id)));
+  const read = rest.size > 0 ? await store.read(rest) : { found: new Map<string, Stored>(), via: 'lookup' as const };
   for (const [id, s] of early) read.found.set(id, s);
-  return read;
+  return { ...read, early: early.size };
 }
 
 function timeRange(stamps: Float64Array): { min: number; max: number } | null {

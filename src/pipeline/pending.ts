@@ -50,9 +50,21 @@ export class PendingBatch implements FillingBatch {
     this.arrivals = maxArrivals > 0 ? [] : undefined;
   }
 
-  /** Rows read ahead of the trigger. */
-  readAhead(rows: Map<string, Stored>): void {
-    for (const [id, s] of rows) this.early.set(id, s);
+  /** Per id, its events so far: taken when a read ahead of them begins. */
+  eventsOf(ids: string[]): number[] {
+    return ids.map((id) => this.collapsed.get(id)?.count ?? 0);
+  }
+
+  /**
+   * Rows read ahead of the trigger, kept for the ids with no event since their read began (`events`,
+   * from eventsOf then): an event that arrives after the read is compared, at the trigger, with what
+   * the table holds then, as without reading ahead (a hand-written correction made meanwhile included).
+   */
+  readAhead(ids: string[], events: number[], rows: Map<string, Stored>): void {
+    ids.forEach((id, i) => {
+      const s = rows.get(id);
+      if (s && this.collapsed.get(id)?.count === events[i]) this.early.set(id, s);
+    });
   }
 
   /**
@@ -89,6 +101,8 @@ export class PendingBatch implements FillingBatch {
     if (d.ok) {
       const before = this.collapsed.size;
       addEvent(this.collapsed, { id: d.id, timeMs: d.timeMs, partition: r.partition, offset: r.offset });
+      // an event after its id's row was read ahead: read again at the trigger (readAhead)
+      if (this.early.size > 0) this.early.delete(d.id);
       if (this.arrivals && this.collapsed.size > before && this.arrivals.length < this.maxArrivals) this.arrivals.push(d.id);
       if (this.raws) {
         const list = this.raws.get(d.id);

@@ -16,8 +16,8 @@ export const READ_AHEAD: Omit<ReadAheadOptions, 'max'> = { minLeadMs: 200 };
  * filled are read by key, so that at the trigger only the rest is read: the join's wait moves into
  * time that was idle. The reads go in a few rounds, each when half of the time left before the trigger
  * has passed, each reading all that arrived since the last: Cassandra spends much of its CPU per
- * request when requests trickle in, so a few bursts cost it about what the one burst at the trigger
- * would, where reading each id as it arrives cost it two and a half times that (bench/README.md).
+ * request when requests trickle in, so a few bursts cost it up to a sixth more than the one burst at
+ * the trigger, where reading each id as it arrives cost it two and a half times as much (bench/README.md).
  *
  * Only while no batch is being written: every row read ahead was read after the previous batch's
  * writes, so the write rule (plan.ts) holds as if it were read at the trigger. A later hand-written
@@ -40,21 +40,23 @@ export class ReadAhead {
   async run(filling: () => PendingBatch | undefined, idle: AbortSignal, nextAt: number): Promise<void> {
     let lastRoundMs = 0;
     for (;;) {
-      const left = nextAt - this.now();
-      if (idle.aborted || left < Math.max(this.o.minLeadMs, 2 * lastRoundMs)) return;
-      await sleep(left / 2, idle);
+      // the next round starts when half of the time left has passed: not with less than the minimum left
+      const wait = (nextAt - this.now()) / 2;
+      if (idle.aborted || wait < Math.max(this.o.minLeadMs, 2 * lastRoundMs)) return;
+      await sleep(wait, idle);
       const batch = filling();
       if (idle.aborted || !batch) continue;
       const started = this.now();
-      let read: { ids: string[]; rows: Map<string, Stored> } | null;
+      let read: Round | null;
       try {
-        read = await this.readNew(batch);
+        read = await this.readNew(batch, idle);
       } catch {
+        // the trigger reads these rows, and reports what keeps failing
         return;
       }
       lastRoundMs = this.now() - started;
       if (read && !idle.aborted && filling() === batch) {
-        batch.readAhead(read.rows);
+        batch.readAhead(read.ids, read.events, read.rows);
         batch.readAheadTo += read.ids.length;
       }
     }
@@ -63,16 +65,25 @@ export class ReadAhead {
   /**
    * Reads the ids that arrived since the last round, up to the batch's maximum and short of the ids
    * from which its trigger would scan the table (reading more ahead would be wasted on that batch);
-   * null when there is none.
+   * null when there is none, or the wait ended meanwhile.
    */
-  private async readNew(batch: PendingBatch): Promise<{ ids: string[]; rows: Map<string, Stored> } | null> {
+  private async readNew(batch: PendingBatch, idle: AbortSignal): Promise<Round | null> {
     const arrivals = batch.arrivals;
     if (!arrivals) return null;
     const end = Math.min(arrivals.length, this.o.max);
     if (end <= batch.readAheadTo) return null;
     const upTo = Math.min(end, await this.store.scanFrom(end));
-    if (upTo <= batch.readAheadTo) return null;
+    if (upTo <= batch.readAheadTo || idle.aborted) return null;
     const ids = arrivals.slice(batch.readAheadTo, upTo);
-    return { ids, rows: await this.store.lookup(ids) };
+    // counted before the read: an id with an event after it is read again at the trigger
+    const events = batch.eventsOf(ids);
+    return { ids, events, rows: await this.store.lookup(ids) };
   }
+}
+
+/** One round's reads: the ids, their events counted when the read began, the rows found. */
+interface Round {
+  ids: string[];
+  events: number[];
+  rows: Map<string, Stored>;
 }

@@ -28,7 +28,6 @@ async function readAhead(store: MemoryStore, batch: PendingBatch, max = 100): Pr
   vi.useRealTimers();
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 afterEach(() => {
   vi.useRealTimers();
@@ -41,8 +40,8 @@ describe('read-ahead', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const done = new ReadAhead(store, { max: 4, minLeadMs: 20 }).run(() => batch, new AbortController().signal, Date.now() + 200);
     await vi.advanceTimersByTimeAsync(125);
-    // rounds at 100 ms and 150 (then 175, 187; none with less than 20 left): what arrived between the
-    // first two is read in the second, up to the maximum
+    // rounds at 100 ms, 150 and 175 (none with less than 20 left): what arrived between the first two
+    // is read in the second, up to the maximum
     for (const r of records(0, 4, [['100003', '2020-09-09 10:00:00'], ['100004', '2020-09-09 10:00:00']])) batch.add(r);
     expect(batch.arrivals).toEqual(['100001', '100002', 'nobody', '100003', '100004']);
     await vi.advanceTimersByTimeAsync(100);
@@ -99,6 +98,44 @@ describe('read-ahead', () => {
     expect(store.lastLogin('100001')).toBe('2020-01-01T00:00:00.000Z');
   });
 
+  it('an event after its id\'s row was read ahead has that row read again at the trigger: a correction made meanwhile is compared with it', async () => {
+    const store = users();
+    const batch = batchOf([['100001', '2020-09-09 10:18:00'], ['100002', '2020-09-09 10:18:00']]);
+    await readAhead(store, batch);
+    store.handUpdate('100001', '2021-01-01T00:00:00Z');
+    store.handUpdate('100002', '2021-01-01T00:00:00Z');
+    // a login of 100001 later than the correction arrives after the read
+    for (const r of records(0, 2, [['100001', '2021-06-01 00:00:00']])) batch.add(r);
+    expect(await processBatch(batch, { store, topic: 'logins', dlq: null, unmatched: null })).toMatchObject({ readAhead: 1, written: 2 });
+    expect(store.readIds).toEqual([['100001']]);
+    expect([store.lastLogin('100001'), store.lastLogin('100002')]).toEqual(['2021-06-01T00:00:00.000Z', '2021-01-01T00:00:00.000Z']);
+  });
+
+  it('an event that arrives while its id is being read: the row is not kept', async () => {
+    const store = users();
+    const batch = batchOf([['100001', '2020-09-09 10:18:00'], ['100002', '2020-09-09 10:18:00']]);
+    let open: () => void = () => {};
+    store.gate = new Promise((r) => { open = r; });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const done = new ReadAhead(store, { max: 10, minLeadMs: 5 }).run(() => batch, new AbortController().signal, Date.now() + 40);
+    await vi.advanceTimersByTimeAsync(25);
+    expect(store.lookups).toEqual([['100001', '100002']]);
+    for (const r of records(0, 2, [['100002', '2020-09-10 00:00:00']])) batch.add(r);
+    open();
+    await vi.advanceTimersByTimeAsync(20);
+    await done;
+    expect([...batch.takeEarly().keys()]).toEqual(['100001']);
+  });
+
+  it('a batch that grew to be scanned is scanned whole: its rows read ahead are not used', async () => {
+    const store = users();
+    const batch = batchOf([['100001', '2020-09-09 10:18:00'], ['100002', '2020-09-09 10:18:00'], ['100003', '2020-09-09 10:18:00']]);
+    await readAhead(store, batch);
+    store.scanAt = 3;
+    expect(await processBatch(batch, { store, topic: 'logins', dlq: null, unmatched: null })).toMatchObject({ readAhead: 0, written: 3 });
+    expect(store.readIds).toEqual([['100001', '100002', '100003']]);
+  });
+
   it('the rows read ahead serve a batch\'s first attempt only: an attempt after a failure reads every row anew', async () => {
     const store = users();
     const batch = batchOf([['100001', '2020-09-09 10:18:00'], ['100002', '2020-09-09 10:18:00']]);
@@ -118,8 +155,9 @@ describe('read-ahead', () => {
     let open: () => void = () => {};
     store.gate = new Promise((r) => { open = r; });
     const idle = new AbortController();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const done = new ReadAhead(store, { max: 10, minLeadMs: 5 }).run(() => batch, idle.signal, Date.now() + 20);
-    await sleep(15);
+    await vi.advanceTimersByTimeAsync(15);
     idle.abort();
     open();
     await done;
@@ -128,6 +166,8 @@ describe('read-ahead', () => {
 
     store.gate = undefined;
     const failing = Object.assign(users(), { lookup: () => Promise.reject(new Error('no host')) });
-    await expect(new ReadAhead(failing, { max: 10, minLeadMs: 5 }).run(() => batch, new AbortController().signal, Date.now() + 1_000)).resolves.toBeUndefined();
+    const ended = new ReadAhead(failing, { max: 10, minLeadMs: 5 }).run(() => batch, new AbortController().signal, Date.now() + 1_000);
+    await vi.advanceTimersByTimeAsync(500);
+    await expect(ended).resolves.toBeUndefined();
   });
 });
