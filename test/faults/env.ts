@@ -91,7 +91,9 @@ export function oracle(originals: Originals, events: Ev[]): Map<string, number |
 
 /** Compares the table with the oracle: lost updates (older than expected) and wrong rows (newer, missing, added). */
 export async function compareWithOracle(w: World, want: Map<string, number | null>, consistency?: number): Promise<{ rows: number; lost: string[]; wrong: string[] }> {
-  const got = await lastLogins(w.cql, w.keyspace, consistency);
+  // after a node's restart this client, idle meanwhile, sees it up only at its next reconnection attempt
+  // (up to 5 s later), which can be after the run has written and committed through its own client
+  const got = await retry(() => lastLogins(w.cql, w.keyspace, consistency), { retriable: isRetriable, delayMs: backoff(200, 2000), deadlineMs: 30_000 });
   const lost: string[] = [];
   const wrong: string[] = [];
   for (const [id, ms] of want) {
