@@ -3,7 +3,7 @@ import { deadLetterMessages } from './dead-letters.js';
 import { latencyHistogram, type Histogram } from './histogram.js';
 import type { PendingBatch } from './pending.js';
 import { planWrites, type WritePlan } from './plan.js';
-import type { Counts, JoinRead, JoinWay, Keys, SideOutput, Stored, UserStore } from './ports.js';
+import type { Counts, JoinRead, JoinWay, SideOutput, Stored, UserStore } from './ports.js';
 
 export interface BatchDeps {
   store: UserStore;
@@ -153,7 +153,8 @@ export async function processBatch(batch: PendingBatch, deps: BatchDeps, showRow
 async function joinRead(batch: PendingBatch, early: Map<string, Stored>, store: UserStore): Promise<JoinRead & { early: number }> {
   const all = batch.collapsed;
   if (early.size === 0 || (await store.scanFrom(all.size)) <= all.size) return { ...(await store.read(all)), early: 0 };
-  const rest: Keys = new Set([...all.keys()].filter((id) => !early.has(id)));
+  const rest = new Set<string>();
+  for (const id of all.keys()) if (!early.has(id)) rest.add(id);
   const read = rest.size > 0 ? await store.read(rest) : { found: new Map<string, Stored>(), via: 'lookup' as const };
   for (const [id, s] of early) read.found.set(id, s);
   return { ...read, early: early.size };

@@ -31,6 +31,11 @@ export class ReadAhead {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** ids read ahead per batch at most: how many of a batch's arrivals are worth keeping for it */
+  get max(): number {
+    return this.o.max;
+  }
+
   /**
    * Reads ahead for the batch `filling()` returns (it changes when a rebalance starts a new one), for
    * the trigger at `nextAt`, until too little time is left or `idle` fires. Rows read after it fired

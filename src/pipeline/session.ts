@@ -181,7 +181,7 @@ export class RunSession {
       this.closables.push(async () => this.members.forgetOwn());
       const side = this.o.dlqTopic || this.o.unmatchedTopic ? this.own(this.step(await this.adapters.sideOutputs())) : { dlq: null, unmatched: null };
       const ahead = this.readAheadOf(store);
-      const source = this.adapters.source(this.sourceSpec(at, ahead ? this.o.readAhead! : 0));
+      const source = this.adapters.source(this.sourceSpec(at, ahead?.max ?? 0));
       this.source = source;
       this.engine = new Engine(source, (b) => processBatch(b, { store, topic: this.o.topic, dlq: side.dlq, unmatched: side.unmatched }, this.o.showRows), ledger, {
         topic: this.o.topic, group: this.o.group, triggerMs: this.o.triggerMs, once: this.o.once, endOffsets: at.end,
