@@ -89,7 +89,7 @@ const DEFAULT_MAX_RECORDS = 2_000_000;
 export const UI_DEFAULTS = { port: 4040, host: '127.0.0.1' };
 
 export function declareRunFlags(cmd: Command): Command {
-  return cmd
+  cmd
     .option('-g, --group <id>', 'Kafka consumer group; runs with one group share the partitions', 'loginsync')
     .option('--starting-offsets <where>', 'where partitions the group has no offset for start: earliest (default), latest, or JSON offsets per partition, \'{"0":23,"1":-2}\' (Spark\'s form too; -2 earliest, -1 latest)')
     .option('--starting-timestamp <time>', 'start partitions the group has no offset for at the first event written at or after this time ("2020-09-09 08:00:00" in --timezone, or ISO-8601)')
@@ -105,6 +105,13 @@ export function declareRunFlags(cmd: Command): Command {
     .option('--dlq-topic <topic>', 'dead-letter topic for malformed messages, or "none" to only count them (default: <topic>.dlq)')
     .option('--unmatched-topic <topic>', 'send events of unknown login ids there instead of dropping them')
     .option('--checkpoint <dir>', 'ledger directory, one JSON line per committed batch (default: .loginsync/checkpoint/<group>)')
+  ;
+  return declareServiceFlags(cmd);
+}
+
+/** The flags of a run as a service: progress, outages, shutdown, metrics, the live page, the join. */
+function declareServiceFlags(cmd: Command): Command {
+  return cmd
     .option('--progress-json <file>', 'append a Spark-style progress object per batch to file ("-" for stdout)')
     .option('--max-outage <duration>', 'give up (exit 1, nothing unwritten committed) when Kafka or Cassandra stays unreachable this long; default: wait for ever, with a reminder every 30 s')
     .option('--shutdown-timeout <duration>', 'on SIGTERM/Ctrl-C, how long the batch in progress may take to finish and commit; past it the run exits 1 without committing it', '30s')

@@ -101,6 +101,11 @@ async function makeSecureFiles(f: SecureFiles, made: string[]): Promise<void> {
   chmodSync(f.dir, 0o700);
   const secret = (file: string) => writeFileSync(file, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
   for (const file of [f.keystorePassword, f.kafkaPasswordFile, f.kafkaAdminPasswordFile, f.cassandraPasswordFile]) secret(file);
+  await makeServerCert(f);
+}
+
+/** The private CA, and the servers' certificate it signs, in a PKCS12 keystore. */
+async function makeServerCert(f: SecureFiles): Promise<void> {
   writeFileSync(join(f.dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n');
   await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '3650',
     '-subj', '/CN=loginsync local stack CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], f.dir);

@@ -105,6 +105,14 @@ function messages(o: ReporterOptions, where: (s: Server) => string): (e: RunEven
         // one line when an outage starts, then a reminder every 30 s (every attempt with --verbose)
         if (!(e.firstOfOutage || e.attempt === 1 || e.delayMs === 0 || o.verbose)) return undefined;
         return { warn: true, text: `batch failed (attempt ${e.attempt}): ${describeFailure(e.error, o)}; ${retry(e.delayMs)}` };
+      default: return outageMessage(e, o, where) ?? endMessage(e, group);
+    }
+  };
+}
+
+/** The lines of an outage: a consumer, a partition or a server gone, and back. */
+function outageMessage(e: RunEvent, o: ReporterOptions, where: (s: Server) => string): Line {
+  switch (e.type) {
       case 'consumer-stopped': return { warn: true, text: `Kafka consumer stopped: ${e.message}` };
       case 'consumer-error': return e.firstOfOutage ? { warn: true, text: `Kafka at ${where('Kafka')}: ${e.message}; reconnecting with backoff, nothing is committed meanwhile` } : undefined;
       case 'partitions-stalled': {
@@ -116,6 +124,13 @@ function messages(o: ReporterOptions, where: (s: Server) => string): (e: RunEven
       case 'outage-still':
         return { warn: true, text: `${e.server} at ${where(e.server)} unreachable for ${fd(e.downMs)} (${e.reason}); still retrying, nothing unwritten is committed${o.maxOutageMs === undefined ? ' (--max-outage to give up)' : `; giving up after ${fd(o.maxOutageMs)}`}` };
       case 'outage-ended': return { text: backLine(e) };
+      default: return undefined;
+  }
+}
+
+/** The lines of a run's end: waiting for the group, stopping, stopped. */
+function endMessage(e: RunEvent, group: string): Line {
+  switch (e.type) {
       case 'waiting-for-group':
         return { text: `this run's partitions are done; waiting for partition${e.partitions.length > 1 ? 's' : ''} ${e.partitions.join(',')}, owned by another member of group ${group} (or by a stopped run until its session times out), to reach the end offsets` };
       case 'stopping': return { text: `\n${e.signal}: finishing the current batch and committing, for up to ${fd(e.shutdownMs)} (Ctrl-C again to abort)` };
@@ -124,8 +139,7 @@ function messages(o: ReporterOptions, where: (s: Server) => string): (e: RunEven
       case 'interrupted': return { text: e.batch ? 'aborted: the current batch is not committed and will be read again' : 'interrupted' };
       case 'stopped': return { text: summaryLine(e.totals) };
       default: return undefined;
-    }
-  };
+  }
 }
 
 /** Where the run's metrics and live page are served. */
