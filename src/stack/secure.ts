@@ -104,11 +104,16 @@ async function makeSecureFiles(f: SecureFiles, made: string[]): Promise<void> {
   await makeServerCert(f);
 }
 
-/** The private CA, and the servers' certificate it signs, in a PKCS12 keystore. */
+/** The private CA, and the servers' certificate it signs. */
 async function makeServerCert(f: SecureFiles): Promise<void> {
   writeFileSync(join(f.dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n');
   await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '3650',
     '-subj', '/CN=loginsync local stack CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], f.dir);
+  await signServerCert(f);
+}
+
+/** The servers' certificate, signed by the stack's CA, in a PKCS12 keystore. */
+async function signServerCert(f: SecureFiles): Promise<void> {
   await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/${SERVER_CERT_DN}`], f.dir);
   await openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem',
     '-days', '825', '-extfile', 'server.ext'], f.dir);
