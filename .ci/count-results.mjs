@@ -34,7 +34,8 @@ function readResults(file) {
   if (text.trim() === '') return { problem: 'empty' };
   try {
     const r = JSON.parse(text);
-    if (r === null || typeof r !== 'object' || !Array.isArray(r.testResults)) return { problem: 'not vitest JSON results' };
+    if (r === null || typeof r !== 'object' || !Array.isArray(r.testResults))
+      return { problem: 'not vitest JSON results' };
     return { r };
   } catch (err) {
     return { problem: `not JSON (${err.message})` };
@@ -65,7 +66,9 @@ function countRun(file, code) {
   for (const t of r.testResults) {
     if (t.status !== 'failed' || (t.assertionResults ?? []).some((a) => a.status === 'failed')) continue;
     const name = typeof t.name === 'string' ? shortName(t.name) : '(a test file)';
-    say(`${name} failed outside its tests${t.message ? `: ${String(t.message).split('\n')[0]}` : ' (a beforeAll or afterAll hook, or a failed load)'}`);
+    say(
+      `${name} failed outside its tests${t.message ? `: ${String(t.message).split('\n')[0]}` : ' (a beforeAll or afterAll hook, or a failed load)'}`,
+    );
     failed++;
   }
   // what is left is counted once per run, so that nothing reads as "0 failed"
@@ -74,7 +77,9 @@ function countRun(file, code) {
     failed++;
   }
   if (failed === 0 && (r.success === false || (r.numFailedTestSuites ?? 0) > 0)) {
-    say(`${file}: vitest reports a failure (success ${r.success}, ${r.numFailedTestSuites ?? 0} failed suites) and no failed test`);
+    say(
+      `${file}: vitest reports a failure (success ${r.success}, ${r.numFailedTestSuites ?? 0} failed suites) and no failed test`,
+    );
     failed++;
   }
   if (failed === 0 && code !== undefined && code !== 0) {
@@ -116,6 +121,8 @@ function main(args) {
 try {
   process.exitCode = main(process.argv.slice(2));
 } catch (err) {
-  process.stderr.write(`count-results: ${err.message}\nusage: node .ci/count-results.mjs [--check NAME=EXIT_CODE]... [--vitest] RESULTS.json[=EXIT_CODE]...\n`);
+  process.stderr.write(
+    `count-results: ${err.message}\nusage: node .ci/count-results.mjs [--check NAME=EXIT_CODE]... [--vitest] RESULTS.json[=EXIT_CODE]...\n`,
+  );
   process.exitCode = 2;
 }

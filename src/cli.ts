@@ -21,13 +21,17 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 
 export function buildProgram(): Command {
   const program = new Command('loginsync')
-    .description('Keep users.last_login in Cassandra in step with login events on Kafka (the Spark stream-static join, as one CLI)')
+    .description(
+      'Keep users.last_login in Cassandra in step with login events on Kafka (the Spark stream-static join, as one CLI)',
+    )
     .version(pkg.version, '-V, --version')
     .option('--verbose', 'show stack traces and client logs')
     .option('--no-color', 'no colors (as NO_COLOR=1 does; FORCE_COLOR=1 to 3 forces them, 0 turns them off)')
     .showHelpAfterError('(add --help for usage)')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Quick start:
   loginsync demo                      seed 000 end to end, each step announced
   loginsync stack up                  start a local Kafka + Cassandra (Java 17 and Maven needed)
@@ -38,12 +42,15 @@ Quick start:
   loginsync show users                print the table
 
 Settings: flags > environment (LOGINSYNC_*) > project file (--config, LOGINSYNC_CONFIG, or loginsync.config.json here or above) > ~/.config/loginsync/config.json > defaults.
-Colors only on a terminal; --no-color, NO_COLOR=1 or TERM=dumb turn them off, FORCE_COLOR=0..3 sets them.`);
-  program.addCommand(demoCommand(async (args) => {
-    const step = buildProgram();
-    exitOverrideAll(step);
-    await step.parseAsync(args, { from: 'user' });
-  }));
+Colors only on a terminal; --no-color, NO_COLOR=1 or TERM=dumb turn them off, FORCE_COLOR=0..3 sets them.`,
+    );
+  program.addCommand(
+    demoCommand(async (args) => {
+      const step = buildProgram();
+      exitOverrideAll(step);
+      await step.parseAsync(args, { from: 'user' });
+    }),
+  );
   program.addCommand(stackCommand());
   program.addCommand(initCommand());
   program.addCommand(seedCommand());

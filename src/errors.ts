@@ -54,7 +54,8 @@ export function errorsIn(err: unknown, maxDepth = 6): unknown[] {
     const x = e as { cause?: unknown; originalError?: unknown; innerErrors?: unknown; errors?: unknown };
     visit(x.cause, depth + 1);
     visit(x.originalError, depth + 1);
-    if (x.innerErrors && typeof x.innerErrors === 'object') for (const inner of Object.values(x.innerErrors)) visit(inner, depth + 1);
+    if (x.innerErrors && typeof x.innerErrors === 'object')
+      for (const inner of Object.values(x.innerErrors)) visit(inner, depth + 1);
     if (Array.isArray(x.errors)) for (const inner of x.errors) visit(inner, depth + 1);
   };
   visit(err, 0);
@@ -99,13 +100,16 @@ const OPENSSL_TEXT = /[0-9A-F]+:error:[0-9A-F]+:SSL routines:[^:]*:([^:]+):[^:\s
  */
 export const SECURITY_PATTERNS = {
   /** the server refused the user or password */
-  credentials: /SASL .*authentication failed|invalid credentials|Provided username .* (and\/or password )?(are|is) incorrect|bad credentials/i,
+  credentials:
+    /SASL .*authentication failed|invalid credentials|Provided username .* (and\/or password )?(are|is) incorrect|bad credentials/i,
   /** the server wants another authentication (or none) than the one given */
-  'auth-mechanism': /requires authentication|Authentication provider not set|Unexpected SASL|SASL.*not enabled|UnsupportedSaslMechanism|Illegal SASL/i,
+  'auth-mechanism':
+    /requires authentication|Authentication provider not set|Unexpected SASL|SASL.*not enabled|UnsupportedSaslMechanism|Illegal SASL/i,
   /** TLS alert from the server (mutual TLS): it wants a client certificate and got none */
   'client-cert-required': /certificate required|CERTIFICATE_REQUIRED/i,
   /** TLS alert from the server about our certificate: Kafka (Java) answers both no certificate and an untrusted one so */
-  'client-cert-refused': /alert (bad certificate|unknown ca|certificate unknown|certificate expired|certificate revoked|unsupported certificate|access denied)/i,
+  'client-cert-refused':
+    /alert (bad certificate|unknown ca|certificate unknown|certificate expired|certificate revoked|unsupported certificate|access denied)/i,
   /** TLS alert from the server: Cassandra (Netty on OpenSSL) answers an untrusted client certificate so */
   'client-cert-broken-off': /alert internal error/i,
   /** the server's certificate is not signed by a CA we trust (message, or Node's code) */
@@ -126,8 +130,15 @@ export const SECURITY_PATTERNS = {
 
 /** The TLS and SASL kinds of failure, in the order they are looked for; a group shares one message. */
 const SECURITY_ORDER = [
-  ['credentials'], ['auth-mechanism'], ['client-cert-required'], ['client-cert-refused'], ['client-cert-broken-off'],
-  ['untrusted-server-cert', 'expired-server-cert'], ['host-name'], ['not-tls'], ['not-authorized'],
+  ['credentials'],
+  ['auth-mechanism'],
+  ['client-cert-required'],
+  ['client-cert-refused'],
+  ['client-cert-broken-off'],
+  ['untrusted-server-cert', 'expired-server-cert'],
+  ['host-name'],
+  ['not-tls'],
+  ['not-authorized'],
 ] as const;
 
 export type SecurityKind = (typeof SECURITY_ORDER)[number][number];
@@ -151,14 +162,27 @@ export interface Classification {
 }
 
 /** Cassandra driver errors, by name. */
-const CASSANDRA_ERRORS = ['NoHostAvailableError', 'OperationTimedOutError', 'BusyConnectionError', 'ResponseError', 'DriverError'];
+const CASSANDRA_ERRORS = [
+  'NoHostAvailableError',
+  'OperationTimedOutError',
+  'BusyConnectionError',
+  'ResponseError',
+  'DriverError',
+];
 /** Cassandra answers waiting can cure: unavailable, overloaded, bootstrapping, truncate error, write and read timeouts. */
 const CASSANDRA_TRANSIENT_CODES = [0x1000, 0x1001, 0x1002, 0x1003, 0x1100, 0x1200];
 const CASSANDRA_TIMEOUT_CODES = [0x1100, 0x1200];
 const KAFKA_CONNECTION_ERRORS = ['KafkaJSConnectionError', 'KafkaJSConnectionClosedError'];
 /** Errors waiting can cure, by name: a server unreachable or busy, a consumer rejoining its group. */
-const TRANSIENT_ERRORS = ['NoHostAvailableError', 'OperationTimedOutError', 'BusyConnectionError', ...KAFKA_CONNECTION_ERRORS,
-  'KafkaJSRequestTimeoutError', 'KafkaJSNumberOfRetriesExceeded', 'NotInGroupError'];
+const TRANSIENT_ERRORS = [
+  'NoHostAvailableError',
+  'OperationTimedOutError',
+  'BusyConnectionError',
+  ...KAFKA_CONNECTION_ERRORS,
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSNumberOfRetriesExceeded',
+  'NotInGroupError',
+];
 
 /** Which server an error came from, following wrapped causes; undefined when it is neither's. */
 export function serverOf(err: unknown): Server | undefined {
@@ -179,14 +203,20 @@ export function isRetriable(err: unknown): boolean {
     if (x.retriable === true || x.isSocketError === true) return true;
     const name = x.name ?? '';
     if (TRANSIENT_ERRORS.includes(name)) return true;
-    if (name === 'ResponseError' && typeof x.code === 'number' && CASSANDRA_TRANSIENT_CODES.includes(x.code)) return true;
+    if (name === 'ResponseError' && typeof x.code === 'number' && CASSANDRA_TRANSIENT_CODES.includes(x.code))
+      return true;
     return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up/.test(x.message ?? '');
   });
 }
 
 /** Whether Kafka itself calls the error (or the one it wraps) retriable: what a write to a side topic retries. */
 export function isRetriableKafka(err: unknown): boolean {
-  return anyError(err, (x) => x.retriable === true || ['KafkaJSNumberOfRetriesExceeded', 'KafkaJSConnectionError', 'KafkaJSRequestTimeoutError'].includes(x.name ?? ''));
+  return anyError(
+    err,
+    (x) =>
+      x.retriable === true ||
+      ['KafkaJSNumberOfRetriesExceeded', 'KafkaJSConnectionError', 'KafkaJSRequestTimeoutError'].includes(x.name ?? ''),
+  );
 }
 
 /**
@@ -195,7 +225,9 @@ export function isRetriableKafka(err: unknown): boolean {
  * broker known, a connection failed.
  */
 export function isKafkaUnreachable(err: unknown): boolean {
-  return anyError(err, (x) => ['KafkaJSGroupCoordinatorNotFound', 'KafkaJSBrokerNotFound', ...KAFKA_CONNECTION_ERRORS].includes(x.name ?? ''));
+  return anyError(err, (x) =>
+    ['KafkaJSGroupCoordinatorNotFound', 'KafkaJSBrokerNotFound', ...KAFKA_CONNECTION_ERRORS].includes(x.name ?? ''),
+  );
 }
 
 /**
@@ -204,8 +236,9 @@ export function isKafkaUnreachable(err: unknown): boolean {
  * retried that already.
  */
 export function isRetriableKafkaRequest(err: unknown): boolean {
-  const retriable = (err as { retriable?: boolean } | undefined)?.retriable === true
-    || /coordinator is (loading|not available)|not the correct coordinator|leader/i.test(errorMessage(err));
+  const retriable =
+    (err as { retriable?: boolean } | undefined)?.retriable === true ||
+    /coordinator is (loading|not available)|not the correct coordinator|leader/i.test(errorMessage(err));
   return retriable && !connectionFailed(err, 'kafka');
 }
 
@@ -214,17 +247,29 @@ export function isRetriableKafkaRequest(err: unknown): boolean {
  * retry errors; the driver in a NoHostAvailableError (one inner error per host), on top.
  */
 function connectionFailed(err: unknown, client?: Side): boolean {
-  const kafka = () => anyError(err, (x) => KAFKA_CONNECTION_ERRORS.includes(x.name ?? '')
-    || /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|Connection (error|timeout)/i.test(x.message ?? ''));
-  const cassandra = () => (err as Error | undefined)?.name === 'NoHostAvailableError' || /ECONNREFUSED|All host\(s\) tried/.test(errorMessage(err));
+  const kafka = () =>
+    anyError(
+      err,
+      (x) =>
+        KAFKA_CONNECTION_ERRORS.includes(x.name ?? '') ||
+        /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|Connection (error|timeout)/i.test(x.message ?? ''),
+    );
+  const cassandra = () =>
+    (err as Error | undefined)?.name === 'NoHostAvailableError' ||
+    /ECONNREFUSED|All host\(s\) tried/.test(errorMessage(err));
   if (client === 'kafka') return kafka();
   if (client === 'cassandra') return cassandra();
   return kafka() || cassandra();
 }
 
 function timedOut(err: unknown): boolean {
-  return anyError(err, (x) => x.name === 'OperationTimedOutError' || x.name === 'KafkaJSRequestTimeoutError'
-    || (x.name === 'ResponseError' && typeof x.code === 'number' && CASSANDRA_TIMEOUT_CODES.includes(x.code)));
+  return anyError(
+    err,
+    (x) =>
+      x.name === 'OperationTimedOutError' ||
+      x.name === 'KafkaJSRequestTimeoutError' ||
+      (x.name === 'ResponseError' && typeof x.code === 'number' && CASSANDRA_TIMEOUT_CODES.includes(x.code)),
+  );
 }
 
 /** The TLS or SASL failure behind an error: the innermost line of the first kind found. */
@@ -234,7 +279,13 @@ function securityKind(err: unknown): { kind: SecurityKind; detail: string } | un
     const line = lines.find((l) => group.some((k) => SECURITY_PATTERNS[k].test(l)));
     if (line === undefined) continue;
     const kind = group.find((k) => SECURITY_PATTERNS[k].test(line))!;
-    return { kind, detail: line.replace(/^[A-Za-z]*: /, '').replace(OPENSSL_TEXT, '$1').trim() };
+    return {
+      kind,
+      detail: line
+        .replace(/^[A-Za-z]*: /, '')
+        .replace(OPENSSL_TEXT, '$1')
+        .trim(),
+    };
   }
   return undefined;
 }
@@ -248,7 +299,8 @@ export function classify(err: unknown, client?: Side): Classification {
   const retriable = isRetriable(err);
   const security = securityKind(err);
   if (security) return { server, retriable, ...security };
-  if (connectionFailed(err, client)) return { server, retriable, kind: closedByServer(err) ? 'closed-by-server' : 'connection' };
+  if (connectionFailed(err, client))
+    return { server, retriable, kind: closedByServer(err) ? 'closed-by-server' : 'connection' };
   return { server, retriable, kind: timedOut(err) ? 'timeout' : 'other' };
 }
 
@@ -276,7 +328,9 @@ export function isTopicNotReady(err: unknown): boolean {
 export function describeFailure(err: unknown, s: { brokers: string[]; cassandra: string[] }): string {
   const server = serverOf(err);
   const name = (err as Error)?.name ?? '';
-  if (server === 'Cassandra' && (name === 'NoHostAvailableError' || name === 'OperationTimedOutError')) return `Cassandra at ${s.cassandra.join(',')} is unreachable (${errorMessage(err)})`;
-  if (server !== undefined) return `${server} at ${(server === 'Kafka' ? s.brokers : s.cassandra).join(',')}: ${errorMessage(err)}`;
+  if (server === 'Cassandra' && (name === 'NoHostAvailableError' || name === 'OperationTimedOutError'))
+    return `Cassandra at ${s.cassandra.join(',')} is unreachable (${errorMessage(err)})`;
+  if (server !== undefined)
+    return `${server} at ${(server === 'Kafka' ? s.brokers : s.cassandra).join(',')}: ${errorMessage(err)}`;
   return errorMessage(err);
 }

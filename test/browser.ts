@@ -9,7 +9,9 @@ export const CHROMIUM = process.env.LOGINSYNC_CHROMIUM ?? '/usr/bin/chromium';
 /** Fails at once, with what to do, when there is no Chromium to run. */
 export function requireChromium(what: string): void {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`the ${what} test needs Chromium at ${CHROMIUM}: apt-get install -y chromium (or set LOGINSYNC_CHROMIUM to one)`);
+    throw new Error(
+      `the ${what} test needs Chromium at ${CHROMIUM}: apt-get install -y chromium (or set LOGINSYNC_CHROMIUM to one)`,
+    );
   }
 }
 
@@ -28,21 +30,29 @@ export interface WatchedPage {
  * A page in headless Chromium on which every request `allowed` refuses is aborted and recorded, with its
  * errors collected. The caller closes the browser.
  */
-export async function watchedPage(allowed: (url: URL) => boolean, viewport = { width: 1400, height: 1100 }): Promise<WatchedPage> {
+export async function watchedPage(
+  allowed: (url: URL) => boolean,
+  viewport = { width: 1400, height: 1100 },
+): Promise<WatchedPage> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   try {
     const context = await browser.newContext({ viewport });
     const requests: string[] = [];
     const elsewhere: string[] = [];
     const errors: string[] = [];
-    await context.route((url) => !allowed(url), async (route) => {
-      elsewhere.push(route.request().url());
-      await route.abort();
-    });
+    await context.route(
+      (url) => !allowed(url),
+      async (route) => {
+        elsewhere.push(route.request().url());
+        await route.abort();
+      },
+    );
     const page = await context.newPage();
     page.on('request', (r) => requests.push(r.url()));
     page.on('pageerror', (err) => errors.push(err.message));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     return { browser, page, requests, elsewhere, errors };
   } catch (err) {
     await browser.close();

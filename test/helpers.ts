@@ -19,7 +19,10 @@ export interface CliResult {
 
 /** Runs the real CLI (built output) as a user would, pointed at the test stack unless env says otherwise. */
 /** bin: another launcher than the repository's (an installed package's), run as an executable. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number; bin?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number; bin?: string } = {},
+): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NO_COLOR: '1',
@@ -34,8 +37,12 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: st
     const child = spawn(cmd, argv, { env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 100_000);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -61,21 +68,33 @@ export interface Spawned {
 /** Starts the CLI in the background (for `run`), pointed at the test stack. */
 export function spawnCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Spawned {
   const env: NodeJS.ProcessEnv = {
-    ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined,
-    LOGINSYNC_BROKERS: inject('brokers'), LOGINSYNC_CASSANDRA: inject('cassandra'), ...opts.env,
+    ...process.env,
+    NO_COLOR: '1',
+    FORCE_COLOR: undefined,
+    LOGINSYNC_BROKERS: inject('brokers'),
+    LOGINSYNC_CASSANDRA: inject('cassandra'),
+    ...opts.env,
   };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   const child = spawn(process.execPath, [BIN, ...args], { env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
 /** Polls until check() returns true, or fails after timeoutMs with the message. */
-export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, message: string | (() => string)): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  message: string | (() => string),
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
@@ -95,4 +114,3 @@ export async function withPortTaken(fn: (port: number) => Promise<void>): Promis
     blocker.close();
   }
 }
-

@@ -40,18 +40,32 @@ interface Pattern {
 }
 
 const read = (pattern: string, chunk: number, concurrency: number): Pattern => ({
-  kind: 'read', pattern, go: (cql, ks, ids, _s, cl) => readStored(cql, ks, 'users', ids, { chunk, concurrency, consistency: cl.read }),
+  kind: 'read',
+  pattern,
+  go: (cql, ks, ids, _s, cl) => readStored(cql, ks, 'users', ids, { chunk, concurrency, consistency: cl.read }),
 });
 
 const write = (pattern: string, batch: number, concurrency: number): Pattern => ({
-  kind: 'write', pattern,
-  go: (cql, ks, ids, scratch, cl) => writeUpdates(cql, ks, scratch, updatesOf(ids), { batch, concurrency, consistency: cl.write }),
+  kind: 'write',
+  pattern,
+  go: (cql, ks, ids, scratch, cl) =>
+    writeUpdates(cql, ks, scratch, updatesOf(ids), { batch, concurrency, consistency: cl.write }),
 });
 
 /** What is compared: the join's reads of `(last_login, writetime)` and the writes of last_login. */
 const PATTERNS: Pattern[] = [
-  { kind: 'read', pattern: 'scan 16 ranges x4', go: (cql, ks, ids, _s, cl) => scanStored(cql, ks, 'users', new Set(ids), { ranges: 16, concurrency: 4, consistency: cl.read }) },
-  { kind: 'read', pattern: 'scan 1 range', go: (cql, ks, ids, _s, cl) => scanStored(cql, ks, 'users', new Set(ids), { ranges: 1, concurrency: 1, consistency: cl.read }) },
+  {
+    kind: 'read',
+    pattern: 'scan 16 ranges x4',
+    go: (cql, ks, ids, _s, cl) =>
+      scanStored(cql, ks, 'users', new Set(ids), { ranges: 16, concurrency: 4, consistency: cl.read }),
+  },
+  {
+    kind: 'read',
+    pattern: 'scan 1 range',
+    go: (cql, ks, ids, _s, cl) =>
+      scanStored(cql, ks, 'users', new Set(ids), { ranges: 1, concurrency: 1, consistency: cl.read }),
+  },
   read('IN-100 x16', 100, 16),
   read('IN-50 x16', 50, 16),
   read('IN-20 x16', 20, 16),
@@ -77,14 +91,21 @@ function updatesOf(ids: string[]): TimedUpdate[] {
 export async function access(ctx: BenchContext, o: { users: number }): Promise<AccessResult> {
   return inWorkspace(ctx, 'bench_access', o.users, 1, async (w) => {
     const ks = w.n.keyspace;
-    const cl = { read: consistencyCode(ctx.settings.readConsistency), write: consistencyCode(ctx.settings.writeConsistency) };
+    const cl = {
+      read: consistencyCode(ctx.settings.readConsistency),
+      write: consistencyCode(ctx.settings.writeConsistency),
+    };
     const ids = Array.from({ length: o.users }, (_, i) => String(ID_BASE + i));
     await scanStored(ctx.cql, ks, 'users', new Set(ids));
     const figures: AccessFigure[] = [];
     for (const [i, p] of PATTERNS.entries()) {
       // each write pattern gets a fresh table: none pays for the flushes of the one before
       const scratch = `scratch${i}`;
-      if (p.kind === 'write') await changeSchema(ctx.cql, `CREATE TABLE IF NOT EXISTS ${ks}.${scratch} (login_id text PRIMARY KEY, user_name text, last_login timestamp)`);
+      if (p.kind === 'write')
+        await changeSchema(
+          ctx.cql,
+          `CREATE TABLE IF NOT EXISTS ${ks}.${scratch} (login_id text PRIMARY KEY, user_name text, last_login timestamp)`,
+        );
       ctx.note(`${p.kind}: ${p.pattern}`);
       // what the pattern before set going in Cassandra (flushes, compaction) is not this one's cost:
       // 3 s after 100,000 keys, less after fewer
@@ -93,7 +114,10 @@ export async function access(ctx: BenchContext, o: { users: number }): Promise<A
       await p.go(ctx.cql, ks, ids, scratch, cl);
       const cpu = ctx.cpu.part(from);
       figures.push({
-        kind: p.kind, pattern: p.pattern, keys: ids.length, cpu,
+        kind: p.kind,
+        pattern: p.pattern,
+        keys: ids.length,
+        cpu,
         cassandraUsPerKey: typeof cpu.cassandra === 'number' ? round2((cpu.cassandra * 1e6) / ids.length) : null,
         clientUsPerKey: round2((cpu.client * 1e6) / ids.length),
       });

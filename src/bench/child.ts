@@ -42,12 +42,21 @@ function sampler(pid: number | undefined): { peak: number; ticks: number; stop()
  * Runs `loginsync run ...` as its own process, the way a user does, timing it from spawn to exit and
  * sampling its peak RSS and CPU. `control` may signal it (for runs that do not end by themselves).
  */
-export function runChild(args: string[], env: NodeJS.ProcessEnv, control?: (child: { pid: number; kill(sig: NodeJS.Signals): void }) => Promise<void>): Promise<ChildRun> {
+export function runChild(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  control?: (child: { pid: number; kill(sig: NodeJS.Signals): void }) => Promise<void>,
+): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [BIN, 'run', ...args], { env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'run', ...args], {
+      env: { ...env, NO_COLOR: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const sampled = sampler(child.pid);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -72,16 +81,32 @@ export interface Background {
 }
 
 export function spawnRun(args: string[], env: NodeJS.ProcessEnv): Background {
-  const child = spawn(process.execPath, [BIN, 'run', ...args], { env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'run', ...args], {
+    env: { ...env, NO_COLOR: '1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const sampled = sampler(child.pid);
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => { sampled.stop(); resolve(code); }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      sampled.stop();
+      resolve(code);
+    }),
+  );
   if (child.pid === undefined) {
     sampled.stop();
     throw new Error('could not start loginsync run');
   }
-  return { pid: child.pid, kill: (sig) => child.kill(sig), exited, stderr: () => stderr, cpuTicks: () => sampled.ticks };
+  return {
+    pid: child.pid,
+    kill: (sig) => child.kill(sig),
+    exited,
+    stderr: () => stderr,
+    cpuTicks: () => sampled.ticks,
+  };
 }
 
 export interface ProgressTotals {
@@ -101,17 +126,35 @@ export interface ProgressTotals {
 interface ProgressLine {
   numInputRows: number;
   durationMs: Record<string, number>;
-  loginsync: { written: number; latencyHistogram: Histogram; commitLatencyHistogram?: Histogram; recordTimestamps?: { min: string; max: string } | null };
+  loginsync: {
+    written: number;
+    latencyHistogram: Histogram;
+    commitLatencyHistogram?: Histogram;
+    recordTimestamps?: { min: string; max: string } | null;
+  };
 }
 
 /** Adds up the progress objects a run wrote. */
 export function progressLines(file: string): string[] {
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '') : [];
+  return existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+    : [];
 }
 
 /** Adds up the progress objects a run wrote, after the first `skip` (warm-up) batches. */
 export function readProgress(file: string, skip = 0): ProgressTotals {
-  const t: ProgressTotals = { batches: 0, input: 0, written: 0, stageMs: {}, batchMs: [], latency: new Map(), commitLatency: new Map(), perBatch: [] };
+  const t: ProgressTotals = {
+    batches: 0,
+    input: 0,
+    written: 0,
+    stageMs: {},
+    batchMs: [],
+    latency: new Map(),
+    commitLatency: new Map(),
+    perBatch: [],
+  };
   for (const line of progressLines(file).slice(skip)) {
     const o = JSON.parse(line) as ProgressLine;
     t.batches++;
@@ -123,13 +166,20 @@ export function readProgress(file: string, skip = 0): ProgressTotals {
     merge(t.latency, o.loginsync.latencyHistogram);
     merge(t.commitLatency, commitLatency);
     const min = o.loginsync.recordTimestamps?.min;
-    t.perBatch.push({ recordMin: min === undefined ? null : Date.parse(min), latency: o.loginsync.latencyHistogram, commitLatency });
+    t.perBatch.push({
+      recordMin: min === undefined ? null : Date.parse(min),
+      latency: o.loginsync.latencyHistogram,
+      commitLatency,
+    });
   }
   return t;
 }
 
 export function percentiles(h: Map<number, number>): { p50: number | null; p95: number | null; p99: number | null } {
-  const q = (x: number) => { const v = quantile(h, x); return v === undefined ? null : Math.round(v * 10) / 10; };
+  const q = (x: number) => {
+    const v = quantile(h, x);
+    return v === undefined ? null : Math.round(v * 10) / 10;
+  };
   return { p50: q(0.5), p95: q(0.95), p99: q(0.99) };
 }
 

@@ -55,7 +55,10 @@ export function parseStat(line: string): StatTimes | undefined {
   const close = line.lastIndexOf(')');
   if (close < 0) return undefined;
   // after ')' come fields 3 (state) onwards: field n is at n - 3
-  const f = line.slice(close + 1).trim().split(/\s+/);
+  const f = line
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
   const [utime, stime, cutime, cstime] = [f[11], f[12], f[13], f[14]].map(Number);
   if (![utime, stime, cutime, cstime].every((n) => Number.isInteger(n) && n! >= 0)) return undefined;
   return { utime: utime!, stime: stime!, cutime: cutime!, cstime: cstime! };
@@ -72,9 +75,12 @@ function wordBytes(hex: string, littleEndian: boolean): number[] {
  * IPv4-mapped IPv6 as its IPv4, `::` and `::1`, other IPv6 as eight full groups.
  */
 export function decodeAddress(hex: string, littleEndian: boolean): string {
-  const bytes = Array.from({ length: hex.length / 8 }, (_, w) => wordBytes(hex.slice(w * 8, w * 8 + 8), littleEndian)).flat();
+  const bytes = Array.from({ length: hex.length / 8 }, (_, w) =>
+    wordBytes(hex.slice(w * 8, w * 8 + 8), littleEndian),
+  ).flat();
   if (bytes.length === 4) return bytes.join('.');
-  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) return bytes.slice(12).join('.');
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff)
+    return bytes.slice(12).join('.');
   if (bytes.every((b) => b === 0)) return '::';
   if (bytes.slice(0, 15).every((b) => b === 0) && bytes[15] === 1) return '::1';
   return Array.from({ length: 8 }, (_, i) => ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16)).join(':');
@@ -87,7 +93,12 @@ const LISTEN = '0A';
  * The inodes of the sockets listening on `port` at one of `addresses` (or on every address) in the
  * text of /proc/net/tcp or /proc/net/tcp6.
  */
-export function listeningInodes(text: string, port: number, addresses: string[], littleEndian = endianness() === 'LE'): number[] {
+export function listeningInodes(
+  text: string,
+  port: number,
+  addresses: string[],
+  littleEndian = endianness() === 'LE',
+): number[] {
   const inodes: number[] = [];
   for (const line of text.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
@@ -104,11 +115,18 @@ export function listeningInodes(text: string, port: number, addresses: string[],
  * Where a server address is, if on this machine: its loopback addresses and port; undefined for any
  * other host. `defaultPort` when the address names none.
  */
-export function loopbackTarget(address: string, defaultPort: number): { addresses: string[]; port: number } | undefined {
+export function loopbackTarget(
+  address: string,
+  defaultPort: number,
+): { addresses: string[]; port: number } | undefined {
   const a = address.trim();
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(a);
   // a bare IPv6 address has colons of its own: it names no port
-  const [host, port] = bracketed ? [bracketed[1]!, bracketed[2]] : a.split(':').length > 2 ? [a, undefined] : a.split(':');
+  const [host, port] = bracketed
+    ? [bracketed[1]!, bracketed[2]]
+    : a.split(':').length > 2
+      ? [a, undefined]
+      : a.split(':');
   if (host === undefined || (port !== undefined && !/^\d+$/.test(port))) return undefined;
   const p = port === undefined ? defaultPort : Number(port);
   if (host === 'localhost') return { addresses: ['127.0.0.1', '::1'], port: p };
@@ -117,7 +135,12 @@ export function loopbackTarget(address: string, defaultPort: number): { addresse
 }
 
 /** Figures of a window from its wall time and CPU-seconds; the servers not measured count as 0. */
-export function figures(wallS: number, client: number, servers: { broker: Cpu; cassandra: Cpu }, cores: number): CpuFigures {
+export function figures(
+  wallS: number,
+  client: number,
+  servers: { broker: Cpu; cassandra: Cpu },
+  cores: number,
+): CpuFigures {
   const measured = (c: Cpu) => (c === NOT_MEASURED ? 0 : c);
   const sum = round2(client + measured(servers.broker) + measured(servers.cassandra));
   const floorS = round2(sum / cores);
@@ -128,7 +151,16 @@ export function figures(wallS: number, client: number, servers: { broker: Cpu; c
 export function addWindows(a: CpuWindow, b: CpuWindow): CpuWindow {
   const add = (x: Cpu, y: Cpu): Cpu => (x === NOT_MEASURED || y === NOT_MEASURED ? NOT_MEASURED : round2(x + y));
   const loginsync = round2(a.loginsync + b.loginsync);
-  return { ...figures(a.wallS + b.wallS, loginsync, { broker: add(a.broker, b.broker), cassandra: add(a.cassandra, b.cassandra) }, a.cores), loginsync, bench: round2(a.bench + b.bench) };
+  return {
+    ...figures(
+      a.wallS + b.wallS,
+      loginsync,
+      { broker: add(a.broker, b.broker), cassandra: add(a.cassandra, b.cassandra) },
+      a.cores,
+    ),
+    loginsync,
+    bench: round2(a.bench + b.bench),
+  };
 }
 
 export const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -141,7 +173,10 @@ let hz: number | undefined;
 export function clockTicks(): number {
   if (hz === undefined) {
     try {
-      hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()) || 100;
+      hz =
+        Number(
+          execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+        ) || 100;
     } catch {
       hz = 100;
     }
@@ -237,7 +272,11 @@ export type RunCpu = { pid: number } | { sampledTicks: number };
 
 /** Reads the CPU of the servers, the bench and its runs at the start and the end of measured windows. */
 export class CpuMeter {
-  constructor(private readonly servers: { broker: ServerProcs; cassandra: ServerProcs }, readonly cores = availableParallelism(), private readonly hz = clockTicks()) {}
+  constructor(
+    private readonly servers: { broker: ServerProcs; cassandra: ServerProcs },
+    readonly cores = availableParallelism(),
+    private readonly hz = clockTicks(),
+  ) {}
 
   private serverTicks(p: ServerProcs): number | undefined {
     if (!('pids' in p)) return undefined;
@@ -254,13 +293,18 @@ export class CpuMeter {
   mark(pid?: number): Snapshot {
     const u = process.cpuUsage();
     return {
-      at: performance.now(), broker: this.serverTicks(this.servers.broker), cassandra: this.serverTicks(this.servers.cassandra),
-      bench: u.user + u.system, reaped: reapedTicks(), child: pid === undefined ? undefined : readTicks(pid, true),
+      at: performance.now(),
+      broker: this.serverTicks(this.servers.broker),
+      cassandra: this.serverTicks(this.servers.cassandra),
+      bench: u.user + u.system,
+      reaped: reapedTicks(),
+      child: pid === undefined ? undefined : readTicks(pid, true),
     };
   }
 
   private serversSince(from: Snapshot, to: Snapshot): { broker: Cpu; cassandra: Cpu } {
-    const d = (a: number | undefined, b: number | undefined): Cpu => (a === undefined || b === undefined || b < a ? NOT_MEASURED : round2((b - a) / this.hz));
+    const d = (a: number | undefined, b: number | undefined): Cpu =>
+      a === undefined || b === undefined || b < a ? NOT_MEASURED : round2((b - a) / this.hz);
     return { broker: d(from.broker, to.broker), cassandra: d(from.cassandra, to.cassandra) };
   }
 
@@ -271,9 +315,16 @@ export class CpuMeter {
    */
   run(from: Snapshot, run: RunCpu): CpuWindow {
     const to = this.mark('pid' in run ? run.pid : undefined);
-    const ticks = 'pid' in run ? Math.max(0, (to.child ?? from.child ?? 0) - (from.child ?? 0)) : Math.max(to.reaped - from.reaped, run.sampledTicks);
+    const ticks =
+      'pid' in run
+        ? Math.max(0, (to.child ?? from.child ?? 0) - (from.child ?? 0))
+        : Math.max(to.reaped - from.reaped, run.sampledTicks);
     const loginsync = round2(ticks / this.hz);
-    return { ...figures((to.at - from.at) / 1000, loginsync, this.serversSince(from, to), this.cores), loginsync, bench: round2((to.bench - from.bench) / 1e6) };
+    return {
+      ...figures((to.at - from.at) / 1000, loginsync, this.serversSince(from, to), this.cores),
+      loginsync,
+      bench: round2((to.bench - from.bench) / 1e6),
+    };
   }
 
   /** A raw part: the bench's own clients from `from` to `to` (now). */

@@ -33,13 +33,24 @@ export interface BenchReport {
 const FULL = 1100;
 
 const COLOR = {
-  run: '#3b73b9', runTotal: '#1f4e89', raw: '#e08a2e', rawTotal: '#a85d12', bar: '#3b73b9', hist: '#6f9fd8', cdf: '#1f4e89',
-  broker: '#2d8a6e', cassandra: '#8a5bb8', written: '#3b73b9', committed: '#1f4e89',
+  run: '#3b73b9',
+  runTotal: '#1f4e89',
+  raw: '#e08a2e',
+  rawTotal: '#a85d12',
+  bar: '#3b73b9',
+  hist: '#6f9fd8',
+  cdf: '#1f4e89',
+  broker: '#2d8a6e',
+  cassandra: '#8a5bb8',
+  written: '#3b73b9',
+  committed: '#1f4e89',
 };
 
 /** 1234567 -> "1,234,567". */
 export function int(n: number): string {
-  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return Math.round(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 const secs = (ms: number, digits = 2) => `${(ms / 1000).toFixed(digits)} s`;
@@ -79,19 +90,44 @@ const correctness = (c: { ok: boolean; checked: number; wrong: number; example?:
 
 /** The stages of a batch, in the order they run, as the progress objects name them. */
 const STAGES: Array<[string, string]> = [
-  ['fetch', 'fetch (includes decode)'], ['decode', 'decode'], ['join', 'join (read users)'],
-  ['write', 'write'], ['sideOutputs', 'side outputs'], ['commit', 'commit'],
+  ['fetch', 'fetch (includes decode)'],
+  ['decode', 'decode'],
+  ['join', 'join (read users)'],
+  ['write', 'write'],
+  ['sideOutputs', 'side outputs'],
+  ['commit', 'commit'],
 ];
 
 function drainChart(r: DrainResult): string {
-  const ms = (label: string, value: number, color: string, tip?: string): Bar => ({ label, value, text: secs(value), color, ...(tip ? { tip } : {}) });
+  const ms = (label: string, value: number, color: string, tip?: string): Bar => ({
+    label,
+    value,
+    text: secs(value),
+    color,
+    ...(tip ? { tip } : {}),
+  });
   const known = new Set([...STAGES.map(([k]) => k), 'triggerExecution']);
-  const stages = [...STAGES.filter(([k]) => r.stageMs[k] !== undefined), ...Object.keys(r.stageMs).filter((k) => !known.has(k)).map((k): [string, string] => [k, k])]
-    .map(([k, label]) => ms(label, r.stageMs[k]!, COLOR.run));
-  const totals = [ms('run --once, whole process', r.wallMs, COLOR.runTotal, 'from start to exit: connecting, joining the group, every batch, closing')];
-  if (r.stageMs.triggerExecution !== undefined) totals.push(ms('run --once, all batches', r.stageMs.triggerExecution, COLOR.runTotal));
+  const stages = [
+    ...STAGES.filter(([k]) => r.stageMs[k] !== undefined),
+    ...Object.keys(r.stageMs)
+      .filter((k) => !known.has(k))
+      .map((k): [string, string] => [k, k]),
+  ].map(([k, label]) => ms(label, r.stageMs[k]!, COLOR.run));
+  const totals = [
+    ms(
+      'run --once, whole process',
+      r.wallMs,
+      COLOR.runTotal,
+      'from start to exit: connecting, joining the group, every batch, closing',
+    ),
+  ];
+  if (r.stageMs.triggerExecution !== undefined)
+    totals.push(ms('run --once, all batches', r.stageMs.triggerExecution, COLOR.runTotal));
   totals.push(ms('raw parts, one after the other', r.baseline.totalMs, COLOR.rawTotal));
-  const legend: LegendItem[] = [{ label: 'loginsync run --once', color: COLOR.run }, { label: 'raw parts: the same clients, no pipeline', color: COLOR.raw }];
+  const legend: LegendItem[] = [
+    { label: 'loginsync run --once', color: COLOR.run },
+    { label: 'raw parts: the same clients, no pipeline', color: COLOR.raw },
+  ];
   return hbarChart({
     title: 'Where the drain spends its time: the run by stage, next to the raw parts',
     axis: 'time (s)',
@@ -101,7 +137,14 @@ function drainChart(r: DrainResult): string {
     labelWidth: 230,
     groups: [
       { name: `run --once, by stage (${int(r.batches)} batch${r.batches === 1 ? '' : 'es'}, summed)`, bars: stages },
-      { name: 'raw parts', bars: [ms('consume + JSON.parse', r.baseline.consumeMs, COLOR.raw), ms('read users (IN lists of 100)', r.baseline.readMs, COLOR.raw), ms('write (batches of 100)', r.baseline.writeMs, COLOR.raw)] },
+      {
+        name: 'raw parts',
+        bars: [
+          ms('consume + JSON.parse', r.baseline.consumeMs, COLOR.raw),
+          ms('read users (IN lists of 100)', r.baseline.readMs, COLOR.raw),
+          ms('write (batches of 100)', r.baseline.writeMs, COLOR.raw),
+        ],
+      },
       { name: 'totals', bars: totals },
     ],
   });
@@ -112,14 +155,26 @@ function drainSection(r: DrainResult): string {
   return section('drain', 'Drain (W1)', workload, [
     figures([
       { label: 'whole process', value: secs(r.wallMs), note: 'run --once, from start to exit' },
-      { label: 'events/s', value: int(r.eventsPerSec), note: `target ≥ ${int(TARGETS.speedupVsSpark * SPARK_W1.eventsPerSec)} (${TARGETS.speedupVsSpark}× Spark's ${int(SPARK_W1.eventsPerSec)})` },
+      {
+        label: 'events/s',
+        value: int(r.eventsPerSec),
+        note: `target ≥ ${int(TARGETS.speedupVsSpark * SPARK_W1.eventsPerSec)} (${TARGETS.speedupVsSpark}× Spark's ${int(SPARK_W1.eventsPerSec)})`,
+      },
       { label: 'vs the Spark seed job', value: ratio(r.speedupVsSpark), note: `target ≥ ${TARGETS.speedupVsSpark}×` },
-      { label: 'run / raw parts', value: ratio(r.ratioToRaw), note: `target ≤ ${TARGETS.ratioToRaw}×; raw parts ${secs(r.baseline.totalMs)}` },
+      {
+        label: 'run / raw parts',
+        value: ratio(r.ratioToRaw),
+        note: `target ≤ ${TARGETS.ratioToRaw}×; raw parts ${secs(r.baseline.totalMs)}`,
+      },
       { label: 'peak RSS', value: `${int(r.peakRssMB)} MB`, note: `target ≤ ${TARGETS.peakRssMB} MB` },
       { label: 'batches', value: int(r.batches) },
       correctness(r.correct),
       ...cpuFigures(r.cpu),
-      { label: 'wall / CPU floor', value: ratio(r.cpu.wallToFloor), note: `floor ${r.cpu.floorS.toFixed(2)} s: the CPU-seconds over ${r.cpu.cores} cores` },
+      {
+        label: 'wall / CPU floor',
+        value: ratio(r.cpu.wallToFloor),
+        note: `floor ${r.cpu.floorS.toFixed(2)} s: the CPU-seconds over ${r.cpu.cores} cores`,
+      },
     ]),
     `<div class="chart-box">${drainChart(r)}</div>`,
     `<div class="chart-box">${cpuChart(r)}</div>`,
@@ -134,25 +189,48 @@ function cpuFigures(w: CpuWindow): Figure[] {
     { label: 'CPU: loginsync', value: cpuText(w.loginsync), note: 'CPU-seconds, user + system' },
     { label: 'CPU: Kafka broker', value: cpuText(w.broker) },
     { label: 'CPU: Cassandra', value: cpuText(w.cassandra) },
-    { label: 'CPU: sum', value: cpuText(w.sum), note: `${Math.round((100 * w.sum) / Math.max(w.wallS * w.cores, 0.001))}% of ${w.cores} cores over ${w.wallS.toFixed(1)} s; the bench itself ${cpuText(w.bench)}, not in it` },
+    {
+      label: 'CPU: sum',
+      value: cpuText(w.sum),
+      note: `${Math.round((100 * w.sum) / Math.max(w.wallS * w.cores, 0.001))}% of ${w.cores} cores over ${w.wallS.toFixed(1)} s; the bench itself ${cpuText(w.bench)}, not in it`,
+    },
   ];
 }
 
 /** CPU-seconds per process: the drain's run and each raw part, side by side. */
 function cpuChart(r: DrainResult): string {
-  const bar = (label: string, v: Cpu, color: string): Bar => ({ label, value: typeof v === 'number' ? v : 0, text: cpuText(v), color });
-  const servers = (w: { broker: Cpu; cassandra: Cpu }) => [bar('Kafka broker', w.broker, COLOR.broker), bar('Cassandra', w.cassandra, COLOR.cassandra)];
-  const part = (name: string, p: CpuPart) => ({ name: `${name} (${secs(p.wallS * 1000)} wall)`, bars: [bar('the bench\'s clients', p.client, COLOR.raw), ...servers(p)] });
+  const bar = (label: string, v: Cpu, color: string): Bar => ({
+    label,
+    value: typeof v === 'number' ? v : 0,
+    text: cpuText(v),
+    color,
+  });
+  const servers = (w: { broker: Cpu; cassandra: Cpu }) => [
+    bar('Kafka broker', w.broker, COLOR.broker),
+    bar('Cassandra', w.cassandra, COLOR.cassandra),
+  ];
+  const part = (name: string, p: CpuPart) => ({
+    name: `${name} (${secs(p.wallS * 1000)} wall)`,
+    bars: [bar("the bench's clients", p.client, COLOR.raw), ...servers(p)],
+  });
   const b = r.cpu.baseline;
   return hbarChart({
     title: 'CPU-seconds per process: the drain, and each raw part',
     axis: 'CPU-seconds (user + system)',
     tick: (v) => String(v),
-    legend: [{ label: 'loginsync run', color: COLOR.run }, { label: 'bench clients (raw parts)', color: COLOR.raw }, { label: 'Kafka broker', color: COLOR.broker }, { label: 'Cassandra', color: COLOR.cassandra }],
+    legend: [
+      { label: 'loginsync run', color: COLOR.run },
+      { label: 'bench clients (raw parts)', color: COLOR.raw },
+      { label: 'Kafka broker', color: COLOR.broker },
+      { label: 'Cassandra', color: COLOR.cassandra },
+    ],
     width: FULL,
     labelWidth: 230,
     groups: [
-      { name: `run --once (${secs(r.wallMs)} wall)`, bars: [bar('loginsync run', r.cpu.loginsync, COLOR.run), ...servers(r.cpu)] },
+      {
+        name: `run --once (${secs(r.wallMs)} wall)`,
+        bars: [bar('loginsync run', r.cpu.loginsync, COLOR.run), ...servers(r.cpu)],
+      },
       part('raw part: consume + JSON.parse', b.consume),
       part('raw part: read users', b.read),
       part('raw part: write', b.write),
@@ -161,14 +239,21 @@ function cpuChart(r: DrainResult): string {
 }
 
 /** Histogram buckets joined into at most `maxBins` bins of equal width on a log scale; bounds in ms. */
-export function binsOf(histogram: Array<[number, number]>, maxBins = 40): Array<{ lo: number; hi: number; count: number }> {
+export function binsOf(
+  histogram: Array<[number, number]>,
+  maxBins = 40,
+): Array<{ lo: number; hi: number; count: number }> {
   if (histogram.length === 0) return [];
   // each bound is 1.02^b for bucket b (bucket 0 holds everything under 1 ms)
   const index = histogram.map(([upper, count]) => [Math.round(Math.log(upper) / Math.log(1.02)), count] as const);
   const first = index[0]![0];
   const span = index.at(-1)![0] - first + 1;
   const per = Math.max(1, Math.ceil(span / maxBins));
-  const bins = Array.from({ length: Math.ceil(span / per) }, (_, g) => ({ lo: 1.02 ** (first + g * per - 1), hi: 1.02 ** (first + (g + 1) * per - 1), count: 0 }));
+  const bins = Array.from({ length: Math.ceil(span / per) }, (_, g) => ({
+    lo: 1.02 ** (first + g * per - 1),
+    hi: 1.02 ** (first + (g + 1) * per - 1),
+    count: 0,
+  }));
   for (const [b, count] of index) bins[Math.floor((b - first) / per)]!.count += count;
   return bins;
 }
@@ -183,7 +268,13 @@ function latencyCharts(r: LatencyResult): string {
     const v = r.latencyMs[k];
     return v === null ? [] : [{ value: v, label: `${k} ${msText(v)}` }];
   });
-  const axes = { xAxis: 'produce → write acknowledged (ms, log scale)', xMin: bins[0]!.lo, xMax: bins.at(-1)!.hi, xTick: msTick, marks };
+  const axes = {
+    xAxis: 'produce → write acknowledged (ms, log scale)',
+    xMin: bins[0]!.lo,
+    xMax: bins.at(-1)!.hi,
+    xTick: msTick,
+    marks,
+  };
   const peak = Math.max(...bins.map((b) => b.count));
   const histogram = logXChart({
     ...axes,
@@ -191,10 +282,14 @@ function latencyCharts(r: LatencyResult): string {
     yAxis: 'events',
     yTicks: countTicks(peak),
     yTick: int,
-    draw: (sx, sy) => bins.filter((b) => b.count > 0).map((b) => {
-      const [x0, x1] = [sx(b.lo), sx(b.hi)];
-      return `<rect x="${x0.toFixed(1)}" y="${sy(b.count).toFixed(1)}" width="${Math.max(1, x1 - x0 - 0.5).toFixed(1)}" height="${(sy(0) - sy(b.count)).toFixed(1)}" fill="${COLOR.hist}"><title>${esc(`${msText(b.lo)} – ${msText(b.hi)}: ${int(b.count)} events`)}</title></rect>`;
-    }).join(''),
+    draw: (sx, sy) =>
+      bins
+        .filter((b) => b.count > 0)
+        .map((b) => {
+          const [x0, x1] = [sx(b.lo), sx(b.hi)];
+          return `<rect x="${x0.toFixed(1)}" y="${sy(b.count).toFixed(1)}" width="${Math.max(1, x1 - x0 - 0.5).toFixed(1)}" height="${(sy(0) - sy(b.count)).toFixed(1)}" fill="${COLOR.hist}"><title>${esc(`${msText(b.lo)} – ${msText(b.hi)}: ${int(b.count)} events`)}</title></rect>`;
+        })
+        .join(''),
   });
   const cdf = logXChart({
     ...axes,
@@ -231,11 +326,19 @@ function latencySection(r: LatencyResult): string {
     figures([
       { label: 'p50', value: p(r.latencyMs.p50), note: `Spark: ${int(SPARK_W2.p50Ms)} ms` },
       { label: 'p95', value: p(r.latencyMs.p95) },
-      { label: 'p99', value: p(r.latencyMs.p99), note: `target ≤ ${TARGETS.p99Ms} ms; Spark: ${int(SPARK_W2.p99Ms)} ms` },
+      {
+        label: 'p99',
+        value: p(r.latencyMs.p99),
+        note: `target ≤ ${TARGETS.p99Ms} ms; Spark: ${int(SPARK_W2.p99Ms)} ms`,
+      },
       { label: 'events processed', value: int(r.events), note: `of ${int(r.rate * r.seconds)} produced` },
       { label: 'batches', value: int(r.batches), note: `median ${msText(r.medianBatchMs)} each` },
       { label: 'peak RSS', value: `${int(r.peakRssMB)} MB` },
-      { label: 'p99 to the commit', value: p(r.commitLatencyMs.p99), note: `record timestamp → its batch committed; p50 ${p(r.commitLatencyMs.p50)}, p95 ${p(r.commitLatencyMs.p95)}` },
+      {
+        label: 'p99 to the commit',
+        value: p(r.commitLatencyMs.p99),
+        note: `record timestamp → its batch committed; p50 ${p(r.commitLatencyMs.p50)}, p95 ${p(r.commitLatencyMs.p95)}`,
+      },
       ...cpuFigures(r.cpu),
     ]),
     r.histogram.length > 0 ? latencyCharts(r) : '<p class="empty">No latency was recorded: no event was written.</p>',
@@ -245,11 +348,18 @@ function latencySection(r: LatencyResult): string {
 
 /** p99 per window of record time, to the write and to the commit. */
 function windowChart(r: LatencyResult): string {
-  const bars = (key: 'writtenMs' | 'committedMs', color: string) => r.windows.map((w): Bar => {
-    const v = w[key].p99;
-    const range = `${w.fromS}–${w.toS} s`;
-    return { label: range, value: v ?? 0, text: v === null ? '–' : msText(v), color, tip: `${range}: ${int(w.events)} events, p50 / p95 / p99 / max ${[w[key].p50, w[key].p95, v, w[key].max].map((x) => (x === null ? '–' : msText(x))).join(' / ')}` };
-  });
+  const bars = (key: 'writtenMs' | 'committedMs', color: string) =>
+    r.windows.map((w): Bar => {
+      const v = w[key].p99;
+      const range = `${w.fromS}–${w.toS} s`;
+      return {
+        label: range,
+        value: v ?? 0,
+        text: v === null ? '–' : msText(v),
+        color,
+        tip: `${range}: ${int(w.events)} events, p50 / p95 / p99 / max ${[w[key].p50, w[key].p95, v, w[key].max].map((x) => (x === null ? '–' : msText(x))).join(' / ')}`,
+      };
+    });
   return hbarChart({
     title: `p99 latency by ${r.windowS} s of record time, from the start of the load`,
     axis: 'p99 (ms)',
@@ -266,14 +376,26 @@ function windowChart(r: LatencyResult): string {
 function tableSizeSection(r: TableSizeResult): string {
   const workload = `W3: the same ${int(r.events)} events over ${int(r.activeUsers)} users, drained by run --once into a table of ${r.sizes.map((z) => int(z.users)).join(' and then ')} rows; the cost per event is the batches' join + write time.`;
   const bars = r.sizes.map((z): Bar => ({
-    label: `table of ${int(z.users)} rows`, value: z.usPerEvent, text: `${z.usPerEvent} µs/event`, color: COLOR.bar,
+    label: `table of ${int(z.users)} rows`,
+    value: z.usPerEvent,
+    text: `${z.usPerEvent} µs/event`,
+    color: COLOR.bar,
     tip: `${int(z.users)} rows: join + write ${secs(z.joinWriteMs)} (${z.usPerEvent} µs/event), whole process ${secs(z.wallMs)}`,
   }));
   return section('table-size', 'Cost vs table size (W3)', workload, [
     figures([
       { label: 'large / small', value: ratio(r.ratio), note: `target ≤ ${TARGETS.sizeRatio}×` },
-      ...r.sizes.map((z): Figure => ({ label: `${int(z.users)} rows, per event`, value: `${z.usPerEvent} µs`, note: `join + write ${secs(z.joinWriteMs)}; process ${secs(z.wallMs)}` })),
-      { label: 'tables = expected maxima', value: r.sizes.every((z) => z.correct) ? 'yes' : 'NO', note: r.sizes.map((z) => `${int(z.users)} rows: ${z.correct ? 'yes' : 'NO'}`).join('; '), verdict: r.sizes.every((z) => z.correct) },
+      ...r.sizes.map((z): Figure => ({
+        label: `${int(z.users)} rows, per event`,
+        value: `${z.usPerEvent} µs`,
+        note: `join + write ${secs(z.joinWriteMs)}; process ${secs(z.wallMs)}`,
+      })),
+      {
+        label: 'tables = expected maxima',
+        value: r.sizes.every((z) => z.correct) ? 'yes' : 'NO',
+        note: r.sizes.map((z) => `${int(z.users)} rows: ${z.correct ? 'yes' : 'NO'}`).join('; '),
+        verdict: r.sizes.every((z) => z.correct),
+      },
       ...cpuFigures(r.cpu),
     ]),
     `<div class="chart-box">${hbarChart({ title: `Join + write per event: large / small = ${ratio(r.ratio)}`, axis: 'join + write per event (µs)', tick: (v) => String(v), groups: [{ bars }], width: FULL })}</div>`,
@@ -282,10 +404,19 @@ function tableSizeSection(r: TableSizeResult): string {
 
 function restartSection(r: RestartResult): string {
   const workload = `${int(r.rate)} events/s over ${int(r.users)} users; loginsync run --trigger 0 killed with kill -9 ${r.kills} time${r.kills === 1 ? '' : 's'}, each restarted at once; the time from the kill to the restarted run's first committed batch.`;
-  const bars = r.recoveryMs.map((v, i): Bar => ({ label: `kill ${i + 1}`, value: v, text: secs(v, 1), color: COLOR.bar }));
+  const bars = r.recoveryMs.map((v, i): Bar => ({
+    label: `kill ${i + 1}`,
+    value: v,
+    text: secs(v, 1),
+    color: COLOR.bar,
+  }));
   return section('restart', 'Crash recovery', workload, [
     figures([
-      { label: 'kill → first commit, median', value: secs(r.medianMs, 1), note: `target ≤ ${TARGETS.restartMedianMs / 1000} s` },
+      {
+        label: 'kill → first commit, median',
+        value: secs(r.medianMs, 1),
+        note: `target ≤ ${TARGETS.restartMedianMs / 1000} s`,
+      },
       { label: 'kill → first commit, max', value: secs(r.maxMs, 1), note: `target ≤ ${TARGETS.restartMaxMs / 1000} s` },
       { label: 'events produced', value: int(r.events) },
       correctness(r.correct),
@@ -298,37 +429,58 @@ function restartSection(r: RestartResult): string {
 function accessSection(r: AccessResult): string {
   const workload = `Each way of reading the join's columns (last_login and its write time) of all ${int(r.users)} users, and of writing last_login of as many rows; Cassandra's CPU per key decides which the run uses.`;
   const bar = (f: AccessResult['figures'][number]): Bar => ({
-    label: f.pattern, value: f.cassandraUsPerKey ?? 0, color: COLOR.bar,
+    label: f.pattern,
+    value: f.cassandraUsPerKey ?? 0,
+    color: COLOR.bar,
     text: f.cassandraUsPerKey === null ? 'not measured' : `${f.cassandraUsPerKey} µs`,
     tip: `${f.pattern}: Cassandra ${cpuText(f.cpu.cassandra)}, client ${cpuText(f.cpu.client)} in ${f.cpu.wallS.toFixed(2)} s`,
   });
-  const chart = (kind: 'read' | 'write', title: string) => `<div class="chart-box">${hbarChart({
-    title, axis: 'Cassandra CPU per key (µs)', tick: (v) => String(v), width: FULL, labelWidth: 150,
-    groups: [{ bars: r.figures.filter((f) => f.kind === kind).map(bar) }],
-  })}</div>`;
-  return section('access', 'Cassandra CPU per access pattern', workload, [chart('read', 'Reads'), chart('write', 'Writes')]);
+  const chart = (kind: 'read' | 'write', title: string) =>
+    `<div class="chart-box">${hbarChart({
+      title,
+      axis: 'Cassandra CPU per key (µs)',
+      tick: (v) => String(v),
+      width: FULL,
+      labelWidth: 150,
+      groups: [{ bars: r.figures.filter((f) => f.kind === kind).map(bar) }],
+    })}</div>`;
+  return section('access', 'Cassandra CPU per access pattern', workload, [
+    chart('read', 'Reads'),
+    chart('write', 'Writes'),
+  ]);
 }
 
 function resultSection(r: BenchResult): string {
   switch (r.scenario) {
-    case 'drain': return drainSection(r);
-    case 'latency': return latencySection(r);
-    case 'table-size': return tableSizeSection(r);
-    case 'restart': return restartSection(r);
-    case 'access': return accessSection(r);
+    case 'drain':
+      return drainSection(r);
+    case 'latency':
+      return latencySection(r);
+    case 'table-size':
+      return tableSizeSection(r);
+    case 'restart':
+      return restartSection(r);
+    case 'access':
+      return accessSection(r);
   }
 }
 
 function header(report: BenchReport, at: Date | undefined): string {
   const m = report.machine;
   const items: Array<[string, string]> = [
-    ['CPUs', `${m.cpus} × ${m.cpuModel}`], ['memory', `${m.memoryGB} GB`], ['Node.js', m.node], ['platform', m.platform],
-    ['Kafka brokers', report.settings.brokers.join(', ')], ['Cassandra', report.settings.cassandra.join(', ')],
+    ['CPUs', `${m.cpus} × ${m.cpuModel}`],
+    ['memory', `${m.memoryGB} GB`],
+    ['Node.js', m.node],
+    ['platform', m.platform],
+    ['Kafka brokers', report.settings.brokers.join(', ')],
+    ['Cassandra', report.settings.cassandra.join(', ')],
   ];
   const when = at ? ` on ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
   const ran = report.results.map((r) => r.scenario).join(', ') || 'none';
-  return `<header>\n<h1>loginsync bench</h1>\n<p class="sub">${esc(`Measured${when}; scenarios: ${ran}.`)}</p>\n`
-    + `<dl class="machine">${items.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl>\n</header>`;
+  return (
+    `<header>\n<h1>loginsync bench</h1>\n<p class="sub">${esc(`Measured${when}; scenarios: ${ran}.`)}</p>\n` +
+    `<dl class="machine">${items.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl>\n</header>`
+  );
 }
 
 const STYLE = `

@@ -1,7 +1,15 @@
 import { sleep } from '../util/sleep.js';
 import type { CpuWindow } from './cpu.js';
 import { median, progressLines, spawnRun, type Background } from './child.js';
-import { envFor, inWorkspace, seeded, verify, waitForCommitted, type BenchContext, type Workspace } from './scenarios.js';
+import {
+  envFor,
+  inWorkspace,
+  seeded,
+  verify,
+  waitForCommitted,
+  type BenchContext,
+  type Workspace,
+} from './scenarios.js';
 import { SteadyProducer } from './workload.js';
 
 export interface RestartResult {
@@ -20,10 +28,18 @@ export interface RestartResult {
 }
 
 /** The first committed batch a run (by its progress runId) wrote after `since` lines; when seen. */
-async function firstCommit(progressFile: string, since: number, known: Set<string>, run: Background, timeoutMs = 120_000): Promise<number> {
+async function firstCommit(
+  progressFile: string,
+  since: number,
+  known: Set<string>,
+  run: Background,
+  timeoutMs = 120_000,
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
-  void run.exited.then(() => { exited = true; });
+  void run.exited.then(() => {
+    exited = true;
+  });
   for (;;) {
     for (const line of progressLines(progressFile).slice(since)) {
       const o = JSON.parse(line) as { runId: string; batchId: number | null };
@@ -39,8 +55,27 @@ async function firstCommit(progressFile: string, since: number, known: Set<strin
 }
 
 /** Kill, restart at once, time the first commit; `kills` times. */
-async function killCycles(ctx: BenchContext, w: Workspace, kills: number): Promise<{ recoveryMs: number[]; runs: Background[] }> {
-  const args = ['--trigger', '0', '-k', w.n.keyspace, '-t', w.n.topic, '--group', w.n.group, '--checkpoint', w.ckpt, '--progress-json', w.progressFile, '-q', ...ctx.runArgs];
+async function killCycles(
+  ctx: BenchContext,
+  w: Workspace,
+  kills: number,
+): Promise<{ recoveryMs: number[]; runs: Background[] }> {
+  const args = [
+    '--trigger',
+    '0',
+    '-k',
+    w.n.keyspace,
+    '-t',
+    w.n.topic,
+    '--group',
+    w.n.group,
+    '--checkpoint',
+    w.ckpt,
+    '--progress-json',
+    w.progressFile,
+    '-q',
+    ...ctx.runArgs,
+  ];
   const known = new Set<string>();
   const recoveryMs: number[] = [];
   let run = spawnRun(args, envFor(ctx));
@@ -56,7 +91,9 @@ async function killCycles(ctx: BenchContext, w: Workspace, kills: number): Promi
     run = spawnRun(args, envFor(ctx));
     runs.push(run);
     recoveryMs.push((await firstCommit(w.progressFile, since, known, run)) - killedAt);
-    ctx.note(`kill ${i + 1}/${kills}: first commit of the restarted run ${((recoveryMs.at(-1) ?? 0) / 1000).toFixed(1)} s after the kill`);
+    ctx.note(
+      `kill ${i + 1}/${kills}: first commit of the restarted run ${((recoveryMs.at(-1) ?? 0) / 1000).toFixed(1)} s after the kill`,
+    );
   }
   return { recoveryMs, runs };
 }
@@ -66,7 +103,10 @@ async function killCycles(ctx: BenchContext, w: Workspace, kills: number): Promi
  * an immediate restart; the time from the kill to the restarted run's first committed batch. The
  * table is checked at the end.
  */
-export async function restart(ctx: BenchContext, o: { users: number; rate: number; kills: number; partitions: number }): Promise<RestartResult> {
+export async function restart(
+  ctx: BenchContext,
+  o: { users: number; rate: number; kills: number; partitions: number },
+): Promise<RestartResult> {
   return inWorkspace(ctx, 'bench_restart', o.users, o.partitions, async (w) => {
     const producer = new SteadyProducer(ctx.kafka, w.n.topic, o.users, o.rate);
     const producing = producer.run();
@@ -84,7 +124,18 @@ export async function restart(ctx: BenchContext, o: { users: number; rate: numbe
       const cpu = ctx.cpu.run(from, { sampledTicks: cycles.runs.reduce((sum, r) => sum + r.cpuTicks(), 0) });
       const correct = await verify(ctx.cql, w.n.keyspace, producer.latest, seeded);
       const ms = cycles.recoveryMs;
-      return { scenario: 'restart', users: o.users, rate: o.rate, kills: o.kills, recoveryMs: ms, medianMs: median(ms), maxMs: Math.max(...ms), events: producer.sent, correct, cpu };
+      return {
+        scenario: 'restart',
+        users: o.users,
+        rate: o.rate,
+        kills: o.kills,
+        recoveryMs: ms,
+        medianMs: median(ms),
+        maxMs: Math.max(...ms),
+        events: producer.sent,
+        correct,
+        cpu,
+      };
     } finally {
       producer.stop();
       last?.kill('SIGKILL');

@@ -12,7 +12,16 @@ import { addWindows, type CpuMeter, type CpuWindow } from './cpu.js';
 import { SPARK_W1 } from './reference.js';
 import { histogramPairs, median, percentiles, progressLines, readProgress, runChild } from './child.js';
 import { latencyWindows, type LatencyWindow } from './windows.js';
-import { benchNames, createSchema, dropBench, ID_BASE, loadUsers, produceEvents, SteadyProducer, type BenchNames } from './workload.js';
+import {
+  benchNames,
+  createSchema,
+  dropBench,
+  ID_BASE,
+  loadUsers,
+  produceEvents,
+  SteadyProducer,
+  type BenchNames,
+} from './workload.js';
 import { formatTimestamp } from '../ui/format.js';
 import { sleep } from '../util/sleep.js';
 
@@ -32,13 +41,22 @@ export interface BenchContext {
   replicas: number;
 }
 
-
 export function envFor(ctx: BenchContext): NodeJS.ProcessEnv {
-  return { ...process.env, LOGINSYNC_BROKERS: ctx.settings.brokers.join(','), LOGINSYNC_CASSANDRA: ctx.settings.cassandra.join(','), LOGINSYNC_LOCAL_DC: ctx.settings.localDc };
+  return {
+    ...process.env,
+    LOGINSYNC_BROKERS: ctx.settings.brokers.join(','),
+    LOGINSYNC_CASSANDRA: ctx.settings.cassandra.join(','),
+    LOGINSYNC_LOCAL_DC: ctx.settings.localDc,
+  };
 }
 
 /** Every user with events has last_login = its latest event; the others kept their seeded value. */
-export async function verify(cql: CassandraClient, keyspace: string, latest: Float64Array, seededOf: (i: number) => number): Promise<{ ok: boolean; checked: number; wrong: number; example?: string }> {
+export async function verify(
+  cql: CassandraClient,
+  keyspace: string,
+  latest: Float64Array,
+  seededOf: (i: number) => number,
+): Promise<{ ok: boolean; checked: number; wrong: number; example?: string }> {
   let wrong = 0;
   let checked = 0;
   let example: string | undefined;
@@ -67,7 +85,13 @@ export interface Workspace {
   run(args: string[], control?: Parameters<typeof runChild>[2]): Promise<Awaited<ReturnType<typeof runChild>>>;
 }
 
-export async function inWorkspace<T>(ctx: BenchContext, prefix: string, users: number, partitions: number, fn: (w: Workspace) => Promise<T>): Promise<T> {
+export async function inWorkspace<T>(
+  ctx: BenchContext,
+  prefix: string,
+  users: number,
+  partitions: number,
+  fn: (w: Workspace) => Promise<T>,
+): Promise<T> {
   const n = benchNames(prefix);
   const ckpt = mkdtempSync(join(tmpdir(), 'loginsync-bench-'));
   const progressFile = join(ckpt, 'progress.jsonl');
@@ -77,10 +101,33 @@ export async function inWorkspace<T>(ctx: BenchContext, prefix: string, users: n
     await loadUsers(ctx.cql, n.keyspace, users, (k) => load.update(k));
     load.done();
     return await fn({
-      n, ckpt, progressFile,
+      n,
+      ckpt,
+      progressFile,
       async run(args, control) {
-        const child = await runChild([...args, ...ctx.runArgs, '-k', n.keyspace, '-t', n.topic, '--group', n.group, '--checkpoint', ckpt, '--progress-json', progressFile, '-q'], envFor(ctx), control);
-        if (child.code !== 0) throw new Error(`loginsync run exited ${child.code}: ${child.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+        const child = await runChild(
+          [
+            ...args,
+            ...ctx.runArgs,
+            '-k',
+            n.keyspace,
+            '-t',
+            n.topic,
+            '--group',
+            n.group,
+            '--checkpoint',
+            ckpt,
+            '--progress-json',
+            progressFile,
+            '-q',
+          ],
+          envFor(ctx),
+          control,
+        );
+        if (child.code !== 0)
+          throw new Error(
+            `loginsync run exited ${child.code}: ${child.stderr.trim().split('\n').slice(-3).join(' / ')}`,
+          );
         return child;
       },
     });
@@ -93,7 +140,13 @@ export async function inWorkspace<T>(ctx: BenchContext, prefix: string, users: n
   }
 }
 
-async function produce(ctx: BenchContext, topic: string, events: number, users: number, partitions: number): Promise<Float64Array> {
+async function produce(
+  ctx: BenchContext,
+  topic: string,
+  events: number,
+  users: number,
+  partitions: number,
+): Promise<Float64Array> {
   const prod = ctx.progress(`producing ${events} events to ${partitions} partitions`, events);
   const latest = await produceEvents(ctx.kafka, topic, events, users, (k) => prod.update(k));
   prod.done();
@@ -119,13 +172,24 @@ export interface DrainResult {
 }
 
 /** W1: drain a backlog from the earliest offset, available-now, as one `loginsync run --once` process. */
-export async function drain(ctx: BenchContext, o: { users: number; events: number; partitions: number }): Promise<DrainResult> {
+export async function drain(
+  ctx: BenchContext,
+  o: { users: number; events: number; partitions: number },
+): Promise<DrainResult> {
   return inWorkspace(ctx, 'bench_drain', o.users, o.partitions, async (w) => {
     const latest = await produce(ctx, w.n.topic, o.events, o.users, o.partitions);
     // let Cassandra flush and compact what loading wrote, so neither measurement pays for it
     await settle();
     ctx.note('measuring the raw parts (consume + parse, read, write) with the same clients');
-    const { cpu: rawCpu, ...baseline } = await measureBaseline(ctx.kafka, ctx.cql, w.n.keyspace, w.n.topic, o.events, Math.min(o.users, o.events), ctx.cpu);
+    const { cpu: rawCpu, ...baseline } = await measureBaseline(
+      ctx.kafka,
+      ctx.cql,
+      w.n.keyspace,
+      w.n.topic,
+      o.events,
+      Math.min(o.users, o.events),
+      ctx.cpu,
+    );
     await settle();
     ctx.note('running loginsync run --once');
     const from = ctx.cpu.mark();
@@ -135,11 +199,19 @@ export async function drain(ctx: BenchContext, o: { users: number; events: numbe
     const correct = await verify(ctx.cql, w.n.keyspace, latest, seeded);
     const eventsPerSec = o.events / (child.wallMs / 1000);
     return {
-      scenario: 'drain', users: o.users, events: o.events, partitions: o.partitions,
-      wallMs: Math.round(child.wallMs), eventsPerSec: Math.round(eventsPerSec), batches: p.batches,
-      stageMs: p.stageMs, peakRssMB: Math.round(child.peakRssBytes / 1048576),
-      baseline: roundAll(baseline), ratioToRaw: round2(child.wallMs / baseline.totalMs),
-      speedupVsSpark: round2(eventsPerSec / SPARK_W1.eventsPerSec), correct,
+      scenario: 'drain',
+      users: o.users,
+      events: o.events,
+      partitions: o.partitions,
+      wallMs: Math.round(child.wallMs),
+      eventsPerSec: Math.round(eventsPerSec),
+      batches: p.batches,
+      stageMs: p.stageMs,
+      peakRssMB: Math.round(child.peakRssBytes / 1048576),
+      baseline: roundAll(baseline),
+      ratioToRaw: round2(child.wallMs / baseline.totalMs),
+      speedupVsSpark: round2(eventsPerSec / SPARK_W1.eventsPerSec),
+      correct,
       cpu: { ...cpu, baseline: rawCpu },
     };
   });
@@ -182,7 +254,10 @@ const WINDOW_S = 10;
  * definition: the run and Cassandra are past their start, as a service is when logins come in; the
  * run itself is not warmed beyond one event).
  */
-export async function latency(ctx: BenchContext, o: { users: number; rate: number; seconds: number; partitions: number; leadS: number }): Promise<LatencyResult> {
+export async function latency(
+  ctx: BenchContext,
+  o: { users: number; rate: number; seconds: number; partitions: number; leadS: number },
+): Promise<LatencyResult> {
   return inWorkspace(ctx, 'bench_latency', o.users, o.partitions, async (w) => {
     const { n, progressFile } = w;
     const total = o.rate * o.seconds;
@@ -203,11 +278,22 @@ export async function latency(ctx: BenchContext, o: { users: number; rate: numbe
     });
     const p = readProgress(progressFile, warmupBatches);
     return {
-      scenario: 'latency', users: o.users, rate: o.rate, seconds: o.seconds, leadS: o.leadS, events: p.input, batches: p.batches,
-      medianBatchMs: Math.round(median(p.batchMs)), latencyMs: percentiles(p.latency), peakRssMB: Math.round(child.peakRssBytes / 1048576),
+      scenario: 'latency',
+      users: o.users,
+      rate: o.rate,
+      seconds: o.seconds,
+      leadS: o.leadS,
+      events: p.input,
+      batches: p.batches,
+      medianBatchMs: Math.round(median(p.batchMs)),
+      latencyMs: percentiles(p.latency),
+      peakRssMB: Math.round(child.peakRssBytes / 1048576),
       histogram: histogramPairs(p.latency),
-      commitLatencyMs: percentiles(p.commitLatency), commitHistogram: histogramPairs(p.commitLatency),
-      windowS: WINDOW_S, windows: latencyWindows(p.perBatch, producer.startedAt, o.seconds, WINDOW_S), cpu: cpu!,
+      commitLatencyMs: percentiles(p.commitLatency),
+      commitHistogram: histogramPairs(p.commitLatency),
+      windowS: WINDOW_S,
+      windows: latencyWindows(p.perBatch, producer.startedAt, o.seconds, WINDOW_S),
+      cpu: cpu!,
     } satisfies LatencyResult;
   });
 }
@@ -221,11 +307,16 @@ async function warmUp(ctx: BenchContext, w: Workspace): Promise<number> {
   await waitForMembers(ctx.kafka, n.group);
   const warm = ctx.kafka.producer({ allowAutoTopicCreation: false });
   await warm.connect();
-  await warm.send({ topic: n.topic, acks: 1, messages: [{ value: `{"login_id":"${ID_BASE}","created_time":"${formatTimestamp(new Date())}"}` }] });
+  await warm.send({
+    topic: n.topic,
+    acks: 1,
+    messages: [{ value: `{"login_id":"${ID_BASE}","created_time":"${formatTimestamp(new Date())}"}` }],
+  });
   await warm.disconnect();
   await waitForCommitted(ctx.kafka, n.group, n.topic, 1, 60_000);
   // the progress line follows the commit by a moment: the warm-up batch must be in it to be skipped
-  for (const deadline = Date.now() + 10_000; readProgress(progressFile).input < 1 && Date.now() < deadline;) await sleep(20);
+  for (const deadline = Date.now() + 10_000; readProgress(progressFile).input < 1 && Date.now() < deadline;)
+    await sleep(20);
   return progressLines(progressFile).length;
 }
 
@@ -233,7 +324,14 @@ export interface TableSizeResult {
   scenario: 'table-size';
   events: number;
   activeUsers: number;
-  sizes: Array<{ users: number; wallMs: number; joinWriteMs: number; usPerEvent: number; correct: boolean; cpu: CpuWindow }>;
+  sizes: Array<{
+    users: number;
+    wallMs: number;
+    joinWriteMs: number;
+    usPerEvent: number;
+    correct: boolean;
+    cpu: CpuWindow;
+  }>;
   ratio: number;
   /** CPU-seconds of both runs (each under sizes) */
   cpu: CpuWindow;
@@ -243,24 +341,40 @@ export interface TableSizeResult {
  * W3: the same W1-like batch (events over the same `active` users) against a small and a large table.
  * Cost per event is the batch's join + write time: the part that could grow with the table.
  */
-export async function tableSize(ctx: BenchContext, o: { small: number; large: number; events: number; partitions: number }): Promise<TableSizeResult> {
+export async function tableSize(
+  ctx: BenchContext,
+  o: { small: number; large: number; events: number; partitions: number },
+): Promise<TableSizeResult> {
   const active = Math.min(o.small, 10_000);
   const sizes: TableSizeResult['sizes'] = [];
   for (const users of [o.small, o.large]) {
-    sizes.push(await inWorkspace(ctx, 'bench_size', users, o.partitions, async (w) => {
-      const latest = await produce(ctx, w.n.topic, o.events, active, o.partitions);
-      await settle();
-      const from = ctx.cpu.mark();
-      const child = await w.run(['--once', '--dlq-topic', 'none']);
-      const cpu = ctx.cpu.run(from, { sampledTicks: child.cpuTicks });
-      const p = readProgress(w.progressFile);
-      const joinWrite = (p.stageMs.join ?? 0) + (p.stageMs.write ?? 0);
-      const correct = await verifySubset(ctx.cql, w.n.keyspace, latest.subarray(0, Math.min(users, active)));
-      return { users, wallMs: Math.round(child.wallMs), joinWriteMs: Math.round(joinWrite), usPerEvent: round2((joinWrite * 1000) / o.events), correct, cpu };
-    }));
+    sizes.push(
+      await inWorkspace(ctx, 'bench_size', users, o.partitions, async (w) => {
+        const latest = await produce(ctx, w.n.topic, o.events, active, o.partitions);
+        await settle();
+        const from = ctx.cpu.mark();
+        const child = await w.run(['--once', '--dlq-topic', 'none']);
+        const cpu = ctx.cpu.run(from, { sampledTicks: child.cpuTicks });
+        const p = readProgress(w.progressFile);
+        const joinWrite = (p.stageMs.join ?? 0) + (p.stageMs.write ?? 0);
+        const correct = await verifySubset(ctx.cql, w.n.keyspace, latest.subarray(0, Math.min(users, active)));
+        return {
+          users,
+          wallMs: Math.round(child.wallMs),
+          joinWriteMs: Math.round(joinWrite),
+          usPerEvent: round2((joinWrite * 1000) / o.events),
+          correct,
+          cpu,
+        };
+      }),
+    );
   }
   return {
-    scenario: 'table-size', events: o.events, activeUsers: active, sizes, ratio: round2(sizes[1]!.usPerEvent / Math.max(sizes[0]!.usPerEvent, 0.001)),
+    scenario: 'table-size',
+    events: o.events,
+    activeUsers: active,
+    sizes,
+    ratio: round2(sizes[1]!.usPerEvent / Math.max(sizes[0]!.usPerEvent, 0.001)),
     cpu: addWindows(sizes[0]!.cpu, sizes[1]!.cpu),
   };
 }
@@ -277,7 +391,9 @@ export async function waitForMembers(kafka: Kafka, group: string): Promise<void>
   await admin.connect();
   try {
     for (let i = 0; i < 600; i++) {
-      const { groups } = await admin.describeGroups([group]).catch(() => ({ groups: [] as Array<{ state: string; members: unknown[] }> }));
+      const { groups } = await admin
+        .describeGroups([group])
+        .catch(() => ({ groups: [] as Array<{ state: string; members: unknown[] }> }));
       if (groups[0]?.state === 'Stable' && groups[0].members.length > 0) return;
       await sleep(100);
     }
@@ -287,7 +403,13 @@ export async function waitForMembers(kafka: Kafka, group: string): Promise<void>
   }
 }
 
-export async function waitForCommitted(kafka: Kafka, group: string, topic: string, total: number, timeoutMs: number): Promise<void> {
+export async function waitForCommitted(
+  kafka: Kafka,
+  group: string,
+  topic: string,
+  total: number,
+  timeoutMs: number,
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -296,7 +418,8 @@ export async function waitForCommitted(kafka: Kafka, group: string, topic: strin
       const c = await committedOffsets(admin, topic, group).catch(() => new Map<number, number>());
       const sum = [...c.values()].reduce((s, o) => s + o, 0);
       if (sum >= total) return;
-      if (Date.now() > deadline) throw new Error(`only ${sum} of ${total} events committed after ${timeoutMs / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(`only ${sum} of ${total} events committed after ${timeoutMs / 1000} s`);
       await sleep(100);
     }
   } finally {

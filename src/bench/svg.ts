@@ -24,8 +24,11 @@ function line(x1: number, y1: number, x2: number, y2: number, cls: string): stri
 }
 
 function svg(width: number, height: number, label: string, parts: string[]): string {
-  return `<svg class="chart" viewBox="0 0 ${width} ${Math.ceil(height)}" width="${width}" height="${Math.ceil(height)}" role="img" aria-label="${esc(label)}">\n`
-    + parts.filter((p) => p !== '').join('\n') + '\n</svg>';
+  return (
+    `<svg class="chart" viewBox="0 0 ${width} ${Math.ceil(height)}" width="${width}" height="${Math.ceil(height)}" role="img" aria-label="${esc(label)}">\n` +
+    parts.filter((p) => p !== '').join('\n') +
+    '\n</svg>'
+  );
 }
 
 /** "Nice" ticks from 0 to at least `max`, about `count` steps of 1, 2, 2.5 or 5 x 10^k. */
@@ -49,19 +52,27 @@ export function logTicks(min: number, max: number): number[] {
   return all.filter((t) => t >= lo && t <= hi);
 }
 
-export interface LegendItem { label: string; color: string }
+export interface LegendItem {
+  label: string;
+  color: string;
+}
 
 function legend(items: LegendItem[], x0: number, y: number): string {
   let x = x0;
-  return items.map((it) => {
-    const s = `<rect x="${px(x)}" y="${px(y - 10)}" width="12" height="12" rx="2" fill="${esc(it.color)}"/>${text(x + 17, y, it.label, 'legend')}`;
-    x += 34 + it.label.length * 6.6;
-    return s;
-  }).join('');
+  return items
+    .map((it) => {
+      const s = `<rect x="${px(x)}" y="${px(y - 10)}" width="12" height="12" rx="2" fill="${esc(it.color)}"/>${text(x + 17, y, it.label, 'legend')}`;
+      x += 34 + it.label.length * 6.6;
+      return s;
+    })
+    .join('');
 }
 
 /** A vertical line across a plot, labelled at its top. */
-export interface Mark { value: number; label: string }
+export interface Mark {
+  value: number;
+  label: string;
+}
 
 /** about how wide a mark's label is drawn (12px, bold) */
 const labelWidth = (m: Mark) => 6 + m.label.length * 7;
@@ -72,12 +83,14 @@ const labelWidth = (m: Mark) => 6 + m.label.length * 7;
  * chart avoids by leaving room on its right: see markRoom).
  */
 function marks(ms: Mark[], sx: (v: number) => number, top: number, bottom: number, right: number): string[] {
-  return [...ms].sort((a, b) => a.value - b.value).map((m, i) => {
-    const x = sx(m.value);
-    const ly = top - 6 - (ms.length - 1 - i) * 15;
-    const fits = x + labelWidth(m) <= right;
-    return `<g>${line(x, ly - 10, x, bottom, 'mark')}${text(fits ? x + 4 : x - 4, ly, m.label, 'mark-label', fits ? 'start' : 'end')}</g>`;
-  });
+  return [...ms]
+    .sort((a, b) => a.value - b.value)
+    .map((m, i) => {
+      const x = sx(m.value);
+      const ly = top - 6 - (ms.length - 1 - i) * 15;
+      const fits = x + labelWidth(m) <= right;
+      return `<g>${line(x, ly - 10, x, bottom, 'mark')}${text(fits ? x + 4 : x - 4, ly, m.label, 'mark-label', fits ? 'start' : 'end')}</g>`;
+    });
 }
 
 export interface Bar {
@@ -90,7 +103,10 @@ export interface Bar {
   tip?: string;
 }
 
-export interface BarGroup { name?: string; bars: Bar[] }
+export interface BarGroup {
+  name?: string;
+  bars: Bar[];
+}
 
 export interface HBarChart {
   title: string;
@@ -109,8 +125,10 @@ export interface HBarChart {
 
 function hbar(b: Bar, y: number, left: number, sx: (v: number) => number): string {
   const w = Math.max(b.value > 0 ? 1 : 0, sx(b.value) - left);
-  return `<g class="bar"><title>${esc(b.tip ?? `${b.label}: ${b.text}`)}</title>${text(left - 8, y + 16, b.label, '', 'end')}`
-    + `<rect x="${px(left)}" y="${px(y + 4)}" width="${px(w)}" height="16" rx="2" fill="${esc(b.color)}"/>${text(left + w + 6, y + 16, b.text, 'value')}</g>`;
+  return (
+    `<g class="bar"><title>${esc(b.tip ?? `${b.label}: ${b.text}`)}</title>${text(left - 8, y + 16, b.label, '', 'end')}` +
+    `<rect x="${px(left)}" y="${px(y + 4)}" width="${px(w)}" height="16" rx="2" fill="${esc(b.color)}"/>${text(left + w + 6, y + 16, b.text, 'value')}</g>`
+  );
 }
 
 /** Horizontal bars in named groups, on one linear scale from 0. */
@@ -136,7 +154,9 @@ export function hbarChart(c: HBarChart): string {
     }
   }
   const bottom = y + 4;
-  const grid = ticks.map((t) => line(sx(t), top, sx(t), bottom, 'grid') + text(sx(t), bottom + 16, c.tick(t), 'tick', 'middle'));
+  const grid = ticks.map(
+    (t) => line(sx(t), top, sx(t), bottom, 'grid') + text(sx(t), bottom + 16, c.tick(t), 'tick', 'middle'),
+  );
   return svg(width, bottom + 46, c.title, [
     text(12, 20, c.title, 'title'),
     c.legend ? legend(c.legend, 12, 44) : '',
@@ -181,8 +201,12 @@ export function logXChart(c: LogXChart): string {
   const yTop = c.yTicks.at(-1)!;
   const sy = (v: number) => height - m.bottom - (v / yTop) * (height - m.top - m.bottom);
   const bottom = height - m.bottom;
-  const xGrid = xt.map((t) => line(sx(t), m.top, sx(t), bottom, 'grid') + text(sx(t), bottom + 16, c.xTick(t), 'tick', 'middle'));
-  const yGrid = c.yTicks.map((t) => line(m.left, sy(t), width - m.right, sy(t), 'grid') + text(m.left - 6, sy(t) + 4, c.yTick(t), 'tick', 'end'));
+  const xGrid = xt.map(
+    (t) => line(sx(t), m.top, sx(t), bottom, 'grid') + text(sx(t), bottom + 16, c.xTick(t), 'tick', 'middle'),
+  );
+  const yGrid = c.yTicks.map(
+    (t) => line(m.left, sy(t), width - m.right, sy(t), 'grid') + text(m.left - 6, sy(t) + 4, c.yTick(t), 'tick', 'end'),
+  );
   const yTitleY = (m.top + bottom) / 2;
   return svg(width, height, c.title, [
     text(12, 20, c.title, 'title'),

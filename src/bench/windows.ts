@@ -32,7 +32,10 @@ export interface LatencyWindow {
 
 /** p50/p95/p99/max of a histogram, ms to a tenth; nulls when it is empty. */
 export function quantiles(h: Map<number, number>): Quantiles {
-  const q = (x: number) => { const v = quantile(h, x); return v === undefined ? null : Math.round(v * 10) / 10; };
+  const q = (x: number) => {
+    const v = quantile(h, x);
+    return v === undefined ? null : Math.round(v * 10) / 10;
+  };
   return { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: q(1) };
 }
 
@@ -45,7 +48,10 @@ export function quantiles(h: Map<number, number>): Quantiles {
  */
 export function latencyWindows(batches: BatchLatency[], startMs: number, loadS: number, windowS = 10): LatencyWindow[] {
   const n = Math.max(1, Math.ceil(loadS / windowS));
-  const acc = Array.from({ length: n }, () => ({ written: new Map<number, number>(), committed: new Map<number, number>() }));
+  const acc = Array.from({ length: n }, () => ({
+    written: new Map<number, number>(),
+    committed: new Map<number, number>(),
+  }));
   for (const b of batches) {
     if (b.recordMin === null) continue;
     const w = acc[Math.min(n - 1, Math.max(0, Math.floor((b.recordMin - startMs) / (windowS * 1000))))]!;
@@ -53,7 +59,10 @@ export function latencyWindows(batches: BatchLatency[], startMs: number, loadS: 
     merge(w.committed, b.commitLatency);
   }
   return acc.map((w, i) => ({
-    fromS: i * windowS, toS: Math.min((i + 1) * windowS, loadS), events: count(w.written),
-    writtenMs: quantiles(w.written), committedMs: quantiles(w.committed),
+    fromS: i * windowS,
+    toS: Math.min((i + 1) * windowS, loadS),
+    events: count(w.written),
+    writtenMs: quantiles(w.written),
+    committedMs: quantiles(w.committed),
   }));
 }

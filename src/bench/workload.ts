@@ -26,7 +26,13 @@ export function benchNames(prefix = 'bench'): BenchNames {
 }
 
 /** The bench's keyspace and topic, each with `replicas` copies (3 on a three-node stack, as a cluster runs). */
-export async function createSchema(cql: CassandraClient, kafka: Kafka, n: BenchNames, partitions: number, replicas = 1): Promise<void> {
+export async function createSchema(
+  cql: CassandraClient,
+  kafka: Kafka,
+  n: BenchNames,
+  partitions: number,
+  replicas = 1,
+): Promise<void> {
   await ensureKeyspace(cql, n.keyspace, { class: 'SimpleStrategy', replicationFactor: replicas });
   await ensureUsersTable(cql, n.keyspace, 'users');
   const admin = kafka.admin();
@@ -38,17 +44,27 @@ export async function createSchema(cql: CassandraClient, kafka: Kafka, n: BenchN
   }
 }
 
-export async function loadUsers(cql: CassandraClient, keyspace: string, users: number, onProgress?: (n: number) => void): Promise<void> {
-  await insertUsers(cql, keyspace, 'users', syntheticUsers(users, ID_BASE), { concurrency: 16, ...(onProgress ? { onProgress } : {}) });
+export async function loadUsers(
+  cql: CassandraClient,
+  keyspace: string,
+  users: number,
+  onProgress?: (n: number) => void,
+): Promise<void> {
+  await insertUsers(cql, keyspace, 'users', syntheticUsers(users, ID_BASE), {
+    concurrency: 16,
+    ...(onProgress ? { onProgress } : {}),
+  });
 }
 
 /** A small fast PRNG, so a workload can be described by its seed. */
 export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     return s / 4294967296;
   };
 }
@@ -58,19 +74,31 @@ export function rng(seed: number): () => number {
  * users), created_time spread over EVENT_DAY, and returns the latest time per user index (0 = none).
  */
 export async function produceEvents(
-  kafka: Kafka, topic: string, events: number, users: number, onProgress?: (n: number) => void, seed = 7,
+  kafka: Kafka,
+  topic: string,
+  events: number,
+  users: number,
+  onProgress?: (n: number) => void,
+  seed = 7,
 ): Promise<Float64Array> {
   const latest = new Float64Array(users);
   const rand = rng(seed);
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    await sendMany(producer, topic, events, 0, () => {
-      const u = Math.floor(rand() * users);
-      const t = EVENT_DAY + Math.floor(rand() * 86_400) * 1000;
-      if (t > latest[u]!) latest[u] = t;
-      return { key: null, value: `{"login_id":"${ID_BASE + u}","created_time":"${formatTimestamp(new Date(t))}"}` };
-    }, onProgress);
+    await sendMany(
+      producer,
+      topic,
+      events,
+      0,
+      () => {
+        const u = Math.floor(rand() * users);
+        const t = EVENT_DAY + Math.floor(rand() * 86_400) * 1000;
+        if (t > latest[u]!) latest[u] = t;
+        return { key: null, value: `{"login_id":"${ID_BASE + u}","created_time":"${formatTimestamp(new Date(t))}"}` };
+      },
+      onProgress,
+    );
   } finally {
     await producer.disconnect();
   }
@@ -89,7 +117,13 @@ export class SteadyProducer {
   startedAt = 0;
   private stopping = false;
 
-  constructor(private readonly kafka: Kafka, private readonly topic: string, private readonly users: number, private readonly rate: number, private readonly seed = 11) {
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topic: string,
+    private readonly users: number,
+    private readonly rate: number,
+    private readonly seed = 11,
+  ) {
     this.latest = new Float64Array(users);
   }
 

@@ -43,7 +43,11 @@ export function createCassandra(opts: CassandraOptions): CassandraClient {
     // paused for 20 s: what was sent once it resumed went unanswered) is dropped for a new one once more
     // than 8 of its requests are overdue, instead of the driver's 64, which at a batch's 16 requests in
     // flight and 30 s each took minutes.
-    socketOptions: { connectTimeout: opts.connectTimeoutMs ?? 5000, readTimeout: 20_000, defunctReadTimeoutThreshold: 8 },
+    socketOptions: {
+      connectTimeout: opts.connectTimeoutMs ?? 5000,
+      readTimeout: 20_000,
+      defunctReadTimeoutThreshold: 8,
+    },
     queryOptions: { prepare: true, ...(opts.consistency !== undefined ? { consistency: opts.consistency } : {}) },
     ...(opts.sslOptions ? { sslOptions: opts.sslOptions } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
@@ -53,9 +57,14 @@ export function createCassandra(opts: CassandraOptions): CassandraClient {
     // after an outage, look for the node again every few seconds (the driver's default backs off to 10 min)
     policies: {
       reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5_000, false),
-      ...(opts.onlyContactPoints ? {
-        loadBalancing: new cassandra.policies.loadBalancing.AllowListPolicy(new cassandra.policies.loadBalancing.DCAwareRoundRobinPolicy(opts.localDc), opts.contactPoints),
-      } : {}),
+      ...(opts.onlyContactPoints
+        ? {
+            loadBalancing: new cassandra.policies.loadBalancing.AllowListPolicy(
+              new cassandra.policies.loadBalancing.DCAwareRoundRobinPolicy(opts.localDc),
+              opts.contactPoints,
+            ),
+          }
+        : {}),
     },
   });
 }

@@ -28,7 +28,10 @@ export const ESTIMATE_TTL_MS = 10 * 60_000;
 export class JoinPlanner {
   private rows: { n: number; at: number } | undefined;
 
-  constructor(readonly strategy: JoinStrategy, private readonly clock: () => number = Date.now) {}
+  constructor(
+    readonly strategy: JoinStrategy,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   /** Whether the store should estimate the table's rows before choosing for a batch of `keys` keys. */
   needsEstimate(keys: number): boolean {

@@ -7,7 +7,9 @@ const LOCAL_QUORUM = types.consistencies.localQuorum;
 
 /** A consistency level by its CQL name (local_quorum, one, ...), as the driver numbers it. */
 export function consistencyCode(name: string): number {
-  const key = name.toLowerCase().replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) as keyof typeof types.consistencies;
+  const key = name
+    .toLowerCase()
+    .replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) as keyof typeof types.consistencies;
   const code = types.consistencies[key];
   if (typeof code !== 'number') throw new Error(`unknown consistency ${name}`);
   return code;
@@ -67,7 +69,10 @@ export function bigIntToLong(b: bigint): cassandra.types.Long {
 export function storedOf(r: Record<string, unknown>): Stored {
   const last = r.last_login as Date | null;
   const wt = r.wt as cassandra.types.Long | null | undefined;
-  return { lastLogin: last ? last.getTime() : null, writetime: wt === null || wt === undefined ? null : longToBigInt(wt) };
+  return {
+    lastLogin: last ? last.getTime() : null,
+    writetime: wt === null || wt === undefined ? null : longToBigInt(wt),
+  };
 }
 
 /**
@@ -77,7 +82,11 @@ export function storedOf(r: Record<string, unknown>): Stored {
  * --scenario access).
  */
 export async function readStored(
-  client: CassandraClient, keyspace: string, table: string, ids: Iterable<string>, { chunk = 20, concurrency = 16, consistency = LOCAL_QUORUM } = {},
+  client: CassandraClient,
+  keyspace: string,
+  table: string,
+  ids: Iterable<string>,
+  { chunk = 20, concurrency = 16, consistency = LOCAL_QUORUM } = {},
 ): Promise<Map<string, Stored>> {
   const found = new Map<string, Stored>();
   const query = `SELECT login_id, last_login, WRITETIME(last_login) AS wt FROM ${keyspace}.${table} WHERE login_id IN ?`;
@@ -89,10 +98,20 @@ export async function readStored(
 }
 
 /** The user_name of a few keys (one IN list): the rows a batch shows. */
-export async function readNames(client: CassandraClient, keyspace: string, table: string, ids: string[], consistency = LOCAL_QUORUM): Promise<Map<string, string | null>> {
+export async function readNames(
+  client: CassandraClient,
+  keyspace: string,
+  table: string,
+  ids: string[],
+  consistency = LOCAL_QUORUM,
+): Promise<Map<string, string | null>> {
   const out = new Map<string, string | null>();
   if (ids.length === 0) return out;
-  const rs = await client.execute(`SELECT login_id, user_name FROM ${keyspace}.${table} WHERE login_id IN ?`, [ids], { prepare: true, consistency, fetchSize: ids.length + 1 });
+  const rs = await client.execute(`SELECT login_id, user_name FROM ${keyspace}.${table} WHERE login_id IN ?`, [ids], {
+    prepare: true,
+    consistency,
+    fetchSize: ids.length + 1,
+  });
   for (const r of rs.rows) out.set(String(r.login_id), (r.user_name as string | null) ?? null);
   return out;
 }
@@ -103,7 +122,11 @@ export async function readNames(client: CassandraClient, keyspace: string, table
  * a quarter less than batches of 100, and half what single updates cost.
  */
 export async function writeUpdates(
-  client: CassandraClient, keyspace: string, table: string, updates: TimedUpdate[], { batch = 50, concurrency = 8, consistency = LOCAL_QUORUM } = {},
+  client: CassandraClient,
+  keyspace: string,
+  table: string,
+  updates: TimedUpdate[],
+  { batch = 50, concurrency = 8, consistency = LOCAL_QUORUM } = {},
 ): Promise<void> {
   const query = `UPDATE ${keyspace}.${table} USING TIMESTAMP ? SET last_login = ? WHERE login_id = ?`;
   await mapLimit(chunks(updates, batch), concurrency, async (group) => {
@@ -112,12 +135,22 @@ export async function writeUpdates(
       await client.execute(query, params(group[0]!), { prepare: true, consistency });
       return;
     }
-    await client.batch(group.map((u) => ({ query, params: params(u) })), { prepare: true, logged: false, consistency });
+    await client.batch(
+      group.map((u) => ({ query, params: params(u) })),
+      { prepare: true, logged: false, consistency },
+    );
   });
 }
 
 /** Sets last_login only if it has no value: a lightweight transaction. True when applied. */
-export async function setIfNull(client: CassandraClient, keyspace: string, table: string, id: string, timeMs: number, consistency = LOCAL_QUORUM): Promise<boolean> {
+export async function setIfNull(
+  client: CassandraClient,
+  keyspace: string,
+  table: string,
+  id: string,
+  timeMs: number,
+  consistency = LOCAL_QUORUM,
+): Promise<boolean> {
   const rs = await client.execute(
     `UPDATE ${keyspace}.${table} SET last_login = ? WHERE login_id = ? IF last_login = null`,
     [new Date(timeMs), id],

@@ -27,7 +27,7 @@ export function tokenRanges(n: number): TokenRange[] {
  */
 export function sampleRanges(fraction: number, parts: number): TokenRange[] {
   if (!(fraction > 0 && fraction <= 1)) throw new Error(`sample: ${fraction} is not a fraction of the ring`);
-  const each = BigInt(Math.floor(Number(MAX_TOKEN - MIN_TOKEN) * fraction / parts));
+  const each = BigInt(Math.floor((Number(MAX_TOKEN - MIN_TOKEN) * fraction) / parts));
   return tokenRanges(parts).map(([start]) => [start, start + each] as const);
 }
 
@@ -47,7 +47,10 @@ export interface ScanOptions {
  * the table has, learnt on the way.
  */
 export async function scanStored(
-  client: CassandraClient, keyspace: string, table: string, wanted: { has(id: string): boolean },
+  client: CassandraClient,
+  keyspace: string,
+  table: string,
+  wanted: { has(id: string): boolean },
   { ranges = 16, concurrency = 4, consistency, fetchSize = 2000 }: ScanOptions = {},
 ): Promise<{ found: Map<string, Stored>; rows: number }> {
   const found = new Map<string, Stored>();
@@ -57,7 +60,10 @@ export async function scanStored(
     let pageState: string | undefined;
     do {
       const rs = await client.execute(query, [bigIntToLong(start), bigIntToLong(end)], {
-        prepare: true, fetchSize, ...(consistency !== undefined ? { consistency } : {}), ...(pageState ? { pageState } : {}),
+        prepare: true,
+        fetchSize,
+        ...(consistency !== undefined ? { consistency } : {}),
+        ...(pageState ? { pageState } : {}),
       });
       rows += rs.rows.length;
       for (const r of rs.rows) {
@@ -76,11 +82,17 @@ export async function scanStored(
  * system.size_estimates, which Cassandra refreshes every few minutes.
  */
 export async function estimateRows(
-  client: CassandraClient, keyspace: string, table: string, { fraction = 1 / 64, parts = 8, consistency }: { fraction?: number; parts?: number; consistency?: number } = {},
+  client: CassandraClient,
+  keyspace: string,
+  table: string,
+  { fraction = 1 / 64, parts = 8, consistency }: { fraction?: number; parts?: number; consistency?: number } = {},
 ): Promise<number> {
   const query = `SELECT COUNT(*) AS n FROM ${keyspace}.${table} WHERE token(login_id) > ? AND token(login_id) <= ?`;
   const counts = await mapLimit(sampleRanges(fraction, parts), parts, async ([start, end]) => {
-    const rs = await client.execute(query, [bigIntToLong(start), bigIntToLong(end)], { prepare: true, ...(consistency !== undefined ? { consistency } : {}) });
+    const rs = await client.execute(query, [bigIntToLong(start), bigIntToLong(end)], {
+      prepare: true,
+      ...(consistency !== undefined ? { consistency } : {}),
+    });
     return Number((rs.first()?.n as { toString(): string } | undefined)?.toString() ?? 0);
   });
   return Math.round(counts.reduce((a, b) => a + b, 0) / fraction);

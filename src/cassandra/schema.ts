@@ -5,7 +5,11 @@ import type { CassandraClient } from './client.js';
 const DDL_TIMEOUT_MS = 60_000;
 
 /** Runs a schema (or role) change, with the time such a change may take. */
-export async function changeSchema(client: CassandraClient, cql: string, options: { prepare?: boolean } = {}): Promise<void> {
+export async function changeSchema(
+  client: CassandraClient,
+  cql: string,
+  options: { prepare?: boolean } = {},
+): Promise<void> {
   await client.execute(cql, [], { ...options, readTimeout: DDL_TIMEOUT_MS });
 }
 
@@ -26,7 +30,8 @@ export type Replication =
  */
 export function parseReplication(text: string): Replication {
   const m = /^\s*([A-Za-z]+)\s*:\s*(.+?)\s*$/.exec(text);
-  const bad = () => new UserError(`--replication: "${text}" should look like SimpleStrategy:1 or NetworkTopologyStrategy:dc1=3,dc2=2`);
+  const bad = () =>
+    new UserError(`--replication: "${text}" should look like SimpleStrategy:1 or NetworkTopologyStrategy:dc1=3,dc2=2`);
   if (!m) throw bad();
   const cls = m[1]!.toLowerCase();
   const rest = m[2]!;
@@ -49,21 +54,36 @@ export function parseReplication(text: string): Replication {
 /** The CQL map literal of a replication setting. Data center names were checked to be [A-Za-z0-9_.-]. */
 export function replicationCql(r: Replication): string {
   if (r.class === 'SimpleStrategy') return `{'class': 'SimpleStrategy', 'replication_factor': ${r.replicationFactor}}`;
-  const dcs = Object.entries(r.dcs).map(([dc, n]) => `'${dc}': ${n}`).join(', ');
+  const dcs = Object.entries(r.dcs)
+    .map(([dc, n]) => `'${dc}': ${n}`)
+    .join(', ');
   return `{'class': 'NetworkTopologyStrategy', ${dcs}}`;
 }
 
 export type Outcome = 'created' | 'exists';
 
 /** keyspace and table are validated identifiers (config/validate.ts), never user text as is. */
-export async function ensureKeyspace(client: CassandraClient, keyspace: string, replication: Replication): Promise<Outcome> {
-  const rs = await client.execute('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [keyspace]);
+export async function ensureKeyspace(
+  client: CassandraClient,
+  keyspace: string,
+  replication: Replication,
+): Promise<Outcome> {
+  const rs = await client.execute('SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?', [
+    keyspace,
+  ]);
   if (rs.rows.length > 0) return 'exists';
-  await changeSchema(client, `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replicationCql(replication)}`);
+  await changeSchema(
+    client,
+    `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ${replicationCql(replication)}`,
+  );
   return 'created';
 }
 
-export interface ColumnInfo { name: string; type: string; kind: string }
+export interface ColumnInfo {
+  name: string;
+  type: string;
+  kind: string;
+}
 
 export async function tableColumns(client: CassandraClient, keyspace: string, table: string): Promise<ColumnInfo[]> {
   const rs = await client.execute(
@@ -83,7 +103,9 @@ export function shapeDifferences(columns: ColumnInfo[]): string[] {
   for (const want of USERS_COLUMNS) {
     const have = byName.get(want.name);
     if (!have) {
-      diffs.push(`column ${want.name} is missing (expected ${want.type}${want.kind === 'partition_key' ? ' PRIMARY KEY' : ''})`);
+      diffs.push(
+        `column ${want.name} is missing (expected ${want.type}${want.kind === 'partition_key' ? ' PRIMARY KEY' : ''})`,
+      );
       continue;
     }
     if (have.type !== want.type) diffs.push(`column ${want.name} is ${have.type}, expected ${want.type}`);
@@ -111,6 +133,9 @@ export async function ensureUsersTable(client: CassandraClient, keyspace: string
     }
     return 'exists';
   }
-  await changeSchema(client, `CREATE TABLE IF NOT EXISTS ${keyspace}.${table} (login_id text PRIMARY KEY, user_name text, last_login timestamp)`);
+  await changeSchema(
+    client,
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.${table} (login_id text PRIMARY KEY, user_name text, last_login timestamp)`,
+  );
   return 'created';
 }

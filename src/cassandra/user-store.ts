@@ -22,16 +22,22 @@ const IF_NULL_CONCURRENCY = 16;
 export class CassandraUserStore implements UserStore, Closable {
   private readonly planner: JoinPlanner;
 
-  constructor(private readonly client: CassandraClient, private readonly t: UserTable, private readonly contactPoints: string[]) {
+  constructor(
+    private readonly client: CassandraClient,
+    private readonly t: UserTable,
+    private readonly contactPoints: string[],
+  ) {
     this.planner = new JoinPlanner(t.joinStrategy ?? 'auto');
   }
 
   /** Before a run: the table exists and has the seed's shape; a one-line error otherwise. */
   async check(): Promise<void> {
     const { keyspace, table } = this.t;
-    const columns = await tableColumns(this.client, keyspace, table)
-      .catch((err: unknown) => { throw cassandraError(err, this.contactPoints, 'reading the schema'); });
-    if (columns.length === 0) throw new UserError(`table ${keyspace}.${table} does not exist`, { hint: 'create it with "loginsync init"' });
+    const columns = await tableColumns(this.client, keyspace, table).catch((err: unknown) => {
+      throw cassandraError(err, this.contactPoints, 'reading the schema');
+    });
+    if (columns.length === 0)
+      throw new UserError(`table ${keyspace}.${table} does not exist`, { hint: 'create it with "loginsync init"' });
     const diffs = shapeDifferences(columns);
     if (diffs.length > 0) throw new UserError(`table ${keyspace}.${table} has another shape: ${diffs.join('; ')}`);
   }
@@ -44,7 +50,11 @@ export class CassandraUserStore implements UserStore, Closable {
   private async join(ids: Keys): Promise<JoinRead> {
     const { keyspace, table, consistency } = this.t;
     await this.estimateFor(ids.size);
-    if (this.planner.choose(ids.size) === 'lookup') return { found: await readStored(this.client, keyspace, table, ids.keys(), { consistency: consistency.read }), via: 'lookup' };
+    if (this.planner.choose(ids.size) === 'lookup')
+      return {
+        found: await readStored(this.client, keyspace, table, ids.keys(), { consistency: consistency.read }),
+        via: 'lookup',
+      };
     const { found, rows } = await scanStored(this.client, keyspace, table, ids, { consistency: consistency.read });
     this.planner.learn(rows);
     return { found, via: 'scan' };
@@ -58,25 +68,40 @@ export class CassandraUserStore implements UserStore, Closable {
   /** What the table holds, when a batch of `keys` keys needs it known to choose its way (and it is not). */
   private async estimateFor(keys: number): Promise<void> {
     const { keyspace, table, consistency } = this.t;
-    if (this.planner.needsEstimate(keys)) this.planner.learn(await estimateRows(this.client, keyspace, table, { consistency: consistency.read }));
+    if (this.planner.needsEstimate(keys))
+      this.planner.learn(await estimateRows(this.client, keyspace, table, { consistency: consistency.read }));
   }
 
   lookup(ids: string[]): Promise<Map<string, Stored>> {
     const { keyspace, table, consistency } = this.t;
-    return this.explained(readStored(this.client, keyspace, table, ids, { consistency: consistency.read }), 'reading the users');
+    return this.explained(
+      readStored(this.client, keyspace, table, ids, { consistency: consistency.read }),
+      'reading the users',
+    );
   }
 
   names(ids: string[]): Promise<Map<string, string | null>> {
-    return this.explained(readNames(this.client, this.t.keyspace, this.t.table, ids, this.t.consistency.read), 'reading the users');
+    return this.explained(
+      readNames(this.client, this.t.keyspace, this.t.table, ids, this.t.consistency.read),
+      'reading the users',
+    );
   }
 
   update(updates: TimedUpdate[]): Promise<void> {
-    return this.explained(writeUpdates(this.client, this.t.keyspace, this.t.table, updates, { consistency: this.t.consistency.write }), 'writing last_login');
+    return this.explained(
+      writeUpdates(this.client, this.t.keyspace, this.t.table, updates, { consistency: this.t.consistency.write }),
+      'writing last_login',
+    );
   }
 
   setIfNull(items: Array<{ id: string; timeMs: number }>): Promise<boolean[]> {
     const { keyspace, table, consistency } = this.t;
-    return this.explained(mapLimit(items, IF_NULL_CONCURRENCY, (u) => setIfNull(this.client, keyspace, table, u.id, u.timeMs, consistency.write)), 'writing last_login');
+    return this.explained(
+      mapLimit(items, IF_NULL_CONCURRENCY, (u) =>
+        setIfNull(this.client, keyspace, table, u.id, u.timeMs, consistency.write),
+      ),
+      'writing last_login',
+    );
   }
 
   /** A permission the role lacks becomes a one-line error saying which to grant; other failures stay as they are, for the engine to retry or report. */

@@ -13,16 +13,20 @@ export interface UserRow {
  * bounded by the page, whatever the table's size. Rows come in Cassandra's token order.
  */
 export async function forEachUser(
-  client: CassandraClient, keyspace: string, table: string, onRow: (row: UserRow) => void, fetchSize = 5000,
+  client: CassandraClient,
+  keyspace: string,
+  table: string,
+  onRow: (row: UserRow) => void,
+  fetchSize = 5000,
   afterPage?: () => Promise<void> | undefined,
 ): Promise<void> {
   let pageState: string | undefined;
   do {
-    const rs = await client.execute(
-      `SELECT login_id, user_name, last_login FROM ${keyspace}.${table}`,
-      [],
-      { prepare: true, fetchSize, ...(pageState ? { pageState } : {}) },
-    );
+    const rs = await client.execute(`SELECT login_id, user_name, last_login FROM ${keyspace}.${table}`, [], {
+      prepare: true,
+      fetchSize,
+      ...(pageState ? { pageState } : {}),
+    });
     for (const r of rs.rows) {
       onRow({
         login_id: String(r.login_id),
@@ -72,16 +76,26 @@ export function compareUsers(a: UserRow, b: UserRow): number {
  * same values twice leaves the same row.
  */
 export async function insertUsers(
-  client: CassandraClient, keyspace: string, table: string, users: Iterable<{ login_id: string; user_name: string | null; last_login: number | null }>,
-  { batch = 100, concurrency = 8, onProgress, consistency }: { batch?: number; concurrency?: number; onProgress?: (n: number) => void; consistency?: number } = {},
+  client: CassandraClient,
+  keyspace: string,
+  table: string,
+  users: Iterable<{ login_id: string; user_name: string | null; last_login: number | null }>,
+  {
+    batch = 100,
+    concurrency = 8,
+    onProgress,
+    consistency,
+  }: { batch?: number; concurrency?: number; onProgress?: (n: number) => void; consistency?: number } = {},
 ): Promise<number> {
   const query = `INSERT INTO ${keyspace}.${table} (login_id, user_name, last_login) VALUES (?, ?, ?)`;
   let written = 0;
   const inFlight = new Set<Promise<void>>();
   let group: Array<{ query: string; params: unknown[] }> = [];
   const flush = async (g: typeof group) => {
-    await retry(() => client.batch(g, { prepare: true, logged: false, ...(consistency !== undefined ? { consistency } : {}) }),
-      { retriable: isRetriable, delayMs: backoff(200, 5000), deadlineMs: 60_000 });
+    await retry(
+      () => client.batch(g, { prepare: true, logged: false, ...(consistency !== undefined ? { consistency } : {}) }),
+      { retriable: isRetriable, delayMs: backoff(200, 5000), deadlineMs: 60_000 },
+    );
     written += g.length;
     onProgress?.(written);
   };

@@ -40,7 +40,11 @@ interface BenchOptions {
 export function benchCommand(): Command {
   const cmd = new Command('bench')
     .description('measure loginsync on this machine: drain speed, latency, cost vs table size, next to the raw parts')
-    .addOption(new Option('--scenario <name>', 'what to measure').choices(['drain', 'latency', 'table-size', 'restart', 'access', 'all']).default('drain'))
+    .addOption(
+      new Option('--scenario <name>', 'what to measure')
+        .choices(['drain', 'latency', 'table-size', 'restart', 'access', 'all'])
+        .default('drain'),
+    )
     .option('--users <n>', 'users in the table (drain, latency, access)', '100000')
     .option('--events <n>', 'events to drain (drain, table-size)', '1000000')
     .option('--partitions <n>', 'topic partitions; events are unkeyed', '2')
@@ -49,15 +53,24 @@ export function benchCommand(): Command {
     .option('--seconds <n>', 'latency: how long to produce', '60')
     .option('--lead <n>', 'latency: seconds the run runs before the load starts', '25')
     .option('--large-table <n>', 'table-size: rows of the large table (the small one has 10,000)', '1000000')
-    .option('--replication-factor <n>', 'copies of the bench\'s keyspace and topic: 3 on a three-node stack, as a cluster runs (reads and writes at the connection\'s consistency levels)', '1')
+    .option(
+      '--replication-factor <n>',
+      "copies of the bench's keyspace and topic: 3 on a three-node stack, as a cluster runs (reads and writes at the connection's consistency levels)",
+      '1',
+    )
     .option('--json', 'print the figures as JSON')
     .option('--out <file>', 'also write the JSON figures to a file')
     .option('--html <file>', 'also write a report with charts to one HTML file that opens offline')
     .option('--keep', 'keep the bench keyspaces and topics')
-    .option('--ui-port <port>', 'serve the live page of each measured run on this port (run --ui-port), to watch it; an open page is then part of what is measured')
+    .option(
+      '--ui-port <port>',
+      'serve the live page of each measured run on this port (run --ui-port), to watch it; an open page is then part of what is measured',
+    )
     .option('--stack', 'bring up a private local stack on free ports for the bench, and stop it after');
   withConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 Each scenario works in its own keyspace and topic (removed after, unless --keep), runs loginsync run as
 its own process, and checks the resulting table against the expected maxima.
   drain       W1: --events unkeyed events over --users users drained with run --once; events/s, time by
@@ -68,7 +81,8 @@ its own process, and checks the resulting table against the expected maxima.
               from the kill to the restarted run's first committed batch (median, max).
   access      Cassandra's CPU per key for each way of reading the join's columns of --users users (IN
               lists, point reads, token-range scans) and of writing them (batch sizes, single updates).
-              Not part of all.`);
+              Not part of all.`,
+  );
   return cmd.action(bench);
 }
 
@@ -82,7 +96,8 @@ async function bench(opts: BenchOptions, command: Command): Promise<void> {
   const large = parsePositiveInt(opts.largeTable, '--large-table');
   const kills = parsePositiveInt(opts.kills, '--kills');
   const replicas = parsePositiveInt(opts.replicationFactor, '--replication-factor');
-  const uiPort = opts.uiPort === undefined ? undefined : parsePositiveInt(opts.uiPort, '--ui-port', { min: 1, max: 65535 });
+  const uiPort =
+    opts.uiPort === undefined ? undefined : parsePositiveInt(opts.uiPort, '--ui-port', { min: 1, max: 65535 });
   // found out now, not after the scenarios' minutes
   if (opts.html !== undefined) checkWritableDir(opts.html, '--html');
   let { settings } = commandSettings(command);
@@ -94,21 +109,35 @@ async function bench(opts: BenchOptions, command: Command): Promise<void> {
     const kafkaPort = await freePortPair();
     const cassandraPort = await freePortPair([kafkaPort, kafkaPort + 1]);
     info(c.dim(`bringing up a private stack in ${stackDir}`));
-    await stack.up({ kafka: { ...DEFAULT_SETTINGS.kafka, port: kafkaPort }, cassandra: { ...DEFAULT_SETTINGS.cassandra, port: cassandraPort } });
+    await stack.up({
+      kafka: { ...DEFAULT_SETTINGS.kafka, port: kafkaPort },
+      cassandra: { ...DEFAULT_SETTINGS.cassandra, port: cassandraPort },
+    });
     settings = { ...settings, brokers: [`127.0.0.1:${kafkaPort}`], cassandra: [`127.0.0.1:${cassandraPort}`] };
   }
   const cql = await openCassandra(settings);
   const kafka = kafkaFor(settings, 'loginsync-bench');
   const note = (l: string) => info(c.dim(l));
   const cpu = cpuMeter(settings, stack, note);
-  const ctx: BenchContext = { settings, cql, kafka, keep: opts.keep === true, runArgs: uiPort === undefined ? [] : ['--ui-port', String(uiPort)], progress: progressBar, note, cpu, replicas };
+  const ctx: BenchContext = {
+    settings,
+    cql,
+    kafka,
+    keep: opts.keep === true,
+    runArgs: uiPort === undefined ? [] : ['--ui-port', String(uiPort)],
+    progress: progressBar,
+    note,
+    cpu,
+    replicas,
+  };
   const results: BenchResult[] = [];
   const startedAt = new Date();
   try {
     const want = (s: BenchOptions['scenario']) => opts.scenario === s || opts.scenario === 'all';
     if (want('drain')) results.push(await drain(ctx, { users, events, partitions }));
     if (want('latency')) results.push(await latency(ctx, { users, rate, seconds, partitions, leadS }));
-    if (want('table-size')) results.push(await tableSize(ctx, { small: 10_000, large, events: Math.min(events, 200_000), partitions }));
+    if (want('table-size'))
+      results.push(await tableSize(ctx, { small: 10_000, large, events: Math.min(events, 200_000), partitions }));
     if (want('restart')) results.push(await restart(ctx, { users: Math.min(users, 10_000), rate, kills, partitions }));
     if (opts.scenario === 'access') results.push(await access(ctx, { users }));
   } finally {
@@ -118,20 +147,30 @@ async function bench(opts: BenchOptions, command: Command): Promise<void> {
       rmSync(stackDir!, { recursive: true, force: true });
     }
   }
-  const report: BenchReport = { machine: machine(), settings: { brokers: settings.brokers, cassandra: settings.cassandra }, results };
+  const report: BenchReport = {
+    machine: machine(),
+    settings: { brokers: settings.brokers, cassandra: settings.cassandra },
+    results,
+  };
   if (opts.out) writeFileSync(opts.out, JSON.stringify(report, null, 2) + '\n');
   if (opts.json) printJson(report);
   else for (const r of results) out(render(r));
   if (opts.html !== undefined) writeHtml(opts.html, renderReport(report, { at: startedAt }));
-  const failed = results.filter((r) => ((r.scenario === 'drain' || r.scenario === 'restart') && !r.correct.ok) || (r.scenario === 'table-size' && r.sizes.some((s) => !s.correct)));
+  const failed = results.filter(
+    (r) =>
+      ((r.scenario === 'drain' || r.scenario === 'restart') && !r.correct.ok) ||
+      (r.scenario === 'table-size' && r.sizes.some((s) => !s.correct)),
+  );
   if (failed.length > 0) throw new UserError('the result table did not match the expected maxima (see above)');
 }
 
 /** A file to be written at the end: its directory must be there (it is not created), and it no directory. */
 function checkWritableDir(file: string, flag: string): void {
   const dir = dirname(resolve(file));
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`${flag} ${file}: there is no directory ${dir}`);
-  if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`${flag} ${file}: is a directory; name a file in it`);
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
+    throw new UserError(`${flag} ${file}: there is no directory ${dir}`);
+  if (statSync(file, { throwIfNoEntry: false })?.isDirectory())
+    throw new UserError(`${flag} ${file}: is a directory; name a file in it`);
 }
 
 function writeHtml(file: string, html: string): void {
@@ -151,7 +190,10 @@ function cpuMeter(settings: ConnectionSettings, stack: Stack | undefined, note: 
   const servers = stack
     ? { broker: stackProcesses(stack, 'kafka'), cassandra: stackProcesses(stack, 'cassandra') }
     : { broker: listeners(settings.brokers, 9092), cassandra: listeners(settings.cassandra, 9042) };
-  for (const [name, p] of [['Kafka broker', servers.broker], ['Cassandra', servers.cassandra]] as const) {
+  for (const [name, p] of [
+    ['Kafka broker', servers.broker],
+    ['Cassandra', servers.cassandra],
+  ] as const) {
     if ('reason' in p) note(`CPU of the ${name}: not measured (${p.reason})`);
   }
   return new CpuMeter(servers);
@@ -159,9 +201,17 @@ function cpuMeter(settings: ConnectionSettings, stack: Stack | undefined, note: 
 
 function stackProcesses(stack: Stack, kind: 'kafka' | 'cassandra'): ServerProcs {
   const pids = stack.nodes(undefined, [kind]).map((n) => stack.runningPid(n));
-  return pids.every((p) => p !== undefined) ? { pids: pids as number[] } : { reason: `a ${kind} node of the bench's stack has no running process` };
+  return pids.every((p) => p !== undefined)
+    ? { pids: pids as number[] }
+    : { reason: `a ${kind} node of the bench's stack has no running process` };
 }
 
 function machine(): Machine {
-  return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform };
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? '?',
+    memoryGB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: process.platform,
+  };
 }

@@ -40,7 +40,10 @@ export function completionTree(program: Command): CompletionNode[] {
     out.push({
       path,
       subcommands: cmd.commands.map((c) => c.name()),
-      flags: [...options.flatMap((o: Option) => [o.long, o.short].filter((f): f is string => f !== undefined)), '--help'],
+      flags: [
+        ...options.flatMap((o: Option) => [o.long, o.short].filter((f): f is string => f !== undefined)),
+        '--help',
+      ],
       values,
       args: cmd.registeredArguments.flatMap((a) => a.argChoices ?? []).concat(node),
     });
@@ -54,8 +57,11 @@ const words = (xs: readonly string[]) => xs.join(' ');
 
 /** bash (and zsh through bashcompinit): a function that walks the words typed to find the command. */
 export function bashScript(tree: CompletionNode[]): string {
-  const cases = (pick: (n: CompletionNode) => string) => tree.map((n) => `    "${n.path}") echo "${pick(n)}" ;;`).join('\n');
-  const valueCases = tree.flatMap((n) => Object.entries(n.values).map(([f, v]) => `    "${n.path}|${f}") echo "${words(v)}" ;;`)).join('\n');
+  const cases = (pick: (n: CompletionNode) => string) =>
+    tree.map((n) => `    "${n.path}") echo "${pick(n)}" ;;`).join('\n');
+  const valueCases = tree
+    .flatMap((n) => Object.entries(n.values).map(([f, v]) => `    "${n.path}|${f}") echo "${words(v)}" ;;`))
+    .join('\n');
   return `# loginsync completion for bash: source <(loginsync completion bash), or save it in
 # /etc/bash_completion.d/loginsync
 _loginsync_subs() {
@@ -105,14 +111,18 @@ ${bashScript(tree)}`;
 }
 
 function fishScript(tree: CompletionNode[]): string {
-  const lines = ['# loginsync completion for fish: loginsync completion fish > ~/.config/fish/completions/loginsync.fish', 'complete -c loginsync -f'];
+  const lines = [
+    '# loginsync completion for fish: loginsync completion fish > ~/.config/fish/completions/loginsync.fish',
+    'complete -c loginsync -f',
+  ];
   for (const n of tree) {
     const parts = n.path === '' ? [] : n.path.split(' ');
     // fish knows the words typed: a node applies when its path was typed and none of its subcommands yet
     const seen = parts.map((p) => `__fish_seen_subcommand_from ${p}`);
     const none = n.subcommands.length > 0 ? [`not __fish_seen_subcommand_from ${words(n.subcommands)}`] : [];
     const cond = n.path === '' ? '__fish_use_subcommand' : [...seen, ...none].join('; and ');
-    if (n.subcommands.length > 0 || n.args.length > 0) lines.push(`complete -c loginsync -n '${cond}' -a '${words([...n.subcommands, ...n.args])}'`);
+    if (n.subcommands.length > 0 || n.args.length > 0)
+      lines.push(`complete -c loginsync -n '${cond}' -a '${words([...n.subcommands, ...n.args])}'`);
     for (const f of n.flags.filter((x) => x.startsWith('--'))) {
       const v = n.values[f];
       lines.push(`complete -c loginsync -n '${cond}' -l ${f.slice(2)}${v ? ` -x -a '${words(v)}'` : ''}`);
@@ -125,11 +135,14 @@ export function completionCommand(program: () => Command): Command {
   return new Command('completion')
     .description('print a shell completion script: commands, flags and their fixed values')
     .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   source <(loginsync completion bash)       # in ~/.bashrc
   source <(loginsync completion zsh)        # in ~/.zshrc
-  loginsync completion fish > ~/.config/fish/completions/loginsync.fish`)
+  loginsync completion fish > ~/.config/fish/completions/loginsync.fish`,
+    )
     .action((shell: (typeof SHELLS)[number]) => {
       const tree = completionTree(program());
       process.stdout.write(shell === 'bash' ? bashScript(tree) : shell === 'zsh' ? zshScript(tree) : fishScript(tree));

@@ -8,7 +8,9 @@ import { commandSettings } from './settings.js';
 
 export function doctorCommand(): Command {
   const cmd = new Command('doctor')
-    .description('check each connection step by step (TCP, TLS handshake, authentication, topic and table present) and say what to do about the first that fails')
+    .description(
+      'check each connection step by step (TCP, TLS handshake, authentication, topic and table present) and say what to do about the first that fails',
+    )
     .option('--json', 'print the checks as JSON');
   withConnectionOptions(cmd);
   return cmd.action(async (opts: { json?: boolean }, command: Command) => {
@@ -24,6 +26,7 @@ export function doctorCommand(): Command {
       for (const c of failed) out(`${co.red(`${c.server} ${c.step}:`)} ${c.fix ?? c.detail}`);
     }
     // the fixes are printed above (or in the JSON)
-    if (failed.length > 0) throw new UserError(`${failed.map((c) => `${c.server} ${c.step}`).join(', ')} failed`, { exitCode: 1 });
+    if (failed.length > 0)
+      throw new UserError(`${failed.map((c) => `${c.server} ${c.step}`).join(', ')} failed`, { exitCode: 1 });
   });
 }

@@ -27,17 +27,24 @@ export function initCommand(): Command {
     .option('--topic-replication <n>', 'replication factor of a new topic', '1')
     .option('--json', 'print what was done as JSON');
   withConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 Idempotent: what exists is reported as "exists" and left as it is. An existing table of another shape
-than users(login_id text PRIMARY KEY, user_name text, last_login timestamp) is an error.`);
+than users(login_id text PRIMARY KEY, user_name text, last_login timestamp) is an error.`,
+  );
   return cmd.action(async (opts: InitOptions, command: Command) => {
     const { settings: s } = commandSettings(command);
     if (opts.replication !== undefined && opts.replicationFactor !== undefined) {
       throw new UsageError('give --replication or --replication-factor, not both');
     }
-    const replication: Replication = opts.replication !== undefined
-      ? parseReplication(opts.replication)
-      : { class: 'SimpleStrategy', replicationFactor: parsePositiveInt(opts.replicationFactor ?? '1', '--replication-factor') };
+    const replication: Replication =
+      opts.replication !== undefined
+        ? parseReplication(opts.replication)
+        : {
+            class: 'SimpleStrategy',
+            replicationFactor: parsePositiveInt(opts.replicationFactor ?? '1', '--replication-factor'),
+          };
     const partitions = parsePositiveInt(opts.partitions, '--partitions');
     const topicReplication = parsePositiveInt(opts.topicReplication, '--topic-replication', { max: 32767 });
 

@@ -5,8 +5,15 @@ import { withConnectionOptions } from '../config/settings.js';
 import { parseInstant, parseOffsetsJson } from '../config/start-spec.js';
 import { UsageError, UserError } from '../errors.js';
 import {
-  activeGroupError, GroupOffsetsAdmin, isActive, moves, targetFlag,
-  type OffsetsReport, type PlanRow, type ResetResult, type ResetTarget,
+  activeGroupError,
+  GroupOffsetsAdmin,
+  isActive,
+  moves,
+  targetFlag,
+  type OffsetsReport,
+  type PlanRow,
+  type ResetResult,
+  type ResetTarget,
 } from '../kafka/offsets.js';
 import { Ledger } from '../pipeline/ledger.js';
 import { checkZone } from '../pipeline/time.js';
@@ -17,40 +24,54 @@ import { checkGroup, checkpointDir } from './run-options.js';
 import { commandSettings } from './settings.js';
 
 export function offsetsCommand(): Command {
-  const offsets = new Command('offsets')
-    .description('where the consumer group stands on the topic (lag, members, the ledger), and moving it to replay or skip');
+  const offsets = new Command('offsets').description(
+    'where the consumer group stands on the topic (lag, members, the ledger), and moving it to replay or skip',
+  );
   offsets.addCommand(showCommand());
   offsets.addCommand(resetCommand());
-  offsets.addHelpText('after', `
+  offsets.addHelpText(
+    'after',
+    `
 Examples:
   loginsync offsets show --group loginsync
-  loginsync offsets reset --group loginsync --to-datetime "2020-09-09 08:00:00" --dry-run`);
+  loginsync offsets reset --group loginsync --to-datetime "2020-09-09 08:00:00" --dry-run`,
+  );
   return offsets;
 }
 
-const GROUP_HELP = 'Kafka consumer group, as run\'s --group';
-const CHECKPOINT_HELP = 'the ledger directory, as run\'s (default: .loginsync/checkpoint/<group>)';
+const GROUP_HELP = "Kafka consumer group, as run's --group";
+const CHECKPOINT_HELP = "the ledger directory, as run's (default: .loginsync/checkpoint/<group>)";
 
 function showCommand(): Command {
   const cmd = new Command('show')
-    .description('per partition: the group\'s committed offset, the log\'s start and end, the lag, the ledger\'s last entry; the group\'s state and members')
+    .description(
+      "per partition: the group's committed offset, the log's start and end, the lag, the ledger's last entry; the group's state and members",
+    )
     .option('-g, --group <id>', GROUP_HELP, 'loginsync')
     .option('--checkpoint <dir>', CHECKPOINT_HELP)
-    .option('--json', 'print one object: {group, topic, state, checkpoint, partitions: [{partition, committed, low, high, lag, ledger}], members: [{memberId, clientId, host, partitions}]}');
+    .option(
+      '--json',
+      'print one object: {group, topic, state, checkpoint, partitions: [{partition, committed, low, high, lag, ledger}], members: [{memberId, clientId, host, partitions}]}',
+    );
   withConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 Examples:
   loginsync offsets show                      how far behind is the group loginsync?
   loginsync offsets show --group replay --json
 The committed offsets are the group's, as Kafka holds them; the ledger (--checkpoint) only says which
-batch this directory's runs recorded last. "-" for a partition the group has no offset for.`);
+batch this directory's runs recorded last. "-" for a partition the group has no offset for.`,
+  );
   return cmd.action(async (opts: { group: string; checkpoint?: string; json?: boolean }, command: Command) => {
     const { settings: s } = commandSettings(command);
     const group = checkGroup(opts.group);
     const dir = checkpointDir(group, opts.checkpoint);
     const { kafka, admin } = await openKafkaClients(s);
     try {
-      const report = await GroupOffsetsAdmin.of(kafka, admin, s.topic, group, s.brokers).report(existsSync(dir) ? new Ledger(dir) : undefined);
+      const report = await GroupOffsetsAdmin.of(kafka, admin, s.topic, group, s.brokers).report(
+        existsSync(dir) ? new Ledger(dir) : undefined,
+      );
       if (opts.json) printJson(report);
       else {
         out(formatReport(report));
@@ -70,13 +91,35 @@ export function formatReport(r: OffsetsReport): string {
   const known = r.partitions.filter((p) => p.lag !== null);
   const lag = known.reduce((n, p) => n + p.lag!, 0);
   const none = r.partitions.length - known.length;
-  const head = `group ${r.group} on topic ${r.topic}: ${r.state}, ${r.members.length === 0 ? 'no members' : plural(r.members.length, 'member')}; `
-    + (known.length === 0 ? 'no committed offset on any partition' : `lag ${lag}${none > 0 ? ` (${plural(none, 'partition')} with no committed offset)` : ''}`);
+  const head =
+    `group ${r.group} on topic ${r.topic}: ${r.state}, ${r.members.length === 0 ? 'no members' : plural(r.members.length, 'member')}; ` +
+    (known.length === 0
+      ? 'no committed offset on any partition'
+      : `lag ${lag}${none > 0 ? ` (${plural(none, 'partition')} with no committed offset)` : ''}`);
   const readBy = new Map(r.members.flatMap((m) => m.partitions.map((p) => [p, `${m.clientId} on ${m.host}`] as const)));
-  const t = makeTable(['partition', 'committed', 'low', 'high', 'lag', ...(r.members.length > 0 ? ['read by'] : []), 'ledger: last entry']);
+  const t = makeTable([
+    'partition',
+    'committed',
+    'low',
+    'high',
+    'lag',
+    ...(r.members.length > 0 ? ['read by'] : []),
+    'ledger: last entry',
+  ]);
   for (const p of r.partitions) {
-    const ledger = p.ledger === null ? co.dim('-') : `${p.ledger.kind} ${p.ledger.batchId} at ${formatTimestamp(new Date(p.ledger.startedAt))}, to ${p.ledger.endOffset}`;
-    t.push([p.partition, dash(p.committed), p.low, p.high, p.lag === null ? co.dim('no offset') : p.lag, ...(r.members.length > 0 ? [readBy.get(p.partition) ?? co.dim('-')] : []), ledger]);
+    const ledger =
+      p.ledger === null
+        ? co.dim('-')
+        : `${p.ledger.kind} ${p.ledger.batchId} at ${formatTimestamp(new Date(p.ledger.startedAt))}, to ${p.ledger.endOffset}`;
+    t.push([
+      p.partition,
+      dash(p.committed),
+      p.low,
+      p.high,
+      p.lag === null ? co.dim('no offset') : p.lag,
+      ...(r.members.length > 0 ? [readBy.get(p.partition) ?? co.dim('-')] : []),
+      ledger,
+    ]);
   }
   const lines = [head, t.toString()];
   if (r.members.length > 0) {
@@ -104,20 +147,39 @@ export interface ResetFlags {
 
 function resetCommand(): Command {
   const cmd = new Command('reset')
-    .description('move the group\'s committed offsets (to replay or to skip), with a plan to confirm, recorded in the ledger; refused while the group has members')
-    .requiredOption('-g, --group <id>', `${GROUP_HELP} (required: no default, so that the wrong group is not moved by accident)`)
+    .description(
+      "move the group's committed offsets (to replay or to skip), with a plan to confirm, recorded in the ledger; refused while the group has members",
+    )
+    .requiredOption(
+      '-g, --group <id>',
+      `${GROUP_HELP} (required: no default, so that the wrong group is not moved by accident)`,
+    )
     .option('--to-earliest', 'every partition to its first offset still held')
     .option('--to-latest', 'every partition to its end: skip what is there')
-    .option('--to-datetime <time>', 'every partition to the first record Kafka stored at or after this time ("2020-09-09 10:00:00" in --timezone, or ISO-8601); the end where none is that late')
-    .option('--to-offsets <json>', 'offsets per partition, \'{"0":23,"1":40}\' or Spark\'s form \'{"logins":{"0":23,"1":40}}\'; partitions left out stay where they are')
-    .option('--shift-by <n>', 'move each partition the group has an offset for by n (-100 back, +100 forward); partitions with none stay as they are')
+    .option(
+      '--to-datetime <time>',
+      'every partition to the first record Kafka stored at or after this time ("2020-09-09 10:00:00" in --timezone, or ISO-8601); the end where none is that late',
+    )
+    .option(
+      '--to-offsets <json>',
+      'offsets per partition, \'{"0":23,"1":40}\' or Spark\'s form \'{"logins":{"0":23,"1":40}}\'; partitions left out stay where they are',
+    )
+    .option(
+      '--shift-by <n>',
+      'move each partition the group has an offset for by n (-100 back, +100 forward); partitions with none stay as they are',
+    )
     .option('--timezone <zone>', 'IANA zone of --to-datetime without a zone (default: UTC)')
     .option('--checkpoint <dir>', `${CHECKPOINT_HELP}: the move is recorded there as a "reset" entry`)
     .option('--dry-run', 'print the plan, change nothing')
     .option('-y, --yes', 'do not ask for confirmation (needed when stdin is not a terminal)')
-    .option('--json', 'print the plan and the result as one object: {group, topic, target, dryRun, applied, plan: [{partition, from, to, low, high, asked, note}], ledger}');
+    .option(
+      '--json',
+      'print the plan and the result as one object: {group, topic, target, dryRun, applied, plan: [{partition, from, to, low, high, asked, note}], ledger}',
+    );
   withConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 Examples:
   loginsync offsets reset --group loginsync --to-datetime "$(date -d yesterday +%F) 08:00:00" --dry-run
   loginsync offsets reset --group loginsync --to-datetime 2020-09-09T08:00:00+02:00 --yes
@@ -125,20 +187,27 @@ Examples:
   loginsync offsets reset --group loginsync --shift-by -1000
 Stop the group's runs first: offsets are moved only while the group has no members. Offsets outside a
 partition's log are clamped into it, and the plan says so. The next run reads from the new offsets;
-replaying is safe, since last_login never moves backwards.`);
+replaying is safe, since last_login never moves backwards.`,
+  );
   return cmd.action((flags: ResetFlags, command: Command) => reset(flags, command));
 }
 
 /** The target of `offsets reset`: exactly one of the --to-* flags or --shift-by. No I/O. */
 export function parseResetTarget(f: ResetFlags, topic: string): ResetTarget {
   const given = [
-    f.toEarliest && '--to-earliest', f.toLatest && '--to-latest', f.toDatetime !== undefined && '--to-datetime',
-    f.toOffsets !== undefined && '--to-offsets', f.shiftBy !== undefined && '--shift-by',
+    f.toEarliest && '--to-earliest',
+    f.toLatest && '--to-latest',
+    f.toDatetime !== undefined && '--to-datetime',
+    f.toOffsets !== undefined && '--to-offsets',
+    f.shiftBy !== undefined && '--shift-by',
   ].filter((x): x is string => typeof x === 'string');
   if (given.length !== 1) {
-    throw new UsageError(`give exactly one of --to-earliest, --to-latest, --to-datetime, --to-offsets, --shift-by${given.length > 1 ? ` (given: ${given.join(', ')})` : ''}`);
+    throw new UsageError(
+      `give exactly one of --to-earliest, --to-latest, --to-datetime, --to-offsets, --shift-by${given.length > 1 ? ` (given: ${given.join(', ')})` : ''}`,
+    );
   }
-  if (f.timezone !== undefined && f.toDatetime === undefined) throw new UsageError('--timezone goes with --to-datetime');
+  if (f.timezone !== undefined && f.toDatetime === undefined)
+    throw new UsageError('--timezone goes with --to-datetime');
   if (f.toEarliest) return { kind: 'earliest' };
   if (f.toLatest) return { kind: 'latest' };
   if (f.toDatetime !== undefined) {
@@ -146,11 +215,14 @@ export function parseResetTarget(f: ResetFlags, topic: string): ResetTarget {
     if (typeof zone === 'string') throw new UsageError(`--timezone: ${zone}`);
     return { kind: 'datetime', ms: parseInstant(f.toDatetime, zone, '--to-datetime') };
   }
-  if (f.toOffsets !== undefined) return { kind: 'offsets', offsets: parseOffsetsJson(f.toOffsets, topic, '--to-offsets', false) };
+  if (f.toOffsets !== undefined)
+    return { kind: 'offsets', offsets: parseOffsetsJson(f.toOffsets, topic, '--to-offsets', false) };
   const text = f.shiftBy!.trim();
   const by = Number(text);
   if (!/^[+-]?\d+$/.test(text) || !Number.isSafeInteger(by) || by === 0) {
-    throw new UsageError(`--shift-by: "${f.shiftBy}" is not a whole number other than 0`, { hint: 'e.g. --shift-by -1000 (back) or --shift-by +1000 (forward)' });
+    throw new UsageError(`--shift-by: "${f.shiftBy}" is not a whole number other than 0`, {
+      hint: 'e.g. --shift-by -1000 (back) or --shift-by +1000 (forward)',
+    });
   }
   return { kind: 'shift', by };
 }
@@ -175,7 +247,15 @@ export function formatPlan(rows: PlanRow[]): string {
   const t = makeTable(['partition', 'committed', 'new offset', 'low', 'high', 'to read', 'note']);
   for (const r of rows) {
     const at = r.to ?? r.from;
-    t.push([r.partition, dash(r.from), r.to === null ? co.dim('unchanged') : r.to, r.low, r.high, at === null ? co.dim('-') : r.high - at, r.note ?? '']);
+    t.push([
+      r.partition,
+      dash(r.from),
+      r.to === null ? co.dim('unchanged') : r.to,
+      r.low,
+      r.high,
+      at === null ? co.dim('-') : r.high - at,
+      r.note ?? '',
+    ]);
   }
   return t.toString();
 }
@@ -185,20 +265,31 @@ async function reset(f: ResetFlags, command: Command): Promise<void> {
   const group = checkGroup(f.group);
   const target = parseResetTarget(f, s.topic);
   if (!f.dryRun && !f.yes && !process.stdin.isTTY) {
-    throw new UsageError('offsets reset asks for confirmation, and stdin is not a terminal: add --yes to move the offsets without asking', { hint: '--dry-run prints the plan and changes nothing' });
+    throw new UsageError(
+      'offsets reset asks for confirmation, and stdin is not a terminal: add --yes to move the offsets without asking',
+      { hint: '--dry-run prints the plan and changes nothing' },
+    );
   }
   const { kafka, admin } = await openKafkaClients(s);
   try {
     const offsets = GroupOffsetsAdmin.of(kafka, admin, s.topic, group, s.brokers);
     const { rows, activity } = await offsets.plan(target);
     if (!f.dryRun && isActive(activity)) throw activeGroupError(group, activity);
-    const json = (applied: boolean, result?: ResetResult, file?: string) => printJson({
-      group, topic: s.topic, target: targetJson(target), dryRun: f.dryRun === true, applied, plan: rows,
-      ledger: result ? { file, batchId: result.batchId, reconciled: result.reconciled } : null,
-    });
+    const json = (applied: boolean, result?: ResetResult, file?: string) =>
+      printJson({
+        group,
+        topic: s.topic,
+        target: targetJson(target),
+        dryRun: f.dryRun === true,
+        applied,
+        plan: rows,
+        ledger: result ? { file, batchId: result.batchId, reconciled: result.reconciled } : null,
+      });
     if (!f.json) out(formatPlan(rows));
     const moved = moves(rows);
-    info(`group ${group} on topic ${s.topic}, ${targetText(target)}: ${moved.length === 0 ? 'nothing to move' : `${plural(moved.length, 'partition')} to move`}`);
+    info(
+      `group ${group} on topic ${s.topic}, ${targetText(target)}: ${moved.length === 0 ? 'nothing to move' : `${plural(moved.length, 'partition')} to move`}`,
+    );
     if (f.dryRun || moved.length === 0) {
       if (f.dryRun && isActive(activity)) warn(activeGroupError(group, activity).message);
       if (f.dryRun) info('dry run: nothing changed');
@@ -219,10 +310,14 @@ async function confirmMove(group: string, n: number): Promise<void> {
   const { confirm } = await import('@inquirer/prompts');
   let yes: boolean;
   try {
-    yes = await confirm({ message: `Move the offsets of group ${group} on ${plural(n, 'partition')} as planned above?`, default: false }, { output: process.stderr });
+    yes = await confirm(
+      { message: `Move the offsets of group ${group} on ${plural(n, 'partition')} as planned above?`, default: false },
+      { output: process.stderr },
+    );
   } catch (err) {
     // Ctrl-C at the prompt: nothing was moved
-    if ((err as Error).name === 'ExitPromptError') throw new UserError('interrupted: nothing changed', { exitCode: 130 });
+    if ((err as Error).name === 'ExitPromptError')
+      throw new UserError('interrupted: nothing changed', { exitCode: 130 });
     throw err;
   }
   if (!yes) throw new UserError('not confirmed: nothing changed');
@@ -234,8 +329,11 @@ function report(group: string, result: ResetResult, moved: PlanRow[], ledger: Le
   }
   for (const r of moved) {
     const got = result.after.get(r.partition);
-    if (got !== r.to) warn(`partition ${r.partition}: the group's offset reads ${got ?? 'none'} after the move, not ${r.to}`);
+    if (got !== r.to)
+      warn(`partition ${r.partition}: the group's offset reads ${got ?? 'none'} after the move, not ${r.to}`);
   }
   const what = moved.map((r) => `${r.partition}: ${dash(r.from)} -> ${r.to}`).join(', ');
-  info(`${c.green('✔')} moved group ${group} on ${plural(moved.length, 'partition')} (${what}); ledger entry ${result.batchId} (reset) in ${ledger.file}`);
+  info(
+    `${c.green('✔')} moved group ${group} on ${plural(moved.length, 'partition')} (${what}); ledger entry ${result.batchId} (reset) in ${ledger.file}`,
+  );
 }

@@ -37,26 +37,38 @@ export function produceCommand(): Command {
     .option('--count <n>', 'send n events for random known login ids (from the table, or --ids)')
     .option('--rate <r>', 'events per second for --count; 0 = as fast as possible', '1000')
     .option('--ids <list>', 'login ids to pick from for --count, comma-separated')
-    .option('--time-spread <interval>', 'for --count: created_time random within this interval before now (e.g. 1d, 1h; default: now)')
+    .option(
+      '--time-spread <interval>',
+      'for --count: created_time random within this interval before now (e.g. 1d, 1h; default: now)',
+    )
     .option('--no-key', 'send without a key (partitions are then chosen round-robin-ish)')
     .option('--file <path>', 'send each line of the file as one message, as given (malformed lines too); "-" for stdin')
-    .option('--json', 'print what was sent as JSON: a line per event for --login and the prompt ({topic, partition, offset, event}); one summary for --count and a file ({topic, sent, seconds, perSecond})');
+    .option(
+      '--json',
+      'print what was sent as JSON: a line per event for --login and the prompt ({topic, partition, offset, event}); one summary for --count and a file ({topic, sent, seconds, perSecond})',
+    );
   withConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 Examples:
   loginsync produce --login 100001 --time "2020-09-09 10:18:00"
   loginsync produce --count 100000 --rate 0 --time-spread 1d
   printf '%s\\n' '{"login_id":"100009","created_time":"2020-09-10 08:00:00"}' 'not json' | loginsync produce -
 With no arguments on a terminal it asks for login id and time, again and again (Ctrl-C to stop), like
-the seed's kafka-console-producer.`);
+the seed's kafka-console-producer.`,
+  );
   return cmd.action(async (fileArg: string | undefined, opts: ProduceOptions, command: Command) => {
     const { settings: s } = commandSettings(command);
     const file = opts.file ?? fileArg;
     const modes = [opts.login !== undefined, opts.count !== undefined, file !== undefined].filter(Boolean).length;
     if (modes > 1) throw new UsageError('give one of --login, --count, or a file');
-    if (opts.time !== undefined && opts.login === undefined) throw new UsageError('--time goes with --login (for --count, see --time-spread)');
+    if (opts.time !== undefined && opts.login === undefined)
+      throw new UsageError('--time goes with --login (for --count, see --time-spread)');
     if (modes === 0 && !process.stdin.isTTY) {
-      throw new UsageError('nothing to send', { hint: 'use --login ID [--time T], --count N [--rate R], or --file F / - (stdin); on a terminal, no arguments starts a prompt' });
+      throw new UsageError('nothing to send', {
+        hint: 'use --login ID [--time T], --count N [--rate R], or --file F / - (stdin); on a terminal, no arguments starts a prompt',
+      });
     }
     const producer = kafkaFor(s, 'loginsync-produce').producer({ allowAutoTopicCreation: false });
     try {
@@ -88,7 +100,14 @@ function eventTime(text: string | undefined): string {
   return text.trim();
 }
 
-async function produceOne(producer: Producer, s: ConnectionSettings, id: string, time: string | undefined, keyed: boolean, json: boolean): Promise<void> {
+async function produceOne(
+  producer: Producer,
+  s: ConnectionSettings,
+  id: string,
+  time: string | undefined,
+  keyed: boolean,
+  json: boolean,
+): Promise<void> {
   if (id === '') throw new UsageError('--login must not be empty');
   const event = { login_id: id, created_time: eventTime(time) };
   const where = await sendOne(producer, s.topic, { key: keyed ? id : null, value: JSON.stringify(event) });
@@ -98,15 +117,23 @@ async function produceOne(producer: Producer, s: ConnectionSettings, id: string,
 
 async function knownIds(s: ConnectionSettings, given: string | undefined): Promise<string[]> {
   if (given !== undefined) {
-    const ids = given.split(',').map((x) => x.trim()).filter((x) => x !== '');
+    const ids = given
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
     if (ids.length === 0) throw new UsageError('--ids: no login ids given');
     return ids;
   }
   const client = await openCassandra(s);
   try {
     const ids: string[] = [];
-    await forEachUser(client, s.keyspace, s.table, (r) => { ids.push(r.login_id); });
-    if (ids.length === 0) throw new UserError(`${s.keyspace}.${s.table} has no users to pick from`, { hint: 'run "loginsync seed" first, or give --ids' });
+    await forEachUser(client, s.keyspace, s.table, (r) => {
+      ids.push(r.login_id);
+    });
+    if (ids.length === 0)
+      throw new UserError(`${s.keyspace}.${s.table} has no users to pick from`, {
+        hint: 'run "loginsync seed" first, or give --ids',
+      });
     return ids;
   } finally {
     await client.shutdown();
@@ -117,24 +144,43 @@ async function produceCount(producer: Producer, s: ConnectionSettings, opts: Pro
   const n = parsePositiveInt(opts.count!, '--count', { max: 1_000_000_000 });
   const rate = parsePositiveInt(opts.rate, '--rate', { min: 0 });
   const spread = opts.timeSpread === undefined ? 0 : parseDuration(opts.timeSpread);
-  if (spread === undefined) throw new UsageError(`--time-spread: "${opts.timeSpread}" is not an interval (e.g. 1h, 1d)`);
+  if (spread === undefined)
+    throw new UsageError(`--time-spread: "${opts.timeSpread}" is not an interval (e.g. 1h, 1d)`);
   const ids = await knownIds(s, opts.ids);
   const now = Date.now();
   const bar = progressBar(`sending ${n} events to ${s.topic}`, n);
   const t0 = Date.now();
-  const sent = await sendMany(producer, s.topic, n, rate, () => {
-    const id = ids[Math.floor(Math.random() * ids.length)]!;
-    const time = formatTimestamp(new Date(spread > 0 ? now - Math.floor(Math.random() * spread / 1000) * 1000 : Date.now()));
-    return { key: opts.key ? id : null, value: `{"login_id":${JSON.stringify(id)},"created_time":"${time}"}` };
-  }, (k) => bar.update(k));
+  const sent = await sendMany(
+    producer,
+    s.topic,
+    n,
+    rate,
+    () => {
+      const id = ids[Math.floor(Math.random() * ids.length)]!;
+      const time = formatTimestamp(
+        new Date(spread > 0 ? now - Math.floor((Math.random() * spread) / 1000) * 1000 : Date.now()),
+      );
+      return { key: opts.key ? id : null, value: `{"login_id":${JSON.stringify(id)},"created_time":"${time}"}` };
+    },
+    (k) => bar.update(k),
+  );
   const secs = (Date.now() - t0) / 1000;
   bar.done(`sent ${sent} events to ${s.topic} in ${secs.toFixed(1)} s (${Math.round(sent / Math.max(secs, 0.001))}/s)`);
   if (opts.json) out(JSON.stringify(sentSummary(s.topic, sent, secs)));
 }
 
 /** --json for --count and a file: one object when all is sent (one line per message would be the data itself). */
-function sentSummary(topic: string, sent: number, seconds: number): { topic: string; sent: number; seconds: number; perSecond: number } {
-  return { topic, sent, seconds: Math.round(seconds * 1000) / 1000, perSecond: Math.round(sent / Math.max(seconds, 0.001)) };
+function sentSummary(
+  topic: string,
+  sent: number,
+  seconds: number,
+): { topic: string; sent: number; seconds: number; perSecond: number } {
+  return {
+    topic,
+    sent,
+    seconds: Math.round(seconds * 1000) / 1000,
+    perSecond: Math.round(sent / Math.max(seconds, 0.001)),
+  };
 }
 
 async function produceFile(producer: Producer, s: ConnectionSettings, file: string, json: boolean): Promise<void> {
@@ -163,7 +209,12 @@ async function produceFile(producer: Producer, s: ConnectionSettings, file: stri
   if (json) out(JSON.stringify(sentSummary(s.topic, n, (Date.now() - t0) / 1000)));
 }
 
-async function produceInteractive(producer: Producer, s: ConnectionSettings, keyed: boolean, json: boolean): Promise<void> {
+async function produceInteractive(
+  producer: Producer,
+  s: ConnectionSettings,
+  keyed: boolean,
+  json: boolean,
+): Promise<void> {
   const { input } = await import('@inquirer/prompts');
   info(c.dim(`sending to ${s.topic} on ${s.brokers.join(',')}; Ctrl-C to stop`));
   for (;;) {
@@ -174,7 +225,10 @@ async function produceInteractive(producer: Producer, s: ConnectionSettings, key
       time = await input({
         message: 'created_time',
         default: formatTimestamp(new Date()),
-        validate: (v) => { const t = parseEventTime(v.trim(), UTC); return t.ok ? true : t.reason; },
+        validate: (v) => {
+          const t = parseEventTime(v.trim(), UTC);
+          return t.ok ? true : t.reason;
+        },
       });
     } catch (err) {
       // Ctrl-C at the prompt: what was sent is sent; the command was interrupted (exit 130)

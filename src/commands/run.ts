@@ -21,10 +21,15 @@ import { serveHttpSides, urlOf } from './run-http.js';
 import { declareRunFlags, parseRunConfig, type RunConfig, type RunFlags } from './run-options.js';
 
 export function runCommand(): Command {
-  const cmd = declareRunFlags(new Command('run')
-    .description('the streaming join: read login events from Kafka, update users.last_login in Cassandra, batch by batch'));
+  const cmd = declareRunFlags(
+    new Command('run').description(
+      'the streaming join: read login events from Kafka, update users.last_login in Cassandra, batch by batch',
+    ),
+  );
   withConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 Each batch: decode (malformed -> dead-letter topic), keep the latest event per login_id, read only those
 ids from Cassandra, update last_login where the event is newer than the stored value (never backwards,
 never touching user_name), then commit the offsets. Ctrl-C or SIGTERM finishes the batch and commits;
@@ -35,7 +40,8 @@ Examples:
   loginsync run --ui                                # and watch it on http://127.0.0.1:4040/
   loginsync run -g replay --starting-timestamp "2020-09-09 08:00:00" --once   # reprocess since then
   loginsync run -g new --starting-offsets '{"0":23,"1":-2}'                  # Spark's startingOffsets
-  loginsync run --max-future 10m                    # refuse events more than 10 minutes ahead`);
+  loginsync run --max-future 10m                    # refuse events more than 10 minutes ahead`,
+  );
   return cmd.action((flags: RunFlags, command: Command) => run(flags, command));
 }
 
@@ -53,30 +59,54 @@ function adapters(s: ConnectionSettings, cfg: RunConfig): SessionAdapters {
     },
     sideOutputs: async () => {
       const producer = kafka.producer({ allowAutoTopicCreation: false });
-      await producer.connect().catch((err: unknown) => { throw kafkaError(err, s.brokers, 'connecting the producer'); });
+      await producer.connect().catch((err: unknown) => {
+        throw kafkaError(err, s.brokers, 'connecting the producer');
+      });
       return {
         dlq: cfg.dlqTopic ? new SideTopic(admin!, producer, cfg.dlqTopic, '--dlq-topic', s.topic) : null,
-        unmatched: cfg.unmatchedTopic ? new SideTopic(admin!, producer, cfg.unmatchedTopic, '--unmatched-topic', s.topic) : null,
+        unmatched: cfg.unmatchedTopic
+          ? new SideTopic(admin!, producer, cfg.unmatchedTopic, '--unmatched-topic', s.topic)
+          : null,
         close: () => producer.disconnect(),
       };
     },
-    source: (spec) => new KafkaSource(kafka, {
-      topic: s.topic, groupId: cfg.group, fromBeginning: cfg.startingOffsets !== 'latest', sessionTimeoutMs: cfg.sessionMs, brokers: s.brokers, ...spec,
-    }),
+    source: (spec) =>
+      new KafkaSource(kafka, {
+        topic: s.topic,
+        groupId: cfg.group,
+        fromBeginning: cfg.startingOffsets !== 'latest',
+        sessionTimeoutMs: cfg.sessionMs,
+        brokers: s.brokers,
+        ...spec,
+      }),
   };
 }
 
 function session(s: ConnectionSettings, cfg: RunConfig): RunSession {
-  return new RunSession({
-    topic: s.topic, group: cfg.group, keyspace: s.keyspace, table: s.table, startingOffsets: cfg.startingOffsets, startExplicit: cfg.startExplicit,
-    triggerMs: cfg.triggerMs, once: cfg.once, checkpoint: cfg.checkpoint, decode: cfg.decode,
-    // records are collapsed as they arrive: a batch holds its distinct ids, its record timestamps
-    // (8 bytes each) and its dead letters
-    limits: { maxRecords: cfg.maxRecords, maxDistinct: cfg.maxBatchIds, maxHeldBytes: 64 * 1024 * 1024 },
-    dlqTopic: cfg.dlqTopic, unmatchedTopic: cfg.unmatchedTopic, shutdownMs: cfg.shutdownMs, showRows: cfg.showRows,
-    ...(cfg.maxOutageMs !== undefined ? { maxOutageMs: cfg.maxOutageMs } : {}),
-    ...(cfg.readAhead !== undefined ? { readAhead: cfg.readAhead } : {}),
-  }, adapters(s, cfg));
+  return new RunSession(
+    {
+      topic: s.topic,
+      group: cfg.group,
+      keyspace: s.keyspace,
+      table: s.table,
+      startingOffsets: cfg.startingOffsets,
+      startExplicit: cfg.startExplicit,
+      triggerMs: cfg.triggerMs,
+      once: cfg.once,
+      checkpoint: cfg.checkpoint,
+      decode: cfg.decode,
+      // records are collapsed as they arrive: a batch holds its distinct ids, its record timestamps
+      // (8 bytes each) and its dead letters
+      limits: { maxRecords: cfg.maxRecords, maxDistinct: cfg.maxBatchIds, maxHeldBytes: 64 * 1024 * 1024 },
+      dlqTopic: cfg.dlqTopic,
+      unmatchedTopic: cfg.unmatchedTopic,
+      shutdownMs: cfg.shutdownMs,
+      showRows: cfg.showRows,
+      ...(cfg.maxOutageMs !== undefined ? { maxOutageMs: cfg.maxOutageMs } : {}),
+      ...(cfg.readAhead !== undefined ? { readAhead: cfg.readAhead } : {}),
+    },
+    adapters(s, cfg),
+  );
 }
 
 async function run(flags: RunFlags, command: Command): Promise<void> {
@@ -87,20 +117,32 @@ async function run(flags: RunFlags, command: Command): Promise<void> {
   const metrics = cfg.metrics ? new RunMetrics(s.topic, { group: cfg.group }) : undefined;
   const page = cfg.ui ? new LivePage(cfg.ui.host) : undefined;
   const run = session(s, cfg);
-  run.events.on(terminalReporter({
-    brokers: s.brokers, cassandra: s.cassandra, quiet: cfg.quiet, verbose: s.verbose, jsonToStdout: cfg.progress.stdout,
-    spinner: interactive() && !cfg.quiet && cfg.triggerMs > 0 && !cfg.once,
-    ...(cfg.maxOutageMs !== undefined ? { maxOutageMs: cfg.maxOutageMs } : {}),
-    ...(cfg.metrics ? { metricsUrl: urlOf(cfg.metrics.host, cfg.metrics.port) } : {}),
-    ...(cfg.ui ? { pageUrl: `${urlOf(cfg.ui.host, cfg.ui.port)}/` } : {}),
-  }));
-  const write = cfg.progress.stdout ? (line: string) => process.stdout.write(line) : cfg.progress.file ? (line: string) => appendFileSync(cfg.progress.file!, line) : undefined;
+  run.events.on(
+    terminalReporter({
+      brokers: s.brokers,
+      cassandra: s.cassandra,
+      quiet: cfg.quiet,
+      verbose: s.verbose,
+      jsonToStdout: cfg.progress.stdout,
+      spinner: interactive() && !cfg.quiet && cfg.triggerMs > 0 && !cfg.once,
+      ...(cfg.maxOutageMs !== undefined ? { maxOutageMs: cfg.maxOutageMs } : {}),
+      ...(cfg.metrics ? { metricsUrl: urlOf(cfg.metrics.host, cfg.metrics.port) } : {}),
+      ...(cfg.ui ? { pageUrl: `${urlOf(cfg.ui.host, cfg.ui.port)}/` } : {}),
+    }),
+  );
+  const write = cfg.progress.stdout
+    ? (line: string) => process.stdout.write(line)
+    : cfg.progress.file
+      ? (line: string) => appendFileSync(cfg.progress.file!, line)
+      : undefined;
   if (write) run.events.on(progressWriter({ runId: randomUUID(), topic: s.topic, group: cfg.group }, write));
   if (metrics) run.events.on(metrics.listener());
   if (page) run.events.on(page.listener());
   serveHttpSides(run, cfg, metrics, page);
   stopOnSignals(run);
-  const outcome = await run.run().catch((err: unknown) => { throw runFailure(err, s); });
+  const outcome = await run.run().catch((err: unknown) => {
+    throw runFailure(err, s);
+  });
   // interrupted, or past the shutdown timeout: the batch in progress may still hold a client call
   if (outcome.kind === 'interrupted') process.exit(130);
   if (outcome.kind === 'shutdown-timeout') process.exit(1);

@@ -22,17 +22,22 @@ export function showCommand(): Command {
     .option('--limit <n>', 'rows to print, the smallest login_ids; 0 streams every row in token order', '100')
     .option('--json', 'print a JSON array of {login_id, user_name, last_login (ISO-8601 UTC or null)}');
   withConnectionOptions(users);
-  users.addHelpText('after', `
+  users.addHelpText(
+    'after',
+    `
 The table is paged, never loaded whole: with --limit N only N rows are kept in memory. Sorting a table
-of any size would need all of it, so --limit 0 prints every row unsorted, in Cassandra's token order.`);
+of any size would need all of it, so --limit 0 prints every row unsorted, in Cassandra's token order.`,
+  );
   users.action(async (opts: { limit: string; json?: boolean }, command: Command) => {
     const { settings: s } = commandSettings(command);
     const limit = parsePositiveInt(opts.limit, '--limit', { min: 0 });
     const client = await openCassandra(s);
     try {
       // stream: after each page, wait until stdout has taken what was written
-      const drained = () => (process.stdout.writableNeedDrain ? once(process.stdout, 'drain').then(() => {}) : undefined);
-      if (limit === 0) await streamAll(opts.json === true, (onRow) => forEachUser(client, s.keyspace, s.table, onRow, 5000, drained));
+      const drained = () =>
+        process.stdout.writableNeedDrain ? once(process.stdout, 'drain').then(() => {}) : undefined;
+      if (limit === 0)
+        await streamAll(opts.json === true, (onRow) => forEachUser(client, s.keyspace, s.table, onRow, 5000, drained));
       else {
         const keep = new SmallestRows(limit);
         await forEachUser(client, s.keyspace, s.table, (r) => keep.add(r));
@@ -40,7 +45,9 @@ of any size would need all of it, so --limit 0 prints every row unsorted, in Cas
       }
     } catch (err) {
       if (err instanceof UserError) throw err;
-      throw tableMissing(err, s.keyspace, s.table) ?? cassandraError(err, s.cassandra, `reading ${s.keyspace}.${s.table}`);
+      throw (
+        tableMissing(err, s.keyspace, s.table) ?? cassandraError(err, s.cassandra, `reading ${s.keyspace}.${s.table}`)
+      );
     } finally {
       await client.shutdown();
     }
@@ -59,7 +66,11 @@ function render(rows: UserRow[], total: number, json: boolean): void {
     t.push([r.login_id, r.user_name ?? co.dim('null'), r.last_login ? formatTimestamp(r.last_login) : co.dim('null')]);
   }
   out(t.toString());
-  info(rows.length < total ? `only showing ${rows.length} of ${total} rows (--limit)` : `${total} row${total === 1 ? '' : 's'}`);
+  info(
+    rows.length < total
+      ? `only showing ${rows.length} of ${total} rows (--limit)`
+      : `${total} row${total === 1 ? '' : 's'}`,
+  );
 }
 
 async function streamAll(json: boolean, each: (onRow: (r: UserRow) => void) => Promise<void>): Promise<void> {

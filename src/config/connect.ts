@@ -19,7 +19,11 @@ function pem(path: string, flag: string): Buffer {
  * Loads the client certificate and key as TLS will, so that a file of the wrong kind, or a key that is
  * not the certificate's, is named before any connection is tried (not as a failed handshake later).
  */
-export function checkClientPair(side: 'kafka' | 'cassandra', files: { cert?: string | undefined; key?: string | undefined }, pems: { cert?: Buffer; key?: Buffer }): void {
+export function checkClientPair(
+  side: 'kafka' | 'cassandra',
+  files: { cert?: string | undefined; key?: string | undefined },
+  pems: { cert?: Buffer; key?: Buffer },
+): void {
   const attempt = (opts: { cert?: Buffer; key?: Buffer }, what: string, hint: string) => {
     try {
       createSecureContext(opts);
@@ -27,13 +31,35 @@ export function checkClientPair(side: 'kafka' | 'cassandra', files: { cert?: str
       throw new UserError(`${what}: ${(err as Error).message.replace(/^error:[0-9A-F]+:/, '')}`, { hint });
     }
   };
-  if (pems.cert) attempt({ cert: pems.cert }, `--${side}-cert ${files.cert} is not a PEM certificate`, 'give the certificate in PEM form (-----BEGIN CERTIFICATE-----)');
-  if (pems.key) attempt({ key: pems.key }, `--${side}-key ${files.key} is not a PEM private key`, 'give the private key in PEM form, unencrypted (-----BEGIN PRIVATE KEY-----)');
-  if (pems.cert && pems.key) attempt(pems, `--${side}-key ${files.key} is not the key of --${side}-cert ${files.cert}`, 'give the key the certificate was made for');
+  if (pems.cert)
+    attempt(
+      { cert: pems.cert },
+      `--${side}-cert ${files.cert} is not a PEM certificate`,
+      'give the certificate in PEM form (-----BEGIN CERTIFICATE-----)',
+    );
+  if (pems.key)
+    attempt(
+      { key: pems.key },
+      `--${side}-key ${files.key} is not a PEM private key`,
+      'give the private key in PEM form, unencrypted (-----BEGIN PRIVATE KEY-----)',
+    );
+  if (pems.cert && pems.key)
+    attempt(
+      pems,
+      `--${side}-key ${files.key} is not the key of --${side}-cert ${files.cert}`,
+      'give the key the certificate was made for',
+    );
 }
 
 /** TLS options from the settings of one side; undefined when that side is plain TCP. */
-function tlsOptions(on: boolean, ca: string | undefined, cert: string | undefined, key: string | undefined, side: 'kafka' | 'cassandra', skipVerify = false): ConnectionOptions | undefined {
+function tlsOptions(
+  on: boolean,
+  ca: string | undefined,
+  cert: string | undefined,
+  key: string | undefined,
+  side: 'kafka' | 'cassandra',
+  skipVerify = false,
+): ConnectionOptions | undefined {
   if (!on) return undefined;
   const pems = {
     ...(cert ? { cert: pem(cert, `--${side}-cert`) } : {}),
@@ -48,7 +74,10 @@ function tlsOptions(on: boolean, ca: string | undefined, cert: string | undefine
 }
 
 /** The client options the settings ask for (TLS, SASL, credentials). */
-export function kafkaSecurity(s: ConnectionSettings): { ssl?: ConnectionOptions; sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } } {
+export function kafkaSecurity(s: ConnectionSettings): {
+  ssl?: ConnectionOptions;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+} {
   const ssl = tlsOptions(s.kafkaTls, s.kafkaCa, s.kafkaCert, s.kafkaKey, 'kafka', s.kafkaInsecureSkipVerify);
   return {
     ...(ssl ? { ssl } : {}),
@@ -58,24 +87,40 @@ export function kafkaSecurity(s: ConnectionSettings): { ssl?: ConnectionOptions;
   };
 }
 
-export function cassandraSecurity(s: ConnectionSettings): { sslOptions?: ConnectionOptions; credentials?: { username: string; password: string } } {
+export function cassandraSecurity(s: ConnectionSettings): {
+  sslOptions?: ConnectionOptions;
+  credentials?: { username: string; password: string };
+} {
   const tls = tlsOptions(s.cassandraTls, s.cassandraCa, s.cassandraCert, s.cassandraKey, 'cassandra');
   // the driver connects to each node by its address, found in the cluster's own tables: the chain is
   // checked, the host name is not (as the Java driver and cqlsh do by default)
   const sslOptions = tls ? { ...tls, checkServerIdentity: () => undefined } : undefined;
   return {
     ...(sslOptions ? { sslOptions } : {}),
-    ...(s.cassandraUsername && s.cassandraPassword !== undefined ? { credentials: { username: s.cassandraUsername, password: s.cassandraPassword } } : {}),
+    ...(s.cassandraUsername && s.cassandraPassword !== undefined
+      ? { credentials: { username: s.cassandraUsername, password: s.cassandraPassword } }
+      : {}),
   };
 }
 
 export function openCassandra(s: ConnectionSettings): Promise<CassandraClient> {
   // reads (show, the schema checks) at the read consistency; writes set theirs explicitly
-  return connectCassandra({ contactPoints: s.cassandra, localDc: s.localDc, consistency: consistencyCode(s.readConsistency), ...cassandraSecurity(s) });
+  return connectCassandra({
+    contactPoints: s.cassandra,
+    localDc: s.localDc,
+    consistency: consistencyCode(s.readConsistency),
+    ...cassandraSecurity(s),
+  });
 }
 
 export function kafkaFor(s: ConnectionSettings, clientId?: string): Kafka {
-  return createKafka({ brokers: s.brokers, verbose: s.verbose, retries: 2, ...(clientId ? { clientId } : {}), ...kafkaSecurity(s) });
+  return createKafka({
+    brokers: s.brokers,
+    verbose: s.verbose,
+    retries: 2,
+    ...(clientId ? { clientId } : {}),
+    ...kafkaSecurity(s),
+  });
 }
 
 export function openKafkaAdmin(s: ConnectionSettings): Promise<Admin> {

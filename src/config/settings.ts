@@ -8,7 +8,17 @@ import { parseCqlName, parseHostList, parseTopicName } from './validate.js';
 /** Where a resolved setting came from, strongest first. */
 export type Source = 'flag' | 'env' | 'project file' | 'user file' | 'default';
 
-export const CONSISTENCIES = ['any', 'one', 'two', 'three', 'quorum', 'all', 'local_quorum', 'each_quorum', 'local_one'] as const;
+export const CONSISTENCIES = [
+  'any',
+  'one',
+  'two',
+  'three',
+  'quorum',
+  'all',
+  'local_quorum',
+  'each_quorum',
+  'local_one',
+] as const;
 export type Consistency = (typeof CONSISTENCIES)[number];
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
@@ -76,37 +86,93 @@ const file = (raw: string | string[], what: string) => {
   if (!existsSync(p)) throw new UsageError(`${what}: file ${p} does not exist`);
   return p;
 };
-const oneOf = <T extends string>(choices: readonly T[]) => Object.assign((raw: string | string[], what: string): T => {
-  const v = String(raw).trim().toLowerCase();
-  const hit = choices.find((c) => c === v || c.replace(/_/g, '-') === v);
-  if (!hit) throw new UsageError(`${what}: "${String(raw)}" is not one of ${choices.join(', ')}`);
-  return hit;
-}, { choices });
+const oneOf = <T extends string>(choices: readonly T[]) =>
+  Object.assign(
+    (raw: string | string[], what: string): T => {
+      const v = String(raw).trim().toLowerCase();
+      const hit = choices.find((c) => c === v || c.replace(/_/g, '-') === v);
+      if (!hit) throw new UsageError(`${what}: "${String(raw)}" is not one of ${choices.join(', ')}`);
+      return hit;
+    },
+    { choices },
+  );
 const password = (raw: string | string[]) => String(raw);
 
 const SPECS: { [K in Key]: Spec<SettingValues[K]> } = {
-  brokers: { flagName: '--brokers', env: 'LOGINSYNC_BROKERS', fallback: '127.0.0.1:9092', parse: (raw, what) => parseHostList(raw, 9092, what) },
-  cassandra: { flagName: '--cassandra', env: 'LOGINSYNC_CASSANDRA', fallback: '127.0.0.1:9042', parse: (raw, what) => parseHostList(raw, 9042, what) },
+  brokers: {
+    flagName: '--brokers',
+    env: 'LOGINSYNC_BROKERS',
+    fallback: '127.0.0.1:9092',
+    parse: (raw, what) => parseHostList(raw, 9092, what),
+  },
+  cassandra: {
+    flagName: '--cassandra',
+    env: 'LOGINSYNC_CASSANDRA',
+    fallback: '127.0.0.1:9042',
+    parse: (raw, what) => parseHostList(raw, 9042, what),
+  },
   localDc: { flagName: '--local-dc', env: 'LOGINSYNC_LOCAL_DC', fallback: 'datacenter1', parse: text },
-  keyspace: { flagName: '--keyspace', env: 'LOGINSYNC_KEYSPACE', fallback: 'spark_db', parse: (raw, what) => parseCqlName(String(raw), what) },
-  table: { flagName: '--table', env: 'LOGINSYNC_TABLE', fallback: 'users', parse: (raw, what) => parseCqlName(String(raw), what) },
-  topic: { flagName: '--topic', env: 'LOGINSYNC_TOPIC', fallback: 'logins', parse: (raw, what) => parseTopicName(String(raw), what) },
+  keyspace: {
+    flagName: '--keyspace',
+    env: 'LOGINSYNC_KEYSPACE',
+    fallback: 'spark_db',
+    parse: (raw, what) => parseCqlName(String(raw), what),
+  },
+  table: {
+    flagName: '--table',
+    env: 'LOGINSYNC_TABLE',
+    fallback: 'users',
+    parse: (raw, what) => parseCqlName(String(raw), what),
+  },
+  topic: {
+    flagName: '--topic',
+    env: 'LOGINSYNC_TOPIC',
+    fallback: 'logins',
+    parse: (raw, what) => parseTopicName(String(raw), what),
+  },
   kafkaTls: { flagName: '--kafka-tls', env: 'LOGINSYNC_KAFKA_TLS', fallback: 'false', boolean: true, parse: bool },
   kafkaCa: { flagName: '--kafka-ca', env: 'LOGINSYNC_KAFKA_CA', parse: file },
   kafkaCert: { flagName: '--kafka-cert', env: 'LOGINSYNC_KAFKA_CERT', parse: file },
   kafkaKey: { flagName: '--kafka-key', env: 'LOGINSYNC_KAFKA_KEY', parse: file },
-  kafkaInsecureSkipVerify: { flagName: '--kafka-insecure-skip-verify', env: 'LOGINSYNC_KAFKA_INSECURE_SKIP_VERIFY', fallback: 'false', boolean: true, parse: bool },
+  kafkaInsecureSkipVerify: {
+    flagName: '--kafka-insecure-skip-verify',
+    env: 'LOGINSYNC_KAFKA_INSECURE_SKIP_VERIFY',
+    fallback: 'false',
+    boolean: true,
+    parse: bool,
+  },
   saslMechanism: { flagName: '--sasl-mechanism', env: 'LOGINSYNC_SASL_MECHANISM', parse: oneOf(SASL_MECHANISMS) },
   saslUsername: { flagName: '--sasl-username', env: 'LOGINSYNC_SASL_USERNAME', parse: text },
   saslPassword: { flagName: '--sasl-password-file', env: 'LOGINSYNC_SASL_PASSWORD', secret: true, parse: password },
-  cassandraTls: { flagName: '--cassandra-tls', env: 'LOGINSYNC_CASSANDRA_TLS', fallback: 'false', boolean: true, parse: bool },
+  cassandraTls: {
+    flagName: '--cassandra-tls',
+    env: 'LOGINSYNC_CASSANDRA_TLS',
+    fallback: 'false',
+    boolean: true,
+    parse: bool,
+  },
   cassandraCa: { flagName: '--cassandra-ca', env: 'LOGINSYNC_CASSANDRA_CA', parse: file },
   cassandraCert: { flagName: '--cassandra-cert', env: 'LOGINSYNC_CASSANDRA_CERT', parse: file },
   cassandraKey: { flagName: '--cassandra-key', env: 'LOGINSYNC_CASSANDRA_KEY', parse: file },
   cassandraUsername: { flagName: '--cassandra-username', env: 'LOGINSYNC_CASSANDRA_USERNAME', parse: text },
-  cassandraPassword: { flagName: '--cassandra-password-file', env: 'LOGINSYNC_CASSANDRA_PASSWORD', secret: true, parse: password },
-  readConsistency: { flagName: '--read-consistency', env: 'LOGINSYNC_READ_CONSISTENCY', fallback: 'local_quorum', parse: oneOf(CONSISTENCIES) },
-  writeConsistency: { flagName: '--write-consistency', env: 'LOGINSYNC_WRITE_CONSISTENCY', fallback: 'local_quorum', parse: oneOf(CONSISTENCIES) },
+  cassandraPassword: {
+    flagName: '--cassandra-password-file',
+    env: 'LOGINSYNC_CASSANDRA_PASSWORD',
+    secret: true,
+    parse: password,
+  },
+  readConsistency: {
+    flagName: '--read-consistency',
+    env: 'LOGINSYNC_READ_CONSISTENCY',
+    fallback: 'local_quorum',
+    parse: oneOf(CONSISTENCIES),
+  },
+  writeConsistency: {
+    flagName: '--write-consistency',
+    env: 'LOGINSYNC_WRITE_CONSISTENCY',
+    fallback: 'local_quorum',
+    parse: oneOf(CONSISTENCIES),
+  },
 };
 
 export const SETTING_KEYS = Object.keys(SPECS) as Key[];
@@ -122,11 +188,18 @@ export function configSchema(): Record<string, unknown> {
     const spec = SPECS[key] as Spec<unknown>;
     const choices = (spec.parse as { choices?: readonly string[] }).choices;
     const description = [spec.flagName, spec.env].filter(Boolean).join(', ');
-    const type = spec.boolean ? { type: ['boolean', 'string'] }
-      : key === 'brokers' || key === 'cassandra' ? { type: ['string', 'array'], items: { type: 'string' } }
+    const type = spec.boolean
+      ? { type: ['boolean', 'string'] }
+      : key === 'brokers' || key === 'cassandra'
+        ? { type: ['string', 'array'], items: { type: 'string' } }
         : { type: 'string', ...(choices ? { enum: [...choices] } : {}) };
-    properties[key] = { ...type, description: spec.secret ? `${description} (better: ${key}File)` : description, ...(spec.fallback !== undefined ? { default: spec.boolean ? spec.fallback === 'true' : spec.fallback } : {}) };
-    if (spec.secret) properties[`${key}File`] = { type: 'string', description: `a file holding ${key}, relative to the config file` };
+    properties[key] = {
+      ...type,
+      description: spec.secret ? `${description} (better: ${key}File)` : description,
+      ...(spec.fallback !== undefined ? { default: spec.boolean ? spec.fallback === 'true' : spec.fallback } : {}),
+    };
+    if (spec.secret)
+      properties[`${key}File`] = { type: 'string', description: `a file holding ${key}, relative to the config file` };
   }
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -156,7 +229,9 @@ export function readConfigFile(path: string): ConfigFile {
   } catch (err) {
     // never the parser's message: it quotes the text around the error, which may be a password
     const at = /position (\d+)/.exec(errorMessage(err))?.[1];
-    throw new UsageError(`config file ${path}: ${err instanceof SyntaxError ? `not valid JSON${at ? ` (at character ${at})` : ''}` : (err as NodeJS.ErrnoException).code ?? 'cannot be read'}`);
+    throw new UsageError(
+      `config file ${path}: ${err instanceof SyntaxError ? `not valid JSON${at ? ` (at character ${at})` : ''}` : ((err as NodeJS.ErrnoException).code ?? 'cannot be read')}`,
+    );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new UsageError(`config file ${path}: must hold a JSON object`);
@@ -171,10 +246,14 @@ export function readConfigFile(path: string): ConfigFile {
       });
     }
     const spec = SPECS[key as Key] as Spec<unknown> | undefined;
-    const ok = typeof value === 'string' || (spec?.boolean && typeof value === 'boolean')
-      || ((key === 'brokers' || key === 'cassandra') && Array.isArray(value) && value.every((v) => typeof v === 'string'));
+    const ok =
+      typeof value === 'string' ||
+      (spec?.boolean && typeof value === 'boolean') ||
+      ((key === 'brokers' || key === 'cassandra') && Array.isArray(value) && value.every((v) => typeof v === 'string'));
     if (!ok) {
-      throw new UsageError(`config file ${path}: "${key}" must be ${spec?.boolean ? 'true or false' : `a string${key === 'brokers' || key === 'cassandra' ? ' or an array of strings' : ''}`}`);
+      throw new UsageError(
+        `config file ${path}: "${key}" must be ${spec?.boolean ? 'true or false' : `a string${key === 'brokers' || key === 'cassandra' ? ' or an array of strings' : ''}`}`,
+      );
     }
     out[key] = value as string | string[] | boolean;
   }
@@ -232,10 +311,13 @@ function checkPrivate(path: string, warnings: string[]): void {
  * project's root) or at the home directory.
  */
 export function findProjectConfig(cwd: string, env: NodeJS.ProcessEnv, configPath?: string): string | undefined {
-  const given = configPath ?? (env.LOGINSYNC_CONFIG !== undefined && env.LOGINSYNC_CONFIG !== '' ? env.LOGINSYNC_CONFIG : undefined);
+  const given =
+    configPath ??
+    (env.LOGINSYNC_CONFIG !== undefined && env.LOGINSYNC_CONFIG !== '' ? env.LOGINSYNC_CONFIG : undefined);
   if (given !== undefined) {
     const p = resolve(cwd, given);
-    if (!existsSync(p)) throw new UsageError(`config file ${p} does not exist${configPath === undefined ? ' (LOGINSYNC_CONFIG)' : ''}`);
+    if (!existsSync(p))
+      throw new UsageError(`config file ${p} does not exist${configPath === undefined ? ' (LOGINSYNC_CONFIG)' : ''}`);
     return p;
   }
   const home = resolve(env.HOME ?? homedir());
@@ -292,7 +374,12 @@ function fromFile(cfg: ConfigFile, path: string | undefined, key: Key, warnings:
 }
 
 /** One setting's raw value and its source: flag > environment > project file > user file > default. */
-function rawValue(key: Key, input: ResolveInput, cfg: ReturnType<typeof readConfigFiles>, warnings: string[]): { value: RawValue | undefined; source: Source } {
+function rawValue(
+  key: Key,
+  input: ResolveInput,
+  cfg: ReturnType<typeof readConfigFiles>,
+  warnings: string[],
+): { value: RawValue | undefined; source: Source } {
   const spec = SPECS[key] as Spec<unknown>;
   const flag = input.flags[key];
   if (flag !== undefined) {
@@ -326,22 +413,37 @@ export function resolveSettings(input: ResolveInput): Resolved {
   const r = settings as unknown as ConnectionSettings;
   checkCombinations(r, sources, warnings);
   if (r.kafkaTls && sources.kafkaTls === 'default') origins.kafkaTls = 'implied by the Kafka TLS options';
-  if (r.cassandraTls && sources.cassandraTls === 'default') origins.cassandraTls = 'implied by the Cassandra TLS options';
+  if (r.cassandraTls && sources.cassandraTls === 'default')
+    origins.cassandraTls = 'implied by the Cassandra TLS options';
   return { settings: r, sources, origins, files: cfg.files, warnings };
 }
 
 /** Settings that only make sense together; TLS implied by its files. */
 function checkCombinations(s: ConnectionSettings, sources: Record<Key, Source>, warnings: string[]): void {
   // TLS files imply TLS, unless TLS was switched off explicitly
-  if ((s.kafkaCa || s.kafkaCert || s.kafkaKey || s.kafkaInsecureSkipVerify) && sources.kafkaTls === 'default') s.kafkaTls = true;
+  if ((s.kafkaCa || s.kafkaCert || s.kafkaKey || s.kafkaInsecureSkipVerify) && sources.kafkaTls === 'default')
+    s.kafkaTls = true;
   if ((s.cassandraCa || s.cassandraCert || s.cassandraKey) && sources.cassandraTls === 'default') s.cassandraTls = true;
-  if (s.readConsistency === 'any') throw new UsageError('--read-consistency: any is for writes only; Cassandra refuses reads at any', { hint: 'use one, local_one, local_quorum or quorum' });
-  if (s.writeConsistency === 'any') warnings.push('--write-consistency any: a write counts as done when a hint is stored, before any replica has it; offsets may be committed for writes not yet readable');
-  for (const [side, cert, key] of [['kafka', s.kafkaCert, s.kafkaKey], ['cassandra', s.cassandraCert, s.cassandraKey]] as const) {
-    if ((cert === undefined) !== (key === undefined)) throw new UsageError(`--${side}-cert and --${side}-key go together (mutual TLS): give both`);
+  if (s.readConsistency === 'any')
+    throw new UsageError('--read-consistency: any is for writes only; Cassandra refuses reads at any', {
+      hint: 'use one, local_one, local_quorum or quorum',
+    });
+  if (s.writeConsistency === 'any')
+    warnings.push(
+      '--write-consistency any: a write counts as done when a hint is stored, before any replica has it; offsets may be committed for writes not yet readable',
+    );
+  for (const [side, cert, key] of [
+    ['kafka', s.kafkaCert, s.kafkaKey],
+    ['cassandra', s.cassandraCert, s.cassandraKey],
+  ] as const) {
+    if ((cert === undefined) !== (key === undefined))
+      throw new UsageError(`--${side}-cert and --${side}-key go together (mutual TLS): give both`);
   }
   if (s.saslUsername !== undefined || s.saslPassword !== undefined) {
-    if (s.saslMechanism === undefined) throw new UsageError('--sasl-username and a SASL password need --sasl-mechanism (plain, scram-sha-256 or scram-sha-512)');
+    if (s.saslMechanism === undefined)
+      throw new UsageError(
+        '--sasl-username and a SASL password need --sasl-mechanism (plain, scram-sha-256 or scram-sha-512)',
+      );
   }
   if (s.saslMechanism !== undefined && (s.saslUsername === undefined || s.saslPassword === undefined)) {
     throw new UsageError(`--sasl-mechanism ${s.saslMechanism} needs --sasl-username and a password`, {
@@ -354,7 +456,9 @@ function checkCombinations(s: ConnectionSettings, sources: Record<Key, Source>, 
     });
   }
   if (s.kafkaInsecureSkipVerify) {
-    warnings.push('Kafka TLS certificates are NOT checked (--kafka-insecure-skip-verify): anyone between here and the brokers can read and change this traffic, passwords included');
+    warnings.push(
+      'Kafka TLS certificates are NOT checked (--kafka-insecure-skip-verify): anyone between here and the brokers can read and change this traffic, passwords included',
+    );
   }
   if (s.saslMechanism === 'plain' && !s.kafkaTls) {
     warnings.push('--sasl-mechanism plain without TLS sends the password in clear text: add --kafka-tls');
@@ -367,23 +471,38 @@ export function withConnectionOptions(cmd: Command): Command {
     for (const [flags, help] of opts) cmd.addOption(new Option(flags, help).helpGroup(heading));
   };
   group('Connection:', [
-    ['-b, --brokers <list>', 'Kafka bootstrap servers, host:port,... [env LOGINSYNC_BROKERS] (default: 127.0.0.1:9092)'],
+    [
+      '-b, --brokers <list>',
+      'Kafka bootstrap servers, host:port,... [env LOGINSYNC_BROKERS] (default: 127.0.0.1:9092)',
+    ],
     ['--bootstrap-server <list>', 'alias of --brokers'],
-    ['-c, --cassandra <list>', 'Cassandra contact points, host:port,... [env LOGINSYNC_CASSANDRA] (default: 127.0.0.1:9042)'],
+    [
+      '-c, --cassandra <list>',
+      'Cassandra contact points, host:port,... [env LOGINSYNC_CASSANDRA] (default: 127.0.0.1:9042)',
+    ],
     ['--local-dc <name>', 'Cassandra local data center [env LOGINSYNC_LOCAL_DC] (default: datacenter1)'],
     ['-k, --keyspace <name>', 'Cassandra keyspace [env LOGINSYNC_KEYSPACE] (default: spark_db)'],
     ['--table <name>', 'users table [env LOGINSYNC_TABLE] (default: users)'],
     ['-t, --topic <name>', 'Kafka topic of login events [env LOGINSYNC_TOPIC] (default: logins)'],
-    ['--read-consistency <level>', 'Cassandra consistency of reads [env LOGINSYNC_READ_CONSISTENCY] (default: local_quorum)'],
-    ['--write-consistency <level>', 'Cassandra consistency of writes [env LOGINSYNC_WRITE_CONSISTENCY] (default: local_quorum)'],
-    ['--config <file>', 'project config file (default: $LOGINSYNC_CONFIG, else loginsync.config.json here or in a directory above, up to the project root (.git) or home)'],
+    [
+      '--read-consistency <level>',
+      'Cassandra consistency of reads [env LOGINSYNC_READ_CONSISTENCY] (default: local_quorum)',
+    ],
+    [
+      '--write-consistency <level>',
+      'Cassandra consistency of writes [env LOGINSYNC_WRITE_CONSISTENCY] (default: local_quorum)',
+    ],
+    [
+      '--config <file>',
+      'project config file (default: $LOGINSYNC_CONFIG, else loginsync.config.json here or in a directory above, up to the project root (.git) or home)',
+    ],
   ]);
   group('Kafka security:', [
     ['--kafka-tls', 'connect to Kafka with TLS [env LOGINSYNC_KAFKA_TLS]'],
     ['--kafka-ca <file>', 'CA certificate(s), PEM, to trust for Kafka [env LOGINSYNC_KAFKA_CA]'],
     ['--kafka-cert <file>', 'client certificate, PEM, for mutual TLS [env LOGINSYNC_KAFKA_CERT]'],
     ['--kafka-key <file>', 'client private key, PEM, for mutual TLS [env LOGINSYNC_KAFKA_KEY]'],
-    ['--kafka-insecure-skip-verify', 'do not check the brokers\' certificates (unsafe: testing only)'],
+    ['--kafka-insecure-skip-verify', "do not check the brokers' certificates (unsafe: testing only)"],
     ['--sasl-mechanism <name>', 'plain, scram-sha-256 or scram-sha-512 [env LOGINSYNC_SASL_MECHANISM]'],
     ['--sasl-username <name>', 'SASL user [env LOGINSYNC_SASL_USERNAME]'],
     ['--sasl-password-file <file>', 'file holding the SASL password (or env LOGINSYNC_SASL_PASSWORD)'],
@@ -411,12 +530,18 @@ export function resolveCommandSettings(cmd: Command): Resolved {
   if (o.brokers !== undefined && o.bootstrapServer !== undefined && o.brokers !== o.bootstrapServer) {
     throw new UsageError('--brokers and --bootstrap-server disagree: give one of them');
   }
-  for (const [flag, env] of [['saslPassword', 'LOGINSYNC_SASL_PASSWORD'], ['cassandraPassword', 'LOGINSYNC_CASSANDRA_PASSWORD']] as const) {
+  for (const [flag, env] of [
+    ['saslPassword', 'LOGINSYNC_SASL_PASSWORD'],
+    ['cassandraPassword', 'LOGINSYNC_CASSANDRA_PASSWORD'],
+  ] as const) {
     if (o[flag] !== undefined) {
       const name = flag === 'saslPassword' ? '--sasl-password' : '--cassandra-password';
-      throw new UsageError(`${name} is not accepted: a password on the command line is visible to other users (ps) and kept in shell history`, {
-        hint: `set ${env}, or put it in a file only you can read and give ${name}-file FILE`,
-      });
+      throw new UsageError(
+        `${name} is not accepted: a password on the command line is visible to other users (ps) and kept in shell history`,
+        {
+          hint: `set ${env}, or put it in a file only you can read and give ${name}-file FILE`,
+        },
+      );
     }
   }
   const flags: ResolveInput['flags'] = {};
@@ -425,5 +550,11 @@ export function resolveCommandSettings(cmd: Command): Resolved {
     if (v !== undefined) flags[key] = v;
   }
   if (flags.brokers === undefined && typeof o.bootstrapServer === 'string') flags.brokers = o.bootstrapServer;
-  return resolveSettings({ flags, env: process.env, configPath: typeof o.config === 'string' ? o.config : undefined, cwd: process.cwd(), verbose: o.verbose === true });
+  return resolveSettings({
+    flags,
+    env: process.env,
+    configPath: typeof o.config === 'string' ? o.config : undefined,
+    cwd: process.cwd(),
+    verbose: o.verbose === true,
+  });
 }

@@ -13,9 +13,7 @@ export function parseHostPort(value: string, defaultPort: number, what: string):
 }
 
 export function parseHostList(value: string | string[], defaultPort: number, what: string): string[] {
-  const items = (Array.isArray(value) ? value : value.split(','))
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+  const items = (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter((s) => s !== '');
   if (items.length === 0) throw new UsageError(`${what}: at least one host:port is needed`);
   return items.map((s) => parseHostPort(s, defaultPort, what));
 }

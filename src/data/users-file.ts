@@ -37,12 +37,20 @@ export function parseCsv(text: string): CsvRow[] {
     if (ch === '\n' || (ch === '\r' && text[i + 1] !== '\n')) line++;
     if (quoted) {
       if (ch === '"') {
-        if (text[i + 1] === '"') { field += '"'; i++; } else quoted = false;
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
       } else field += ch;
     } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') { row.push(field); field = ''; }
-    else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') { i++; line++; }
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') {
+        i++;
+        line++;
+      }
       endRow();
       rowLine = line;
     } else field += ch;
@@ -54,11 +62,13 @@ export function parseCsv(text: string): CsvRow[] {
 
 function toUser(raw: Record<string, unknown>, where: string): SeedUser {
   const id = raw.login_id;
-  if (typeof id !== 'string' && typeof id !== 'number') throw new UserError(`${where}: login_id missing or not a string`);
+  if (typeof id !== 'string' && typeof id !== 'number')
+    throw new UserError(`${where}: login_id missing or not a string`);
   const loginId = String(id);
   if (loginId === '') throw new UserError(`${where}: login_id is empty`);
   const name = raw.user_name;
-  if (name !== undefined && name !== null && typeof name !== 'string') throw new UserError(`${where}: user_name must be a string`);
+  if (name !== undefined && name !== null && typeof name !== 'string')
+    throw new UserError(`${where}: user_name must be a string`);
   const last = raw.last_login;
   let lastLogin: number | null = null;
   if (last !== undefined && last !== null && last !== '') {
@@ -70,7 +80,8 @@ function toUser(raw: Record<string, unknown>, where: string): SeedUser {
   return { login_id: loginId, user_name: typeof name === 'string' ? name : null, last_login: lastLogin };
 }
 
-const FORMATS = 'a JSON array of users, JSON Lines (one user object per line, .jsonl or .ndjson), or CSV with a header naming login_id (and user_name, last_login)';
+const FORMATS =
+  'a JSON array of users, JSON Lines (one user object per line, .jsonl or .ndjson), or CSV with a header naming login_id (and user_name, last_login)';
 
 /** Reads users from a JSON array, JSON Lines or a CSV file with a header; times in UTC. */
 export function readUsersFile(path: string): SeedUser[] {
@@ -87,7 +98,7 @@ export function readUsersFile(path: string): SeedUser[] {
 export function parseUsers(raw: string, name: string): SeedUser[] {
   const text = raw.startsWith('\uFEFF') ? raw.slice(1) : raw; // a byte order mark, as spreadsheet programs write
   const first = text.trimStart();
-  if (/\.(jsonl|ndjson)$/i.test(name) || (first.startsWith('{'))) return jsonLines(text, name);
+  if (/\.(jsonl|ndjson)$/i.test(name) || first.startsWith('{')) return jsonLines(text, name);
   if (first.startsWith('[')) return jsonArray(text, name);
   return csvUsers(text, name);
 }
@@ -101,7 +112,8 @@ function jsonArray(text: string, name: string): SeedUser[] {
   }
   if (!Array.isArray(parsed)) throw new UserError(`${name}: expected ${FORMATS}`);
   return parsed.map((u, i) => {
-    if (u === null || typeof u !== 'object' || Array.isArray(u)) throw new UserError(`${name}: item ${i + 1} is not an object`);
+    if (u === null || typeof u !== 'object' || Array.isArray(u))
+      throw new UserError(`${name}: item ${i + 1} is not an object`);
     return toUser(u as Record<string, unknown>, `${name}: item ${i + 1}`);
   });
 }
@@ -116,7 +128,8 @@ function jsonLines(text: string, name: string): SeedUser[] {
     } catch (err) {
       throw new UserError(`${name}: line ${i + 1}: not valid JSON: ${(err as Error).message}`);
     }
-    if (u === null || typeof u !== 'object' || Array.isArray(u)) throw new UserError(`${name}: line ${i + 1} is not a JSON object`);
+    if (u === null || typeof u !== 'object' || Array.isArray(u))
+      throw new UserError(`${name}: line ${i + 1} is not a JSON object`);
     out.push(toUser(u as Record<string, unknown>, `${name}: line ${i + 1}`));
   });
   return out;
@@ -128,14 +141,19 @@ function csvUsers(text: string, name: string): SeedUser[] {
   const header = rows[0]!.fields.map((h) => h.trim().toLowerCase());
   if (!header.includes('login_id')) throw new UserError(`${name}: not a users file: expected ${FORMATS}`);
   for (const h of header) {
-    if (!['login_id', 'user_name', 'last_login'].includes(h)) throw new UserError(`${name}: unknown CSV column "${h}" (known: login_id, user_name, last_login)`);
+    if (!['login_id', 'user_name', 'last_login'].includes(h))
+      throw new UserError(`${name}: unknown CSV column "${h}" (known: login_id, user_name, last_login)`);
   }
   return rows.slice(1).map(({ fields, line }) => {
     if (fields.length > header.length) {
-      throw new UserError(`${name}: line ${line} has ${fields.length} fields, the header names ${header.length} (a comma in a value needs quotes)`);
+      throw new UserError(
+        `${name}: line ${line} has ${fields.length} fields, the header names ${header.length} (a comma in a value needs quotes)`,
+      );
     }
     const o: Record<string, unknown> = {};
-    header.forEach((h, j) => { o[h] = fields[j] ?? ''; });
+    header.forEach((h, j) => {
+      o[h] = fields[j] ?? '';
+    });
     if (o.user_name === '') o.user_name = null;
     return toUser(o, `${name}: line ${line}`);
   });
@@ -145,6 +163,10 @@ function csvUsers(text: string, name: string): SeedUser[] {
 export function* syntheticUsers(n: number, start = 1_000_000): Generator<SeedUser> {
   const base = Date.UTC(2019, 0, 1);
   for (let i = 0; i < n; i++) {
-    yield { login_id: String(start + i), user_name: `user_${start + i}`, last_login: base + ((i * 7919) % 31_536_000) * 1000 };
+    yield {
+      login_id: String(start + i),
+      user_name: `user_${start + i}`,
+      last_login: base + ((i * 7919) % 31_536_000) * 1000,
+    };
   }
 }

@@ -15,7 +15,10 @@ export interface TopicSpec {
  * broker down neither loses an acknowledged record nor stops the writes.
  */
 export function replicated(factor: number): Pick<TopicSpec, 'replicationFactor' | 'configEntries'> {
-  return { replicationFactor: factor, configEntries: [{ name: 'min.insync.replicas', value: String(Math.min(2, factor)) }] };
+  return {
+    replicationFactor: factor,
+    configEntries: [{ name: 'min.insync.replicas', value: String(Math.min(2, factor)) }],
+  };
 }
 
 /** The replication factor of an existing topic (its first partition's replicas). */
@@ -40,13 +43,18 @@ class NoLeaderYet extends Error {}
 export async function waitForTopic(admin: Admin, topic: string, timeoutMs = 30_000): Promise<void> {
   const notYet = (err: unknown) => err instanceof NoLeaderYet || isTopicNotReady(err);
   try {
-    await retry(async () => {
-      const md = await admin.fetchTopicMetadata({ topics: [topic] });
-      const parts = md.topics[0]?.partitions ?? [];
-      if (!(parts.length > 0 && parts.every((p) => p.leader >= 0 && p.partitionErrorCode === 0))) throw new NoLeaderYet();
-    }, { retriable: notYet, delayMs: () => 100, deadlineMs: timeoutMs });
+    await retry(
+      async () => {
+        const md = await admin.fetchTopicMetadata({ topics: [topic] });
+        const parts = md.topics[0]?.partitions ?? [];
+        if (!(parts.length > 0 && parts.every((p) => p.leader >= 0 && p.partitionErrorCode === 0)))
+          throw new NoLeaderYet();
+      },
+      { retriable: notYet, delayMs: () => 100, deadlineMs: timeoutMs },
+    );
   } catch (err) {
-    if (notYet(err)) throw new Error(`topic ${topic} was created but has no leader after ${Math.round(timeoutMs / 1000)} s`);
+    if (notYet(err))
+      throw new Error(`topic ${topic} was created but has no leader after ${Math.round(timeoutMs / 1000)} s`);
     throw err;
   }
 }
@@ -54,7 +62,14 @@ export async function waitForTopic(admin: Admin, topic: string, timeoutMs = 30_0
 /** Creates a topic, then waits until it can be used. False when it already existed. */
 export async function createTopic(admin: Admin, spec: TopicSpec): Promise<boolean> {
   const created = await admin.createTopics({
-    topics: [{ topic: spec.topic, numPartitions: spec.partitions, replicationFactor: spec.replicationFactor, configEntries: spec.configEntries }],
+    topics: [
+      {
+        topic: spec.topic,
+        numPartitions: spec.partitions,
+        replicationFactor: spec.replicationFactor,
+        configEntries: spec.configEntries,
+      },
+    ],
     waitForLeaders: false,
   });
   await waitForTopic(admin, spec.topic);

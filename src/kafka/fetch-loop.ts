@@ -9,7 +9,10 @@ class Waiters {
   /** Resolves when woken or after ms. */
   wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const waiter = () => { clearTimeout(timer); resolve(); };
+      const waiter = () => {
+        clearTimeout(timer);
+        resolve();
+      };
       const timer = setTimeout(() => {
         this.list = this.list.filter((w) => w !== waiter);
         resolve();
@@ -40,7 +43,9 @@ export class FetchLoop<B extends FillingBatch> {
   /** stopAt: available-now, records at or past these offsets (per partition) are not read */
   /** arrived: told of each partition's fetched records as they come (before any wait for room) */
   constructor(
-    private readonly tracker: OffsetTracker, private readonly newBatch: () => B, private readonly stopAt?: Map<number, number>,
+    private readonly tracker: OffsetTracker,
+    private readonly newBatch: () => B,
+    private readonly stopAt?: Map<number, number>,
     private readonly arrived: (partition: number) => void = () => {},
   ) {
     this.pending = newBatch();
@@ -120,7 +125,11 @@ export class FetchLoop<B extends FillingBatch> {
   }
 
   /** Holds the fetch loop, heartbeating, until a trigger takes the full batch; false when the fetch is void. */
-  private async holdWhileFull(heartbeat: () => Promise<void>, isRunning: () => boolean, isStale: () => boolean): Promise<boolean> {
+  private async holdWhileFull(
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+    isStale: () => boolean,
+  ): Promise<boolean> {
     this.data.wake();
     this.holders++;
     try {

@@ -15,21 +15,39 @@ export async function committedOffsets(admin: Admin, topic: string, group: strin
 
 /** A one-line error when the topic does not exist (or the user may not see it). */
 export async function checkTopic(admin: Admin, topic: string, brokers: string[]): Promise<void> {
-  const topics = await admin.listTopics().catch((err: unknown) => { throw kafkaError(err, brokers, 'reading the topic'); });
+  const topics = await admin.listTopics().catch((err: unknown) => {
+    throw kafkaError(err, brokers, 'reading the topic');
+  });
   // (brokers list only the topics the user may see)
-  if (!topics.includes(topic)) throw new UserError(`topic ${topic} does not exist`, { hint: 'create it with "loginsync init"; on a secured cluster, check that the user may READ it (README: Permissions)' });
+  if (!topics.includes(topic))
+    throw new UserError(`topic ${topic} does not exist`, {
+      hint: 'create it with "loginsync init"; on a secured cluster, check that the user may READ it (README: Permissions)',
+    });
 }
 
 /** End offsets of a topic (available-now) and where the group stands; `from` for partitions it has no offset for. */
-export async function startPositions(admin: Admin, topic: string, group: string, from: StartFrom): Promise<StartPositions> {
+export async function startPositions(
+  admin: Admin,
+  topic: string,
+  group: string,
+  from: StartFrom,
+): Promise<StartPositions> {
   const offsets = await retryRetriable(() => admin.fetchTopicOffsets(topic));
   const committed = await committedOffsets(admin, topic, group);
-  const logs = new Map<number, LogRange>(offsets.map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }]));
+  const logs = new Map<number, LogRange>(
+    offsets.map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }]),
+  );
   const end = new Map([...logs].map(([p, l]) => [p, l.high]));
   const fresh = [...logs.keys()].filter((p) => !committed.has(p));
-  const byTime = typeof from === 'object' && 'timestampMs' in from && fresh.length > 0
-    ? new Map((await retryRetriable(() => admin.fetchTopicOffsetsByTimestamp(topic, from.timestampMs))).map((o) => [o.partition, Number(o.offset)]))
-    : undefined;
+  const byTime =
+    typeof from === 'object' && 'timestampMs' in from && fresh.length > 0
+      ? new Map(
+          (await retryRetriable(() => admin.fetchTopicOffsetsByTimestamp(topic, from.timestampMs))).map((o) => [
+            o.partition,
+            Number(o.offset),
+          ]),
+        )
+      : undefined;
   const start = new Map([...committed].filter(([p]) => logs.has(p)));
   for (const [p, o] of resolveStarts(from, logs, fresh, byTime)) start.set(p, o);
   return { end, start, committed: new Set([...committed.keys()].filter((p) => end.has(p))) };
@@ -41,7 +59,9 @@ export async function startPositions(admin: Admin, topic: string, group: string,
  * run goes on from here (not from a newer "latest", skipping what arrived in between).
  */
 async function pinStarts(kafka: Kafka, topic: string, group: string, at: StartPositions): Promise<void> {
-  const partitions = [...at.start].filter(([p]) => !at.committed.has(p)).map(([partition, offset]) => ({ partition, offset: String(offset) }));
+  const partitions = [...at.start]
+    .filter(([p]) => !at.committed.has(p))
+    .map(([partition, offset]) => ({ partition, offset: String(offset) }));
   if (partitions.length === 0) return;
   // only possible while the group has no active member; a running member keeps its own position (a
   // JSON or timestamp start then begins at earliest: more is read again, which the write rule makes harmless)
@@ -65,7 +85,9 @@ export interface PartitionOffset {
 interface Coordinator {
   leaveGroup(o: { groupId: string; memberId: string }): Promise<unknown>;
   offsetCommit(o: {
-    groupId: string; groupGenerationId: number; memberId: string;
+    groupId: string;
+    groupGenerationId: number;
+    memberId: string;
     topics: Array<{ topic: string; partitions: PartitionOffset[] }>;
   }): Promise<unknown>;
 }
@@ -77,7 +99,8 @@ interface Coordinator {
 function internalCluster(kafka: Kafka): InternalCluster {
   const key = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
   const create = key === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[key];
-  if (typeof create !== 'function') throw new Error('this kafkajs version offers no cluster connection (kafkajs 2.2 expected)');
+  if (typeof create !== 'function')
+    throw new Error('this kafkajs version offers no cluster connection (kafkajs 2.2 expected)');
   return (create as (o: { allowAutoTopicCreation: boolean }) => InternalCluster)({ allowAutoTopicCreation: false });
 }
 
@@ -103,14 +126,29 @@ export async function removeMembers(kafka: Kafka, groupId: string, memberIds: st
  * refuses it while the group has members. (kafkajs' setOffsets joins the group, fetches, commits and
  * leaves: about 5 s.)
  */
-export async function commitWhileEmpty(kafka: Kafka, groupId: string, topic: string, partitions: PartitionOffset[]): Promise<void> {
+export async function commitWhileEmpty(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+  partitions: PartitionOffset[],
+): Promise<void> {
   // a coordinator moving, or still loading on a fresh broker, is retried for up to 15 s (a group
   // rebalancing answers with a retriable error too, and has members: not worth the 30 s of other
   // requests); a refusal is not retriable
-  await retryRetriable(() => withCoordinator(kafka, groupId, (coordinator) => coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics: [{ topic, partitions }] })), 15_000);
+  await retryRetriable(
+    () =>
+      withCoordinator(kafka, groupId, (coordinator) =>
+        coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics: [{ topic, partitions }] }),
+      ),
+    15_000,
+  );
 }
 
-async function withCoordinator<T>(kafka: Kafka, groupId: string, fn: (coordinator: Coordinator) => Promise<T>): Promise<T> {
+async function withCoordinator<T>(
+  kafka: Kafka,
+  groupId: string,
+  fn: (coordinator: Coordinator) => Promise<T>,
+): Promise<T> {
   const cluster = internalCluster(kafka);
   await cluster.connect();
   try {
@@ -123,8 +161,11 @@ async function withCoordinator<T>(kafka: Kafka, groupId: string, fn: (coordinato
 /** The consumer group's offsets on the topic, through an admin client; failures as one-line errors. */
 export class KafkaGroup implements GroupOffsets, Closable {
   constructor(
-    private readonly kafka: Kafka, private readonly admin: Admin, private readonly topic: string,
-    private readonly group: string, private readonly brokers: string[],
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+    private readonly topic: string,
+    private readonly group: string,
+    private readonly brokers: string[],
   ) {}
 
   /** Failures are the run's to report (it goes on, the members' sessions time out), as they come. */
@@ -152,14 +193,19 @@ export class KafkaGroup implements GroupOffsets, Closable {
    */
   private coordinatorUnknown(err: unknown): UserError | undefined {
     if ((err as Error | undefined)?.name !== 'KafkaJSGroupCoordinatorNotFound') return undefined;
-    return new UserError(`Kafka at ${this.brokers.join(',')} named no coordinator for group ${this.group} (reading its committed offsets): it is not authorized to read the group, or the brokers are still starting`, {
-      hint: `run needs READ on group ${this.group} (README: Permissions); if it has it, try again in a moment`, cause: err,
-    });
+    return new UserError(
+      `Kafka at ${this.brokers.join(',')} named no coordinator for group ${this.group} (reading its committed offsets): it is not authorized to read the group, or the brokers are still starting`,
+      {
+        hint: `run needs READ on group ${this.group} (README: Permissions); if it has it, try again in a moment`,
+        cause: err,
+      },
+    );
   }
 
   committed(): Promise<Map<number, number>> {
-    return committedOffsets(this.admin, this.topic, this.group)
-      .catch((err: unknown) => { throw kafkaError(err, this.brokers, 'reading the committed offsets'); });
+    return committedOffsets(this.admin, this.topic, this.group).catch((err: unknown) => {
+      throw kafkaError(err, this.brokers, 'reading the committed offsets');
+    });
   }
 
   close(): Promise<void> {

@@ -13,7 +13,10 @@ export class Membership {
   private lastFetchAt: number;
 
   /** sessionTimeoutMs: how long a rejoin may wait for the other members before silence counts */
-  constructor(private readonly sessionTimeoutMs: number, now: number) {
+  constructor(
+    private readonly sessionTimeoutMs: number,
+    now: number,
+  ) {
     this.lastFetchAt = now;
   }
 

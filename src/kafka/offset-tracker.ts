@@ -66,7 +66,10 @@ export class OffsetTracker {
    * ([committed before, committed now]). `next` is the batch's next offsets, `starts` where it began
    * reading; before this member's first commit of a partition, that start is where the group stood.
    */
-  commitPlan(next: Map<number, number>, starts: Map<number, number>): { request: Array<{ partition: number; offset: number }>; moves: OffsetMoves } {
+  commitPlan(
+    next: Map<number, number>,
+    starts: Map<number, number>,
+  ): { request: Array<{ partition: number; offset: number }>; moves: OffsetMoves } {
     const request: Array<{ partition: number; offset: number }> = [];
     const moves: OffsetMoves = new Map();
     for (const [partition, offset] of next) {

@@ -90,7 +90,12 @@ export function targetFlag(t: ResetTarget): string {
  * shift, each partition the group has an offset for (the others are left as they are, with a note;
  * none at all is an error). Offsets are clamped into [low, high], with a note. Pure.
  */
-export function planReset(target: ResetTarget, logs: Map<number, LogRange>, committed: Map<number, number>, byTime?: Map<number, number>): PlanRow[] {
+export function planReset(
+  target: ResetTarget,
+  logs: Map<number, LogRange>,
+  committed: Map<number, number>,
+  byTime?: Map<number, number>,
+): PlanRow[] {
   const all = [...logs.keys()].sort((a, b) => a - b);
   const flag = targetFlag(target);
   let from: StartFrom;
@@ -103,7 +108,10 @@ export function planReset(target: ResetTarget, logs: Map<number, LogRange>, comm
   } else {
     const base = all.filter((p) => committed.has(p));
     if (base.length === 0) {
-      throw new UserError(`${flag}: the group has no committed offset on any partition of the topic, nothing to shift from`, { hint: 'use --to-earliest, --to-datetime or --to-offsets' });
+      throw new UserError(
+        `${flag}: the group has no committed offset on any partition of the topic, nothing to shift from`,
+        { hint: 'use --to-earliest, --to-datetime or --to-offsets' },
+      );
     }
     asked = new Map(base.map((p) => [p, committed.get(p)! + target.by]));
     // (below 0 is before any log's start; -1 and -2 would read as Spark's latest and earliest)
@@ -114,13 +122,24 @@ export function planReset(target: ResetTarget, logs: Map<number, LogRange>, comm
   return all.map((p) => planRow(p, logs.get(p)!, committed.get(p) ?? null, to.get(p), asked?.get(p), target));
 }
 
-function planRow(partition: number, log: LogRange, from: number | null, to: number | undefined, asked: number | undefined, target: ResetTarget): PlanRow {
+function planRow(
+  partition: number,
+  log: LogRange,
+  from: number | null,
+  to: number | undefined,
+  asked: number | undefined,
+  target: ResetTarget,
+): PlanRow {
   const row: PlanRow = { partition, from, to: to ?? null, low: log.low, high: log.high };
   if (to === undefined) {
-    row.note = target.kind === 'shift' ? 'no committed offset to shift from: left as it is' : 'not named: left as it is';
+    row.note =
+      target.kind === 'shift' ? 'no committed offset to shift from: left as it is' : 'not named: left as it is';
   } else if (asked !== undefined && asked !== to) {
     row.asked = asked;
-    row.note = asked > to ? `asked ${asked}, past the log's end: clamped to it` : `asked ${asked}, before the log's start (deleted): clamped to it`;
+    row.note =
+      asked > to
+        ? `asked ${asked}, past the log's end: clamped to it`
+        : `asked ${asked}, before the log's start (deleted): clamped to it`;
   } else if (to === from) row.note = 'already there';
   return row;
 }
@@ -133,9 +152,12 @@ export function isActive(g: GroupActivity): boolean {
 /** The one-line refusal to move the offsets of a group in use, naming its members. */
 export function activeGroupError(group: string, g: GroupActivity): UserError {
   const who = g.members.map((m) => `${m.memberId} (client ${m.clientId} on ${m.host})`).join(', ');
-  return new UserError(`group ${group} is in use (state ${g.state}${who ? `, members ${who}` : ''}): its offsets cannot be moved while it has members`, {
-    hint: 'stop the runs of this group first (Ctrl-C or SIGTERM); loginsync offsets show lists them',
-  });
+  return new UserError(
+    `group ${group} is in use (state ${g.state}${who ? `, members ${who}` : ''}): its offsets cannot be moved while it has members`,
+    {
+      hint: 'stop the runs of this group first (Ctrl-C or SIGTERM); loginsync offsets show lists them',
+    },
+  );
 }
 
 /** The partitions of `topic` in a member's assignment (empty while it is being assigned). */
@@ -163,17 +185,24 @@ export interface ResetResult {
 export class GroupOffsetsAdmin {
   /** `commit` commits offsets for the group while it has no member (refused otherwise). */
   constructor(
-    private readonly admin: Admin, readonly topic: string, readonly group: string, private readonly brokers: string[],
+    private readonly admin: Admin,
+    readonly topic: string,
+    readonly group: string,
+    private readonly brokers: string[],
     private readonly commit: (partitions: PartitionOffset[]) => Promise<void>,
   ) {}
 
   /** Through kafkajs: the admin client, and the client it came from for the commit. */
   static of(kafka: Kafka, admin: Admin, topic: string, group: string, brokers: string[]): GroupOffsetsAdmin {
-    return new GroupOffsetsAdmin(admin, topic, group, brokers, (partitions) => commitWhileEmpty(kafka, group, topic, partitions));
+    return new GroupOffsetsAdmin(admin, topic, group, brokers, (partitions) =>
+      commitWhileEmpty(kafka, group, topic, partitions),
+    );
   }
 
   private kafka<T>(doing: string, fn: () => Promise<T>): Promise<T> {
-    return fn().catch((err: unknown) => { throw err instanceof UserError ? err : kafkaError(err, this.brokers, doing); });
+    return fn().catch((err: unknown) => {
+      throw err instanceof UserError ? err : kafkaError(err, this.brokers, doing);
+    });
   }
 
   /** The topic's partitions: first offset held and next to be written. A one-line error when the topic is missing. */
@@ -186,7 +215,9 @@ export class GroupOffsetsAdmin {
   }
 
   committed(): Promise<Map<number, number>> {
-    return this.kafka(`reading the committed offsets of group ${this.group}`, () => committedOffsets(this.admin, this.topic, this.group));
+    return this.kafka(`reading the committed offsets of group ${this.group}`, () =>
+      committedOffsets(this.admin, this.topic, this.group),
+    );
   }
 
   activity(): Promise<GroupActivity> {
@@ -196,7 +227,12 @@ export class GroupOffsetsAdmin {
       if (g === undefined) return { state: 'Dead', members: [] };
       return {
         state: g.state,
-        members: g.members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, host: m.clientHost.replace(/^\//, ''), partitions: assigned(m.memberAssignment, this.topic) })),
+        members: g.members.map((m) => ({
+          memberId: m.memberId,
+          clientId: m.clientId,
+          host: m.clientHost.replace(/^\//, ''),
+          partitions: assigned(m.memberAssignment, this.topic),
+        })),
       };
     });
   }
@@ -208,14 +244,28 @@ export class GroupOffsetsAdmin {
     const partitions = [...logs.keys()].sort((a, b) => a - b);
     const last = ledger?.lastEntries(this.topic, this.group, partitions) ?? new Map<number, OffsetMove>();
     return {
-      group: this.group, topic: this.topic, state: activity.state, checkpoint: ledger?.dir ?? null,
+      group: this.group,
+      topic: this.topic,
+      state: activity.state,
+      checkpoint: ledger?.dir ?? null,
       partitions: partitions.map((p) => {
         const log = logs.get(p)!;
         const c = committed.get(p) ?? null;
         const e = last.get(p);
         return {
-          partition: p, committed: c, low: log.low, high: log.high, lag: c === null ? null : Math.max(log.high - c, 0),
-          ledger: e ? { batchId: e.batchId, kind: e.kind ?? 'batch', startedAt: e.startedAt, endOffset: e.endOffset[String(p)]! } : null,
+          partition: p,
+          committed: c,
+          low: log.low,
+          high: log.high,
+          lag: c === null ? null : Math.max(log.high - c, 0),
+          ledger: e
+            ? {
+                batchId: e.batchId,
+                kind: e.kind ?? 'batch',
+                startedAt: e.startedAt,
+                endOffset: e.endOffset[String(p)]!,
+              }
+            : null,
         };
       }),
       members: activity.members,
@@ -226,9 +276,18 @@ export class GroupOffsetsAdmin {
   async plan(target: ResetTarget): Promise<{ rows: PlanRow[]; activity: GroupActivity }> {
     const logs = await this.logs();
     const [committed, activity] = await Promise.all([this.committed(), this.activity()]);
-    const byTime = target.kind === 'datetime'
-      ? await this.kafka('reading offsets by time', async () => new Map((await retryRetriable(() => this.admin.fetchTopicOffsetsByTimestamp(this.topic, target.ms))).map((o) => [o.partition, Number(o.offset)])))
-      : undefined;
+    const byTime =
+      target.kind === 'datetime'
+        ? await this.kafka(
+            'reading offsets by time',
+            async () =>
+              new Map(
+                (await retryRetriable(() => this.admin.fetchTopicOffsetsByTimestamp(this.topic, target.ms))).map(
+                  (o) => [o.partition, Number(o.offset)],
+                ),
+              ),
+          )
+        : undefined;
     return { rows: planReset(target, logs, committed, byTime), activity };
   }
 
@@ -247,16 +306,21 @@ export class GroupOffsetsAdmin {
       const now = await this.committed();
       const changed = rows.filter((r) => (now.get(r.partition) ?? null) !== r.from);
       if (changed.length > 0) {
-        throw new UserError(`the offsets of group ${this.group} moved since the plan was made (${changed.map((r) => `partition ${r.partition}: ${now.get(r.partition) ?? 'none'}, planned from ${r.from ?? 'none'}`).join('; ')}): nothing changed`, { hint: 'run the command again for a new plan' });
+        throw new UserError(
+          `the offsets of group ${this.group} moved since the plan was made (${changed.map((r) => `partition ${r.partition}: ${now.get(r.partition) ?? 'none'}, planned from ${r.from ?? 'none'}`).join('; ')}): nothing changed`,
+          { hint: 'run the command again for a new plan' },
+        );
       }
       const partitions = moved.map((r) => ({ partition: r.partition, offset: String(r.to) }));
-      await this.kafka(`moving the offsets of group ${this.group}`, () => this.commit(partitions)).catch(async (err: unknown) => {
-        // a member joined since the check: the coordinator refuses too (the commit's own error stands
-        // if the group cannot be described now)
-        const again = await this.activity().catch(() => undefined);
-        throw again !== undefined && isActive(again) ? activeGroupError(this.group, again) : err;
-      });
-      const after = new Map([...await this.committed()].filter(([p]) => moved.some((r) => r.partition === p)));
+      await this.kafka(`moving the offsets of group ${this.group}`, () => this.commit(partitions)).catch(
+        async (err: unknown) => {
+          // a member joined since the check: the coordinator refuses too (the commit's own error stands
+          // if the group cannot be described now)
+          const again = await this.activity().catch(() => undefined);
+          throw again !== undefined && isActive(again) ? activeGroupError(this.group, again) : err;
+        },
+      );
+      const after = new Map([...(await this.committed())].filter(([p]) => moved.some((r) => r.partition === p)));
       return { batchId: ledger.appendLocked(this.resetEntry(moved, after, ledger)), reconciled, after };
     });
   }
@@ -281,6 +345,14 @@ export class GroupOffsetsAdmin {
       if (start !== undefined) startOffset[String(r.partition)] = start;
       endOffset[String(r.partition)] = end;
     }
-    return { kind: 'reset', startedAt: new Date().toISOString(), topic: this.topic, group: this.group, startOffset, endOffset, pid: process.pid };
+    return {
+      kind: 'reset',
+      startedAt: new Date().toISOString(),
+      topic: this.topic,
+      group: this.group,
+      startOffset,
+      endOffset,
+      pid: process.pid,
+    };
   }
 }

@@ -7,7 +7,11 @@ export interface OutMessage {
 }
 
 /** Sends one message and says where it landed. */
-export async function sendOne(producer: Producer, topic: string, m: OutMessage): Promise<{ partition: number; offset: string }> {
+export async function sendOne(
+  producer: Producer,
+  topic: string,
+  m: OutMessage,
+): Promise<{ partition: number; offset: string }> {
   const meta: RecordMetadata[] = await producer.send({ topic, acks: -1, messages: [{ key: m.key, value: m.value }] });
   const first = meta[0];
   return { partition: first?.partition ?? -1, offset: first?.baseOffset ?? '?' };
@@ -18,7 +22,12 @@ export async function sendOne(producer: Producer, topic: string, m: OutMessage):
  * sends in flight). onProgress gets the count acknowledged so far.
  */
 export async function sendMany(
-  producer: Producer, topic: string, n: number, rate: number, make: (i: number) => OutMessage, onProgress?: (sent: number) => void,
+  producer: Producer,
+  topic: string,
+  n: number,
+  rate: number,
+  make: (i: number) => OutMessage,
+  onProgress?: (sent: number) => void,
 ): Promise<number> {
   let sent = 0;
   const t0 = Date.now();

@@ -30,7 +30,10 @@ export class SideTopic implements SideOutput {
 
   /** flag: the option that names this topic, for messages */
   constructor(
-    private readonly admin: Admin, private readonly producer: Producer, readonly topic: string, private readonly flag: string,
+    private readonly admin: Admin,
+    private readonly producer: Producer,
+    readonly topic: string,
+    private readonly flag: string,
     /** the topic the run reads: side topics get its replication */
     private readonly inputTopic: string,
   ) {}
@@ -42,7 +45,11 @@ export class SideTopic implements SideOutput {
       if (!topics.includes(this.topic)) {
         try {
           // as replicated as the input topic: a side topic on one broker would hold back every batch when it is down
-          await createTopic(this.admin, { topic: this.topic, partitions: 1, ...replicated(await replicationOf(this.admin, this.inputTopic)) });
+          await createTopic(this.admin, {
+            topic: this.topic,
+            partitions: 1,
+            ...replicated(await replicationOf(this.admin, this.inputTopic)),
+          });
         } catch (err) {
           if ((err as { retriable?: boolean }).retriable) throw err;
           throw new UserError(`cannot create topic ${this.topic} (${this.flag}): ${errorMessage(err)}`, {
@@ -53,12 +60,16 @@ export class SideTopic implements SideOutput {
       this.ensured = true;
     }
     try {
-      for (const chunk of requests(messages)) await this.producer.send({ topic: this.topic, acks: -1, messages: chunk });
+      for (const chunk of requests(messages))
+        await this.producer.send({ topic: this.topic, acks: -1, messages: chunk });
     } catch (err) {
       // deleted meanwhile? the retry looks for it again, and creates it again
       this.ensured = false;
       if (isRetriableKafka(err)) {
-        throw Object.assign(new Error(`writing to topic ${this.topic} (${this.flag}): ${errorMessage(err)}`, { cause: err }), { retriable: true });
+        throw Object.assign(
+          new Error(`writing to topic ${this.topic} (${this.flag}): ${errorMessage(err)}`, { cause: err }),
+          { retriable: true },
+        );
       }
       throw new UserError(`cannot write to topic ${this.topic} (${this.flag}): ${errorMessage(err)}`, {
         hint: `nothing of this batch was committed; fix the topic (its rights, its max.message.bytes) or name another with ${this.flag}, then run again`,

@@ -1,5 +1,12 @@
 import type { Consumer, Kafka } from 'kafkajs';
-import { STALLED_AFTER_MS, type BatchFactory, type FillingBatch, type OffsetMoves, type RecordSource, type SourceEvents } from '../pipeline/ports.js';
+import {
+  STALLED_AFTER_MS,
+  type BatchFactory,
+  type FillingBatch,
+  type OffsetMoves,
+  type RecordSource,
+  type SourceEvents,
+} from '../pipeline/ports.js';
 import { isKafkaUnreachable } from '../errors.js';
 import { backoff } from '../util/retry.js';
 import { kafkaError } from './client.js';
@@ -41,14 +48,22 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
   private restarts = 0;
   private restartTimer: NodeJS.Timeout | undefined;
 
-  constructor(kafka: Kafka, private readonly opts: KafkaSourceOptions<B>) {
+  constructor(
+    kafka: Kafka,
+    private readonly opts: KafkaSourceOptions<B>,
+  ) {
     this.membership = new Membership(opts.sessionTimeoutMs, Date.now());
     this.tracker.seed(opts.start);
-    this.loop = new FetchLoop(this.tracker, () => {
-      const b = opts.newBatch(new Map(this.tracker.fetched()));
-      b.epoch = this.membership.epoch;
-      return b;
-    }, opts.stopAt, (p) => this.stalls.arrived(p, Date.now()));
+    this.loop = new FetchLoop(
+      this.tracker,
+      () => {
+        const b = opts.newBatch(new Map(this.tracker.fetched()));
+        b.epoch = this.membership.epoch;
+        return b;
+      },
+      opts.stopAt,
+      (p) => this.stalls.arrived(p, Date.now()),
+    );
     this.consumer = kafka.consumer({
       groupId: opts.groupId,
       sessionTimeout: opts.sessionTimeoutMs,
@@ -105,7 +120,11 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
   private async connectAndRun(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: this.opts.fromBeginning });
-    await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: true, eachBatch: (payload) => this.loop.handle(payload) });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: (payload) => this.loop.handle(payload),
+    });
   }
 
   /**
@@ -125,7 +144,10 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
           return;
         }
         this.opts.events.error(err, true);
-        this.consumer.disconnect().catch(() => {}).finally(() => this.restartLater());
+        this.consumer
+          .disconnect()
+          .catch(() => {})
+          .finally(() => this.restartLater());
       });
     }, delay);
   }
@@ -152,7 +174,9 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
     const epoch = this.membership.epoch;
     const { request, moves } = this.tracker.commitPlan(batch.nextOffsets(), batch.starts);
     if (request.length > 0) {
-      await this.consumer.commitOffsets(request.map(({ partition, offset }) => ({ topic: this.opts.topic, partition, offset: String(offset) })));
+      await this.consumer.commitOffsets(
+        request.map(({ partition, offset }) => ({ topic: this.opts.topic, partition, offset: String(offset) })),
+      );
     }
     this.membership.checkStill(epoch);
     this.tracker.commitDone(moves);
@@ -172,7 +196,10 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
   }
 
   silentMs(now: number): number {
-    return this.membership.silentMs(now, { holding: this.loop.holding, hasPartitions: (this.tracker.assigned?.size ?? 0) > 0 });
+    return this.membership.silentMs(now, {
+      holding: this.loop.holding,
+      hasPartitions: (this.tracker.assigned?.size ?? 0) > 0,
+    });
   }
 
   stalledPartitions(now: number): number[] {

@@ -34,6 +34,9 @@ export class PartitionStalls {
     }
     const latest = Math.max(...this.lastAt.values());
     if (!(now - latest < this.afterMs)) return [];
-    return [...this.lastAt].filter(([p, at]) => (unfetched.get(p) ?? 0) > 0 && now - at >= this.afterMs).map(([p]) => p).sort((a, b) => a - b);
+    return [...this.lastAt]
+      .filter(([p, at]) => (unfetched.get(p) ?? 0) > 0 && now - at >= this.afterMs)
+      .map(([p]) => p)
+      .sort((a, b) => a - b);
   }
 }

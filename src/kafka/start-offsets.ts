@@ -13,7 +13,13 @@ export interface LogRange {
  * a timestamp, the first offset at or after it per partition (the end when none is). `flag` names the
  * offsets in errors. Pure.
  */
-export function resolveStarts(from: StartFrom, logs: Map<number, LogRange>, partitions: number[], byTime?: Map<number, number>, flag = '--starting-offsets'): Map<number, number> {
+export function resolveStarts(
+  from: StartFrom,
+  logs: Map<number, LogRange>,
+  partitions: number[],
+  byTime?: Map<number, number>,
+  flag = '--starting-offsets',
+): Map<number, number> {
   const out = new Map<number, number>();
   if (typeof from === 'object' && 'offsets' in from) checkPartitions(from.offsets, logs, partitions, flag);
   for (const p of partitions) {
@@ -34,15 +40,25 @@ function wanted(from: StartFrom, p: number, log: LogRange, byTime: Map<number, n
 
 const clamp = (o: number, log: LogRange) => Math.min(Math.max(o, log.low), log.high);
 
-function checkPartitions(offsets: Map<number, number>, logs: Map<number, LogRange>, needed: number[], flag: string): void {
+function checkPartitions(
+  offsets: Map<number, number>,
+  logs: Map<number, LogRange>,
+  needed: number[],
+  flag: string,
+): void {
   const unknown = [...offsets.keys()].filter((p) => !logs.has(p));
   if (unknown.length > 0) {
-    throw new UserError(`${flag} names partition${unknown.length > 1 ? 's' : ''} ${unknown.join(',')}, which the topic does not have (it has ${[...logs.keys()].sort((a, b) => a - b).join(',')})`);
+    throw new UserError(
+      `${flag} names partition${unknown.length > 1 ? 's' : ''} ${unknown.join(',')}, which the topic does not have (it has ${[...logs.keys()].sort((a, b) => a - b).join(',')})`,
+    );
   }
   const missing = needed.filter((p) => !offsets.has(p));
   if (missing.length > 0) {
-    throw new UserError(`${flag} leaves out partition${missing.length > 1 ? 's' : ''} ${missing.join(',')}, for which the group has no offset`, {
-      hint: 'give every such partition an offset (-2 for earliest, -1 for latest)',
-    });
+    throw new UserError(
+      `${flag} leaves out partition${missing.length > 1 ? 's' : ''} ${missing.join(',')}, for which the group has no offset`,
+      {
+        hint: 'give every such partition an offset (-2 for earliest, -1 for latest)',
+      },
+    );
   }
 }

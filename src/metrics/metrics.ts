@@ -24,18 +24,56 @@ export class RunMetrics {
   private lastError: string | undefined;
   private lastBatchAt: number | undefined;
 
-  constructor(private readonly topic: string, readonly labels: { group: string }, private readonly unhealthyAfter = 3) {
+  constructor(
+    private readonly topic: string,
+    readonly labels: { group: string },
+    private readonly unhealthyAfter = 3,
+  ) {
     const r = [this.registry];
     this.registry.setDefaultLabels({ group: labels.group });
     collectDefaultMetrics({ register: this.registry, prefix: 'loginsync_' });
-    this.events = new Counter({ name: 'loginsync_events_total', help: 'Login events read, by what became of them: input (all), malformed, unmatched, stale, written (rows)', labelNames: ['outcome'], registers: r });
+    this.events = new Counter({
+      name: 'loginsync_events_total',
+      help: 'Login events read, by what became of them: input (all), malformed, unmatched, stale, written (rows)',
+      labelNames: ['outcome'],
+      registers: r,
+    });
     for (const outcome of COUNT_NAMES) this.events.inc({ outcome }, 0);
-    this.batches = new Counter({ name: 'loginsync_batches_total', help: 'Batches written and committed', registers: r });
-    this.failures = new Counter({ name: 'loginsync_batch_failures_total', help: 'Failed batch or commit attempts (each is retried), by the server that failed', labelNames: ['server'], registers: r });
-    this.batchSeconds = new Histogram({ name: 'loginsync_batch_duration_seconds', help: 'Time to process and commit a batch', buckets: BUCKETS, registers: r });
-    this.stageSeconds = new Histogram({ name: 'loginsync_stage_duration_seconds', help: 'Time per batch in each stage: fetch (includes decode), decode, join, write, side_outputs, commit', labelNames: ['stage'], buckets: BUCKETS, registers: r });
-    this.lag = new Gauge({ name: 'loginsync_consumer_lag', help: 'Records behind the latest high watermark, per partition assigned to this run', labelNames: ['topic', 'partition'], registers: r });
-    this.lastCommit = new Gauge({ name: 'loginsync_last_commit_timestamp_seconds', help: 'Unix time of the last successful offset commit', registers: r });
+    this.batches = new Counter({
+      name: 'loginsync_batches_total',
+      help: 'Batches written and committed',
+      registers: r,
+    });
+    this.failures = new Counter({
+      name: 'loginsync_batch_failures_total',
+      help: 'Failed batch or commit attempts (each is retried), by the server that failed',
+      labelNames: ['server'],
+      registers: r,
+    });
+    this.batchSeconds = new Histogram({
+      name: 'loginsync_batch_duration_seconds',
+      help: 'Time to process and commit a batch',
+      buckets: BUCKETS,
+      registers: r,
+    });
+    this.stageSeconds = new Histogram({
+      name: 'loginsync_stage_duration_seconds',
+      help: 'Time per batch in each stage: fetch (includes decode), decode, join, write, side_outputs, commit',
+      labelNames: ['stage'],
+      buckets: BUCKETS,
+      registers: r,
+    });
+    this.lag = new Gauge({
+      name: 'loginsync_consumer_lag',
+      help: 'Records behind the latest high watermark, per partition assigned to this run',
+      labelNames: ['topic', 'partition'],
+      registers: r,
+    });
+    this.lastCommit = new Gauge({
+      name: 'loginsync_last_commit_timestamp_seconds',
+      help: 'Unix time of the last successful offset commit',
+      registers: r,
+    });
   }
 
   /** The run's events, as metrics. */
@@ -52,7 +90,14 @@ export class RunMetrics {
     this.batches.inc();
     this.batchSeconds.observe(r.totalMs / 1000);
     const d = r.durationMs;
-    for (const [stage, ms] of [['fetch', d.fetch], ['decode', d.decode], ['join', d.join], ['write', d.write], ['side_outputs', d.sideOutputs], ['commit', r.commitMs]] as const) {
+    for (const [stage, ms] of [
+      ['fetch', d.fetch],
+      ['decode', d.decode],
+      ['join', d.join],
+      ['write', d.write],
+      ['side_outputs', d.sideOutputs],
+      ['commit', r.commitMs],
+    ] as const) {
       this.stageSeconds.observe({ stage }, ms / 1000);
     }
     if (r.committed.size > 0) this.lastCommit.set(Date.now() / 1000);

@@ -44,14 +44,17 @@ export async function serveHttp(routes: Route[], o: HttpOptions): Promise<Server
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    if (!routes.some((route) => route(req, res, path))) res.writeHead(404, { 'content-type': 'text/plain' }).end(`try ${o.paths}\n`);
+    if (!routes.some((route) => route(req, res, path)))
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`try ${o.paths}\n`);
   });
   const { port, host, flag } = o;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE'
-        ? new UserError(`${flag} ${port}: ${host}:${port} is already in use`, { hint: 'pick another port' })
-        : new UserError(`${flag} ${port}: cannot listen on ${host}:${port}: ${err.message}`));
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new UserError(`${flag} ${port}: ${host}:${port} is already in use`, { hint: 'pick another port' })
+          : new UserError(`${flag} ${port}: cannot listen on ${host}:${port}: ${err.message}`),
+      );
     });
     server.listen(port, host, () => resolve());
   });

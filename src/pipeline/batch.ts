@@ -91,13 +91,19 @@ class Tally {
  * Cells with no value: a lightweight transaction each; one that loses a race is read again and planned
  * anew (it may now be an update, or stale).
  */
-async function setEmptyCells(ifNull: Collapsed[], store: UserStore, tally: Tally, unmatchedIds: string[]): Promise<void> {
+async function setEmptyCells(
+  ifNull: Collapsed[],
+  store: UserStore,
+  tally: Tally,
+  unmatchedIds: string[],
+): Promise<void> {
   for (let round = 0; ifNull.length > 0; round++) {
     const applied = await store.setIfNull(ifNull.map((c) => ({ id: c.id, timeMs: c.timeMs })));
     const lost: Collapsed[] = [];
     ifNull.forEach((c, i) => (applied[i] ? tally.applied(c) : lost.push(c)));
     if (lost.length === 0) return;
-    if (round >= MAX_IF_NULL_ROUNDS) throw new Error(`last_login of ${lost.length} users kept changing during the write; the batch will be retried`);
+    if (round >= MAX_IF_NULL_ROUNDS)
+      throw new Error(`last_login of ${lost.length} users kept changing during the write; the batch will be retried`);
     const again = (await store.read(new Set(lost.map((c) => c.id)))).found;
     const plan = planWrites(lost, (id) => again.get(id));
     // a row deleted meanwhile: its events are unmatched now
@@ -135,10 +141,23 @@ export async function processBatch(batch: PendingBatch, deps: BatchDeps, showRow
   const t4 = now();
 
   return {
-    offsets: batch.offsets, input: batch.records, malformed: batch.dead.length,
-    unmatched: tally.unmatched, stale: tally.stale, written: tally.written,
-    distinct: batch.collapsed.size, rows: tally.rows, join: via, readAhead: early,
-    durationMs: { fetch: t1 - batch.openedAt, decode: batch.decodeMs, join: t2 - t1, write: t3 - t2, sideOutputs: t4 - t3 },
+    offsets: batch.offsets,
+    input: batch.records,
+    malformed: batch.dead.length,
+    unmatched: tally.unmatched,
+    stale: tally.stale,
+    written: tally.written,
+    distinct: batch.collapsed.size,
+    rows: tally.rows,
+    join: via,
+    readAhead: early,
+    durationMs: {
+      fetch: t1 - batch.openedAt,
+      decode: batch.decodeMs,
+      join: t2 - t1,
+      write: t3 - t2,
+      sideOutputs: t4 - t3,
+    },
     reasons: batch.reasons,
     latency: latencyHistogram(batch.timestamps(), acked),
     recordTimes: timeRange(batch.timestamps()),
@@ -150,7 +169,11 @@ export async function processBatch(batch: PendingBatch, deps: BatchDeps, showRow
  * read ahead. A batch that grew to be scanned is scanned whole: its rows read ahead are not used (the
  * rest alone could be too few for a scan, and looking it up would cost more than the one scan).
  */
-async function joinRead(batch: PendingBatch, early: Map<string, Stored>, store: UserStore): Promise<JoinRead & { early: number }> {
+async function joinRead(
+  batch: PendingBatch,
+  early: Map<string, Stored>,
+  store: UserStore,
+): Promise<JoinRead & { early: number }> {
   const all = batch.collapsed;
   if (early.size === 0 || (await store.scanFrom(all.size)) <= all.size) return { ...(await store.read(all)), early: 0 };
   const rest = new Set<string>();

@@ -8,7 +8,10 @@ export const MAX_DEAD_LETTER_BYTES = 512 * 1024;
  * MAX_DEAD_LETTER_BYTES, with the original size in a header when cut), and headers saying why and
  * where from. Readable by any Kafka client.
  */
-export function deadLetterMessages(sourceTopic: string, letters: DeadLetter[]): Array<OutMessage & { headers: Headers }> {
+export function deadLetterMessages(
+  sourceTopic: string,
+  letters: DeadLetter[],
+): Array<OutMessage & { headers: Headers }> {
   return letters.map(({ record, reason }) => {
     const headers: Headers = {
       'loginsync.reason': reason,

@@ -22,7 +22,10 @@ export interface DecodeOptions {
 export class FutureGuard {
   private limit = -Infinity;
 
-  constructor(readonly maxMs: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    readonly maxMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   tooFar(ms: number): boolean {
     if (ms <= this.limit) return false;
@@ -34,10 +37,7 @@ export class FutureGuard {
 /** Longest login_id accepted, in UTF-8 bytes; a Cassandra key can be larger, a login id should not be. */
 export const MAX_ID_BYTES = 512;
 
-export type Decoded =
-  | { ok: true; id: string; timeMs: number }
-  | { ok: false; reason: string };
-
+export type Decoded = { ok: true; id: string; timeMs: number } | { ok: false; reason: string };
 
 /**
  * One Kafka message value to a login event, or the reason it is malformed. Never throws.
@@ -64,7 +64,11 @@ export function decode(value: Uint8Array | null, opts: DecodeOptions): Decoded {
   let id: string;
   if (typeof rawId === 'string') id = rawId;
   else if (typeof rawId === 'number' && Number.isSafeInteger(rawId)) id = String(rawId);
-  else if (typeof rawId === 'number') return { ok: false, reason: `${opts.idField} is a number that is not a whole number below 2^53 (it would lose digits), expected a string` };
+  else if (typeof rawId === 'number')
+    return {
+      ok: false,
+      reason: `${opts.idField} is a number that is not a whole number below 2^53 (it would lose digits), expected a string`,
+    };
   else if (rawId === undefined) return { ok: false, reason: `${opts.idField} missing` };
   else return { ok: false, reason: `${opts.idField} is ${kindOf(rawId)}, expected a string` };
   const rawTime = Object.prototype.hasOwnProperty.call(obj, opts.timeField) ? obj[opts.timeField] : undefined;
@@ -82,7 +86,11 @@ function finish(id: string, rawTime: string, opts: DecodeOptions): Decoded {
   }
   const t = parseEventTime(rawTime.trim(), opts.zone);
   if (!t.ok) return { ok: false, reason: t.reason.replace('created_time', opts.timeField) };
-  if (opts.future?.tooFar(t.ms)) return { ok: false, reason: `${opts.timeField} in the future: more than ${formatDuration(opts.future.maxMs)} ahead of the run's clock` };
+  if (opts.future?.tooFar(t.ms))
+    return {
+      ok: false,
+      reason: `${opts.timeField} in the future: more than ${formatDuration(opts.future.maxMs)} ahead of the run's clock`,
+    };
   return { ok: true, id, timeMs: t.ms };
 }
 
@@ -106,9 +114,10 @@ function plainPair(b: Buffer, opts: DecodeOptions): [string, string] | undefined
     // a field name with a quote, a backslash or a control character is not matched byte for byte
     // eslint-disable-next-line no-control-regex
     const plain = (k: string) => !/["\\\u0000-\u001f]/.test(k);
-    keys = plain(opts.idField) && plain(opts.timeField) && opts.idField !== opts.timeField
-      ? { id: Buffer.from(`"${opts.idField}":"`), time: Buffer.from(`"${opts.timeField}":"`) }
-      : null;
+    keys =
+      plain(opts.idField) && plain(opts.timeField) && opts.idField !== opts.timeField
+        ? { id: Buffer.from(`"${opts.idField}":"`), time: Buffer.from(`"${opts.timeField}":"`) }
+        : null;
     keyCache.set(opts, keys);
   }
   if (keys === null || b.length < 4 || b[0] !== 0x7b || b[b.length - 1] !== 0x7d) return undefined;

@@ -32,7 +32,11 @@ export interface Backoff {
   commitDeadlineMs: number;
 }
 
-const DEFAULT_BACKOFF: Backoff = { batch: backoff(500, 10_000), commit: backoff(500, 5_000), commitDeadlineMs: 120_000 };
+const DEFAULT_BACKOFF: Backoff = {
+  batch: backoff(500, 10_000),
+  commit: backoff(500, 5_000),
+  commitDeadlineMs: 120_000,
+};
 
 export interface EngineHooks {
   /** a batch was taken and is being processed */
@@ -179,7 +183,9 @@ export class Engine<B extends EngineBatch> {
     this.hooks.started?.(batch.records, batch.collapsed.size);
     try {
       await retry(() => this.processAndCommit(batch, startedAt), {
-        retriable: isRetriable, delayMs: this.backoff.batch, signal: this.aborting.signal,
+        retriable: isRetriable,
+        delayMs: this.backoff.batch,
+        signal: this.aborting.signal,
         onRetry: (err, attempt, delayMs) => this.hooks.retrying?.(err, attempt, delayMs),
       });
     } catch (err) {
@@ -199,21 +205,38 @@ export class Engine<B extends EngineBatch> {
     this.totals.batches++;
     addCounts(this.totals, result);
     const lag = [...this.source.lagByPartition().values()].reduce((a, b) => a + b, 0);
-    this.hooks.batch?.({ ...result, batchId, startedAt, totalMs: end - t, commitMs: end - beforeCommit, commitLatency, lag, committed });
+    this.hooks.batch?.({
+      ...result,
+      batchId,
+      startedAt,
+      totalMs: end - t,
+      commitMs: end - beforeCommit,
+      commitLatency,
+      lag,
+      committed,
+    });
   }
 
   /**
    * The commit and its ledger line under one lock: a run starting meanwhile (same checkpoint) sees both
    * or neither. Nothing committed (the batch belongs to an earlier session): no line, batch id null.
    */
-  private commitAndRecord(batch: B, result: BatchResult, startedAt: Date, processMs: number): Promise<{ batchId: number | null; committed: OffsetMoves }> {
+  private commitAndRecord(
+    batch: B,
+    result: BatchResult,
+    startedAt: Date,
+    processMs: number,
+  ): Promise<{ batchId: number | null; committed: OffsetMoves }> {
     const t = performance.now();
     return this.ledger.locked(async () => {
       const committed = await this.commitWithRetry(batch);
       if (committed.size === 0) return { batchId: null, committed };
-      const batchId = this.ledger.appendLocked(ledgerLine(this.opts, result, committed, startedAt, {
-        total: Math.round(processMs), commit: Math.round(performance.now() - t),
-      }));
+      const batchId = this.ledger.appendLocked(
+        ledgerLine(this.opts, result, committed, startedAt, {
+          total: Math.round(processMs),
+          commit: Math.round(performance.now() - t),
+        }),
+      );
       return { batchId, committed };
     });
   }
@@ -226,14 +249,20 @@ export class Engine<B extends EngineBatch> {
   private async commitWithRetry(batch: B): Promise<OffsetMoves> {
     let attempts = 0;
     try {
-      return await retry((attempt) => {
-        attempts = attempt;
-        this.checkAborted();
-        return this.source.commit(batch);
-      }, {
-        retriable: isRetriable, delayMs: this.backoff.commit, deadlineMs: this.backoff.commitDeadlineMs, signal: this.aborting.signal,
-        onRetry: (err, attempt, delayMs) => this.hooks.retrying?.(err, attempt, delayMs),
-      });
+      return await retry(
+        (attempt) => {
+          attempts = attempt;
+          this.checkAborted();
+          return this.source.commit(batch);
+        },
+        {
+          retriable: isRetriable,
+          delayMs: this.backoff.commit,
+          deadlineMs: this.backoff.commitDeadlineMs,
+          signal: this.aborting.signal,
+          onRetry: (err, attempt, delayMs) => this.hooks.retrying?.(err, attempt, delayMs),
+        },
+      );
     } catch (err) {
       this.checkAborted();
       if (this.opts.once) throw err;
@@ -244,7 +273,13 @@ export class Engine<B extends EngineBatch> {
 }
 
 /** The ledger's line for a committed batch. */
-function ledgerLine(o: EngineOptions, r: BatchResult, committed: OffsetMoves, startedAt: Date, ms: { total: number; commit: number }): Omit<LedgerEntry, 'batchId'> {
+function ledgerLine(
+  o: EngineOptions,
+  r: BatchResult,
+  committed: OffsetMoves,
+  startedAt: Date,
+  ms: { total: number; commit: number },
+): Omit<LedgerEntry, 'batchId'> {
   const offsets: Record<string, [number, number]> = {};
   for (const [p, range] of r.offsets) offsets[String(p)] = range;
   const startOffset: Record<string, number> = {};
@@ -254,7 +289,12 @@ function ledgerLine(o: EngineOptions, r: BatchResult, committed: OffsetMoves, st
     endOffset[String(p)] = to;
   }
   return {
-    startedAt: startedAt.toISOString(), topic: o.topic, group: o.group, startOffset, endOffset, offsets,
+    startedAt: startedAt.toISOString(),
+    topic: o.topic,
+    group: o.group,
+    startOffset,
+    endOffset,
+    offsets,
     counts: countsOf(r),
     durationMs: { ...roundAll(r.durationMs), ...ms },
     pid: process.pid,
@@ -274,7 +314,11 @@ class GroupWait {
   private checkedAt = 0;
   private waitingFor = '';
 
-  constructor(private readonly source: RecordSource<FillingBatch>, private readonly opts: EngineOptions, private readonly hooks: EngineHooks) {}
+  constructor(
+    private readonly source: RecordSource<FillingBatch>,
+    private readonly opts: EngineOptions,
+    private readonly hooks: EngineHooks,
+  ) {}
 
   async finished(): Promise<boolean> {
     const end = this.opts.endOffsets;

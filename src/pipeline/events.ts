@@ -56,7 +56,14 @@ export type RunEvent =
   | { type: 'batch-started'; records: number; distinct: number }
   | { type: 'batch-done'; report: BatchReport }
   /** a batch or its commit failed: retried after delayMs, or given up on (delayMs 0: read again later) */
-  | { type: 'retrying'; error: unknown; server: Server | undefined; attempt: number; delayMs: number; firstOfOutage: boolean }
+  | {
+      type: 'retrying';
+      error: unknown;
+      server: Server | undefined;
+      attempt: number;
+      delayMs: number;
+      firstOfOutage: boolean;
+    }
   /** a failed attempt reached a server (what /healthz counts) */
   | { type: 'failure'; server: Server | 'other'; message: string }
   /** the consumer stopped for good: the run ends */
@@ -71,7 +78,14 @@ export type RunEvent =
   | { type: 'partitions-resumed'; partitions: number[]; afterMs: number }
   | { type: 'outage-still'; server: Server; downMs: number; reason: string }
   /** the server answers again: a batch was written (committed or not), a fetch answered, the consumer rejoined */
-  | { type: 'outage-ended'; server: Server; downMs: number; how: 'batch' | 'fetch' | 'join'; committed: boolean; partitions?: number[] }
+  | {
+      type: 'outage-ended';
+      server: Server;
+      downMs: number;
+      how: 'batch' | 'fetch' | 'join';
+      committed: boolean;
+      partitions?: number[];
+    }
   /** per partition read here: records behind the high watermark */
   | { type: 'lag'; byPartition: Map<number, number> }
   /** available-now: this run's partitions are done, these of other members are not yet */

@@ -1,4 +1,15 @@
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { withLock } from '../util/lock.js';
 import type { Counts, OffsetMove, OffsetsLedger } from './ports.js';
@@ -159,7 +170,12 @@ export class Ledger implements OffsetsLedger {
    * At start: compares the ledger with the group's committed offsets (read inside the lock) and
    * records any difference, so the ranges stay contiguous. Returns the entries written.
    */
-  async reconcile(topic: string, group: string, committed: () => Promise<Map<number, number>>, starting: Map<number, number> = new Map()): Promise<LedgerEntry[]> {
+  async reconcile(
+    topic: string,
+    group: string,
+    committed: () => Promise<Map<number, number>>,
+    starting: Map<number, number> = new Map(),
+  ): Promise<LedgerEntry[]> {
     return this.locked(async () => {
       const now = await committed();
       const partitions = new Set([...now.keys(), ...starting.keys()]);
@@ -176,7 +192,10 @@ export class Ledger implements OffsetsLedger {
         if (first !== undefined) known.set(p, first);
         else {
           const at = now.get(p) ?? starting.get(p);
-          if (at !== undefined) { mine[String(p)] = at; added = true; }
+          if (at !== undefined) {
+            mine[String(p)] = at;
+            added = true;
+          }
         }
       }
       if (added) {
@@ -197,7 +216,15 @@ export class Ledger implements OffsetsLedger {
           }
         }
         if (Object.keys(endOffset).length === 0) continue;
-        const entry = { kind, startedAt: new Date().toISOString(), topic, group, startOffset, endOffset, pid: process.pid };
+        const entry = {
+          kind,
+          startedAt: new Date().toISOString(),
+          topic,
+          group,
+          startOffset,
+          endOffset,
+          pid: process.pid,
+        };
         out.push({ batchId: this.appendLocked(entry), ...entry });
       }
       return out;

@@ -24,7 +24,11 @@ export class MemberFiles {
   private readonly dir: string;
   private readonly host = hostname();
 
-  constructor(checkpoint: string, private readonly topic: string, private readonly group: string) {
+  constructor(
+    checkpoint: string,
+    private readonly topic: string,
+    private readonly group: string,
+  ) {
     this.dir = join(checkpoint, 'members');
   }
 
@@ -35,7 +39,14 @@ export class MemberFiles {
   /** This process's consumer joined the group as memberId. */
   record(memberId: string): void {
     mkdirSync(this.dir, { recursive: true });
-    const rec: MemberRecord = { pid: process.pid, host: this.host, topic: this.topic, group: this.group, memberId, at: new Date().toISOString() };
+    const rec: MemberRecord = {
+      pid: process.pid,
+      host: this.host,
+      topic: this.topic,
+      group: this.group,
+      memberId,
+      at: new Date().toISOString(),
+    };
     const tmp = `${this.file(process.pid)}.tmp`;
     writeFileSync(tmp, JSON.stringify(rec) + '\n');
     renameSync(tmp, this.file(process.pid));

@@ -6,10 +6,14 @@ import { STALLED_AFTER_MS, type FillingBatch, type RecordSource, type Server } f
 /** Fetches wait 100 ms for data at most: this long without an answer is an outage. */
 export const KAFKA_SILENCE_MS = 10_000;
 
-
 /** A server stayed unreachable longer than the run allows: the run gives up, nothing unwritten committed. */
 export class OutageTooLong extends Error {
-  constructor(readonly server: Server, readonly downMs: number, readonly maxMs: number, readonly reason: string) {
+  constructor(
+    readonly server: Server,
+    readonly downMs: number,
+    readonly maxMs: number,
+    readonly reason: string,
+  ) {
     super(`${server} unreachable for longer than ${maxMs} ms (${reason})`);
     this.name = 'OutageTooLong';
   }
@@ -41,7 +45,10 @@ export class HealthMonitor {
     private readonly abort: (err: unknown) => void,
     opts: MonitorOptions,
   ) {
-    this.outage = new OutageWatch({ ...(opts.maxOutageMs !== undefined ? { maxMs: opts.maxOutageMs } : {}), remindEveryMs: opts.remindEveryMs ?? 30_000 });
+    this.outage = new OutageWatch({
+      ...(opts.maxOutageMs !== undefined ? { maxMs: opts.maxOutageMs } : {}),
+      remindEveryMs: opts.remindEveryMs ?? 30_000,
+    });
   }
 
   /** A batch or commit attempt failed (delayMs 0: a commit given up, which ends its retries, not an outage). */
@@ -57,7 +64,11 @@ export class HealthMonitor {
   consumerError(err: Error): void {
     const message = errorMessage(err);
     this.events.emit({ type: 'failure', server: 'Kafka', message });
-    this.events.emit({ type: 'consumer-error', message, firstOfOutage: this.outage.failed('Kafka', message, Date.now()) });
+    this.events.emit({
+      type: 'consumer-error',
+      message,
+      firstOfOutage: this.outage.failed('Kafka', message, Date.now()),
+    });
   }
 
   /** A fetch was answered: after a silence, Kafka is back. */
@@ -81,11 +92,18 @@ export class HealthMonitor {
   }
 
   /** since: when the outage began, if before it was reported */
-  private ended(server: Server, how: 'batch' | 'fetch' | 'join', committed: boolean, partitions?: number[], since?: number): void {
+  private ended(
+    server: Server,
+    how: 'batch' | 'fetch' | 'join',
+    committed: boolean,
+    partitions?: number[],
+    since?: number,
+  ): void {
     const now = Date.now();
     let downMs = this.outage.recovered(server, now);
     if (downMs !== undefined && since !== undefined) downMs = Math.max(downMs, now - since);
-    if (downMs !== undefined) this.events.emit({ type: 'outage-ended', server, downMs, how, committed, ...(partitions ? { partitions } : {}) });
+    if (downMs !== undefined)
+      this.events.emit({ type: 'outage-ended', server, downMs, how, committed, ...(partitions ? { partitions } : {}) });
   }
 
   /** Once a second: lag, silence, stalled partitions, reminders, and the maximum outage. */
@@ -105,7 +123,8 @@ export class HealthMonitor {
       }
     }
     for (const n of this.outage.check(now)) {
-      if (n.kind === 'still-down') this.events.emit({ type: 'outage-still', server: n.server, downMs: n.downMs, reason: n.reason });
+      if (n.kind === 'still-down')
+        this.events.emit({ type: 'outage-still', server: n.server, downMs: n.downMs, reason: n.reason });
       else this.abort(new OutageTooLong(n.server, n.downMs, this.maxMs(), n.reason));
     }
   }
@@ -126,7 +145,11 @@ export class HealthMonitor {
     } else if (this.stallEpisode) {
       const { since, partitions } = this.stallEpisode;
       this.stallEpisode = undefined;
-      this.events.emit({ type: 'partitions-resumed', partitions: [...partitions].sort((a, b) => a - b), afterMs: now - since + STALLED_AFTER_MS });
+      this.events.emit({
+        type: 'partitions-resumed',
+        partitions: [...partitions].sort((a, b) => a - b),
+        afterMs: now - since + STALLED_AFTER_MS,
+      });
     }
   }
 

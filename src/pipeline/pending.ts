@@ -42,7 +42,10 @@ export class PendingBatch implements FillingBatch {
   private early = new Map<string, Stored>();
 
   constructor(
-    private readonly decodeOpts: DecodeOptions, private readonly limits: PendingLimits, keepRaws: boolean, starts?: Map<number, number>,
+    private readonly decodeOpts: DecodeOptions,
+    private readonly limits: PendingLimits,
+    keepRaws: boolean,
+    starts?: Map<number, number>,
     private readonly maxArrivals = 0,
   ) {
     this.raws = keepRaws ? new Map() : undefined;
@@ -78,7 +81,11 @@ export class PendingBatch implements FillingBatch {
   }
 
   get full(): boolean {
-    return this.records >= this.limits.maxRecords || this.collapsed.size >= this.limits.maxDistinct || this.heldBytes >= this.limits.maxHeldBytes;
+    return (
+      this.records >= this.limits.maxRecords ||
+      this.collapsed.size >= this.limits.maxDistinct ||
+      this.heldBytes >= this.limits.maxHeldBytes
+    );
   }
 
   get empty(): boolean {
@@ -103,7 +110,8 @@ export class PendingBatch implements FillingBatch {
       addEvent(this.collapsed, { id: d.id, timeMs: d.timeMs, partition: r.partition, offset: r.offset });
       // an event after its id's row was read ahead: read again at the trigger (readAhead)
       if (this.early.size > 0) this.early.delete(d.id);
-      if (this.arrivals && this.collapsed.size > before && this.arrivals.length < this.maxArrivals) this.arrivals.push(d.id);
+      if (this.arrivals && this.collapsed.size > before && this.arrivals.length < this.maxArrivals)
+        this.arrivals.push(d.id);
       if (this.raws) {
         const list = this.raws.get(d.id);
         const raw = { key: r.key ? Buffer.from(r.key) : null, value: r.value ? Buffer.from(r.value) : null };
@@ -113,7 +121,10 @@ export class PendingBatch implements FillingBatch {
       }
     } else {
       // copied: a slice would keep Kafka's whole fetch buffer alive
-      this.dead.push({ record: { ...r, key: r.key ? Buffer.from(r.key) : null, value: r.value ? Buffer.from(r.value) : null }, reason: d.reason });
+      this.dead.push({
+        record: { ...r, key: r.key ? Buffer.from(r.key) : null, value: r.value ? Buffer.from(r.value) : null },
+        reason: d.reason,
+      });
       this.heldBytes += (r.value?.length ?? 0) + (r.key?.length ?? 0) + 200;
       this.reasons.set(d.reason, (this.reasons.get(d.reason) ?? 0) + 1);
     }

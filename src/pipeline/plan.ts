@@ -39,7 +39,10 @@ export function decide(c: Candidate, s: Stored): Decision {
 }
 
 /** Simulates Cassandra's reconciliation of two writes of one cell: the winner. For tests and reasoning. */
-export function reconcile(a: { ts: bigint; value: number }, b: { ts: bigint; value: number }): { ts: bigint; value: number } {
+export function reconcile(
+  a: { ts: bigint; value: number },
+  b: { ts: bigint; value: number },
+): { ts: bigint; value: number } {
   if (a.ts !== b.ts) return a.ts > b.ts ? a : b;
   return unsignedBytes(a.value) >= unsignedBytes(b.value) ? a : b;
 }

@@ -5,7 +5,10 @@ import { merge, quantile, type Histogram } from './histogram.js';
 export function latencySummary(h: Histogram): { p50: number | null; p99: number | null; max: number | null } {
   const m = new Map<number, number>();
   merge(m, h);
-  const r = (q: number) => { const v = quantile(m, q); return v === undefined ? null : Math.round(v); };
+  const r = (q: number) => {
+    const v = quantile(m, q);
+    return v === undefined ? null : Math.round(v);
+  };
   return { p50: r(0.5), p99: r(0.99), max: r(1) };
 }
 
@@ -13,7 +16,10 @@ export function latencySummary(h: Histogram): { p50: number | null; p99: number 
  * A Spark-style progress object (StreamingQueryProgress) for one batch, with loginsync's own counts:
  * tools that read Spark's progress find the fields they know.
  */
-export function progressObject(r: BatchReport, ctx: { runId: string; topic: string; group: string; prevEndMs?: number }): Record<string, unknown> {
+export function progressObject(
+  r: BatchReport,
+  ctx: { runId: string; topic: string; group: string; prevEndMs?: number },
+): Record<string, unknown> {
   const start: Record<string, number> = {};
   const end: Record<string, number> = {};
   for (const [p, [from, to]] of r.offsets) {
@@ -40,22 +46,33 @@ export function progressObject(r: BatchReport, ctx: { runId: string; topic: stri
       commit: Math.round(r.commitMs),
       triggerExecution: Math.round(r.totalMs),
     },
-    sources: [{
-      description: `KafkaV2[Subscribe[${ctx.topic}]]`,
-      startOffset: { [ctx.topic]: start },
-      endOffset: { [ctx.topic]: end },
-      numInputRows: r.input,
-    }],
+    sources: [
+      {
+        description: `KafkaV2[Subscribe[${ctx.topic}]]`,
+        startOffset: { [ctx.topic]: start },
+        endOffset: { [ctx.topic]: end },
+        numInputRows: r.input,
+      },
+    ],
     sink: { description: 'loginsync last_login writer', numOutputRows: r.written },
     loginsync: {
-      malformed: r.malformed, unmatched: r.unmatched, stale: r.stale, written: r.written,
-      distinctIds: r.distinct, lag: r.lag, join: r.join, readAhead: r.readAhead,
+      malformed: r.malformed,
+      unmatched: r.unmatched,
+      stale: r.stale,
+      written: r.written,
+      distinctIds: r.distinct,
+      lag: r.lag,
+      join: r.join,
+      readAhead: r.readAhead,
       malformedReasons: Object.fromEntries(r.reasons),
       latencyMs: latencySummary(r.latency),
       latencyHistogram: r.latency,
       commitLatencyMs: latencySummary(r.commitLatency),
       commitLatencyHistogram: r.commitLatency,
-      recordTimestamps: r.recordTimes && { min: new Date(r.recordTimes.min).toISOString(), max: new Date(r.recordTimes.max).toISOString() },
+      recordTimestamps: r.recordTimes && {
+        min: new Date(r.recordTimes.min).toISOString(),
+        max: new Date(r.recordTimes.max).toISOString(),
+      },
     },
   };
 }
@@ -66,7 +83,10 @@ const round = (n: number) => Math.round(n * 10) / 10;
  * The progress file as a listener of the run: one Spark-style progress object per batch, as a JSON line
  * handed to `write` (a file's append, or stdout).
  */
-export function progressWriter(ctx: { runId: string; topic: string; group: string }, write: (line: string) => void): RunListener {
+export function progressWriter(
+  ctx: { runId: string; topic: string; group: string },
+  write: (line: string) => void,
+): RunListener {
   let prevEnd: number | undefined;
   return (e) => {
     if (e.type !== 'batch-done') return;

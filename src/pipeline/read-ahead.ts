@@ -27,7 +27,8 @@ export const READ_AHEAD: Omit<ReadAheadOptions, 'max'> = { minLeadMs: 200 };
  */
 export class ReadAhead {
   constructor(
-    private readonly store: Pick<UserStore, 'lookup' | 'scanFrom'>, private readonly o: ReadAheadOptions,
+    private readonly store: Pick<UserStore, 'lookup' | 'scanFrom'>,
+    private readonly o: ReadAheadOptions,
     private readonly now: () => number = Date.now,
   ) {}
 

@@ -8,7 +8,17 @@ import { MemberFiles } from './members.js';
 import { HealthMonitor } from './monitor.js';
 import { PendingBatch, type PendingLimits } from './pending.js';
 import { READ_AHEAD, ReadAhead } from './read-ahead.js';
-import type { BatchFactory, Closable, GroupOffsets, RecordSource, SideOutput, SourceEvents, StartFrom, StartPositions, UserStore } from './ports.js';
+import type {
+  BatchFactory,
+  Closable,
+  GroupOffsets,
+  RecordSource,
+  SideOutput,
+  SourceEvents,
+  StartFrom,
+  StartPositions,
+  UserStore,
+} from './ports.js';
 
 export interface SessionOptions {
   topic: string;
@@ -96,11 +106,16 @@ export class RunSession {
   private readonly starters: Array<() => Promise<Closable>> = [];
   private shutdownTimer: NodeJS.Timeout | undefined;
   private force: (o: RunOutcome) => void = () => {};
-  private readonly forced = new Promise<RunOutcome>((resolve) => { this.force = resolve; });
+  private readonly forced = new Promise<RunOutcome>((resolve) => {
+    this.force = resolve;
+  });
 
   private readonly members: MemberFiles;
 
-  constructor(private readonly o: SessionOptions, private readonly adapters: SessionAdapters) {
+  constructor(
+    private readonly o: SessionOptions,
+    private readonly adapters: SessionAdapters,
+  ) {
     this.members = new MemberFiles(o.checkpoint, o.topic, o.group);
   }
 
@@ -174,23 +189,39 @@ export class RunSession {
       const ledger = new Ledger(this.o.checkpoint);
       // a run killed between a commit and its ledger line, or offsets moved by hand: recorded, so the
       // ledger's ranges stay contiguous
-      for (const entry of this.step(await ledger.reconcile(this.o.topic, this.o.group, () => group.committed(), at.start))) {
+      for (const entry of this.step(
+        await ledger.reconcile(this.o.topic, this.o.group, () => group.committed(), at.start),
+      )) {
         this.events.emit({ type: 'ledger', entry });
       }
       // after the consumer has left its group (closed later), nothing is left to remove
       this.closables.push(async () => this.members.forgetOwn());
-      const side = this.o.dlqTopic || this.o.unmatchedTopic ? this.own(this.step(await this.adapters.sideOutputs())) : { dlq: null, unmatched: null };
+      const side =
+        this.o.dlqTopic || this.o.unmatchedTopic
+          ? this.own(this.step(await this.adapters.sideOutputs()))
+          : { dlq: null, unmatched: null };
       const ahead = this.readAheadOf(store);
       const source = this.adapters.source(this.sourceSpec(at, ahead?.max ?? 0));
       this.source = source;
-      this.engine = new Engine(source, (b) => processBatch(b, { store, topic: this.o.topic, dlq: side.dlq, unmatched: side.unmatched }, this.o.showRows), ledger, {
-        topic: this.o.topic, group: this.o.group, triggerMs: this.o.triggerMs, once: this.o.once, endOffsets: at.end,
-        behindInGroup: async (partitions) => {
-          const committed = await group.committed();
-          return partitions.filter((p) => (committed.get(p) ?? -1) < (at.end.get(p) ?? 0));
+      this.engine = new Engine(
+        source,
+        (b) =>
+          processBatch(b, { store, topic: this.o.topic, dlq: side.dlq, unmatched: side.unmatched }, this.o.showRows),
+        ledger,
+        {
+          topic: this.o.topic,
+          group: this.o.group,
+          triggerMs: this.o.triggerMs,
+          once: this.o.once,
+          endOffsets: at.end,
+          behindInGroup: async (partitions) => {
+            const committed = await group.committed();
+            return partitions.filter((p) => (committed.get(p) ?? -1) < (at.end.get(p) ?? 0));
+          },
+          ...(this.o.backoff ? { backoff: this.o.backoff } : {}),
         },
-        ...(this.o.backoff ? { backoff: this.o.backoff } : {}),
-      }, this.engineHooks(ahead));
+        this.engineHooks(ahead),
+      );
       return await this.consume(source, ledger.file);
     } finally {
       await this.closeAll();
@@ -217,7 +248,9 @@ export class RunSession {
   /** Starts the source and the monitor, runs the engine to its end. */
   private async consume(source: RecordSource<PendingBatch>, ledgerFile: string): Promise<RunOutcome> {
     const engine = this.engine!;
-    const monitor = new HealthMonitor(this.events, source, (err) => engine.abort(err), { ...(this.o.maxOutageMs !== undefined ? { maxOutageMs: this.o.maxOutageMs } : {}) });
+    const monitor = new HealthMonitor(this.events, source, (err) => engine.abort(err), {
+      ...(this.o.maxOutageMs !== undefined ? { maxOutageMs: this.o.maxOutageMs } : {}),
+    });
     this.monitor = monitor;
     const tick = setInterval(() => monitor.tick(Date.now()), this.o.tickMs ?? 1000);
     tick.unref();
@@ -245,7 +278,8 @@ export class RunSession {
     return {
       start: at.start,
       ...(this.o.once ? { stopAt: at.end } : {}),
-      newBatch: (starts) => (this.filling = new PendingBatch(decode, limits, unmatchedTopic !== null, starts, maxArrivals)),
+      newBatch: (starts) =>
+        (this.filling = new PendingBatch(decode, limits, unmatchedTopic !== null, starts, maxArrivals)),
       events: {
         error: (err, restart) => {
           if (restart) {
@@ -253,7 +287,11 @@ export class RunSession {
             return;
           }
           this.events.emit({ type: 'consumer-stopped', message: errorMessage(err) });
-          this.engine?.abort(new UserError(`the Kafka consumer stopped: ${errorMessage(err)}`, { hint: 'nothing unwritten was committed; run again to go on' }));
+          this.engine?.abort(
+            new UserError(`the Kafka consumer stopped: ${errorMessage(err)}`, {
+              hint: 'nothing unwritten was committed; run again to go on',
+            }),
+          );
         },
         joined: (partitions, memberId) => {
           this.members.record(memberId);
@@ -266,7 +304,12 @@ export class RunSession {
 
   private engineHooks(ahead: ReadAhead | undefined): EngineHooks {
     return {
-      ...(ahead ? { whileIdle: (idle: AbortSignal, nextAt: number) => void ahead.run(() => this.filling, idle, nextAt).catch(() => {}) } : {}),
+      ...(ahead
+        ? {
+            whileIdle: (idle: AbortSignal, nextAt: number) =>
+              void ahead.run(() => this.filling, idle, nextAt).catch(() => {}),
+          }
+        : {}),
       started: (records, distinct) => {
         this.events.emit({ type: 'batch-started', records, distinct });
         if (this.source) this.events.emit({ type: 'lag', byPartition: this.source.lagByPartition() });
@@ -314,5 +357,10 @@ export function stopOnSignals(session: RunSession): () => void {
 /** Where an asked-for start applies: partitions the group has no offset for; the others go on from theirs. */
 function startEvent(from: StartFrom, at: StartPositions): RunEvent {
   const applied = [...at.start.keys()].filter((p) => !at.committed.has(p)).sort((a, b) => a - b);
-  return { type: 'start', from, applied: applied.map((p) => [p, at.start.get(p)!]), ignored: [...at.committed].sort((a, b) => a - b) };
+  return {
+    type: 'start',
+    from,
+    applied: applied.map((p) => [p, at.start.get(p)!]),
+    ignored: [...at.committed].sort((a, b) => a - b),
+  };
 }

@@ -51,7 +51,15 @@ export function parseEventTime(text: string, zone: ZoneResolver): TimeResult {
  * full parser, which also gives the reasons.
  */
 function seedFormat(t: string): number | undefined {
-  if (t.length !== 19 || t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(10) !== 32 || t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58) return undefined;
+  if (
+    t.length !== 19 ||
+    t.charCodeAt(4) !== 45 ||
+    t.charCodeAt(7) !== 45 ||
+    t.charCodeAt(10) !== 32 ||
+    t.charCodeAt(13) !== 58 ||
+    t.charCodeAt(16) !== 58
+  )
+    return undefined;
   const d = (i: number) => t.charCodeAt(i) - 48;
   for (let i = 0; i < 19; i++) {
     if (i === 4 || i === 7 || i === 10 || i === 13 || i === 16) continue;
@@ -97,8 +105,15 @@ export const UTC: ZoneResolver = { name: 'UTC', toUtc: (ms) => ms };
 export function zoneResolver(name: string): ZoneResolver {
   if (/^(utc|z|gmt|etc\/utc)$/i.test(name)) return UTC;
   const fmt = new Intl.DateTimeFormat('en-US', {
-    timeZone: name, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-    hour: '2-digit', minute: '2-digit', second: '2-digit', era: 'short',
+    timeZone: name,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    era: 'short',
   });
   // offset (zone wall time minus UTC) at a UTC instant, cached per minute of the instant
   const cache = new Map<number, number>();

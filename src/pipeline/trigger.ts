@@ -9,11 +9,16 @@ export function parseDuration(text: string): number | undefined {
   if (!m) return undefined;
   const n = Number(m[1]);
   const unit = m[2]!;
-  const factor = unit.startsWith('ms') || unit.startsWith('milli') ? 1
-    : unit.startsWith('s') ? 1000
-      : unit.startsWith('m') ? 60_000
-        : unit.startsWith('h') ? 3_600_000
-          : 86_400_000;
+  const factor =
+    unit.startsWith('ms') || unit.startsWith('milli')
+      ? 1
+      : unit.startsWith('s')
+        ? 1000
+        : unit.startsWith('m')
+          ? 60_000
+          : unit.startsWith('h')
+            ? 3_600_000
+            : 86_400_000;
   const ms = n * factor;
   return Number.isFinite(ms) ? Math.round(ms) : undefined;
 }

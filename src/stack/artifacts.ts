@@ -30,7 +30,10 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 
 function pom(kind: ServerKind, version: string): string {
   const deps = coordinates(kind, version)
-    .map(([g, a, v]) => `    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`)
+    .map(
+      ([g, a, v]) =>
+        `    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`,
+    )
     .join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -57,19 +60,36 @@ export function isResolved(kind: ServerKind, version: string): boolean {
 
 function runMaven(mvn: string, dir: string): Promise<void> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(mvn, ['-B', '-q', '-f', join(dir, 'pom.xml'), 'dependency:copy-dependencies',
-      `-DoutputDirectory=${join(dir, 'lib')}`, '-DincludeScope=runtime'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      mvn,
+      [
+        '-B',
+        '-q',
+        '-f',
+        join(dir, 'pom.xml'),
+        'dependency:copy-dependencies',
+        `-DoutputDirectory=${join(dir, 'lib')}`,
+        '-DincludeScope=runtime',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let output = '';
-    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolvePromise();
       else {
         const tail = output.trim().split('\n').slice(-15).join('\n');
-        reject(new UserError(`Maven could not resolve the jars (exit ${code}):\n${tail}`, {
-          hint: 'check the network path to Maven Central (or your Maven mirror in ~/.m2/settings.xml) and the version asked for',
-        }));
+        reject(
+          new UserError(`Maven could not resolve the jars (exit ${code}):\n${tail}`, {
+            hint: 'check the network path to Maven Central (or your Maven mirror in ~/.m2/settings.xml) and the version asked for',
+          }),
+        );
       }
     });
   });
@@ -81,34 +101,42 @@ function runMaven(mvn: string, dir: string): Promise<void> {
  * up`s never corrupt the cache, and a failed download leaves nothing half done behind.
  */
 export async function resolveServer(
-  kind: ServerKind, version: string, mvn: string, onWait: () => void = () => {},
+  kind: ServerKind,
+  version: string,
+  mvn: string,
+  onWait: () => void = () => {},
 ): Promise<{ lib: string; downloaded: boolean }> {
   const root = cacheRoot();
   mkdirSync(root, { recursive: true });
   const final = join(root, `${kind}-${version}`);
   const lib = join(final, 'lib');
   if (existsSync(join(final, 'COMPLETE'))) return { lib, downloaded: false };
-  return withLock(join(root, `${kind}-${version}.lock`), async () => {
-    if (existsSync(join(final, 'COMPLETE'))) return { lib, downloaded: false };
-    const tmp = join(root, `.tmp-${kind}-${version}-${process.pid}`);
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp, { recursive: true });
-    interruptCleanup.add(tmp);
-    try {
-      writeFileSync(join(tmp, 'pom.xml'), pom(kind, version));
-      await runMaven(mvn, tmp);
-      if (!existsSync(join(tmp, 'lib')) || readdirSync(join(tmp, 'lib')).length === 0) {
-        throw new UserError(`Maven resolved no jars for ${kind} ${version}`);
-      }
-      writeFileSync(join(tmp, 'COMPLETE'), new Date().toISOString() + '\n');
-      rmSync(final, { recursive: true, force: true });
-      renameSync(tmp, final);
-    } catch (err) {
+  return withLock(
+    join(root, `${kind}-${version}.lock`),
+    async () => {
+      if (existsSync(join(final, 'COMPLETE'))) return { lib, downloaded: false };
+      const tmp = join(root, `.tmp-${kind}-${version}-${process.pid}`);
       rmSync(tmp, { recursive: true, force: true });
-      throw err;
-    } finally {
-      interruptCleanup.delete(tmp);
-    }
-    return { lib, downloaded: true };
-  }, onWait, 30 * 60_000); // another process resolving the same jars with Maven: up to half an hour on a slow network
+      mkdirSync(tmp, { recursive: true });
+      interruptCleanup.add(tmp);
+      try {
+        writeFileSync(join(tmp, 'pom.xml'), pom(kind, version));
+        await runMaven(mvn, tmp);
+        if (!existsSync(join(tmp, 'lib')) || readdirSync(join(tmp, 'lib')).length === 0) {
+          throw new UserError(`Maven resolved no jars for ${kind} ${version}`);
+        }
+        writeFileSync(join(tmp, 'COMPLETE'), new Date().toISOString() + '\n');
+        rmSync(final, { recursive: true, force: true });
+        renameSync(tmp, final);
+      } catch (err) {
+        rmSync(tmp, { recursive: true, force: true });
+        throw err;
+      } finally {
+        interruptCleanup.delete(tmp);
+      }
+      return { lib, downloaded: true };
+    },
+    onWait,
+    30 * 60_000,
+  ); // another process resolving the same jars with Maven: up to half an hour on a slow network
 }

@@ -17,7 +17,9 @@ export function initialTokens(index: number, count: number): string[] {
   const parts = BigInt(count * NUM_TOKENS);
   const min = -(2n ** 63n);
   // each token in the middle of its part: none is the partitioner's minimum, which no node may own
-  return Array.from({ length: NUM_TOKENS }, (_, j) => String(min + ((2n * BigInt(j * count + index - 1) + 1n) * 2n ** 64n) / (2n * parts)));
+  return Array.from({ length: NUM_TOKENS }, (_, j) =>
+    String(min + ((2n * BigInt(j * count + index - 1) + 1n) * 2n ** 64n) / (2n * parts)),
+  );
 }
 
 /**
@@ -64,11 +66,15 @@ client_encryption_options:
   keystore: ${ctx.secure.keystore}
   keystore_password: "${readSecret(ctx.secure.keystorePassword)}"
   store_type: PKCS12
-${ctx.mtls ? `  require_client_auth: true
+${
+  ctx.mtls
+    ? `  require_client_auth: true
   truststore: ${ctx.secure.truststore}
   truststore_password: "${readSecret(ctx.secure.keystorePassword)}"
-` : `  require_client_auth: false
-`}`;
+`
+    : `  require_client_auth: false
+`
+}`;
 }
 
 function cassandraYaml(ctx: ServerContext): string {
@@ -114,16 +120,33 @@ const CASSANDRA_LOGBACK = `<configuration>
  */
 const CASSANDRA_JVM17 = [
   '-Djdk.attach.allowAttachSelf=true',
-  ...['java.base/jdk.internal.misc', 'java.management.rmi/com.sun.jmx.remote.internal.rmi', 'java.rmi/sun.rmi.registry',
-    'java.rmi/sun.rmi.server', 'java.sql/java.sql', 'java.base/java.lang.ref', 'jdk.unsupported/sun.misc',
-    'jdk.compiler/com.sun.tools.javac.file', 'jdk.attach/sun.tools.attach']
-    .flatMap((m) => ['--add-exports', `${m}=ALL-UNNAMED`]),
-  ...['java.base/java.lang.module', 'java.base/jdk.internal.loader', 'java.base/jdk.internal.ref',
-    'java.base/jdk.internal.reflect', 'java.base/jdk.internal.math', 'java.base/jdk.internal.module',
-    'java.base/jdk.internal.util.jar', 'jdk.management/com.sun.management.internal', 'java.base/sun.nio.ch',
-    'java.base/java.io', 'java.base/java.lang.reflect', 'jdk.compiler/com.sun.tools.javac', 'java.base/java.lang',
-    'java.base/java.util']
-    .flatMap((m) => ['--add-opens', `${m}=ALL-UNNAMED`]),
+  ...[
+    'java.base/jdk.internal.misc',
+    'java.management.rmi/com.sun.jmx.remote.internal.rmi',
+    'java.rmi/sun.rmi.registry',
+    'java.rmi/sun.rmi.server',
+    'java.sql/java.sql',
+    'java.base/java.lang.ref',
+    'jdk.unsupported/sun.misc',
+    'jdk.compiler/com.sun.tools.javac.file',
+    'jdk.attach/sun.tools.attach',
+  ].flatMap((m) => ['--add-exports', `${m}=ALL-UNNAMED`]),
+  ...[
+    'java.base/java.lang.module',
+    'java.base/jdk.internal.loader',
+    'java.base/jdk.internal.ref',
+    'java.base/jdk.internal.reflect',
+    'java.base/jdk.internal.math',
+    'java.base/jdk.internal.module',
+    'java.base/jdk.internal.util.jar',
+    'jdk.management/com.sun.management.internal',
+    'java.base/sun.nio.ch',
+    'java.base/java.io',
+    'java.base/java.lang.reflect',
+    'jdk.compiler/com.sun.tools.javac',
+    'java.base/java.lang',
+    'java.base/java.util',
+  ].flatMap((m) => ['--add-opens', `${m}=ALL-UNNAMED`]),
   '-Dio.netty.tryReflectionSetAccessible=true',
 ];
 
@@ -151,11 +174,15 @@ function cassandraStartProperties(ctx: ServerContext): string[] {
   const fresh = !existsSync(join(ctx.node.dir, 'data', 'data'));
   return [
     '-Dcassandra.skip_wait_for_gossip_to_settle=0',
-    ...(cluster ? [
-      '-Dcassandra.ring_delay_ms=10000',
-      ...(fresh ? ['-Dcassandra.allow_unsafe_join=true'] : []),
-      ...['system_auth', 'system_distributed', 'system_traces'].map((ks) => `-Dcassandra.${ks}.default_rf=${copies}`),
-    ] : []),
+    ...(cluster
+      ? [
+          '-Dcassandra.ring_delay_ms=10000',
+          ...(fresh ? ['-Dcassandra.allow_unsafe_join=true'] : []),
+          ...['system_auth', 'system_distributed', 'system_traces'].map(
+            (ks) => `-Dcassandra.${ks}.default_rf=${copies}`,
+          ),
+        ]
+      : []),
     // a secured node creates its default superuser soon instead of after 10 s (a cluster's needs a
     // quorum of nodes, and is tried again every second until it has one)
     ...(ctx.secure ? [`-Dcassandra.superuser_setup_delay_ms=${cluster ? 1000 : 0}`] : []),
@@ -165,8 +192,14 @@ function cassandraStartProperties(ctx: ServerContext): string[] {
 function cassandraArgs(ctx: ServerContext): string[] {
   const { dir } = ctx.node;
   return [
-    `-Xms${ctx.heap}`, `-Xmx${ctx.heap}`, '-Xss512k', '-XX:+UseG1GC', '-XX:+ParallelRefProcEnabled',
-    '-XX:MaxTenuringThreshold=1', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true',
+    `-Xms${ctx.heap}`,
+    `-Xmx${ctx.heap}`,
+    '-Xss512k',
+    '-XX:+UseG1GC',
+    '-XX:+ParallelRefProcEnabled',
+    '-XX:MaxTenuringThreshold=1',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-Djava.awt.headless=true',
     ...CASSANDRA_JVM17,
     marker(dir),
     `-Dcassandra.config=file://${join(dir, 'cassandra.yaml')}`,
@@ -174,7 +207,9 @@ function cassandraArgs(ctx: ServerContext): string[] {
     `-Dcassandra.storagedir=${join(dir, 'data')}`,
     '-Dcassandra-foreground=yes',
     ...cassandraStartProperties(ctx),
-    '-cp', join(ctx.lib, '*'), 'org.apache.cassandra.service.CassandraDaemon',
+    '-cp',
+    join(ctx.lib, '*'),
+    'org.apache.cassandra.service.CassandraDaemon',
   ];
 }
 
@@ -183,10 +218,14 @@ type Connect = (username?: string, password?: string) => Promise<CassandraClient
 /** Connects to the nodes given (only to them with `only`), over TLS and as `username` on a secured stack. */
 function connector(nodes: StackNode[], secure: SecureFiles | undefined, only: boolean): Connect {
   const contact: CassandraOptions = {
-    contactPoints: nodes.map((n) => `${n.host}:${n.port}`), localDc: 'datacenter1', connectTimeoutMs: 2000, onlyContactPoints: only,
+    contactPoints: nodes.map((n) => `${n.host}:${n.port}`),
+    localDc: 'datacenter1',
+    connectTimeoutMs: 2000,
+    onlyContactPoints: only,
     ...(secure ? { sslOptions: { ca: readFileSync(secure.ca), ...clientPair(secure) } } : {}),
   };
-  return (username, password) => connectCassandra({ ...contact, ...(username && password ? { credentials: { username, password } } : {}) });
+  return (username, password) =>
+    connectCassandra({ ...contact, ...(username && password ? { credentials: { username, password } } : {}) });
 }
 
 /**
@@ -198,15 +237,25 @@ async function makeRole(connect: Connect, password: string): Promise<void> {
   const root = await connect('cassandra', 'cassandra');
   try {
     const quoted = (v: string) => `'${v.replace(/'/g, "''")}'`;
-    await root.execute(`CREATE ROLE IF NOT EXISTS ${CASSANDRA_USER} WITH PASSWORD = ${quoted(password)} AND LOGIN = true AND SUPERUSER = true`, [], { prepare: false });
-    await root.execute(`ALTER ROLE cassandra WITH PASSWORD = ${quoted(randomBytes(24).toString('base64url'))}`, [], { prepare: false });
+    await root.execute(
+      `CREATE ROLE IF NOT EXISTS ${CASSANDRA_USER} WITH PASSWORD = ${quoted(password)} AND LOGIN = true AND SUPERUSER = true`,
+      [],
+      { prepare: false },
+    );
+    await root.execute(`ALTER ROLE cassandra WITH PASSWORD = ${quoted(randomBytes(24).toString('base64url'))}`, [], {
+      prepare: false,
+    });
   } finally {
     await root.shutdown().catch(() => {});
   }
 }
 
 /** A client of the stack's nodes, as the stack's user when it is secured; undefined while its role is being made. */
-async function stackClient(nodes: StackNode[], secure: SecureFiles | undefined, only: boolean): Promise<CassandraClient | undefined> {
+async function stackClient(
+  nodes: StackNode[],
+  secure: SecureFiles | undefined,
+  only: boolean,
+): Promise<CassandraClient | undefined> {
   const connect = connector(nodes, secure, only);
   if (!secure) return connect();
   const password = readSecret(secure.cassandraPasswordFile);
@@ -222,7 +271,12 @@ async function stackClient(nodes: StackNode[], secure: SecureFiles | undefined, 
 }
 
 /** Runs check with a client of the nodes; false when they do not answer (yet). */
-async function withClient(nodes: StackNode[], secure: SecureFiles | undefined, only: boolean, check: (c: CassandraClient) => Promise<boolean>): Promise<boolean> {
+async function withClient(
+  nodes: StackNode[],
+  secure: SecureFiles | undefined,
+  only: boolean,
+  check: (c: CassandraClient) => Promise<boolean>,
+): Promise<boolean> {
   try {
     const client = await stackClient(nodes, secure, only);
     if (!client) return false;
@@ -247,7 +301,11 @@ async function ringReady(client: CassandraClient, count: number): Promise<boolea
   for (const host of hosts) {
     const local = await client.execute('SELECT schema_version FROM system.local', [], { host, prepare: false });
     schemas.add(String(local.first()?.get('schema_version')));
-    await client.execute('SELECT role FROM system_auth.roles LIMIT 1', [], { host, consistency: types.consistencies.all, prepare: false });
+    await client.execute('SELECT role FROM system_auth.roles LIMIT 1', [], {
+      host,
+      consistency: types.consistencies.all,
+      prepare: false,
+    });
   }
   return schemas.size === 1;
 }
@@ -255,9 +313,10 @@ async function ringReady(client: CassandraClient, count: number): Promise<boolea
 export const CASSANDRA: ServerDef = {
   prepare: prepareCassandra,
   args: cassandraArgs,
-  ready: (node, secure) => withClient([node], secure, true, async (client) => {
-    const rs = await client.execute('SELECT release_version FROM system.local');
-    return rs.rows.length === 1;
-  }),
+  ready: (node, secure) =>
+    withClient([node], secure, true, async (client) => {
+      const rs = await client.execute('SELECT release_version FROM system.local');
+      return rs.rows.length === 1;
+    }),
   clusterReady: (nodes, secure) => withClient(nodes, secure, false, (client) => ringReady(client, nodes.length)),
 };

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
-import { KAFKA_ADMIN, KAFKA_LIMITED_USER, KAFKA_USER, SASL_MECHANISM, SERVER_CERT_DN, readSecret, type SecureFiles } from './secure.js';
+import {
+  KAFKA_ADMIN,
+  KAFKA_LIMITED_USER,
+  KAFKA_USER,
+  SASL_MECHANISM,
+  SERVER_CERT_DN,
+  readSecret,
+  type SecureFiles,
+} from './secure.js';
 import { clientPair, marker, type ServerContext, type ServerDef } from './servers.js';
 import { kafkaControllerPort, type StackNode } from './topology.js';
 
@@ -13,7 +21,8 @@ const run = promisify(execFile);
 /** Java properties escaping for a value (passwords are url-safe base64, this is belt and braces). */
 const prop = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 
-const controllerPort = (ctx: ServerContext, node: StackNode = ctx.node) => kafkaControllerPort(ctx.basePort, ctx.peers.length, node.index);
+const controllerPort = (ctx: ServerContext, node: StackNode = ctx.node) =>
+  kafkaControllerPort(ctx.basePort, ctx.peers.length, node.index);
 
 /**
  * A secured broker: one SASL_SSL listener (SCRAM-SHA-512 over TLS) for clients and for the brokers
@@ -67,15 +76,17 @@ function kafkaReplication(count: number): string[] {
     `transaction.state.log.min.isr=${isr}`,
     `share.coordinator.state.topic.replication.factor=${copies}`,
     `share.coordinator.state.topic.min.isr=${isr}`,
-    ...(count > 1 ? [
-      `default.replication.factor=${copies}`,
-      // six JVMs on a small machine: a GC pause or a busy CPU is not a dead broker or controller
-      // (defaults: session 9 s, heartbeat 2 s, quorum fetch 2 s, election 1 s)
-      'broker.session.timeout.ms=15000',
-      'broker.heartbeat.interval.ms=2000',
-      'controller.quorum.fetch.timeout.ms=6000',
-      'controller.quorum.election.timeout.ms=2000',
-    ] : []),
+    ...(count > 1
+      ? [
+          `default.replication.factor=${copies}`,
+          // six JVMs on a small machine: a GC pause or a busy CPU is not a dead broker or controller
+          // (defaults: session 9 s, heartbeat 2 s, quorum fetch 2 s, election 1 s)
+          'broker.session.timeout.ms=15000',
+          'broker.heartbeat.interval.ms=2000',
+          'controller.quorum.fetch.timeout.ms=6000',
+          'controller.quorum.election.timeout.ms=2000',
+        ]
+      : []),
   ];
 }
 
@@ -88,12 +99,14 @@ function kafkaProperties(ctx: ServerContext): string {
     `node.id=${node.index}`,
     `controller.quorum.voters=${ctx.peers.map((p) => `${p.index}@127.0.0.1:${controllerPort(ctx, p)}`).join(',')}`,
     'controller.listener.names=CONTROLLER',
-    ...(ctx.secure ? kafkaSecureProperties(ctx, ctx.secure) : [
-      `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${controllerPort(ctx)}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}`,
-      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-      'inter.broker.listener.name=PLAINTEXT',
-    ]),
+    ...(ctx.secure
+      ? kafkaSecureProperties(ctx, ctx.secure)
+      : [
+          `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${controllerPort(ctx)}`,
+          `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}`,
+          'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+          'inter.broker.listener.name=PLAINTEXT',
+        ]),
     `log.dirs=${join(node.dir, 'data')}`,
     'num.partitions=1',
     ...kafkaReplication(ctx.peers.length),
@@ -138,20 +151,38 @@ async function prepareKafka(ctx: ServerContext): Promise<void> {
  */
 async function formatKafka(ctx: ServerContext): Promise<void> {
   const { dir } = ctx.node;
-  const tool = ['kafka.tools.StorageTool', 'format', `--cluster-id=${ctx.clusterId}`, '-c', join(dir, 'server.properties'),
+  const tool = [
+    'kafka.tools.StorageTool',
+    'format',
+    `--cluster-id=${ctx.clusterId}`,
+    '-c',
+    join(dir, 'server.properties'),
     // a secured stack's SCRAM users exist from the start (KRaft keeps them in its metadata log)
-    ...(ctx.secure ? [
-      ['SCRAM-SHA-512', KAFKA_ADMIN, ctx.secure.kafkaAdminPasswordFile],
-      ['SCRAM-SHA-512', KAFKA_USER, ctx.secure.kafkaPasswordFile],
-      ['SCRAM-SHA-256', KAFKA_USER, ctx.secure.kafkaPasswordFile],
-    ].flatMap(([mechanism, name, file]) => ['--add-scram', `${mechanism}=[name=${name},password=${readSecret(file!)}]`]) : [])];
+    ...(ctx.secure
+      ? [
+          ['SCRAM-SHA-512', KAFKA_ADMIN, ctx.secure.kafkaAdminPasswordFile],
+          ['SCRAM-SHA-512', KAFKA_USER, ctx.secure.kafkaPasswordFile],
+          ['SCRAM-SHA-256', KAFKA_USER, ctx.secure.kafkaPasswordFile],
+        ].flatMap(([mechanism, name, file]) => [
+          '--add-scram',
+          `${mechanism}=[name=${name},password=${readSecret(file!)}]`,
+        ])
+      : []),
+  ];
   // the passwords go to the tool in a java @argfile, private and removed after, never on a command line
   // that ps would show (one per node: a cluster formats its brokers side by side)
   const argfile = ctx.secure ? join(ctx.secure.dir, `format-${ctx.node.index}.args`) : undefined;
-  if (argfile) writeFileSync(argfile, tool.map((a) => `"${a.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join('\n') + '\n', { mode: 0o600 });
+  if (argfile)
+    writeFileSync(argfile, tool.map((a) => `"${a.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join('\n') + '\n', {
+      mode: 0o600,
+    });
   try {
-    await run(ctx.java, ['-cp', join(ctx.lib, '*'), `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`,
-      ...(argfile ? [`@${argfile}`] : tool)]);
+    await run(ctx.java, [
+      '-cp',
+      join(ctx.lib, '*'),
+      `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`,
+      ...(argfile ? [`@${argfile}`] : tool),
+    ]);
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
     const tail = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-10).join('\n');
@@ -164,21 +195,33 @@ async function formatKafka(ctx: ServerContext): Promise<void> {
 function kafkaArgs(ctx: ServerContext): string[] {
   const { dir } = ctx.node;
   return [
-    `-Xms${ctx.heap}`, `-Xmx${ctx.heap}`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExitOnOutOfMemoryError',
-    '-Djava.awt.headless=true', marker(dir),
+    `-Xms${ctx.heap}`,
+    `-Xmx${ctx.heap}`,
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-Djava.awt.headless=true',
+    marker(dir),
     `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`,
-    '-cp', join(ctx.lib, '*'), 'kafka.Kafka', join(dir, 'server.properties'),
+    '-cp',
+    join(ctx.lib, '*'),
+    'kafka.Kafka',
+    join(dir, 'server.properties'),
   ];
 }
 
 /** The ids of the brokers a broker's metadata lists (registered and not fenced), or undefined when it does not answer. */
 async function brokerIds(bootstrap: StackNode, secure?: SecureFiles): Promise<number[] | undefined> {
   const kafka = createKafka({
-    brokers: [`${bootstrap.host}:${bootstrap.port}`], retries: 0, clientId: 'loginsync-stack',
-    ...(secure ? {
-      ssl: { ca: readFileSync(secure.ca), ...clientPair(secure) },
-      sasl: { mechanism: SASL_MECHANISM, username: KAFKA_USER, password: readSecret(secure.kafkaPasswordFile) },
-    } : {}),
+    brokers: [`${bootstrap.host}:${bootstrap.port}`],
+    retries: 0,
+    clientId: 'loginsync-stack',
+    ...(secure
+      ? {
+          ssl: { ca: readFileSync(secure.ca), ...clientPair(secure) },
+          sasl: { mechanism: SASL_MECHANISM, username: KAFKA_USER, password: readSecret(secure.kafkaPasswordFile) },
+        }
+      : {}),
   });
   const admin = kafka.admin();
   try {

@@ -45,13 +45,21 @@ export function spawnDetached(cmd: string, args: string[], logFile: string, cwd:
 /** SIGTERM, then SIGKILL after timeoutMs. Resolves once the process is gone. */
 export async function stopProcess(pid: number, timeoutMs: number): Promise<'stopped' | 'killed' | 'gone'> {
   if (!pidAlive(pid)) return 'gone';
-  try { process.kill(pid, timeoutMs > 0 ? 'SIGTERM' : 'SIGKILL'); } catch { return 'gone'; }
+  try {
+    process.kill(pid, timeoutMs > 0 ? 'SIGTERM' : 'SIGKILL');
+  } catch {
+    return 'gone';
+  }
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!pidAlive(pid)) return 'stopped';
     await sleep(200);
   }
-  try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone meanwhile */
+  }
   for (let i = 0; i < 100 && pidAlive(pid); i++) await sleep(100);
   return 'killed';
 }
@@ -68,7 +76,9 @@ export async function portFree(port: number, host = '127.0.0.1'): Promise<boolea
 export function portState(port: number, host = '127.0.0.1'): Promise<'free' | 'in use' | 'no address'> {
   return new Promise((resolvePromise) => {
     const srv = createServer();
-    srv.once('error', (err: NodeJS.ErrnoException) => resolvePromise(err.code === 'EADDRNOTAVAIL' ? 'no address' : 'in use'));
+    srv.once('error', (err: NodeJS.ErrnoException) =>
+      resolvePromise(err.code === 'EADDRNOTAVAIL' ? 'no address' : 'in use'),
+    );
     srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolvePromise('free')));
   });
 }

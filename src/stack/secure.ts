@@ -57,7 +57,11 @@ export const readSecret = (file: string) => readFileSync(file, 'utf8').trim();
 /** Client credentials for the secured stack, as the servers' readiness checks and tests use them. */
 export function secureClient(stackDir: string): { ca: string; kafkaPassword: string; cassandraPassword: string } {
   const f = secureFiles(stackDir);
-  return { ca: f.ca, kafkaPassword: readSecret(f.kafkaPasswordFile), cassandraPassword: readSecret(f.cassandraPasswordFile) };
+  return {
+    ca: f.ca,
+    kafkaPassword: readSecret(f.kafkaPasswordFile),
+    cassandraPassword: readSecret(f.cassandraPasswordFile),
+  };
 }
 
 async function tool(cmd: 'openssl' | 'keytool', args: string[], cwd: string): Promise<void> {
@@ -67,10 +71,15 @@ async function tool(cmd: 'openssl' | 'keytool', args: string[], cwd: string): Pr
     const e = err as NodeJS.ErrnoException & { stderr?: string; stdout?: string };
     if (e.code === 'ENOENT') {
       throw new UserError(`stack up --secure needs ${cmd} to make the certificates`, {
-        hint: cmd === 'openssl' ? 'install it (Debian: apt install openssl)' : 'it comes with the JDK: set JAVA_HOME, or put the JDK\'s bin directory on PATH',
+        hint:
+          cmd === 'openssl'
+            ? 'install it (Debian: apt install openssl)'
+            : "it comes with the JDK: set JAVA_HOME, or put the JDK's bin directory on PATH",
       });
     }
-    throw new UserError(`${cmd} ${args[0]} failed: ${(e.stderr || e.stdout || e.message).trim().split('\n').slice(-3).join(' ')}`);
+    throw new UserError(
+      `${cmd} ${args[0]} failed: ${(e.stderr || e.stdout || e.message).trim().split('\n').slice(-3).join(' ')}`,
+    );
   }
 }
 const openssl = (args: string[], cwd: string) => tool('openssl', args, cwd);
@@ -81,7 +90,10 @@ const openssl = (args: string[], cwd: string) => tool('openssl', args, cwd);
  * mode 600 in a 700 directory. With mtls a client certificate too; with mtls or on a cluster (whose
  * Cassandra nodes check each other's certificates) the CA as a truststore.
  */
-export async function ensureSecureFiles(stackDir: string, want: { mtls: boolean; cluster: boolean }): Promise<SecureFiles> {
+export async function ensureSecureFiles(
+  stackDir: string,
+  want: { mtls: boolean; cluster: boolean },
+): Promise<SecureFiles> {
   const f = secureFiles(stackDir);
   const made = [f.keystore, f.keystorePassword, f.kafkaPasswordFile, f.kafkaAdminPasswordFile, f.cassandraPasswordFile];
   if (!made.every((x) => existsSync(x))) await makeSecureFiles(f, made);
@@ -100,35 +112,143 @@ async function makeSecureFiles(f: SecureFiles, made: string[]): Promise<void> {
   mkdirSync(f.dir, { recursive: true, mode: 0o700 });
   chmodSync(f.dir, 0o700);
   const secret = (file: string) => writeFileSync(file, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
-  for (const file of [f.keystorePassword, f.kafkaPasswordFile, f.kafkaAdminPasswordFile, f.cassandraPasswordFile]) secret(file);
+  for (const file of [f.keystorePassword, f.kafkaPasswordFile, f.kafkaAdminPasswordFile, f.cassandraPasswordFile])
+    secret(file);
   await makeServerCert(f);
 }
 
 /** The private CA, and the servers' certificate it signs. */
 async function makeServerCert(f: SecureFiles): Promise<void> {
-  writeFileSync(join(f.dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n');
-  await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '3650',
-    '-subj', '/CN=loginsync local stack CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], f.dir);
+  writeFileSync(
+    join(f.dir, 'server.ext'),
+    'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n',
+  );
+  await openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=loginsync local stack CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    f.dir,
+  );
   await signServerCert(f);
 }
 
 /** The servers' certificate, signed by the stack's CA, in a PKCS12 keystore. */
 async function signServerCert(f: SecureFiles): Promise<void> {
-  await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/${SERVER_CERT_DN}`], f.dir);
-  await openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem',
-    '-days', '825', '-extfile', 'server.ext'], f.dir);
-  await openssl(['pkcs12', '-export', '-in', 'server.pem', '-inkey', 'server.key', '-certfile', 'ca.pem', '-name', 'server',
-    '-out', 'server.p12', '-passout', `file:${f.keystorePassword}`], f.dir);
+  await openssl(
+    [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'server.key',
+      '-out',
+      'server.csr',
+      '-subj',
+      `/${SERVER_CERT_DN}`,
+    ],
+    f.dir,
+  );
+  await openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.pem',
+      '-days',
+      '825',
+      '-extfile',
+      'server.ext',
+    ],
+    f.dir,
+  );
+  await openssl(
+    [
+      'pkcs12',
+      '-export',
+      '-in',
+      'server.pem',
+      '-inkey',
+      'server.key',
+      '-certfile',
+      'ca.pem',
+      '-name',
+      'server',
+      '-out',
+      'server.p12',
+      '-passout',
+      `file:${f.keystorePassword}`,
+    ],
+    f.dir,
+  );
 }
 
 /** The client side of mutual TLS (--mtls), made from the stack's CA: a client certificate and key (PEM). */
 async function ensureClientCert(f: SecureFiles): Promise<void> {
   if (!existsSync(f.clientCert) || !existsSync(f.clientKey)) {
-    if (!existsSync(join(f.dir, 'ca.key'))) throw new UserError(`${f.dir} has no CA key to sign a client certificate with`, { hint: 'make the stack again: "loginsync stack down", "stack clean", then "stack up --secure"' });
+    if (!existsSync(join(f.dir, 'ca.key')))
+      throw new UserError(`${f.dir} has no CA key to sign a client certificate with`, {
+        hint: 'make the stack again: "loginsync stack down", "stack clean", then "stack up --secure"',
+      });
     writeFileSync(join(f.dir, 'client.ext'), 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
-    await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'client.key', '-out', 'client.csr', '-subj', `/CN=${CASSANDRA_USER}`], f.dir);
-    await openssl(['x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem',
-      '-days', '825', '-extfile', 'client.ext'], f.dir);
+    await openssl(
+      [
+        'req',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        'client.key',
+        '-out',
+        'client.csr',
+        '-subj',
+        `/CN=${CASSANDRA_USER}`,
+      ],
+      f.dir,
+    );
+    await openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        'client.csr',
+        '-CA',
+        'ca.pem',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        'client.pem',
+        '-days',
+        '825',
+        '-extfile',
+        'client.ext',
+      ],
+      f.dir,
+    );
     chmodSync(f.clientKey, 0o600);
   }
 }
@@ -136,8 +256,24 @@ async function ensureClientCert(f: SecureFiles): Promise<void> {
 /** The CA as a PKCS12 truststore for Cassandra, which checks certificates against it (Java trusts only certificates keytool marked so). */
 async function ensureTruststore(f: SecureFiles): Promise<void> {
   if (!existsSync(f.truststore)) {
-    await tool('keytool', ['-importcert', '-noprompt', '-alias', 'loginsync-ca', '-file', f.ca, '-keystore', f.truststore,
-      '-storetype', 'PKCS12', '-storepass:file', f.keystorePassword], f.dir);
+    await tool(
+      'keytool',
+      [
+        '-importcert',
+        '-noprompt',
+        '-alias',
+        'loginsync-ca',
+        '-file',
+        f.ca,
+        '-keystore',
+        f.truststore,
+        '-storetype',
+        'PKCS12',
+        '-storepass:file',
+        f.keystorePassword,
+      ],
+      f.dir,
+    );
     chmodSync(f.truststore, 0o600);
   }
 }

@@ -36,7 +36,9 @@ export const marker = (dir: string) => `-Dloginsync.stack=${dir}`;
 
 /** The stack's client certificate and key, made by --mtls stacks only (servers that do not ask ignore them). */
 export function clientPair(secure: SecureFiles): { cert?: Buffer; key?: Buffer } {
-  return existsSync(secure.clientCert) && existsSync(secure.clientKey) ? { cert: readFileSync(secure.clientCert), key: readFileSync(secure.clientKey) } : {};
+  return existsSync(secure.clientCert) && existsSync(secure.clientKey)
+    ? { cert: readFileSync(secure.clientCert), key: readFileSync(secure.clientKey) }
+    : {};
 }
 
 export interface ServerDef {

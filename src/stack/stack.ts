@@ -117,7 +117,12 @@ export class Stack {
    * call and, in a cluster, every node of a server knows the others. Nodes already running are left
    * alone. If one fails to start, the ones started by this call are stopped again.
    */
-  async up(requested: StackSettings, events: UpEvents = {}, timeoutMs = 180_000, only?: string[]): Promise<{ settings: StackSettings; started: StackNode[] }> {
+  async up(
+    requested: StackSettings,
+    events: UpEvents = {},
+    timeoutMs = 180_000,
+    only?: string[],
+  ): Promise<{ settings: StackSettings; started: StackNode[] }> {
     const saved = this.savedSettings();
     const settings = this.decide(requested, saved);
     const toStart = this.toStart(settings, saved, events, only);
@@ -128,7 +133,9 @@ export class Stack {
     const libs = await resolveJars([...new Set(toStart.map((n) => n.kind))], settings, events);
     mkdirSync(this.dir, { recursive: true });
     writeFileSync(this.stateFile(), JSON.stringify(settings, null, 2) + '\n');
-    const secure = settings.secure ? await ensureSecureFiles(this.dir, { mtls: settings.mtls === true, cluster: nodeCount(settings) > 1 }) : undefined;
+    const secure = settings.secure
+      ? await ensureSecureFiles(this.dir, { mtls: settings.mtls === true, cluster: nodeCount(settings) > 1 })
+      : undefined;
 
     const started: StackNode[] = [];
     const t0 = Date.now();
@@ -152,7 +159,10 @@ export class Stack {
     const made = existsSync(join(kafka1.dir, 'data', 'meta.properties'));
     const mtls = made ? saved?.mtls === true : requested.mtls === true || saved?.mtls === true;
     const secure = mtls || (made ? saved?.secure === true : requested.secure === true || saved?.secure === true);
-    for (const [flag, asked, is] of [['--secure', requested.secure, secure], ['--mtls', requested.mtls, mtls]] as const) {
+    for (const [flag, asked, is] of [
+      ['--secure', requested.secure, secure],
+      ['--mtls', requested.mtls, mtls],
+    ] as const) {
       if (made && asked === true && !is) {
         throw new UserError(`the stack in ${this.dir} was made without ${flag}`, {
           hint: `"loginsync stack down --dir ${this.dir}" and "stack clean" first, or use another --dir`,
@@ -160,19 +170,34 @@ export class Stack {
       }
     }
     const count = nodeCount(requested);
-    if (!NODE_COUNTS.includes(count)) throw new UserError(`--nodes ${count}: a stack has ${NODE_COUNTS.join(' or ')} nodes of each server`);
+    if (!NODE_COUNTS.includes(count))
+      throw new UserError(`--nodes ${count}: a stack has ${NODE_COUNTS.join(' or ')} nodes of each server`);
     const hasData = saved !== undefined && this.nodes(saved).some((n) => existsSync(join(n.dir, 'data')));
     if (hasData && nodeCount(saved) !== count) {
       const has = nodeCount(saved) === 1 ? 'one node' : `${nodeCount(saved)} nodes`;
-      throw new UserError(`the stack in ${this.dir} has ${has} of each server; it cannot be brought up with --nodes ${count}`, {
-        hint: `use another --dir, or "loginsync stack down --dir ${this.dir}" and "stack clean --dir ${this.dir}" first`,
-      });
+      throw new UserError(
+        `the stack in ${this.dir} has ${has} of each server; it cannot be brought up with --nodes ${count}`,
+        {
+          hint: `use another --dir, or "loginsync stack down --dir ${this.dir}" and "stack clean --dir ${this.dir}" first`,
+        },
+      );
     }
-    return { kafka: { ...requested.kafka }, cassandra: { ...requested.cassandra }, nodes: count, ...(secure ? { secure } : {}), ...(mtls ? { mtls } : {}) };
+    return {
+      kafka: { ...requested.kafka },
+      cassandra: { ...requested.cassandra },
+      nodes: count,
+      ...(secure ? { secure } : {}),
+      ...(mtls ? { mtls } : {}),
+    };
   }
 
   /** The nodes this `up` starts: all (or those named in `only`) that are not running. */
-  private toStart(settings: StackSettings, saved: StackSettings | undefined, events: UpEvents, only: string[] | undefined): StackNode[] {
+  private toStart(
+    settings: StackSettings,
+    saved: StackSettings | undefined,
+    events: UpEvents,
+    only: string[] | undefined,
+  ): StackNode[] {
     const toStart: StackNode[] = [];
     for (const kind of KINDS) {
       // a server with nodes running, or not started now, keeps the ports, versions and heaps it had
@@ -191,17 +216,32 @@ export class Stack {
   /** Writes each node's config and spawns it: Cassandra's nodes first (the slow ones), then Kafka's while they boot. */
   private async launch(nodes: StackNode[], started: StackNode[], l: Launch): Promise<void> {
     const { settings, java } = l;
-    const clusterId = this.nodes(settings, ['kafka']).map(formattedClusterId).find((id) => id !== undefined) ?? randomBytes(16).toString('base64url');
+    const clusterId =
+      this.nodes(settings, ['kafka'])
+        .map(formattedClusterId)
+        .find((id) => id !== undefined) ?? randomBytes(16).toString('base64url');
     for (const kind of ['cassandra', 'kafka'] as const) {
       const peers = this.nodes(settings, [kind]);
-      const contexts = nodes.filter((n) => n.kind === kind).map((node): ServerContext => ({
-        node, peers, basePort: settings[kind].port, lib: l.libs[kind], java, heap: settings[kind].heap, secure: l.secure, mtls: settings.mtls === true, clusterId,
-      }));
+      const contexts = nodes
+        .filter((n) => n.kind === kind)
+        .map((node): ServerContext => ({
+          node,
+          peers,
+          basePort: settings[kind].port,
+          lib: l.libs[kind],
+          java,
+          heap: settings[kind].heap,
+          secure: l.secure,
+          mtls: settings.mtls === true,
+          clusterId,
+        }));
       // side by side: formatting a broker's storage runs a JVM
-      await Promise.all(contexts.map(async (ctx) => {
-        mkdirSync(ctx.node.dir, { recursive: true });
-        await SERVERS[kind].prepare(ctx);
-      }));
+      await Promise.all(
+        contexts.map(async (ctx) => {
+          mkdirSync(ctx.node.dir, { recursive: true });
+          await SERVERS[kind].prepare(ctx);
+        }),
+      );
       for (const ctx of contexts) {
         l.events.starting?.(ctx.node);
         const pid = spawnDetached(java, SERVERS[kind].args(ctx), logFile(ctx.node), ctx.node.dir);
@@ -212,34 +252,62 @@ export class Stack {
   }
 
   /** Waits until each node started answers and, in a cluster whose nodes of a server all run, they know each other. */
-  private async waitUp(started: StackNode[], settings: StackSettings, events: UpEvents, t0: number, deadline: number): Promise<void> {
+  private async waitUp(
+    started: StackNode[],
+    settings: StackSettings,
+    events: UpEvents,
+    t0: number,
+    deadline: number,
+  ): Promise<void> {
     const secure = this.secureFiles();
-    await Promise.all(KINDS.filter((kind) => started.some((n) => n.kind === kind)).map(async (kind) => {
-      await Promise.all(started.filter((n) => n.kind === kind).map(async (node) => {
-        await this.waitFor([node], () => SERVERS[kind].ready(node, secure), deadline, nodeTitle(node));
-        events.ready?.(node, Date.now() - t0);
-      }));
-      const all = this.nodes(settings, [kind]);
-      if (all.length === 1 || all.some((n) => this.runningPid(n) === undefined)) return;
-      events.joining?.(kind, all.length);
-      await this.waitFor(all, () => SERVERS[kind].clusterReady(all, secure), deadline, `${TITLES[kind]}'s ${all.length} nodes`);
-      events.joined?.(kind, all.length, Date.now() - t0);
-    }));
+    await Promise.all(
+      KINDS.filter((kind) => started.some((n) => n.kind === kind)).map(async (kind) => {
+        await Promise.all(
+          started
+            .filter((n) => n.kind === kind)
+            .map(async (node) => {
+              await this.waitFor([node], () => SERVERS[kind].ready(node, secure), deadline, nodeTitle(node));
+              events.ready?.(node, Date.now() - t0);
+            }),
+        );
+        const all = this.nodes(settings, [kind]);
+        if (all.length === 1 || all.some((n) => this.runningPid(n) === undefined)) return;
+        events.joining?.(kind, all.length);
+        await this.waitFor(
+          all,
+          () => SERVERS[kind].clusterReady(all, secure),
+          deadline,
+          `${TITLES[kind]}'s ${all.length} nodes`,
+        );
+        events.joined?.(kind, all.length, Date.now() - t0);
+      }),
+    );
   }
 
   /** Polls check until it passes; fails with the logs' last lines when a node exits or the deadline passes. */
-  private async waitFor(nodes: StackNode[], check: () => Promise<boolean>, deadline: number, what: string): Promise<void> {
-    const tails = (n: number) => nodes.map((node) => `${nodes.length > 1 ? `${logFile(node)}:\n` : ''}${tailFile(logFile(node), n)}`).join('\n');
+  private async waitFor(
+    nodes: StackNode[],
+    check: () => Promise<boolean>,
+    deadline: number,
+    what: string,
+  ): Promise<void> {
+    const tails = (n: number) =>
+      nodes.map((node) => `${nodes.length > 1 ? `${logFile(node)}:\n` : ''}${tailFile(logFile(node), n)}`).join('\n');
     for (;;) {
       const dead = nodes.find((n) => this.runningPid(n) === undefined);
       if (dead) {
-        throw new UserError(`${nodeTitle(dead)} exited while starting; the last lines of ${logFile(dead)}:\n${tailFile(logFile(dead), 20)}`);
+        throw new UserError(
+          `${nodeTitle(dead)} exited while starting; the last lines of ${logFile(dead)}:\n${tailFile(logFile(dead), 20)}`,
+        );
       }
       if (await check()) return;
       if (Date.now() > deadline) {
-        throw new UserError(`${what} ${nodes.length > 1 ? 'did not all see each other' : 'was not ready'} in time; the last lines of ${nodes.length > 1 ? 'their logs' : 'its log'}:\n${tails(nodes.length > 1 ? 8 : 20)}`, {
-          hint: 'a slow machine may need a longer --timeout',
-        });
+        throw new UserError(
+          `${what} ${nodes.length > 1 ? 'did not all see each other' : 'was not ready'} in time; the last lines of ${nodes.length > 1 ? 'their logs' : 'its log'}:\n${tails(nodes.length > 1 ? 8 : 20)}`,
+          {
+            hint: 'a slow machine may need a longer --timeout',
+          },
+        );
       }
       await sleep(nodes.length > 1 ? 1000 : 500);
     }
@@ -268,21 +336,23 @@ export class Stack {
   async status(): Promise<ServerStatus[]> {
     const saved = this.savedSettings();
     const secure = this.secureFiles();
-    return Promise.all(this.nodes().map(async (node) => {
-      const pid = this.runningPid(node);
-      const healthy = pid !== undefined && (await SERVERS[node.kind].ready(node, secure));
-      return {
-        server: node.kind,
-        node: node.name,
-        version: saved?.[node.kind].version ?? DEFAULT_SETTINGS[node.kind].version,
-        pid: pid ?? null,
-        host: node.host,
-        port: node.port,
-        running: pid !== undefined,
-        healthy,
-        log: logFile(node),
-      };
-    }));
+    return Promise.all(
+      this.nodes().map(async (node) => {
+        const pid = this.runningPid(node);
+        const healthy = pid !== undefined && (await SERVERS[node.kind].ready(node, secure));
+        return {
+          server: node.kind,
+          node: node.name,
+          version: saved?.[node.kind].version ?? DEFAULT_SETTINGS[node.kind].version,
+          pid: pid ?? null,
+          host: node.host,
+          port: node.port,
+          running: pid !== undefined,
+          healthy,
+          log: logFile(node),
+        };
+      }),
+    );
   }
 
   logTail(node: StackNode, lines: number): string {
@@ -293,7 +363,9 @@ export class Stack {
   clean(): void {
     for (const node of this.nodes()) {
       if (this.runningPid(node) !== undefined) {
-        throw new UserError(`${nodeTitle(node)} is still running in ${this.dir}`, { hint: 'run "loginsync stack down" first' });
+        throw new UserError(`${nodeTitle(node)} is still running in ${this.dir}`, {
+          hint: 'run "loginsync stack down" first',
+        });
       }
     }
     rmSync(this.dir, { recursive: true, force: true });
@@ -308,9 +380,11 @@ async function checkPorts(nodes: StackNode[], settings: StackSettings): Promise<
       const state = await portState(port, host);
       if (state === 'no address') {
         throw new UserError(`${host} is not an address of this machine (${role} listens there)`, {
-          hint: `a cluster's Cassandra nodes listen on 127.0.0.1 to 127.0.0.${count}; ${process.platform === 'darwin'
-            ? `on macOS add the others to the loopback interface: sudo ifconfig lo0 alias ${host} up`
-            : `add ${host} to the loopback interface (ip addr add ${host}/8 dev lo)`}`,
+          hint: `a cluster's Cassandra nodes listen on 127.0.0.1 to 127.0.0.${count}; ${
+            process.platform === 'darwin'
+              ? `on macOS add the others to the loopback interface: sudo ifconfig lo0 alias ${host} up`
+              : `add ${host} to the loopback interface (ip addr add ${host}/8 dev lo)`
+          }`,
         });
       }
       if (state === 'in use') {
@@ -324,17 +398,23 @@ async function checkPorts(nodes: StackNode[], settings: StackSettings): Promise<
 }
 
 /** Resolves each server's jars with Maven (cached per version), side by side. */
-async function resolveJars(kinds: ServerKind[], settings: StackSettings, events: UpEvents): Promise<Record<ServerKind, string>> {
+async function resolveJars(
+  kinds: ServerKind[],
+  settings: StackSettings,
+  events: UpEvents,
+): Promise<Record<ServerKind, string>> {
   const needMaven = kinds.filter((k) => !isResolved(k, settings[k].version));
   const mvn = needMaven.length > 0 ? await checkMaven() : 'mvn';
   const libs = {} as Record<ServerKind, string>;
-  await Promise.all(kinds.map(async (kind) => {
-    const t0 = Date.now();
-    events.resolving?.(kind, settings[kind].version, !needMaven.includes(kind));
-    const r = await resolveServer(kind, settings[kind].version, mvn, () => events.waitingForLock?.(kind));
-    libs[kind] = r.lib;
-    events.resolved?.(kind, r.downloaded, Date.now() - t0);
-  }));
+  await Promise.all(
+    kinds.map(async (kind) => {
+      const t0 = Date.now();
+      events.resolving?.(kind, settings[kind].version, !needMaven.includes(kind));
+      const r = await resolveServer(kind, settings[kind].version, mvn, () => events.waitingForLock?.(kind));
+      libs[kind] = r.lib;
+      events.resolved?.(kind, r.downloaded, Date.now() - t0);
+    }),
+  );
   return libs;
 }
 

@@ -36,9 +36,12 @@ export async function checkJava(): Promise<{ java: string; major: number }> {
   }
   const major = parseJavaMajor(output);
   if (major === undefined || major < 17) {
-    throw new UserError(`Java 17 or newer is needed for the local stack, found ${major ?? 'an unknown version'} (${java})`, {
-      hint: 'install Java 17 (e.g. apt-get install openjdk-17-jdk-headless) and put it first on the PATH or set JAVA_HOME',
-    });
+    throw new UserError(
+      `Java 17 or newer is needed for the local stack, found ${major ?? 'an unknown version'} (${java})`,
+      {
+        hint: 'install Java 17 (e.g. apt-get install openjdk-17-jdk-headless) and put it first on the PATH or set JAVA_HOME',
+      },
+    );
   }
   return { java, major };
 }
@@ -48,9 +51,12 @@ export async function checkMaven(): Promise<string> {
   try {
     await run(mvn, ['-v']);
   } catch {
-    throw new UserError(`Maven was not found (looked for "${mvn}"); it downloads Kafka and Cassandra from Maven Central`, {
-      hint: 'install Maven 3 (e.g. apt-get install maven, brew install maven)',
-    });
+    throw new UserError(
+      `Maven was not found (looked for "${mvn}"); it downloads Kafka and Cassandra from Maven Central`,
+      {
+        hint: 'install Maven 3 (e.g. apt-get install maven, brew install maven)',
+      },
+    );
   }
   return mvn;
 }

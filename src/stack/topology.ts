@@ -51,11 +51,21 @@ export function stackNodes(stackDir: string, kind: ServerKind, count: number, ba
 }
 
 /** Every address and port a node listens on, with what for (to name a port that is taken). */
-export function nodePorts(node: StackNode, count: number, basePort: number): Array<{ host: string; port: number; role: string }> {
+export function nodePorts(
+  node: StackNode,
+  count: number,
+  basePort: number,
+): Array<{ host: string; port: number; role: string }> {
   const title = count === 1 ? (node.kind === 'kafka' ? 'Kafka' : 'Cassandra') : node.name;
   return node.kind === 'kafka'
-    ? [{ host: node.host, port: node.port, role: title }, { host: node.host, port: kafkaControllerPort(basePort, count, node.index), role: `${title} controller` }]
-    : [{ host: node.host, port: node.port, role: `${title} CQL` }, { host: node.host, port: node.port + 1, role: `${title} storage` }];
+    ? [
+        { host: node.host, port: node.port, role: title },
+        { host: node.host, port: kafkaControllerPort(basePort, count, node.index), role: `${title} controller` },
+      ]
+    : [
+        { host: node.host, port: node.port, role: `${title} CQL` },
+        { host: node.host, port: node.port + 1, role: `${title} storage` },
+      ];
 }
 
 /** How many consecutive ports from --kafka-port (or --cassandra-port) a stack of `count` nodes uses. */
@@ -76,10 +86,15 @@ export function findNode(nodes: StackNode[], name: string, count: number): Stack
   const m = /^(kafka|cassandra)(?:-(\d+))?$/.exec(name);
   if (m && count === 1 && (m[2] === undefined || m[2] === '1')) return nodes.find((n) => n.kind === m[1])!;
   if (m && m[2] === undefined) {
-    const of = nodes.filter((n) => n.kind === m[1]).map((n) => n.name).join(', ');
+    const of = nodes
+      .filter((n) => n.kind === m[1])
+      .map((n) => n.name)
+      .join(', ');
     throw new UserError(`"${name}" is not one node in this ${count}-node stack: name one of ${of}`, {
       hint: `the nodes are ${names}`,
     });
   }
-  throw new UserError(count === 1 ? `unknown server "${name}": use kafka or cassandra` : `unknown node "${name}": use ${names}`);
+  throw new UserError(
+    count === 1 ? `unknown server "${name}": use kafka or cassandra` : `unknown node "${name}": use ${names}`,
+  );
 }

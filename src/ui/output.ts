@@ -11,8 +11,11 @@ const FORCED: Record<string, ColorLevel> = { '': 1, '1': 1, true: 1, '2': 2, '3'
  * million, anything else (0, false) none, whatever the stream; NO_COLOR (not empty), NODE_DISABLE_COLORS
  * or TERM=dumb turn them off; otherwise a terminal gets what it says it has, a pipe or a file none.
  */
-export function colorLevel(stream: Pick<NodeJS.WriteStream, 'isTTY'> & { getColorDepth?: (env?: object) => number },
-  env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv): ColorLevel {
+export function colorLevel(
+  stream: Pick<NodeJS.WriteStream, 'isTTY'> & { getColorDepth?: (env?: object) => number },
+  env: NodeJS.ProcessEnv = process.env,
+  argv: string[] = process.argv,
+): ColorLevel {
   const end = argv.indexOf('--');
   if ((end < 0 ? argv : argv.slice(0, end)).includes('--no-color')) return 0;
   if (env.FORCE_COLOR !== undefined) return FORCED[env.FORCE_COLOR] ?? 0;

@@ -27,10 +27,14 @@ export function step(text: string): Step {
   if (interactive()) {
     const spinner: Ora = ora({ text, stream: process.stderr }).start();
     return {
-      update: (t) => { if (!ended) spinner.text = t; },
+      update: (t) => {
+        if (!ended) spinner.text = t;
+      },
       succeed: (t) => end(() => spinner.succeed(t ?? spinner.text)),
       fail: (t) => end(() => spinner.fail(t ?? spinner.text)),
-      info: (t) => { spinner.info(t); },
+      info: (t) => {
+        spinner.info(t);
+      },
     };
   }
   info(`${c.dim('-')} ${text}`);
@@ -62,7 +66,9 @@ export function progressBar(label: string, total: number): { update(n: number): 
         const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
         spinner.text = `${label} ${bar} ${Math.floor(frac * 100)}% ${n}/${total} (${rate(n)}/s)`;
       },
-      done(text) { spinner.succeed(text ?? `${label}: ${total} in ${((Date.now() - t0) / 1000).toFixed(1)} s`); },
+      done(text) {
+        spinner.succeed(text ?? `${label}: ${total} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      },
     };
   }
   let nextTenth = 1;
@@ -73,6 +79,8 @@ export function progressBar(label: string, total: number): { update(n: number): 
         nextTenth++;
       }
     },
-    done(text) { info(`${c.green('✔')} ${text ?? `${label}: ${total} in ${((Date.now() - t0) / 1000).toFixed(1)} s`}`); },
+    done(text) {
+      info(`${c.green('✔')} ${text ?? `${label}: ${total} in ${((Date.now() - t0) / 1000).toFixed(1)} s`}`);
+    },
   };
 }

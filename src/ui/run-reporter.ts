@@ -28,9 +28,12 @@ export interface ReporterOptions {
 export function runFailure(err: unknown, o: { brokers: string[]; cassandra: string[] }): unknown {
   if (!(err instanceof OutageTooLong)) return err;
   const where = (err.server === 'Kafka' ? o.brokers : o.cassandra).join(',');
-  return new UserError(`${err.server} at ${where} unreachable for longer than --max-outage ${fd(err.maxMs)} (${err.reason})`, {
-    hint: 'nothing unwritten was committed; run again when it is back, and the batch is read again',
-  });
+  return new UserError(
+    `${err.server} at ${where} unreachable for longer than --max-outage ${fd(err.maxMs)} (${err.reason})`,
+    {
+      hint: 'nothing unwritten was committed; run again when it is back, and the batch is read again',
+    },
+  );
 }
 
 function describeStart(from: StartFrom): string {
@@ -42,7 +45,10 @@ function describeStart(from: StartFrom): string {
 /** Where an asked-for start applied; a warning where the group's own offsets overruled it. */
 function startNote(e: Extract<RunEvent, { type: 'start' }>, quiet: boolean): Line {
   const what = describeStart(e.from);
-  const applied = e.applied.length === 0 ? '' : `${what}: partition${e.applied.length > 1 ? 's' : ''} ${e.applied.map(([p, o]) => `${p} at offset ${o}`).join(', ')}`;
+  const applied =
+    e.applied.length === 0
+      ? ''
+      : `${what}: partition${e.applied.length > 1 ? 's' : ''} ${e.applied.map(([p, o]) => `${p} at offset ${o}`).join(', ')}`;
   if (e.ignored.length === 0) return quiet ? undefined : { text: c.dim(applied) };
   const s = e.ignored.length > 1 ? 's' : '';
   const ignored = `${what} ignored for partition${s} ${e.ignored.join(',')}: the group has committed offsets there and goes on from them (loginsync offsets reset to move them)`;
@@ -50,7 +56,9 @@ function startNote(e: Extract<RunEvent, { type: 'start' }>, quiet: boolean): Lin
 }
 
 function ledgerNote(e: LedgerEntry): string {
-  const moves = Object.keys(e.endOffset).map((p) => `partition ${p} ${e.startOffset[p]} -> ${e.endOffset[p]}`).join(', ');
+  const moves = Object.keys(e.endOffset)
+    .map((p) => `partition ${p} ${e.startOffset[p]} -> ${e.endOffset[p]}`)
+    .join(', ');
   return e.kind === 'recovered'
     ? `ledger: the group's offsets were ahead of the ledger (${moves}), recorded as batch ${e.batchId}: a run stopped between a commit and its ledger line (its writes were acknowledged), or offsets moved by hand`
     : `ledger: the group's offsets were moved back by hand (${moves}); those records are read again`;
@@ -67,7 +75,8 @@ export function terminalReporter(o: ReporterOptions): RunListener {
       spinner?.start(`waiting for the next trigger at ${new Date(e.nextAt).toISOString().slice(11, 19)} UTC`);
       return;
     }
-    if (['batch-done', 'retrying', 'waiting-for-group', 'stopping', 'interrupted', 'stopped'].includes(e.type)) spinner?.stop();
+    if (['batch-done', 'retrying', 'waiting-for-group', 'stopping', 'interrupted', 'stopped'].includes(e.type))
+      spinner?.stop();
     if (e.type === 'batch-done') {
       const table = o.quiet ? undefined : writtenTable(e.report);
       if (table) dataOut(table);
@@ -83,29 +92,44 @@ type Line = { text: string; warn?: boolean } | undefined;
 
 /** The chatter line for an event, if it has one. */
 function messages(o: ReporterOptions, where: (s: Server) => string): (e: RunEvent) => Line {
-  const retry = (delayMs: number) => (delayMs > 0
-    ? `retrying with backoff${o.maxOutageMs !== undefined ? ` for up to ${fd(o.maxOutageMs)}` : ''}, nothing is committed until it succeeds`
-    : 'giving up on this commit; the batch will be read again');
+  const retry = (delayMs: number) =>
+    delayMs > 0
+      ? `retrying with backoff${o.maxOutageMs !== undefined ? ` for up to ${fd(o.maxOutageMs)}` : ''}, nothing is committed until it succeeds`
+      : 'giving up on this commit; the batch will be read again';
   let group = '';
   return (e) => {
     switch (e.type) {
       case 'ready':
         group = e.info.group;
         return o.quiet ? undefined : { text: [readyLine(e.info), ...servedLines(o)].map((l) => c.dim(l)).join('\n') };
-      case 'ledger': return { text: ledgerNote(e.entry) };
-      case 'start': return startNote(e, o.quiet);
+      case 'ledger':
+        return { text: ledgerNote(e.entry) };
+      case 'start':
+        return startNote(e, o.quiet);
       case 'predecessors': {
         const who = `a stopped run (pid ${e.pids.join(', ')})`;
         return e.removed
-          ? { text: c.dim(`removed ${who} from the group: its partitions are read again at once, not after its session times out`) }
-          : { warn: true, text: `could not remove ${who} from the group (${e.message}); its partitions wait until its session times out` };
+          ? {
+              text: c.dim(
+                `removed ${who} from the group: its partitions are read again at once, not after its session times out`,
+              ),
+            }
+          : {
+              warn: true,
+              text: `could not remove ${who} from the group (${e.message}); its partitions wait until its session times out`,
+            };
       }
-      case 'batch-started': return o.verbose ? { text: c.dim(`batch started: ${e.records} records, ${e.distinct} login ids`) } : undefined;
+      case 'batch-started':
+        return o.verbose ? { text: c.dim(`batch started: ${e.records} records, ${e.distinct} login ids`) } : undefined;
       case 'retrying':
         // one line when an outage starts, then a reminder every 30 s (every attempt with --verbose)
         if (!(e.firstOfOutage || e.attempt === 1 || e.delayMs === 0 || o.verbose)) return undefined;
-        return { warn: true, text: `batch failed (attempt ${e.attempt}): ${describeFailure(e.error, o)}; ${retry(e.delayMs)}` };
-      default: return outageMessage(e, o, where) ?? endMessage(e, group);
+        return {
+          warn: true,
+          text: `batch failed (attempt ${e.attempt}): ${describeFailure(e.error, o)}; ${retry(e.delayMs)}`,
+        };
+      default:
+        return outageMessage(e, o, where) ?? endMessage(e, group);
     }
   };
 }
@@ -113,32 +137,65 @@ function messages(o: ReporterOptions, where: (s: Server) => string): (e: RunEven
 /** The lines of an outage: a consumer, a partition or a server gone, and back. */
 function outageMessage(e: RunEvent, o: ReporterOptions, where: (s: Server) => string): Line {
   switch (e.type) {
-      case 'consumer-stopped': return { warn: true, text: `Kafka consumer stopped: ${e.message}` };
-      case 'consumer-error': return e.firstOfOutage ? { warn: true, text: `Kafka at ${where('Kafka')}: ${e.message}; reconnecting with backoff, nothing is committed meanwhile` } : undefined;
-      case 'partitions-stalled': {
-        const many = e.partitions.length > 1;
-        return { warn: true, text: `Kafka at ${where('Kafka')}: partition${many ? 's' : ''} ${e.partitions.join(',')} (${e.lag} records behind) had no records for ${fd(e.stalledMs)} while others are read: ${many ? 'their' : 'its'} leader is likely gone until Kafka elects another (others may wait meanwhile); nothing of ${many ? 'them' : 'it'} is committed meanwhile` };
-      }
-      case 'partitions-resumed': return { text: `Kafka is back after ${fd(e.afterMs)} for partition${e.partitions.length > 1 ? 's' : ''} ${e.partitions.join(',')}: records arrive again` };
-      case 'kafka-silent': return { warn: true, text: `Kafka at ${where('Kafka')}: no fetch answered for ${fd(e.silentMs)}; waiting for it, nothing is committed meanwhile` };
-      case 'outage-still':
-        return { warn: true, text: `${e.server} at ${where(e.server)} unreachable for ${fd(e.downMs)} (${e.reason}); still retrying, nothing unwritten is committed${o.maxOutageMs === undefined ? ' (--max-outage to give up)' : `; giving up after ${fd(o.maxOutageMs)}`}` };
-      case 'outage-ended': return { text: backLine(e) };
-      default: return undefined;
+    case 'consumer-stopped':
+      return { warn: true, text: `Kafka consumer stopped: ${e.message}` };
+    case 'consumer-error':
+      return e.firstOfOutage
+        ? {
+            warn: true,
+            text: `Kafka at ${where('Kafka')}: ${e.message}; reconnecting with backoff, nothing is committed meanwhile`,
+          }
+        : undefined;
+    case 'partitions-stalled': {
+      const many = e.partitions.length > 1;
+      return {
+        warn: true,
+        text: `Kafka at ${where('Kafka')}: partition${many ? 's' : ''} ${e.partitions.join(',')} (${e.lag} records behind) had no records for ${fd(e.stalledMs)} while others are read: ${many ? 'their' : 'its'} leader is likely gone until Kafka elects another (others may wait meanwhile); nothing of ${many ? 'them' : 'it'} is committed meanwhile`,
+      };
+    }
+    case 'partitions-resumed':
+      return {
+        text: `Kafka is back after ${fd(e.afterMs)} for partition${e.partitions.length > 1 ? 's' : ''} ${e.partitions.join(',')}: records arrive again`,
+      };
+    case 'kafka-silent':
+      return {
+        warn: true,
+        text: `Kafka at ${where('Kafka')}: no fetch answered for ${fd(e.silentMs)}; waiting for it, nothing is committed meanwhile`,
+      };
+    case 'outage-still':
+      return {
+        warn: true,
+        text: `${e.server} at ${where(e.server)} unreachable for ${fd(e.downMs)} (${e.reason}); still retrying, nothing unwritten is committed${o.maxOutageMs === undefined ? ' (--max-outage to give up)' : `; giving up after ${fd(o.maxOutageMs)}`}`,
+      };
+    case 'outage-ended':
+      return { text: backLine(e) };
+    default:
+      return undefined;
   }
 }
 
 /** The lines of a run's end: waiting for the group, stopping, stopped. */
 function endMessage(e: RunEvent, group: string): Line {
   switch (e.type) {
-      case 'waiting-for-group':
-        return { text: `this run's partitions are done; waiting for partition${e.partitions.length > 1 ? 's' : ''} ${e.partitions.join(',')}, owned by another member of group ${group} (or by a stopped run until its session times out), to reach the end offsets` };
-      case 'stopping': return { text: `\n${e.signal}: finishing the current batch and committing, for up to ${fd(e.shutdownMs)} (Ctrl-C again to abort)` };
-      case 'shutdown-timeout':
-        return { warn: true, text: `shutdown timeout (${fd(e.shutdownMs)}): ${e.busy ? 'the batch in progress is not committed and will be read again' : 'the Kafka and Cassandra clients did not close in time'}` };
-      case 'interrupted': return { text: e.batch ? 'aborted: the current batch is not committed and will be read again' : 'interrupted' };
-      case 'stopped': return { text: summaryLine(e.totals) };
-      default: return undefined;
+    case 'waiting-for-group':
+      return {
+        text: `this run's partitions are done; waiting for partition${e.partitions.length > 1 ? 's' : ''} ${e.partitions.join(',')}, owned by another member of group ${group} (or by a stopped run until its session times out), to reach the end offsets`,
+      };
+    case 'stopping':
+      return {
+        text: `\n${e.signal}: finishing the current batch and committing, for up to ${fd(e.shutdownMs)} (Ctrl-C again to abort)`,
+      };
+    case 'shutdown-timeout':
+      return {
+        warn: true,
+        text: `shutdown timeout (${fd(e.shutdownMs)}): ${e.busy ? 'the batch in progress is not committed and will be read again' : 'the Kafka and Cassandra clients did not close in time'}`,
+      };
+    case 'interrupted':
+      return { text: e.batch ? 'aborted: the current batch is not committed and will be read again' : 'interrupted' };
+    case 'stopped':
+      return { text: summaryLine(e.totals) };
+    default:
+      return undefined;
   }
 }
 
@@ -156,6 +213,7 @@ function readyLine(i: RunInfo): string {
 
 function backLine(e: Extract<RunEvent, { type: 'outage-ended' }>): string {
   if (e.how === 'fetch') return `Kafka is back after ${fd(e.downMs)}: fetches are answered again`;
-  if (e.how === 'join') return `Kafka is back after ${fd(e.downMs)}: consuming partitions ${e.partitions?.join(',') || '(none)'} again`;
+  if (e.how === 'join')
+    return `Kafka is back after ${fd(e.downMs)}: consuming partitions ${e.partitions?.join(',') || '(none)'} again`;
   return `${e.server} is back after ${fd(e.downMs)}; the batch is written${e.committed ? ' and committed' : ''}`;
 }

@@ -4,8 +4,14 @@ import { sleep } from './sleep.js';
 
 /** The lock stayed taken longer than the caller waits: its owner is busy or stuck, or its pid was reused. */
 export class LockTimeout extends Error {
-  constructor(readonly path: string, readonly owner: string, waitedMs: number) {
-    super(`the lock ${path} is still held by pid ${owner || '(none yet)'} after ${Math.round(waitedMs / 1000)} s; if no loginsync process has that pid, remove the file`);
+  constructor(
+    readonly path: string,
+    readonly owner: string,
+    waitedMs: number,
+  ) {
+    super(
+      `the lock ${path} is still held by pid ${owner || '(none yet)'} after ${Math.round(waitedMs / 1000)} s; if no loginsync process has that pid, remove the file`,
+    );
     this.name = 'LockTimeout';
   }
 }
@@ -16,7 +22,12 @@ export class LockTimeout extends Error {
  * stays empty for long. Waiting longer than maxWaitMs (an owner stuck, or a pid reused by another
  * process, which looks alive for ever) throws LockTimeout.
  */
-export async function withLock<T>(path: string, fn: () => Promise<T> | T, onWait: () => void = () => {}, maxWaitMs = 120_000): Promise<T> {
+export async function withLock<T>(
+  path: string,
+  fn: () => Promise<T> | T,
+  onWait: () => void = () => {},
+  maxWaitMs = 120_000,
+): Promise<T> {
   const t0 = Date.now();
   let told = false;
   for (;;) {
@@ -36,7 +47,10 @@ export async function withLock<T>(path: string, fn: () => Promise<T> | T, onWait
         continue;
       }
       if (Date.now() - t0 > maxWaitMs) throw new LockTimeout(path, ownerText(path), Date.now() - t0);
-      if (!told) { onWait(); told = true; }
+      if (!told) {
+        onWait();
+        told = true;
+      }
       await sleep(50);
     }
   }
@@ -78,7 +92,9 @@ export function takeOverStale(path: string, judged: StaleLock): boolean {
   // a fresh lock: back where it was (link fails if yet another one was made meanwhile, which then holds)
   try {
     linkSync(aside, path);
-  } catch { /* the newer lock stands */ }
+  } catch {
+    /* the newer lock stands */
+  }
   rmSync(aside, { force: true });
   return false;
 }
@@ -102,11 +118,12 @@ export function staleLock(path: string): StaleLock | undefined {
     return undefined; // just released: try again
   }
   const owner = Number(text);
-  const stale = text === '' || !Number.isInteger(owner) || owner <= 0
-    ? Date.now() - st.mtimeMs > 5_000
-    // our own pid: left by an earlier process that had it (a container restarts as pid 1 again); this
-    // process never waits for a lock it holds itself
-    : owner === process.pid || !pidAlive(owner);
+  const stale =
+    text === '' || !Number.isInteger(owner) || owner <= 0
+      ? Date.now() - st.mtimeMs > 5_000
+      : // our own pid: left by an earlier process that had it (a container restarts as pid 1 again); this
+        // process never waits for a lock it holds itself
+        owner === process.pid || !pidAlive(owner);
   return stale ? { ino: st.ino, mtimeMs: st.mtimeMs, owner: text } : undefined;
 }
 

@@ -43,7 +43,15 @@ export class TestCluster {
   async up(): Promise<void> {
     this.kafkaPort = await freePortRun(6);
     this.cassandraPort = await freePortPair([...Array(6).keys()].map((i) => this.kafkaPort + i));
-    await this.stack('up', '--nodes', '3', '--kafka-port', String(this.kafkaPort), '--cassandra-port', String(this.cassandraPort));
+    await this.stack(
+      'up',
+      '--nodes',
+      '3',
+      '--kafka-port',
+      String(this.kafkaPort),
+      '--cassandra-port',
+      String(this.cassandraPort),
+    );
   }
 
   async down(): Promise<void> {
@@ -66,7 +74,16 @@ export class TestCluster {
     const group = uniqueName('g');
     const checkpoint = mkdtempSync(join(tmpdir(), 'ls-ckpt-'));
     const flags = ['-k', keyspace, '-t', topic];
-    const init = await this.cli(['init', ...flags, '--partitions', '6', '--replication-factor', '3', '--topic-replication', '3']);
+    const init = await this.cli([
+      'init',
+      ...flags,
+      '--partitions',
+      '6',
+      '--replication-factor',
+      '3',
+      '--topic-replication',
+      '3',
+    ]);
     if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
     const seed = await this.cli(['seed', ...flags, '--count', String(users)]);
     if (seed.code !== 0) throw new Error(`seed failed: ${seed.stderr}`);
@@ -77,11 +94,19 @@ export class TestCluster {
     const admin = kafka.admin();
     await admin.connect();
     const w: World = {
-      keyspace, topic, group, checkpoint, flags, cql, kafka, producer,
+      keyspace,
+      topic,
+      group,
+      checkpoint,
+      flags,
+      cql,
+      kafka,
+      producer,
       async send(values, keyOf = () => null) {
         await producer.send({ topic, acks: -1, messages: values.map((value, i) => ({ key: keyOf(i), value })) });
       },
-      runOnce: (extra = []) => this.cli(['run', '--once', ...flags, '--group', group, '--checkpoint', checkpoint, ...extra]),
+      runOnce: (extra = []) =>
+        this.cli(['run', '--once', ...flags, '--group', group, '--checkpoint', checkpoint, ...extra]),
       async lastLogins() {
         const rows = await lastLogins(cql, keyspace, QUORUM);
         return new Map([...rows].map(([id, ms]) => [id, ms === null ? null : new Date(ms).toISOString()]));
@@ -113,11 +138,17 @@ export class DrainWatch {
   private readonly samples: Array<{ t: number; committed: number; printed: number }> = [];
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly admin: Admin, private readonly w: Pick<World, 'group' | 'topic'>, private readonly printed: () => number) {}
+  constructor(
+    private readonly admin: Admin,
+    private readonly w: Pick<World, 'group' | 'topic'>,
+    private readonly printed: () => number,
+  ) {}
 
   start(): void {
     const tick = async () => {
-      const committed = total(await committedOffsets(this.admin, this.w.group, this.w.topic).catch(() => new Map<number, number>()));
+      const committed = total(
+        await committedOffsets(this.admin, this.w.group, this.w.topic).catch(() => new Map<number, number>()),
+      );
       this.samples.push({ t: Date.now(), committed, printed: this.printed() });
       this.timer = setTimeout(() => void tick(), 250);
     };
@@ -147,6 +178,10 @@ export class DrainWatch {
       }
     }
     const s = (ms: number | undefined) => (ms === undefined ? NaN : ms / 1000);
-    return { firstCommitS: s(firstCommit && firstCommit.t - at), longestStallS: longest / 1000, firstOutputS: s(firstOutput && firstOutput.t - at) };
+    return {
+      firstCommitS: s(firstCommit && firstCommit.t - at),
+      longestStallS: longest / 1000,
+      firstOutputS: s(firstOutput && firstOutput.t - at),
+    };
   }
 }

@@ -24,25 +24,38 @@ let cassandraPort = 0;
 const brokers = () => [0, 1, 2].map((i) => `127.0.0.1:${kafkaPort + i}`);
 const contactPoints = () => [1, 2, 3].map((i) => `127.0.0.${i}:${cassandraPort}`);
 
-const stack = (args: string[], stackDir = dir): Promise<CliResult> => runCli(['stack', ...args, '--dir', stackDir], { timeoutMs: 600_000 });
+const stack = (args: string[], stackDir = dir): Promise<CliResult> =>
+  runCli(['stack', ...args, '--dir', stackDir], { timeoutMs: 600_000 });
 
 /** The pids of every process carrying the stack's marker (what CI's cleanup looks for). */
 function markedProcesses(stackDir: string): number[] {
   try {
-    return execFileSync('pgrep', ['-f', `loginsync.stack=${stackDir}/`], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    return execFileSync('pgrep', ['-f', `loginsync.stack=${stackDir}/`], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map(Number);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
 }
 
-interface NodeStatus { server: string; node: string; pid: number | null; host: string; port: number; running: boolean; healthy: boolean }
+interface NodeStatus {
+  server: string;
+  node: string;
+  pid: number | null;
+  host: string;
+  port: number;
+  running: boolean;
+  healthy: boolean;
+}
 async function status(): Promise<NodeStatus[]> {
   const r = await stack(['status', '--json']);
   expect(r.code, r.stderr).toBe(0);
   return (JSON.parse(r.stdout) as { servers: NodeStatus[] }).servers;
 }
 
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const rssMb = (pid: number) =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 let cql: CassandraClient | undefined;
 let kafka: Kafka;
@@ -64,7 +77,15 @@ afterAll(async () => {
 describe.sequential('loginsync stack up --nodes 3', () => {
   it('comes up as one cluster: three brokers, a ring of three, every node healthy', async () => {
     const t0 = Date.now();
-    const up = await stack(['up', '--nodes', '3', '--kafka-port', String(kafkaPort), '--cassandra-port', String(cassandraPort)]);
+    const up = await stack([
+      'up',
+      '--nodes',
+      '3',
+      '--kafka-port',
+      String(kafkaPort),
+      '--cassandra-port',
+      String(cassandraPort),
+    ]);
     const seconds = (Date.now() - t0) / 1000;
     expect(up.code, up.stderr).toBe(0);
     expect(up.stdout).toContain(`export LOGINSYNC_BROKERS=${brokers().join(',')}`);
@@ -81,10 +102,16 @@ describe.sequential('loginsync stack up --nodes 3', () => {
       ['cassandra-2', '127.0.0.2', cassandraPort, true, true],
       ['cassandra-3', '127.0.0.3', cassandraPort, true, true],
     ]);
-    expect(JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8'))).toMatchObject({ nodes: 3, kafka: { heap: '256m' }, cassandra: { heap: '512m' } });
+    expect(JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8'))).toMatchObject({
+      nodes: 3,
+      kafka: { heap: '256m' },
+      cassandra: { heap: '512m' },
+    });
     const rss = nodes.map((n) => rssMb(n.pid!));
-    console.log(`cluster up in ${seconds.toFixed(1)} s; RSS ${nodes.map((n, i) => `${n.node} ${rss[i]!.toFixed(0)} MB`).join(', ')}; `
-      + `total ${(rss.reduce((a, b) => a + b, 0) / 1024).toFixed(2)} GB`);
+    console.log(
+      `cluster up in ${seconds.toFixed(1)} s; RSS ${nodes.map((n, i) => `${n.node} ${rss[i]!.toFixed(0)} MB`).join(', ')}; ` +
+        `total ${(rss.reduce((a, b) => a + b, 0) / 1024).toFixed(2)} GB`,
+    );
   });
 
   it('a topic with three copies takes writes with acks=all and serves them back (kafkajs)', async () => {
@@ -95,11 +122,20 @@ describe.sequential('loginsync stack up --nodes 3', () => {
     try {
       expect((await admin.describeCluster()).brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3]);
       const topic = uniqueName('replicated');
-      await createTopic(admin, { topic, partitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] });
-      await waitFor(async () => {
-        const md = await admin.fetchTopicMetadata({ topics: [topic] });
-        return md.topics[0]!.partitions.every((p) => p.replicas.length === 3 && p.isr.length === 3);
-      }, 60_000, `${topic}: three replicas in sync`);
+      await createTopic(admin, {
+        topic,
+        partitions: 3,
+        replicationFactor: 3,
+        configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+      });
+      await waitFor(
+        async () => {
+          const md = await admin.fetchTopicMetadata({ topics: [topic] });
+          return md.topics[0]!.partitions.every((p) => p.replicas.length === 3 && p.isr.length === 3);
+        },
+        60_000,
+        `${topic}: three replicas in sync`,
+      );
 
       await producer.connect();
       const values = Array.from({ length: 300 }, (_, i) => `event-${i}`);
@@ -108,7 +144,11 @@ describe.sequential('loginsync stack up --nodes 3', () => {
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
       const seen = new Set<string>();
-      await consumer.run({ eachMessage: async ({ message }) => { seen.add(String(message.value)); } });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          seen.add(String(message.value));
+        },
+      });
       await waitFor(() => seen.size === values.length, 120_000, `all ${values.length} events consumed`);
       // the group's offsets live in Kafka's internal topic, three copies on a cluster
       const offsets = await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] });
@@ -121,17 +161,31 @@ describe.sequential('loginsync stack up --nodes 3', () => {
   });
 
   it('a keyspace with three copies works at LOCAL_QUORUM, the driver seeing three hosts', async () => {
-    cql = createCassandra({ contactPoints: contactPoints(), localDc: 'datacenter1', consistency: types.consistencies.localQuorum });
+    cql = createCassandra({
+      contactPoints: contactPoints(),
+      localDc: 'datacenter1',
+      consistency: types.consistencies.localQuorum,
+    });
     await cql.connect();
-    expect(cql.hosts.values().map((h) => [h.address, h.isUp()]).sort()).toEqual(contactPoints().map((a) => [a, true]));
-    await cql.execute(`CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}`);
+    expect(
+      cql.hosts
+        .values()
+        .map((h) => [h.address, h.isUp()])
+        .sort(),
+    ).toEqual(contactPoints().map((a) => [a, true]));
+    await cql.execute(
+      `CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}`,
+    );
     await cql.execute(`CREATE TABLE ${keyspace}.kv (k int PRIMARY KEY, v text)`);
     for (let k = 0; k < 50; k++) await cql.execute(`INSERT INTO ${keyspace}.kv (k, v) VALUES (?, ?)`, [k, `v${k}`]);
     const rs = await cql.execute(`SELECT count(*) AS n FROM ${keyspace}.kv`);
     expect(Number(rs.first().get('n'))).toBe(50);
     // every node holds every row: each, coordinating, reads it at ALL
     for (const host of cql.hosts.values()) {
-      const one = await cql.execute(`SELECT v FROM ${keyspace}.kv WHERE k = 7`, [], { host, consistency: types.consistencies.all });
+      const one = await cql.execute(`SELECT v FROM ${keyspace}.kv WHERE k = 7`, [], {
+        host,
+        consistency: types.consistencies.all,
+      });
       expect(one.first().get('v')).toBe('v7');
     }
   });
@@ -142,7 +196,12 @@ describe.sequential('loginsync stack up --nodes 3', () => {
     expect(stop.code, stop.stderr).toBe(0);
     expect(stop.stderr).toContain('cassandra-2: killed');
     expect((await status()).map((n) => [n.node, n.running])).toEqual([
-      ['kafka-1', true], ['kafka-2', true], ['kafka-3', true], ['cassandra-1', true], ['cassandra-2', false], ['cassandra-3', true],
+      ['kafka-1', true],
+      ['kafka-2', true],
+      ['kafka-3', true],
+      ['cassandra-1', true],
+      ['cassandra-2', false],
+      ['cassandra-3', true],
     ]);
 
     // writes need two acks of three: they go on at once
@@ -156,9 +215,16 @@ describe.sequential('loginsync stack up --nodes 3', () => {
     // a read asks two replicas of three: one that picked the dead node times out until the others'
     // failure detectors call it dead (phi_convict_threshold 12: some 25 s after the kill); then
     // every read and write at LOCAL_QUORUM is answered
-    await waitFor(() => ['cassandra-1', 'cassandra-3'].every((n) =>
-      new RegExp(`/127\\.0\\.0\\.2:${cassandraPort + 1} is now DOWN`).test(readFileSync(join(dir, n, 'cassandra.log'), 'utf8'))),
-    120_000, 'cassandra-1 and cassandra-3 to see cassandra-2 down');
+    await waitFor(
+      () =>
+        ['cassandra-1', 'cassandra-3'].every((n) =>
+          new RegExp(`/127\\.0\\.0\\.2:${cassandraPort + 1} is now DOWN`).test(
+            readFileSync(join(dir, n, 'cassandra.log'), 'utf8'),
+          ),
+        ),
+      120_000,
+      'cassandra-1 and cassandra-3 to see cassandra-2 down',
+    );
     const convicted = (Date.now() - t0) / 1000;
     for (let i = 0; i < 20; i++) {
       await write();
@@ -167,8 +233,10 @@ describe.sequential('loginsync stack up --nodes 3', () => {
     }
     const count = await cql!.execute(`SELECT count(*) AS n FROM ${keyspace}.kv`);
     expect(Number(count.first().get('n'))).toBe(50 + (k - 1000));
-    console.log(`cassandra-2 killed: writes at LOCAL_QUORUM answered at once; the others saw it down after ${convicted.toFixed(1)} s; `
-      + '20 writes and reads at LOCAL_QUORUM then, all answered');
+    console.log(
+      `cassandra-2 killed: writes at LOCAL_QUORUM answered at once; the others saw it down after ${convicted.toFixed(1)} s; ` +
+        '20 writes and reads at LOCAL_QUORUM then, all answered',
+    );
 
     const start = await stack(['start', 'cassandra-2']);
     expect(start.code, start.stderr).toBe(0);
@@ -180,34 +248,53 @@ describe.sequential('loginsync stack up --nodes 3', () => {
     // back in the ring: the driver sees it again, and it serves the rows written while it was down
     await waitFor(() => cql!.hosts.values().every((h) => h.isUp()), 60_000, 'the driver to see cassandra-2 up again');
     const back = cql!.hosts.values().find((h) => h.address === `127.0.0.2:${cassandraPort}`)!;
-    await waitFor(async () => {
-      const rs = await cql!.execute(`SELECT count(*) AS n FROM ${keyspace}.kv`, [], { host: back, consistency: types.consistencies.all }).catch(() => undefined);
-      return Number(rs?.first().get('n')) === 50 + (k - 1000);
-    }, 60_000, 'a read at ALL through cassandra-2 to see every row');
+    await waitFor(
+      async () => {
+        const rs = await cql!
+          .execute(`SELECT count(*) AS n FROM ${keyspace}.kv`, [], { host: back, consistency: types.consistencies.all })
+          .catch(() => undefined);
+        return Number(rs?.first().get('n')) === 50 + (k - 1000);
+      },
+      60_000,
+      'a read at ALL through cassandra-2 to see every row',
+    );
   });
 
   it('names its nodes: kafka and cassandra alone are refused with the names, a node can be picked', async () => {
-    for (const args of [['stop', 'kafka'], ['start', 'cassandra'], ['logs', 'kafka'], ['status', 'cassandra']]) {
+    for (const args of [
+      ['stop', 'kafka'],
+      ['start', 'cassandra'],
+      ['logs', 'kafka'],
+      ['status', 'cassandra'],
+    ]) {
       const r = await stack(args);
       expect(r.code, args.join(' ')).toBe(1);
       const kind = args[1]!;
       const lines = r.stderr.trim().split('\n');
       expect(lines, r.stderr).toHaveLength(2);
-      expect(lines[0]).toBe(`error: "${kind}" is not one node in this 3-node stack: name one of ${kind}-1, ${kind}-2, ${kind}-3`);
-      expect(lines[1]).toMatch(/^hint: the nodes are kafka-1, kafka-2, kafka-3, cassandra-1, cassandra-2, cassandra-3$/);
+      expect(lines[0]).toBe(
+        `error: "${kind}" is not one node in this 3-node stack: name one of ${kind}-1, ${kind}-2, ${kind}-3`,
+      );
+      expect(lines[1]).toMatch(
+        /^hint: the nodes are kafka-1, kafka-2, kafka-3, cassandra-1, cassandra-2, cassandra-3$/,
+      );
     }
     const unknown = await stack(['stop', 'kafka-4']);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('unknown node "kafka-4": use kafka-1, kafka-2, kafka-3, cassandra-1, cassandra-2, cassandra-3');
+    expect(unknown.stderr).toContain(
+      'unknown node "kafka-4": use kafka-1, kafka-2, kafka-3, cassandra-1, cassandra-2, cassandra-3',
+    );
 
     const one = await stack(['status', 'cassandra-3', '--json']);
-    expect((JSON.parse(one.stdout) as { servers: NodeStatus[] }).servers.map((s) => [s.node, s.healthy])).toEqual([['cassandra-3', true]]);
+    expect((JSON.parse(one.stdout) as { servers: NodeStatus[] }).servers.map((s) => [s.node, s.healthy])).toEqual([
+      ['cassandra-3', true],
+    ]);
     const logs = await stack(['logs', 'kafka-2', '-n', '5']);
     expect(logs.code).toBe(0);
     expect(logs.stdout.trim().split('\n')).toHaveLength(5);
   });
 
-  it('refuses another node count in a made stack\'s directory, either way', async () => {
+  it("refuses another node count in a made stack's directory, either way", async () => {
     const fewer = await stack(['up', '--nodes', '1']);
     expect(fewer.code).toBe(1);
     expect(fewer.stderr.trim().split('\n')).toEqual([
@@ -234,7 +321,11 @@ describe.sequential('loginsync stack up --nodes 3', () => {
     const cassandra1 = await freePortPair([kafka1, kafka1 + 1]);
     const up = await stack(['up', '--kafka-port', String(kafka1), '--cassandra-port', String(cassandra1)], oneNodeDir);
     expect(up.code, up.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(join(oneNodeDir, 'stack.json'), 'utf8'))).toMatchObject({ nodes: 1, kafka: { heap: '512m' }, cassandra: { heap: '1g' } });
+    expect(JSON.parse(readFileSync(join(oneNodeDir, 'stack.json'), 'utf8'))).toMatchObject({
+      nodes: 1,
+      kafka: { heap: '512m' },
+      cassandra: { heap: '1g' },
+    });
     const more = await stack(['up', '--nodes', '3'], oneNodeDir);
     expect(more.code).toBe(1);
     expect(more.stderr.trim().split('\n')).toEqual([
@@ -243,10 +334,11 @@ describe.sequential('loginsync stack up --nodes 3', () => {
     ]);
     // on one node, kafka-1 and cassandra-1 name its servers too
     const named = await stack(['status', 'kafka-1', '--json'], oneNodeDir);
-    expect((JSON.parse(named.stdout) as { servers: NodeStatus[] }).servers.map((s) => [s.node, s.healthy])).toEqual([['kafka', true]]);
+    expect((JSON.parse(named.stdout) as { servers: NodeStatus[] }).servers.map((s) => [s.node, s.healthy])).toEqual([
+      ['kafka', true],
+    ]);
     const down = await stack(['down'], oneNodeDir);
     expect(down.code).toBe(0);
     expect(markedProcesses(oneNodeDir)).toEqual([]);
   });
 });
-

@@ -5,8 +5,17 @@ import { waitFor, type Spawned } from '../helpers.js';
 import type { World } from '../integration/pipeline-env.js';
 import { testRandom } from '../random.js';
 import {
-  compareWithOracle, endOffsets, eventJson, ledgerEntries, ledgerProblems, oracle, randomEvents, sendAll, waitCommitted,
-  type Ev, type Originals,
+  compareWithOracle,
+  endOffsets,
+  eventJson,
+  ledgerEntries,
+  ledgerProblems,
+  oracle,
+  randomEvents,
+  sendAll,
+  waitCommitted,
+  type Ev,
+  type Originals,
 } from '../faults/env.js';
 import { DrainWatch, leaders, TestCluster } from './cluster-env.js';
 
@@ -26,7 +35,11 @@ let scene: { w: World; admin: Admin } | undefined;
 beforeAll(() => cluster.up(), 600_000);
 afterAll(() => cluster.down(), 300_000);
 afterEach(async () => {
-  for (const r of runs) if (r.child.exitCode === null) { r.child.kill('SIGKILL'); await r.exited; }
+  for (const r of runs)
+    if (r.child.exitCode === null) {
+      r.child.kill('SIGKILL');
+      await r.exited;
+    }
   runs = [];
   await scene?.w.close();
   scene = undefined;
@@ -35,15 +48,34 @@ afterEach(async () => {
 }, 300_000);
 
 function startRun(w: World, extra: string[] = [], checkpoint = w.checkpoint): Spawned {
-  const r = cluster.spawn(['run', ...w.flags, '--group', w.group, '--checkpoint', checkpoint, '--trigger', '0', '-q', ...extra]);
+  const r = cluster.spawn([
+    'run',
+    ...w.flags,
+    '--group',
+    w.group,
+    '--checkpoint',
+    checkpoint,
+    '--trigger',
+    '0',
+    '-q',
+    ...extra,
+  ]);
   const n = runs.length + 1;
-  onTestFailed(() => { process.stderr.write(`run ${n} said:\n${r.stderr()}\n`); });
+  onTestFailed(() => {
+    process.stderr.write(`run ${n} said:\n${r.stderr()}\n`);
+  });
   runs.push(r);
   return r;
 }
 
 /** A world with its seeded users and EVENTS events over them, to send. */
-async function drainScene(): Promise<{ w: World; admin: Admin; originals: Originals; events: Ev[]; send(): Promise<void> }> {
+async function drainScene(): Promise<{
+  w: World;
+  admin: Admin;
+  originals: Originals;
+  events: Ev[];
+  send(): Promise<void>;
+}> {
   const random = testRandom();
   const { w, admin, originals } = await cluster.world(USERS);
   scene = { w, admin };
@@ -54,10 +86,14 @@ async function drainScene(): Promise<{ w: World; admin: Admin; originals: Origin
 /** The table, read at ALL (every replica answers), against the oracle; retried while a node comes back. */
 async function expectOracleAtAll(w: World, originals: Originals, events: Ev[]): Promise<void> {
   let cmp: Awaited<ReturnType<typeof compareWithOracle>> | undefined;
-  await waitFor(async () => {
-    cmp = await compareWithOracle(w, oracle(originals, events), types.consistencies.all).catch(() => undefined);
-    return cmp !== undefined;
-  }, 120_000, 'a read of the whole table at ALL');
+  await waitFor(
+    async () => {
+      cmp = await compareWithOracle(w, oracle(originals, events), types.consistencies.all).catch(() => undefined);
+      return cmp !== undefined;
+    },
+    120_000,
+    'a read of the whole table at ALL',
+  );
   expect(cmp!.rows).toBe(USERS);
   expect(cmp!.lost.slice(0, 5), `${cmp!.lost.length} lost updates`).toEqual([]);
   expect(cmp!.wrong.slice(0, 5), `${cmp!.wrong.length} wrong rows`).toEqual([]);
@@ -121,7 +157,9 @@ describe.sequential('faults on a three-node cluster', () => {
       const [killedAt, at] = [Date.now(), watch.committed];
       await cluster.stack('stop', node, '--kill');
       await waitCommitted(admin, w, 300_000);
-      console.log(`${node} (leader of partition 0) killed at ${at} of ${EVENTS} committed: ${figures(watch.after(killedAt))}`);
+      console.log(
+        `${node} (leader of partition 0) killed at ${at} of ${EVENTS} committed: ${figures(watch.after(killedAt))}`,
+      );
     } finally {
       watch.stop();
       if (node) await cluster.stack('start', node);
@@ -133,8 +171,17 @@ describe.sequential('faults on a three-node cluster', () => {
     // and is ended by one
     const stallLine = /had no records for \d+s while others are read/;
     const backLine = /Kafka is back after \d+s for partitions? [\d,]+: records arrive again/;
-    const lines = () => run.stderr().trim().split('\n').filter((l) => l !== '');
-    await waitFor(() => lines().filter((l) => backLine.test(l)).length >= lines().filter((l) => stallLine.test(l)).length, 10_000, 'each stall to be followed by its end');
+    const lines = () =>
+      run
+        .stderr()
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '');
+    await waitFor(
+      () => lines().filter((l) => backLine.test(l)).length >= lines().filter((l) => stallLine.test(l)).length,
+      10_000,
+      'each stall to be followed by its end',
+    );
     const said = lines();
     console.log(`the run said: ${said.join(' | ') || '(nothing)'}`);
     const stalls = said.filter((l) => stallLine.test(l));
@@ -152,15 +199,28 @@ describe.sequential('faults on a three-node cluster', () => {
   it('three runs in one group on 6 partitions, one killed (kill -9): the other two take its partitions, and the table is right', async () => {
     const { w, admin, originals, events, send } = await drainScene();
     const members = async () => (await admin.describeGroups([w.group])).groups[0]!;
-    const three = [0, 1, 2].map((i) => startRun(w, ['--max-offsets-per-trigger', '500', '--session-timeout', '10s'], `${w.checkpoint}-${i}`));
+    const three = [0, 1, 2].map((i) =>
+      startRun(w, ['--max-offsets-per-trigger', '500', '--session-timeout', '10s'], `${w.checkpoint}-${i}`),
+    );
     const watch = new DrainWatch(admin, w, () => three.reduce((n, r) => n + r.stderr().length, 0));
     watch.start();
     let killedAt = 0;
     try {
-      await waitFor(async () => { const g = await members(); return g.state === 'Stable' && g.members.length === 3; }, 120_000, 'three members in the group');
+      await waitFor(
+        async () => {
+          const g = await members();
+          return g.state === 'Stable' && g.members.length === 3;
+        },
+        120_000,
+        'three members in the group',
+      );
       await send();
       await midDrain(watch);
-      await waitFor(() => ledgerEntries(`${w.checkpoint}-1`).length > 0, 60_000, 'the run to be killed to commit a batch');
+      await waitFor(
+        () => ledgerEntries(`${w.checkpoint}-1`).length > 0,
+        60_000,
+        'the run to be killed to commit a batch',
+      );
       killedAt = Date.now();
       const at = watch.committed;
       three[1]!.child.kill('SIGKILL');
@@ -176,12 +236,23 @@ describe.sequential('faults on a three-node cluster', () => {
     // the survivors' ledgers show them committing the dead run's partitions after the kill
     const dead = new Set(ledgerEntries(`${w.checkpoint}-1`).flatMap((e) => Object.keys(e.endOffset)));
     expect(dead.size, 'the killed run had partitions').toBeGreaterThan(0);
-    const takenOver = new Set([0, 2].flatMap((i) => ledgerEntries(`${w.checkpoint}-${i}`)
-      .filter((e) => Date.parse(e.startedAt) >= killedAt).flatMap((e) => Object.keys(e.endOffset))));
+    const takenOver = new Set(
+      [0, 2].flatMap((i) =>
+        ledgerEntries(`${w.checkpoint}-${i}`)
+          .filter((e) => Date.parse(e.startedAt) >= killedAt)
+          .flatMap((e) => Object.keys(e.endOffset)),
+      ),
+    );
     for (const p of dead) expect(takenOver, `partition ${p}`).toContain(p);
-    const firstTakeover = Math.min(...[0, 2].flatMap((i) => ledgerEntries(`${w.checkpoint}-${i}`))
-      .filter((e) => Date.parse(e.startedAt) >= killedAt && Object.keys(e.endOffset).some((p) => dead.has(p))).map((e) => Date.parse(e.startedAt)));
-    console.log(`the killed run's partitions ${[...dead].sort().join(',')}: a survivor's first batch of them started ${((firstTakeover - killedAt) / 1000).toFixed(1)} s after the kill (--session-timeout 10s)`);
+    const firstTakeover = Math.min(
+      ...[0, 2]
+        .flatMap((i) => ledgerEntries(`${w.checkpoint}-${i}`))
+        .filter((e) => Date.parse(e.startedAt) >= killedAt && Object.keys(e.endOffset).some((p) => dead.has(p)))
+        .map((e) => Date.parse(e.startedAt)),
+    );
+    console.log(
+      `the killed run's partitions ${[...dead].sort().join(',')}: a survivor's first batch of them started ${((firstTakeover - killedAt) / 1000).toFixed(1)} s after the kill (--session-timeout 10s)`,
+    );
     await expectOracleAtAll(w, originals, events);
     for (const i of [0, 2]) {
       three[i]!.child.kill('SIGTERM');

@@ -4,12 +4,25 @@ import { spawnCli, uniqueName, waitFor, type Spawned } from '../helpers.js';
 import { testRandom } from '../random.js';
 import { world, type World } from '../integration/pipeline-env.js';
 import {
-  admin, compareWithOracle, committedOffsets, endOffsets, eventJson, ledgerEntries, ledgerProblems, oracle,
-  randomEvents, seedUsers, sendAll, sleep, total,
+  admin,
+  compareWithOracle,
+  committedOffsets,
+  endOffsets,
+  eventJson,
+  ledgerEntries,
+  ledgerProblems,
+  oracle,
+  randomEvents,
+  seedUsers,
+  sendAll,
+  sleep,
+  total,
 } from './env.js';
 
 let w: World | undefined;
-afterAll(async () => { await w?.close(); });
+afterAll(async () => {
+  await w?.close();
+});
 
 describe('kill -9 of loginsync run', () => {
   it('20 kills at random moments while draining 100,000 events (and more if they run out) over 10,000 users lose nothing and move nothing back', async () => {
@@ -21,7 +34,8 @@ describe('kill -9 of loginsync run', () => {
     const events = randomEvents(ids, 100_000, random);
     // a few malformed ones and unknown users among them: they must not disturb the rest
     const values: string[] = events.map(eventJson);
-    for (let i = 0; i < 200; i++) values.splice(random.int(values.length), 0, i % 2 ? '{"login_id":' : eventJson({ id: `nobody${i}`, ms: 0 }));
+    for (let i = 0; i < 200; i++)
+      values.splice(random.int(values.length), 0, i % 2 ? '{"login_id":' : eventJson({ id: `nobody${i}`, ms: 0 }));
     await sendAll(w, values);
     const a = await admin(w.kafka);
     let end = await endOffsets(a, w.topic);
@@ -38,8 +52,19 @@ describe('kill -9 of loginsync run', () => {
     };
 
     // small batches, so that a kill lands mid-fetch, mid-write or between the writes and the commit
-    const args = ['run', ...w.flags, '--group', w.group, '--checkpoint', w.checkpoint, '-q',
-      '--max-offsets-per-trigger', '500', '--session-timeout', '6s'];
+    const args = [
+      'run',
+      ...w.flags,
+      '--group',
+      w.group,
+      '--checkpoint',
+      w.checkpoint,
+      '-q',
+      '--max-offsets-per-trigger',
+      '500',
+      '--session-timeout',
+      '6s',
+    ];
     const kills: string[] = [];
     const runs: Spawned[] = [];
     for (let cycle = 0; cycle < 20; cycle++) {
@@ -48,12 +73,18 @@ describe('kill -9 of loginsync run', () => {
       const run = spawnCli(args);
       runs.push(run);
       let exited = false;
-      void run.exited.then(() => { exited = true; });
+      void run.exited.then(() => {
+        exited = true;
+      });
       if (cycle % 5 === 4) {
         // now and then at a moment unrelated to progress: starting, joining, fetching
         await sleep(1000 + random.next() * 6000);
       } else {
-        await waitFor(() => exited || ledgerEntries(w!.checkpoint).length > before, 90_000, `cycle ${cycle}: a batch committed; the run said: ${run.stderr()}`);
+        await waitFor(
+          () => exited || ledgerEntries(w!.checkpoint).length > before,
+          90_000,
+          `cycle ${cycle}: a batch committed; the run said: ${run.stderr()}`,
+        );
         await sleep(random.next() * 400);
       }
       expect(exited, `cycle ${cycle}: run exited by itself: ${run.stderr()}`).toBe(false);
@@ -61,7 +92,10 @@ describe('kill -9 of loginsync run', () => {
       await run.exited;
       kills.push(`${ledgerEntries(w.checkpoint).length - before}`);
     }
-    const committedAfterKills = [...(await committedOffsets(a, w.group, w.topic)).values()].reduce((x, y) => x + Math.max(0, y), 0);
+    const committedAfterKills = [...(await committedOffsets(a, w.group, w.topic)).values()].reduce(
+      (x, y) => x + Math.max(0, y),
+      0,
+    );
 
     // then a run to the end
     const last = await w.runOnce(['-q', '--session-timeout', '6s']);
@@ -69,7 +103,10 @@ describe('kill -9 of loginsync run', () => {
 
     const want = oracle(originals, events);
     const cmp = await compareWithOracle(w, want);
-    if (cmp.lost.length > 0) process.stderr.write(await whereLost(cmp.lost, want, runs, last.stderr).catch((err: unknown) => `(no diagnosis: ${String(err)})\n`));
+    if (cmp.lost.length > 0)
+      process.stderr.write(
+        await whereLost(cmp.lost, want, runs, last.stderr).catch((err: unknown) => `(no diagnosis: ${String(err)})\n`),
+      );
     expect(cmp.rows).toBe(10_000);
     expect(cmp.lost.slice(0, 5), `${cmp.lost.length} lost updates`).toEqual([]);
     expect(cmp.wrong.slice(0, 5), `${cmp.wrong.length} wrong rows`).toEqual([]);
@@ -77,9 +114,19 @@ describe('kill -9 of loginsync run', () => {
     const ledger = ledgerEntries(w.checkpoint);
     expect(ledgerProblems(ledger, end)).toEqual([]);
     const counted = ledger.reduce((n, e) => n + (e.counts?.input ?? 0), 0);
-    process.stderr.write(`crash test: ${kills.length} kills (ledger entries per cycle: ${kills.join(' ')}), ${committedAfterKills} of ${values.length} committed before the last run, ledger ${ledger.length} entries (${ledger.filter((e) => e.kind === 'recovered').length} recovered), ${counted} records counted\n`);
+    process.stderr.write(
+      `crash test: ${kills.length} kills (ledger entries per cycle: ${kills.join(' ')}), ${committedAfterKills} of ${values.length} committed before the last run, ledger ${ledger.length} entries (${ledger.filter((e) => e.kind === 'recovered').length} recovered), ${counted} records counted\n`,
+    );
     // counted records cover everything at least once (a batch read again after a kill counts twice)
-    expect(counted).toBeGreaterThanOrEqual(values.length - ledger.filter((e) => e.kind === 'recovered').reduce((n, e) => n + Object.keys(e.endOffset).reduce((m, p) => m + e.endOffset[p]! - e.startOffset[p]!, 0), 0));
+    expect(counted).toBeGreaterThanOrEqual(
+      values.length -
+        ledger
+          .filter((e) => e.kind === 'recovered')
+          .reduce(
+            (n, e) => n + Object.keys(e.endOffset).reduce((m, p) => m + e.endOffset[p]! - e.startOffset[p]!, 0),
+            0,
+          ),
+    );
     await a.disconnect();
   });
 });
@@ -89,7 +136,12 @@ describe('kill -9 of loginsync run', () => {
  * summed up per partition, beside the ledger's ranges and what the runs printed. Says which range was
  * committed without being written.
  */
-async function whereLost(lost: string[], want: Map<string, number | null>, runs: Spawned[], lastStderr: string): Promise<string> {
+async function whereLost(
+  lost: string[],
+  want: Map<string, number | null>,
+  runs: Spawned[],
+  lastStderr: string,
+): Promise<string> {
   const ids = new Set(lost.map((l) => l.split(':')[0]!));
   const at = new Map<number, number[]>();
   for (const m of await readAll(w!.kafka, w!.topic)) {
@@ -98,21 +150,33 @@ async function whereLost(lost: string[], want: Map<string, number | null>, runs:
       if (!v.login_id || !ids.has(v.login_id)) continue;
       if (Date.parse(`${v.created_time!.replace(' ', 'T')}Z`) !== want.get(v.login_id)) continue;
       at.set(m.partition, [...(at.get(m.partition) ?? []), m.offset]);
-    } catch { /* malformed ones */ }
+    } catch {
+      /* malformed ones */
+    }
   }
   const lines = ['', `${lost.length} lost updates; their latest events, per partition:`];
   for (const [p, offs] of [...at].sort((x, y) => x[0] - y[0])) {
     offs.sort((x, y) => x - y);
-    lines.push(`  partition ${p}: ${offs.length} events, offsets ${offs[0]}..${offs[offs.length - 1]} (first ones: ${offs.slice(0, 8).join(' ')})`);
+    lines.push(
+      `  partition ${p}: ${offs.length} events, offsets ${offs[0]}..${offs[offs.length - 1]} (first ones: ${offs.slice(0, 8).join(' ')})`,
+    );
   }
   lines.push('ledger:');
-  for (const e of ledgerEntries(w!.checkpoint)) lines.push(`  ${e.batchId} ${e.kind ?? 'batch'} pid ${(e as { pid?: number }).pid ?? '-'} ${JSON.stringify(e.startOffset)} -> ${JSON.stringify(e.endOffset)} input ${e.counts?.input ?? '-'}`);
-  runs.forEach((r, i) => { if (r.stderr().trim()) lines.push(`run ${i} stderr: ${r.stderr().trim().slice(-1500)}`); });
+  for (const e of ledgerEntries(w!.checkpoint))
+    lines.push(
+      `  ${e.batchId} ${e.kind ?? 'batch'} pid ${(e as { pid?: number }).pid ?? '-'} ${JSON.stringify(e.startOffset)} -> ${JSON.stringify(e.endOffset)} input ${e.counts?.input ?? '-'}`,
+    );
+  runs.forEach((r, i) => {
+    if (r.stderr().trim()) lines.push(`run ${i} stderr: ${r.stderr().trim().slice(-1500)}`);
+  });
   lines.push(`last run stderr: ${lastStderr.trim().slice(-3000)}`, '');
   return lines.join('\n');
 }
 
-async function readAll(kafka: Kafka, topic: string): Promise<Array<{ partition: number; offset: number; value: string }>> {
+async function readAll(
+  kafka: Kafka,
+  topic: string,
+): Promise<Array<{ partition: number; offset: number; value: string }>> {
   const consumer = kafka.consumer({ groupId: uniqueName('diag') });
   const got: Array<{ partition: number; offset: number; value: string }> = [];
   await consumer.connect();

@@ -21,7 +21,12 @@ describe('a dead-letter topic that cannot be written', () => {
     a = await admin(w.kafka);
     const dlq = `${w.topic}.dlq`;
     await createTopic(a, { topic: dlq, partitions: 1, configEntries: [{ name: 'max.message.bytes', value: '200' }] });
-    await w.send([event('100001', '2021-01-01 00:00:00'), malformed(1), event('100009', '2021-01-01 00:00:00'), malformed(2)]);
+    await w.send([
+      event('100001', '2021-01-01 00:00:00'),
+      malformed(1),
+      event('100009', '2021-01-01 00:00:00'),
+      malformed(2),
+    ]);
 
     const refused = await w.runOnce();
     expect(refused.code, refused.stderr).toBe(1);
@@ -31,7 +36,10 @@ describe('a dead-letter topic that cannot be written', () => {
     expect([...(await committedOffsets(a, w.group, w.topic)).values()]).toEqual([-1]);
     expect(ledgerEntries(w.checkpoint)).toEqual([]);
 
-    await a.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: dlq, configEntries: [{ name: 'max.message.bytes', value: '1048588' }] }] });
+    await a.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: 2, name: dlq, configEntries: [{ name: 'max.message.bytes', value: '1048588' }] }],
+    });
     const fixed = await w.runOnce();
     expect(fixed.code, fixed.stderr).toBe(0);
     const letters = await readTopic(w.kafka, dlq, 2);
@@ -44,7 +52,17 @@ describe('a dead-letter topic that cannot be written', () => {
     w = await world();
     a = await admin(w.kafka);
     const dlq = `${w.topic}.dlq`;
-    run = spawnCli(['run', ...w.flags, '--group', w.group, '--checkpoint', w.checkpoint, '-q', '--session-timeout', '6s']);
+    run = spawnCli([
+      'run',
+      ...w.flags,
+      '--group',
+      w.group,
+      '--checkpoint',
+      w.checkpoint,
+      '-q',
+      '--session-timeout',
+      '6s',
+    ]);
     await w.send([malformed(0), malformed(1)]);
     await waitCommitted(a, w, 60_000);
     expect(await readTopic(w.kafka, dlq, 2)).toHaveLength(2);

@@ -30,8 +30,14 @@ export function serverPid(kind: 'kafka' | 'cassandra'): number {
 export function cassandraPause(): { pause(): void; resume(): void } {
   let paused = false;
   return {
-    pause() { process.kill(serverPid('cassandra'), 'SIGSTOP'); paused = true; },
-    resume() { if (paused) process.kill(serverPid('cassandra'), 'SIGCONT'); paused = false; },
+    pause() {
+      process.kill(serverPid('cassandra'), 'SIGSTOP');
+      paused = true;
+    },
+    resume() {
+      if (paused) process.kill(serverPid('cassandra'), 'SIGCONT');
+      paused = false;
+    },
   };
 }
 
@@ -46,12 +52,20 @@ export async function seedUsers(w: World, n: number): Promise<Originals> {
 }
 
 /** Every row's last_login in ms (all pages), read at the client's consistency or the one given. */
-export async function lastLogins(cql: CassandraClient, keyspace: string, consistency?: number): Promise<Map<string, number | null>> {
+export async function lastLogins(
+  cql: CassandraClient,
+  keyspace: string,
+  consistency?: number,
+): Promise<Map<string, number | null>> {
   const out = new Map<string, number | null>();
   await new Promise<void>((resolve, reject) => {
-    cql.eachRow(`SELECT login_id, last_login FROM ${keyspace}.users`, [], { prepare: true, autoPage: true, fetchSize: 5000, ...(consistency !== undefined ? { consistency } : {}) },
+    cql.eachRow(
+      `SELECT login_id, last_login FROM ${keyspace}.users`,
+      [],
+      { prepare: true, autoPage: true, fetchSize: 5000, ...(consistency !== undefined ? { consistency } : {}) },
       (_n, row) => out.set(String(row.login_id), row.last_login ? (row.last_login as Date).getTime() : null),
-      (err) => (err ? reject(err) : resolve()));
+      (err) => (err ? reject(err) : resolve()),
+    );
   });
   return out;
 }
@@ -90,10 +104,18 @@ export function oracle(originals: Originals, events: Ev[]): Map<string, number |
 }
 
 /** Compares the table with the oracle: lost updates (older than expected) and wrong rows (newer, missing, added). */
-export async function compareWithOracle(w: World, want: Map<string, number | null>, consistency?: number): Promise<{ rows: number; lost: string[]; wrong: string[] }> {
+export async function compareWithOracle(
+  w: World,
+  want: Map<string, number | null>,
+  consistency?: number,
+): Promise<{ rows: number; lost: string[]; wrong: string[] }> {
   // after a node's restart this client, idle meanwhile, sees it up only at its next reconnection attempt
   // (up to 5 s later), which can be after the run has written and committed through its own client
-  const got = await retry(() => lastLogins(w.cql, w.keyspace, consistency), { retriable: isRetriable, delayMs: backoff(200, 2000), deadlineMs: 30_000 });
+  const got = await retry(() => lastLogins(w.cql, w.keyspace, consistency), {
+    retriable: isRetriable,
+    delayMs: backoff(200, 2000),
+    deadlineMs: 30_000,
+  });
   const lost: string[] = [];
   const wrong: string[] = [];
   for (const [id, ms] of want) {
@@ -109,13 +131,21 @@ export async function compareWithOracle(w: World, want: Map<string, number | nul
 /** Sends values unkeyed (spread over the partitions), in chunks; returns nothing until all are acknowledged. */
 export async function sendAll(w: World, values: Array<string | Buffer | null>, chunk = 5000): Promise<void> {
   for (let i = 0; i < values.length; i += chunk) {
-    await w.producer.send({ topic: w.topic, acks: -1, messages: values.slice(i, i + chunk).map((value) => ({ value })) });
+    await w.producer.send({
+      topic: w.topic,
+      acks: -1,
+      messages: values.slice(i, i + chunk).map((value) => ({ value })),
+    });
   }
 }
 
 /** The topic's end offsets; retried for up to 30 s while a broker is away (a cluster's leader killed). */
 export async function endOffsets(admin: Admin, topic: string): Promise<Map<number, number>> {
-  const offsets = await retry(() => admin.fetchTopicOffsets(topic), { retriable: isRetriable, delayMs: backoff(200, 2000), deadlineMs: 30_000 });
+  const offsets = await retry(() => admin.fetchTopicOffsets(topic), {
+    retriable: isRetriable,
+    delayMs: backoff(200, 2000),
+    deadlineMs: 30_000,
+  });
   return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
 }
 
@@ -130,16 +160,23 @@ export const total = (m: Map<number, number>) => [...m.values()].reduce((a, b) =
 /** Waits until the group has committed the whole topic. */
 export async function waitCommitted(admin: Admin, w: Pick<World, 'topic' | 'group'>, timeoutMs: number): Promise<void> {
   const end = await endOffsets(admin, w.topic);
-  await waitFor(async () => {
-    const c = await committedOffsets(admin, w.group, w.topic).catch(() => new Map<number, number>());
-    return [...end].every(([p, o]) => (c.get(p) ?? -1) >= o);
-  }, timeoutMs, `group ${w.group} to commit ${[...end].map(([p, o]) => `${p}:${o}`).join(' ')}`);
+  await waitFor(
+    async () => {
+      const c = await committedOffsets(admin, w.group, w.topic).catch(() => new Map<number, number>());
+      return [...end].every(([p, o]) => (c.get(p) ?? -1) >= o);
+    },
+    timeoutMs,
+    `group ${w.group} to commit ${[...end].map(([p, o]) => `${p}:${o}`).join(' ')}`,
+  );
 }
 
 export function ledgerEntries(checkpoint: string): LedgerEntry[] {
   const file = join(checkpoint, 'ledger.jsonl');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as LedgerEntry);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as LedgerEntry);
 }
 
 /**
@@ -148,18 +185,24 @@ export function ledgerEntries(checkpoint: string): LedgerEntry[] {
  */
 export function ledgerProblems(entries: LedgerEntry[], end: Map<number, number>): string[] {
   const problems: string[] = [];
-  entries.forEach((e, i) => { if (e.batchId !== i) problems.push(`line ${i} has batch id ${e.batchId}`); });
+  entries.forEach((e, i) => {
+    if (e.batchId !== i) problems.push(`line ${i} has batch id ${e.batchId}`);
+  });
   const at = new Map<number, number>();
   for (const e of entries) {
     for (const [p, to] of Object.entries(e.endOffset)) {
       const from = e.startOffset[p];
       const was = at.get(Number(p)) ?? 0;
-      if (from !== was) problems.push(`batch ${e.batchId} partition ${p} starts at ${from}, the ledger stood at ${was}`);
-      if (e.kind !== 'reset' && to < from!) problems.push(`batch ${e.batchId} partition ${p} goes back ${from} -> ${to}`);
+      if (from !== was)
+        problems.push(`batch ${e.batchId} partition ${p} starts at ${from}, the ledger stood at ${was}`);
+      if (e.kind !== 'reset' && to < from!)
+        problems.push(`batch ${e.batchId} partition ${p} goes back ${from} -> ${to}`);
       at.set(Number(p), to);
     }
   }
-  for (const [p, o] of end) if ((at.get(p) ?? 0) !== o) problems.push(`partition ${p}: the ledger ends at ${at.get(p) ?? 0}, the topic at ${o}`);
+  for (const [p, o] of end)
+    if ((at.get(p) ?? 0) !== o)
+      problems.push(`partition ${p}: the ledger ends at ${at.get(p) ?? 0}, the topic at ${o}`);
   return problems;
 }
 

@@ -14,7 +14,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const servers = await new Stack(resolve(dir)).status();
   const port = (kind: string) => {
     const s = servers.find((x) => x.server === kind);
-    if (!s?.healthy) throw new Error(`LOGINSYNC_FAULTS_STACK=${dir}: ${kind} is not running; start it with "loginsync stack up --dir ${dir}"`);
+    if (!s?.healthy)
+      throw new Error(
+        `LOGINSYNC_FAULTS_STACK=${dir}: ${kind} is not running; start it with "loginsync stack up --dir ${dir}"`,
+      );
     return s.port;
   };
   project.provide('brokers', `127.0.0.1:${port('kafka')}`);

@@ -22,7 +22,11 @@ afterAll(async () => {
 });
 
 /** What the page says it shows (window.__loginsync in the page's script). */
-interface Probe { connected: boolean; batches: number; outages: string[] }
+interface Probe {
+  connected: boolean;
+  batches: number;
+  outages: string[];
+}
 
 async function openPage(base: string): Promise<Page> {
   requireChromium('live page outage');
@@ -37,10 +41,29 @@ describe('the live page during outages', () => {
     w = await world({ partitions: 2 });
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const r = spawnCli(['run', ...w.flags, '--group', w.group, '--checkpoint', w.checkpoint, '--trigger', '1s', '--ui-port', String(port), '--session-timeout', '6s']);
+    const r = spawnCli([
+      'run',
+      ...w.flags,
+      '--group',
+      w.group,
+      '--checkpoint',
+      w.checkpoint,
+      '--trigger',
+      '1s',
+      '--ui-port',
+      String(port),
+      '--session-timeout',
+      '6s',
+    ]);
     run = r;
-    onTestFailed(() => { process.stderr.write(`the run said:\n${r.stderr()}\n`); });
-    await waitFor(async () => (await fetch(`${base}/`).catch(() => undefined))?.status === 200, 30_000, () => `the live page\n${r.stderr()}`);
+    onTestFailed(() => {
+      process.stderr.write(`the run said:\n${r.stderr()}\n`);
+    });
+    await waitFor(
+      async () => (await fetch(`${base}/`).catch(() => undefined))?.status === 200,
+      30_000,
+      () => `the live page\n${r.stderr()}`,
+    );
     const page = await openPage(base);
     const probe = async () => (await page.evaluate('window.__loginsync')) as Probe;
     const banner = page.locator('#banner');
@@ -52,14 +75,22 @@ describe('the live page during outages', () => {
     // Kafka stopped: the run reports it, and the page shows it as long as it lasts
     await stack('stop', 'kafka');
     try {
-      await waitFor(async () => (await probe()).outages.includes('Kafka'), 60_000, () => `the Kafka banner; the run said:\n${r.stderr()}`);
+      await waitFor(
+        async () => (await probe()).outages.includes('Kafka'),
+        60_000,
+        () => `the Kafka banner; the run said:\n${r.stderr()}`,
+      );
       expect(await banner.isVisible()).toBe(true);
       expect(await banner.innerText()).toMatch(/Kafka unreachable.*\(since \d\d:\d\d:\d\d UTC, for \d+s\)/);
       await screenshot(page, 'live-page-outage.png', 'live page during an outage');
     } finally {
       await stack('start', 'kafka');
     }
-    await waitFor(async () => (await probe()).outages.length === 0, 120_000, () => `the banner taken down after Kafka's return; the run said:\n${r.stderr()}`);
+    await waitFor(
+      async () => (await probe()).outages.length === 0,
+      120_000,
+      () => `the banner taken down after Kafka's return; the run said:\n${r.stderr()}`,
+    );
     expect(await banner.isHidden()).toBe(true);
 
     // Cassandra paused (a hung node): the batch with new events fails, is retried, and the page says so
@@ -67,13 +98,21 @@ describe('the live page during outages', () => {
     cassandra.pause();
     try {
       await w.send([event('100009', '2022-01-01 00:02:00')], () => '2');
-      await waitFor(async () => (await probe()).outages.includes('Cassandra'), 60_000, () => `the Cassandra banner; the run said:\n${r.stderr()}`);
+      await waitFor(
+        async () => (await probe()).outages.includes('Cassandra'),
+        60_000,
+        () => `the Cassandra banner; the run said:\n${r.stderr()}`,
+      );
       expect(await banner.innerText()).toMatch(/Cassandra unreachable/);
       expect((await probe()).batches).toBe(before);
     } finally {
       cassandra.resume();
     }
-    await waitFor(async () => (await probe()).outages.length === 0 && (await probe()).batches > before, 120_000, () => `the banner taken down and the batch written; the run said:\n${r.stderr()}`);
+    await waitFor(
+      async () => (await probe()).outages.length === 0 && (await probe()).batches > before,
+      120_000,
+      () => `the banner taken down and the batch written; the run said:\n${r.stderr()}`,
+    );
     expect(await banner.isHidden()).toBe(true);
     expect((await probe()).connected).toBe(true);
     r.child.kill('SIGTERM');

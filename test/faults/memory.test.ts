@@ -54,9 +54,22 @@ async function produce(w: World, ids: string[], n: number): Promise<Ev[]> {
 /** Drains the topic with `run --once --max-offsets-per-trigger 100000`; returns its peak RSS (MB). */
 async function drain(w: World): Promise<{ peakMb: number; seconds: number }> {
   const t0 = Date.now();
-  const run = spawnCli(['run', '--once', ...w.flags, '--group', w.group, '--checkpoint', w.checkpoint, '-q', '--max-offsets-per-trigger', '100000']);
+  const run = spawnCli([
+    'run',
+    '--once',
+    ...w.flags,
+    '--group',
+    w.group,
+    '--checkpoint',
+    w.checkpoint,
+    '-q',
+    '--max-offsets-per-trigger',
+    '100000',
+  ]);
   let peak = 0;
-  const timer = setInterval(() => { peak = Math.max(peak, peakRssMb(run.child.pid!) ?? 0); }, 100);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, peakRssMb(run.child.pid!) ?? 0);
+  }, 100);
   const code = await run.exited;
   clearInterval(timer);
   expect(code, run.stderr()).toBe(0);
@@ -75,7 +88,9 @@ describe('bounded memory', () => {
       const events = await produce(w, [...originals.keys()], n);
       const produced = (Date.now() - t0) / 1000;
       const { peakMb, seconds } = await drain(w);
-      figures.push(`${n} events: produced in ${produced.toFixed(1)} s, drained in ${seconds.toFixed(1)} s, peak RSS ${peakMb.toFixed(0)} MB`);
+      figures.push(
+        `${n} events: produced in ${produced.toFixed(1)} s, drained in ${seconds.toFixed(1)} s, peak RSS ${peakMb.toFixed(0)} MB`,
+      );
       expect(await committedOffsets(a, w.group, w.topic)).toEqual(await endOffsets(a, w.topic));
       const cmp = await compareWithOracle(w, oracle(originals, events));
       expect(cmp.lost.slice(0, 5), `${cmp.lost.length} lost`).toEqual([]);

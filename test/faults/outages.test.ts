@@ -5,8 +5,21 @@ import { spawnCli, waitFor, type Spawned } from '../helpers.js';
 import { world, type World } from '../integration/pipeline-env.js';
 import { testRandom } from '../random.js';
 import {
-  admin, compareWithOracle, committedOffsets, endOffsets, eventJson, oracle, randomEvents, seedUsers, sendAll, sleep,
-  serverPid, stack, waitCommitted, type Ev, type Originals,
+  admin,
+  compareWithOracle,
+  committedOffsets,
+  endOffsets,
+  eventJson,
+  oracle,
+  randomEvents,
+  seedUsers,
+  sendAll,
+  sleep,
+  serverPid,
+  stack,
+  waitCommitted,
+  type Ev,
+  type Originals,
   clearScene,
 } from './env.js';
 
@@ -30,8 +43,23 @@ async function setup(users = 2000): Promise<{ w: World; a: Admin; originals: Ori
 }
 
 function startRun(extra: string[] = []): Spawned {
-  const r = spawnCli(['run', ...w!.flags, '--group', w!.group, '--checkpoint', w!.checkpoint, '--trigger', '1s', '-q', '--session-timeout', '6s', ...extra]);
-  onTestFailed(() => { process.stderr.write(`the run said:\n${r.stderr()}\n`); });
+  const r = spawnCli([
+    'run',
+    ...w!.flags,
+    '--group',
+    w!.group,
+    '--checkpoint',
+    w!.checkpoint,
+    '--trigger',
+    '1s',
+    '-q',
+    '--session-timeout',
+    '6s',
+    ...extra,
+  ]);
+  onTestFailed(() => {
+    process.stderr.write(`the run said:\n${r.stderr()}\n`);
+  });
   run = r;
   return r;
 }
@@ -59,7 +87,9 @@ describe('Kafka restarts under a running loginsync run', () => {
     // the run is idle when the broker goes (all committed). Stopped, its connections are refused and
     // the consumer says so; paused (SIGSTOP: a hung broker, a network cut), nothing is refused, and
     // the outage shows as fetches no longer answered
-    const reports = () => r.stderr().match(/Kafka at \S+: .*(reconnecting with backoff|no fetch answered for \d+s; waiting for it)/g)?.length ?? 0;
+    const reports = () =>
+      r.stderr().match(/Kafka at \S+: .*(reconnecting with backoff|no fetch answered for \d+s; waiting for it)/g)
+        ?.length ?? 0;
     const backs = () => r.stderr().match(/Kafka is back after (\d+h)?(\d+m)?\d+[sm]/g)?.length ?? 0;
     // a minute outlasts kafkajs' own retries (about 50 s): its consumer crashes and is started again,
     // the outage reminded of meanwhile. (A broker stopping gracefully may instead leave kafkajs looking
@@ -68,7 +98,16 @@ describe('Kafka restarts under a running loginsync run', () => {
     const cycles: Array<[string, () => Promise<unknown>, () => Promise<unknown>, number]> = [
       ['SIGTERM', () => stack('stop', 'kafka'), () => stack('start', 'kafka'), 10_000],
       ['SIGKILL', () => stack('stop', 'kafka', '--kill'), () => stack('start', 'kafka'), 60_000],
-      ['SIGSTOP', async () => { process.kill(serverPid('kafka'), 'SIGSTOP'); }, async () => { process.kill(serverPid('kafka'), 'SIGCONT'); }, 10_000],
+      [
+        'SIGSTOP',
+        async () => {
+          process.kill(serverPid('kafka'), 'SIGSTOP');
+        },
+        async () => {
+          process.kill(serverPid('kafka'), 'SIGCONT');
+        },
+        10_000,
+      ],
     ];
     for (const [i, [how, down, up, forMs]] of cycles.entries()) {
       const t0 = Date.now();
@@ -76,16 +115,26 @@ describe('Kafka restarts under a running loginsync run', () => {
       try {
         await down();
         await sleep(forMs);
-        await waitFor(() => reports() > i, 15_000, () => `${how}: the outage is reported while the broker is still down; the run said:\n${r.stderr()}`);
+        await waitFor(
+          () => reports() > i,
+          15_000,
+          () => `${how}: the outage is reported while the broker is still down; the run said:\n${r.stderr()}`,
+        );
         reportedS = (Date.now() - t0) / 1000;
       } finally {
         await up();
       }
       const downMs = Date.now() - t0;
-      await waitFor(() => backs() > i, 120_000, () => `${how}: the return is reported; the run said:\n${r.stderr()}`);
+      await waitFor(
+        () => backs() > i,
+        120_000,
+        () => `${how}: the return is reported; the run said:\n${r.stderr()}`,
+      );
       await wave(5000);
       await waitCommitted(a, w, 120_000);
-      process.stderr.write(`kafka ${how}: down ${(downMs / 1000).toFixed(1)} s, the outage reported before ${reportedS.toFixed(1)} s\n`);
+      process.stderr.write(
+        `kafka ${how}: down ${(downMs / 1000).toFixed(1)} s, the outage reported before ${reportedS.toFixed(1)} s\n`,
+      );
     }
     expect(r.stderr()).toMatch(/Kafka at \S+: no fetch answered for 1\ds; waiting for it/);
     expect(r.stderr()).toMatch(/Kafka at \S+ unreachable for 1m0\ds \(.*\); still retrying/);
@@ -109,8 +158,21 @@ describe('Cassandra restarts under a running loginsync run', () => {
     const r = startRun(['--metrics-port', String(port)]);
     // a second run, in another group, that may wait 5 s only
     const impatientGroup = `${w.group}-impatient`;
-    const impatient = spawnCli(['run', ...w.flags, '--group', impatientGroup, '--checkpoint', `${w.checkpoint}-impatient`,
-      '--trigger', '0', '-q', '--max-outage', '5s', '--session-timeout', '6s']);
+    const impatient = spawnCli([
+      'run',
+      ...w.flags,
+      '--group',
+      impatientGroup,
+      '--checkpoint',
+      `${w.checkpoint}-impatient`,
+      '--trigger',
+      '0',
+      '-q',
+      '--max-outage',
+      '5s',
+      '--session-timeout',
+      '6s',
+    ]);
     const events = randomEvents(ids, 5000, random);
     await sendAll(w, events.map(eventJson));
     await waitCommitted(a, w, 60_000);

@@ -4,8 +4,20 @@ import { spawnCli, type Spawned } from '../helpers.js';
 import { world, type World } from '../integration/pipeline-env.js';
 import { testRandom } from '../random.js';
 import {
-  admin, committedOffsets, compareWithOracle, endOffsets, eventJson, ledgerEntries, oracle, randomEvents, seedUsers,
-  cassandraPause, sendAll, sleep, type Ev, type Originals,
+  admin,
+  committedOffsets,
+  compareWithOracle,
+  endOffsets,
+  eventJson,
+  ledgerEntries,
+  oracle,
+  randomEvents,
+  seedUsers,
+  cassandraPause,
+  sendAll,
+  sleep,
+  type Ev,
+  type Originals,
   clearScene,
 } from './env.js';
 
@@ -35,7 +47,20 @@ async function backlog(n: number): Promise<{ originals: Originals; events: Ev[] 
  * Cassandra (SIGSTOP) and sends SIGTERM: the batch is surely in progress when the signal lands.
  */
 async function signalMidBatch(extra: string[]): Promise<{ signalledAt: number }> {
-  run = spawnCli(['run', '--once', ...w!.flags, '--group', w!.group, '--checkpoint', w!.checkpoint, '-q', '--verbose', '--session-timeout', '6s', ...extra]);
+  run = spawnCli([
+    'run',
+    '--once',
+    ...w!.flags,
+    '--group',
+    w!.group,
+    '--checkpoint',
+    w!.checkpoint,
+    '-q',
+    '--verbose',
+    '--session-timeout',
+    '6s',
+    ...extra,
+  ]);
   await new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => {
       if (!d.toString().includes('batch started')) return;
@@ -68,7 +93,9 @@ describe('graceful stop under load', () => {
     const cmp = await compareWithOracle(w!, oracle(originals, events));
     expect(cmp.lost.slice(0, 5), `${cmp.lost.length} lost`).toEqual([]);
     expect(cmp.wrong.slice(0, 5), `${cmp.wrong.length} wrong`).toEqual([]);
-    process.stderr.write(`graceful stop: exit 0 ${(tookMs / 1000).toFixed(1)} s after SIGTERM (Cassandra paused for 3 s of it)\n`);
+    process.stderr.write(
+      `graceful stop: exit 0 ${(tookMs / 1000).toFixed(1)} s after SIGTERM (Cassandra paused for 3 s of it)\n`,
+    );
   });
 
   it('past --shutdown-timeout: exits non-zero, the batch in progress is not committed', async () => {
@@ -80,7 +107,9 @@ describe('graceful stop under load', () => {
     expect(code, run!.stderr()).toBe(1);
     expect(tookMs).toBeGreaterThanOrEqual(2900);
     expect(tookMs).toBeLessThan(15_000);
-    expect(run!.stderr()).toMatch(/shutdown timeout \(3s\): the batch in progress is not committed and will be read again/);
+    expect(run!.stderr()).toMatch(
+      /shutdown timeout \(3s\): the batch in progress is not committed and will be read again/,
+    );
     expect([...(await committedOffsets(a!, w!.group, w!.topic)).values()]).toEqual([-1]);
     expect(ledgerEntries(w!.checkpoint)).toEqual([]);
     // and the next run does it

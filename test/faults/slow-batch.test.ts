@@ -5,7 +5,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawnCli, waitFor, type Spawned } from '../helpers.js';
 import { world, type World } from '../integration/pipeline-env.js';
 import { testRandom } from '../random.js';
-import { admin, clearScene, compareWithOracle, eventJson, oracle, randomEvents, seedUsers, sendAll, sleep, waitCommitted, cassandraPause } from './env.js';
+import {
+  admin,
+  clearScene,
+  compareWithOracle,
+  eventJson,
+  oracle,
+  randomEvents,
+  seedUsers,
+  sendAll,
+  sleep,
+  waitCommitted,
+  cassandraPause,
+} from './env.js';
 
 let w: World | undefined;
 let a: Admin | undefined;
@@ -31,8 +43,22 @@ describe('a slow batch', () => {
     const progress = join(w.checkpoint, 'progress.jsonl');
     // the default session timeout, and batches small enough that the next one fills while the first
     // waits: the fetch loop is then held, heartbeating
-    run = spawnCli(['run', ...w.flags, '--group', w.group, '--checkpoint', w.checkpoint, '--trigger', '0', '--max-offsets-per-trigger', '2000',
-      '--progress-json', progress, '-q', '--verbose']);
+    run = spawnCli([
+      'run',
+      ...w.flags,
+      '--group',
+      w.group,
+      '--checkpoint',
+      w.checkpoint,
+      '--trigger',
+      '0',
+      '--max-offsets-per-trigger',
+      '2000',
+      '--progress-json',
+      progress,
+      '-q',
+      '--verbose',
+    ]);
     await waitFor(async () => (await members()).length === 1, 60_000, `the run to join: ${run.stderr()}`);
     const before = await members();
 
@@ -49,7 +75,10 @@ describe('a slow batch', () => {
 
     expect(await members()).toEqual(before);
     expect(run.stderr()).not.toMatch(/consuming partitions .* again|rejoining/);
-    const batches = readFileSync(progress, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { batchId: number | null });
+    const batches = readFileSync(progress, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { batchId: number | null });
     expect(batches.length).toBeGreaterThanOrEqual(5);
     expect(batches.filter((b) => b.batchId === null)).toEqual([]);
     const cmp = await compareWithOracle(w, oracle(originals, events));

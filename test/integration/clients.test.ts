@@ -23,7 +23,10 @@ describe('Kafka round trip through our client module', () => {
     }
     const producer = kafka.producer();
     await producer.connect();
-    const sent = Array.from({ length: 50 }, (_, i) => ({ login_id: String(100000 + (i % 5)), created_time: `2020-09-09 10:${String(i).padStart(2, '0')}:00` }));
+    const sent = Array.from({ length: 50 }, (_, i) => ({
+      login_id: String(100000 + (i % 5)),
+      created_time: `2020-09-09 10:${String(i).padStart(2, '0')}:00`,
+    }));
     await producer.send({ topic, messages: sent.map((e) => ({ key: e.login_id, value: JSON.stringify(e) })) });
     await producer.disconnect();
 
@@ -32,12 +35,14 @@ describe('Kafka round trip through our client module', () => {
     await consumer.subscribe({ topic, fromBeginning: true });
     const got: Array<{ key: string; value: { login_id: string; created_time: string }; partition: number }> = [];
     await new Promise<void>((resolve, reject) => {
-      consumer.run({
-        eachMessage: async ({ message, partition }) => {
-          got.push({ key: String(message.key), value: JSON.parse(String(message.value)), partition });
-          if (got.length === sent.length) resolve();
-        },
-      }).catch(reject);
+      consumer
+        .run({
+          eachMessage: async ({ message, partition }) => {
+            got.push({ key: String(message.key), value: JSON.parse(String(message.value)), partition });
+            if (got.length === sent.length) resolve();
+          },
+        })
+        .catch(reject);
     });
     await consumer.disconnect();
     expect(got.map((g) => g.value).sort((a, b) => a.created_time.localeCompare(b.created_time))).toEqual(sent);
@@ -61,12 +66,20 @@ describe('Cassandra round trip through our client module', () => {
       expect(await ensureUsersTable(client, keyspace, 'users')).toBe('exists');
       const n = 2345;
       const insert = `INSERT INTO ${keyspace}.users (login_id, user_name, last_login) VALUES (?, ?, ?)`;
-      await cassandra.concurrent.executeConcurrent(client, insert, Array.from({ length: n }, (_, i) => [String(i), `user ${i}`, new Date(Date.UTC(2020, 0, 1) + i * 1000)]));
+      await cassandra.concurrent.executeConcurrent(
+        client,
+        insert,
+        Array.from({ length: n }, (_, i) => [String(i), `user ${i}`, new Date(Date.UTC(2020, 0, 1) + i * 1000)]),
+      );
       const rows: UserRow[] = [];
       await forEachUser(client, keyspace, 'users', (r) => rows.push(r), 500);
       expect(rows.length).toBe(n);
       const byId = new Map(rows.map((r) => [r.login_id, r]));
-      expect(byId.get('1234')).toEqual({ login_id: '1234', user_name: 'user 1234', last_login: new Date(Date.UTC(2020, 0, 1) + 1234 * 1000) });
+      expect(byId.get('1234')).toEqual({
+        login_id: '1234',
+        user_name: 'user 1234',
+        last_login: new Date(Date.UTC(2020, 0, 1) + 1234 * 1000),
+      });
     } finally {
       await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
       await client.shutdown();

@@ -7,7 +7,16 @@ import { runCli } from '../helpers.js';
 
 /** What bash offers for the words typed (the last one is being completed), with the script loaded. */
 function bashOffers(script: string, typed: string[]): string[] {
-  const out = execFileSync('bash', ['-c', 'source "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); _loginsync; printf "%s\\n" "${COMPREPLY[@]}"; complete -p loginsync >&2', script, ...typed], { encoding: 'utf8' });
+  const out = execFileSync(
+    'bash',
+    [
+      '-c',
+      'source "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); _loginsync; printf "%s\\n" "${COMPREPLY[@]}"; complete -p loginsync >&2',
+      script,
+      ...typed,
+    ],
+    { encoding: 'utf8' },
+  );
   return out.split('\n').filter((l) => l !== '');
 }
 
@@ -20,11 +29,23 @@ describe('loginsync completion', () => {
     expect(bashOffers(script, ['loginsync', 'st'])).toEqual(['stack']);
     expect(bashOffers(script, ['loginsync', 'stack', 's']).sort()).toEqual(['start', 'status', 'stop']);
     expect(bashOffers(script, ['loginsync', 'run', '--starting-offsets', ''])).toEqual(['earliest', 'latest']);
-    expect(bashOffers(script, ['loginsync', 'stack', 'stop', 'cassandra-'])).toEqual(['cassandra-1', 'cassandra-2', 'cassandra-3']);
-    expect(bashOffers(script, ['loginsync', 'show', 'users', '--write-consistency', 'local_'])).toEqual(['local_quorum', 'local_one']);
+    expect(bashOffers(script, ['loginsync', 'stack', 'stop', 'cassandra-'])).toEqual([
+      'cassandra-1',
+      'cassandra-2',
+      'cassandra-3',
+    ]);
+    expect(bashOffers(script, ['loginsync', 'show', 'users', '--write-consistency', 'local_'])).toEqual([
+      'local_quorum',
+      'local_one',
+    ]);
     expect(bashOffers(script, ['loginsync', 'run', '--max-off'])).toEqual(['--max-offsets-per-trigger']);
     expect(bashOffers(script, ['loginsync', 'offsets', ''])).toEqual(['show', 'reset']);
-    expect(bashOffers(script, ['loginsync', 'offsets', 'reset', '--to-']).sort()).toEqual(['--to-datetime', '--to-earliest', '--to-latest', '--to-offsets']);
+    expect(bashOffers(script, ['loginsync', 'offsets', 'reset', '--to-']).sort()).toEqual([
+      '--to-datetime',
+      '--to-earliest',
+      '--to-latest',
+      '--to-offsets',
+    ]);
     // global flags on every command, and the completion command itself
     expect(bashOffers(script, ['loginsync', 'stack', 'up', '--verb'])).toEqual(['--verbose']);
     expect(bashOffers(script, ['loginsync', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);

@@ -10,22 +10,48 @@ describe('loginsync config show', () => {
     const pw = join(dir, 'pw');
     writeFileSync(pw, 'file-secret-1\n');
     chmodSync(pw, 0o600);
-    writeFileSync(join(dir, 'loginsync.config.json'), JSON.stringify({ topic: 'from_file', cassandraUsername: 'cass', cassandraPassword: 'file-secret-2' }));
+    writeFileSync(
+      join(dir, 'loginsync.config.json'),
+      JSON.stringify({ topic: 'from_file', cassandraUsername: 'cass', cassandraPassword: 'file-secret-2' }),
+    );
     chmodSync(join(dir, 'loginsync.config.json'), 0o644);
-    const args = ['config', 'show', '--sasl-mechanism', 'scram-sha-512', '--sasl-username', 'bob', '--sasl-password-file', pw, '--verbose'];
-    const env = { LOGINSYNC_KEYSPACE: 'env_ks', LOGINSYNC_SASL_PASSWORD: 'env-secret-3', XDG_CONFIG_HOME: join(dir, 'xdg') };
+    const args = [
+      'config',
+      'show',
+      '--sasl-mechanism',
+      'scram-sha-512',
+      '--sasl-username',
+      'bob',
+      '--sasl-password-file',
+      pw,
+      '--verbose',
+    ];
+    const env = {
+      LOGINSYNC_KEYSPACE: 'env_ks',
+      LOGINSYNC_SASL_PASSWORD: 'env-secret-3',
+      XDG_CONFIG_HOME: join(dir, 'xdg'),
+    };
     const table = await runCli(args, { cwd: dir, env });
     const json = await runCli([...args, '--json'], { cwd: dir, env });
     for (const r of [table, json]) {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout + r.stderr).not.toMatch(/secret-\d/);
     }
-    const rows = JSON.parse(json.stdout).settings as Array<{ setting: string; value: string | null; source: string; from: string }>;
+    const rows = JSON.parse(json.stdout).settings as Array<{
+      setting: string;
+      value: string | null;
+      source: string;
+      from: string;
+    }>;
     const row = (k: string) => rows.find((x) => x.setting === k)!;
     expect(row('topic')).toMatchObject({ value: 'from_file', source: 'project file' });
     expect(row('keyspace')).toMatchObject({ value: 'env_ks', source: 'env', from: 'LOGINSYNC_KEYSPACE' });
     // the flag (a file) beats the environment
-    expect(row('saslPassword')).toMatchObject({ value: '(set, hidden)', source: 'flag', from: `--sasl-password-file ${pw}` });
+    expect(row('saslPassword')).toMatchObject({
+      value: '(set, hidden)',
+      source: 'flag',
+      from: `--sasl-password-file ${pw}`,
+    });
     expect(row('cassandraPassword')).toMatchObject({ value: '(set, hidden)', source: 'project file' });
     expect(row('readConsistency')).toMatchObject({ value: 'local_quorum', source: 'default' });
     expect(table.stderr).toMatch(/loginsync\.config\.json holds a password and other users can read it/);

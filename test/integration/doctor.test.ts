@@ -14,7 +14,14 @@ describe('loginsync doctor', () => {
       expect(r.code, r.stderr).toBe(0);
       const { ok, checks } = parse(r.stdout);
       expect(ok).toBe(true);
-      expect(checks.map((c) => `${c.server} ${c.step}`)).toEqual(['Kafka TCP', 'Kafka protocol', 'Kafka topic', 'Cassandra TCP', 'Cassandra CQL', 'Cassandra table']);
+      expect(checks.map((c) => `${c.server} ${c.step}`)).toEqual([
+        'Kafka TCP',
+        'Kafka protocol',
+        'Kafka topic',
+        'Cassandra TCP',
+        'Cassandra CQL',
+        'Cassandra table',
+      ]);
     } finally {
       await w.close();
     }
@@ -22,11 +29,27 @@ describe('loginsync doctor', () => {
 
   it('names the step that fails and what to do: nothing listening, TLS to a plain port, missing topic and table', async () => {
     const closed = await freePort();
-    const nothing = await runCli(['doctor', '--json', '-b', `127.0.0.1:${closed}`, '-k', 'no_such_ks', '-t', 'no_such_topic']);
+    const nothing = await runCli([
+      'doctor',
+      '--json',
+      '-b',
+      `127.0.0.1:${closed}`,
+      '-k',
+      'no_such_ks',
+      '-t',
+      'no_such_topic',
+    ]);
     expect(nothing.code).toBe(1);
     const a = parse(nothing.stdout).checks;
-    expect(a.find((c) => c.server === 'Kafka' && !c.ok)).toMatchObject({ step: 'TCP', fix: expect.stringMatching(/nothing listens there/) });
-    expect(a.find((c) => c.server === 'Cassandra' && !c.ok)).toMatchObject({ step: 'table', detail: 'missing', fix: expect.stringMatching(/loginsync init/) });
+    expect(a.find((c) => c.server === 'Kafka' && !c.ok)).toMatchObject({
+      step: 'TCP',
+      fix: expect.stringMatching(/nothing listens there/),
+    });
+    expect(a.find((c) => c.server === 'Cassandra' && !c.ok)).toMatchObject({
+      step: 'table',
+      detail: 'missing',
+      fix: expect.stringMatching(/loginsync init/),
+    });
 
     const t0 = Date.now();
     const tls = await runCli(['doctor', '--kafka-tls', '--cassandra-tls', '-t', 'no_such_topic']);

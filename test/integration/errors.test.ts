@@ -17,7 +17,15 @@ describe('errors a user sees', () => {
 
   it('unreachable Kafka: one line naming the address and the fix, exit 1', async () => {
     const port = await freePort();
-    const r = await runCli(['init', '-k', 'never_created_ks', '--brokers', `127.0.0.1:${port}`, '--cassandra', `127.0.0.1:${await freePort()}`]);
+    const r = await runCli([
+      'init',
+      '-k',
+      'never_created_ks',
+      '--brokers',
+      `127.0.0.1:${port}`,
+      '--cassandra',
+      `127.0.0.1:${await freePort()}`,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error: cannot reach (Kafka|Cassandra) at 127\.0\.0\.1:\d+/);
     const k = await runCli(['init', '--brokers', `127.0.0.1:${port}`, '-k', 'errors_ks']);
@@ -47,12 +55,20 @@ describe('errors a user sees', () => {
   });
 
   it('exit codes: 2 for misuse (unknown flag or command, missing argument, bad choice or value), 0 for --help and --version', async () => {
-    for (const args of [['run', '--nope'], ['stack', 'frob'], ['show'], ['run', '--starting-offsets', 'middle'], ['init', '--partitions', 'x'], ['produce', '--count']]) {
+    for (const args of [
+      ['run', '--nope'],
+      ['stack', 'frob'],
+      ['show'],
+      ['run', '--starting-offsets', 'middle'],
+      ['init', '--partitions', 'x'],
+      ['produce', '--count'],
+    ]) {
       const r = await runCli(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(/error|Usage:/);
     }
-    for (const args of [['--help'], ['-V'], ['stack', '--help']]) expect((await runCli(args)).code, args.join(' ')).toBe(0);
+    for (const args of [['--help'], ['-V'], ['stack', '--help']])
+      expect((await runCli(args)).code, args.join(' ')).toBe(0);
   });
 
   it('--help explains the connection options', async () => {

@@ -43,7 +43,9 @@ export async function startTestStack(project: TestProject): Promise<() => Promis
     kafka: { ...DEFAULT_SETTINGS.kafka, port: kafkaPort },
     cassandra: { ...DEFAULT_SETTINGS.cassandra, port: cassandraPort },
   });
-  process.stderr.write(`test stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s: kafka ${kafkaPort}, cassandra ${cassandraPort}, ${dir}\n`);
+  process.stderr.write(
+    `test stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s: kafka ${kafkaPort}, cassandra ${cassandraPort}, ${dir}\n`,
+  );
   project.provide('brokers', `127.0.0.1:${kafkaPort}`);
   project.provide('cassandra', `127.0.0.1:${cassandraPort}`);
   project.provide('stackDir', dir);

@@ -27,13 +27,21 @@ describe('loginsync init', () => {
       topic: { name: topic, result: 'created' },
     });
     const cols = await client.execute(
-      'SELECT column_name, type, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [keyspace, 'users']);
-    expect(cols.rows.map((r) => `${r.column_name} ${r.type} ${r.kind}`).sort())
-      .toEqual(['last_login timestamp regular', 'login_id text partition_key', 'user_name text regular']);
+      'SELECT column_name, type, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?',
+      [keyspace, 'users'],
+    );
+    expect(cols.rows.map((r) => `${r.column_name} ${r.type} ${r.kind}`).sort()).toEqual([
+      'last_login timestamp regular',
+      'login_id text partition_key',
+      'user_name text regular',
+    ]);
     // writes acknowledged by min(2, replicas) replicas: here one
     const admin = createKafka({ brokers: [inject('brokers')] }).admin();
     await admin.connect();
-    const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }] });
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }],
+    });
     await admin.disconnect();
     expect(resources[0]?.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue).toBe('1');
 
@@ -46,7 +54,9 @@ describe('loginsync init', () => {
 
   it('refuses a table of another shape and says what differs', async () => {
     const { keyspace, topic } = names();
-    await client.execute(`CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+    await client.execute(
+      `CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
+    );
     await client.execute(`CREATE TABLE ${keyspace}.users (login_id text PRIMARY KEY, last_login text)`);
     const r = await runCli(['init', '-k', keyspace, '-t', topic]);
     expect(r.code).toBe(1);
@@ -58,10 +68,23 @@ describe('loginsync init', () => {
 
   it('creates a NetworkTopologyStrategy keyspace when asked', async () => {
     const { keyspace, topic } = names();
-    const r = await runCli(['init', '-k', keyspace, '-t', topic, '--replication', 'NetworkTopologyStrategy:datacenter1=1']);
+    const r = await runCli([
+      'init',
+      '-k',
+      keyspace,
+      '-t',
+      topic,
+      '--replication',
+      'NetworkTopologyStrategy:datacenter1=1',
+    ]);
     expect(r.code).toBe(0);
-    const ks = await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [keyspace]);
-    expect(ks.rows[0]?.replication).toMatchObject({ class: 'org.apache.cassandra.locator.NetworkTopologyStrategy', datacenter1: '1' });
+    const ks = await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [
+      keyspace,
+    ]);
+    expect(ks.rows[0]?.replication).toMatchObject({
+      class: 'org.apache.cassandra.locator.NetworkTopologyStrategy',
+      datacenter1: '1',
+    });
   });
 });
 
@@ -82,9 +105,15 @@ describe('loginsync show users', () => {
     const { keyspace, topic } = names();
     expect((await runCli(['init', '-k', keyspace, '-t', topic])).code).toBe(0);
     // written by hand as seed 000 does, plus one without a last_login
-    await client.execute(`INSERT INTO ${keyspace}.users (login_id, user_name, last_login) VALUES ('100087', 'Osman', '2019-06-12 09:43:00+0000')`);
-    await client.execute(`INSERT INTO ${keyspace}.users (login_id, user_name, last_login) VALUES ('100001', 'Enes', '2019-02-05 10:05:00+0000')`);
-    await client.execute(`INSERT INTO ${keyspace}.users (login_id, user_name, last_login) VALUES ('100009', 'Dilara', '2019-03-07 11:03:00+0000')`);
+    await client.execute(
+      `INSERT INTO ${keyspace}.users (login_id, user_name, last_login) VALUES ('100087', 'Osman', '2019-06-12 09:43:00+0000')`,
+    );
+    await client.execute(
+      `INSERT INTO ${keyspace}.users (login_id, user_name, last_login) VALUES ('100001', 'Enes', '2019-02-05 10:05:00+0000')`,
+    );
+    await client.execute(
+      `INSERT INTO ${keyspace}.users (login_id, user_name, last_login) VALUES ('100009', 'Dilara', '2019-03-07 11:03:00+0000')`,
+    );
     await client.execute(`INSERT INTO ${keyspace}.users (login_id, user_name) VALUES ('100100', 'Nobody')`);
 
     const table = await runCli(['show', 'users', '-k', keyspace]);

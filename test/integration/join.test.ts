@@ -31,7 +31,11 @@ async function table(): Promise<Map<string, string | null>> {
 beforeAll(async () => {
   w = await world({ seed: false });
   const insert = `INSERT INTO ${w.keyspace}.users (login_id, user_name, last_login) VALUES (?, ?, ?) USING TIMESTAMP ?`;
-  await mapLimit(Array.from({ length: USERS }, (_, i) => i), 64, (i) => w.cql.execute(insert, [idOf(i), `user ${i}`, storedTime(i), 1_600_000_000_000_000 + i], { prepare: true }));
+  await mapLimit(
+    Array.from({ length: USERS }, (_, i) => i),
+    64,
+    (i) => w.cql.execute(insert, [idOf(i), `user ${i}`, storedTime(i), 1_600_000_000_000_000 + i], { prepare: true }),
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -40,9 +44,19 @@ afterAll(async () => {
 
 describe('the join: lookup and scan', () => {
   it('a scan finds exactly what key lookups find (last_login and its write time), absent rows included, and counts the table', async () => {
-    const wanted = [...Array.from({ length: 2_000 }, (_, i) => idOf(i * 3 + 1)), idOf(0), idOf(3), 'no-such-user', '999999999'];
+    const wanted = [
+      ...Array.from({ length: 2_000 }, (_, i) => idOf(i * 3 + 1)),
+      idOf(0),
+      idOf(3),
+      'no-such-user',
+      '999999999',
+    ];
     const byKey = await readStored(w.cql, w.keyspace, 'users', wanted);
-    const { found, rows } = await scanStored(w.cql, w.keyspace, 'users', new Set(wanted), { ranges: 7, concurrency: 3, fetchSize: 500 });
+    const { found, rows } = await scanStored(w.cql, w.keyspace, 'users', new Set(wanted), {
+      ranges: 7,
+      concurrency: 3,
+      fetchSize: 500,
+    });
     expect(rows).toBe(USERS);
     expect(found.size).toBe(2_002);
     expect(found).toEqual(byKey);
@@ -50,7 +64,7 @@ describe('the join: lookup and scan', () => {
     expect(found.get(idOf(1))).toEqual({ lastLogin: Date.UTC(2020, 0, 2), writetime: 1_600_000_000_000_001n });
   });
 
-  it('estimates the table\'s rows from a sample of the ring, near enough to choose by', async () => {
+  it("estimates the table's rows from a sample of the ring, near enough to choose by", async () => {
     const n = await estimateRows(w.cql, w.keyspace, 'users');
     expect(n).toBeGreaterThan(USERS * 0.6);
     expect(n).toBeLessThan(USERS * 1.4);
@@ -64,7 +78,10 @@ describe('the join: lookup and scan', () => {
     const run = await w.runOnce(['--progress-json', progress, '--dlq-topic', 'none']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('(users read by a table scan)');
-    const batches = readFileSync(progress, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { loginsync: { join: string } });
+    const batches = readFileSync(progress, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { loginsync: { join: string } });
     expect(batches.map((b) => b.loginsync.join)).toEqual(['scan']);
     const want = times.map((t, i) => Math.max(storedTime(i)?.getTime() ?? -Infinity, t));
     const first = await table();
@@ -75,7 +92,9 @@ describe('the join: lookup and scan', () => {
     const again = await w.runOnce(['--progress-json', progress, '--dlq-topic', 'none', '--join-strategy', 'lookup']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).not.toContain('table scan');
-    const last = JSON.parse(readFileSync(progress, 'utf8').trim().split('\n').at(-1)!) as { loginsync: { join: string; written: number } };
+    const last = JSON.parse(readFileSync(progress, 'utf8').trim().split('\n').at(-1)!) as {
+      loginsync: { join: string; written: number };
+    };
     expect(last.loginsync).toMatchObject({ join: 'lookup', written: USERS });
     const after = await table();
     for (let i = 0; i < USERS; i++) expect(after.get(idOf(i))).toBe(new Date(want[i]! + 86_400_000).toISOString());

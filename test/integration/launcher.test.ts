@@ -24,7 +24,11 @@ setInterval(() => {}, 1000);`;
 /** The run's own process (not the launcher's or the shell's, whose command lines hold the same words). */
 function runPid(group: string): number | undefined {
   try {
-    return Number(execFileSync('pgrep', ['-f', `^${process.execPath} ${BIN} run .*group ${group} `], { encoding: 'utf8' }).trim().split('\n')[0]);
+    return Number(
+      execFileSync('pgrep', ['-f', `^${process.execPath} ${BIN} run .*group ${group} `], { encoding: 'utf8' })
+        .trim()
+        .split('\n')[0],
+    );
   } catch {
     return undefined;
   }
@@ -33,8 +37,19 @@ function runPid(group: string): number | undefined {
 async function startThroughLauncher(asNpx: boolean, out: string): Promise<{ launcher: number; run: number }> {
   const args = [BIN, 'run', ...w!.flags, '--group', w!.group, '--checkpoint', w!.checkpoint, '--trigger', '1s'];
   // (these tests may themselves run under npx: what npm set for them is not passed on)
-  const env = { ...process.env, npm_command: undefined, LOGINSYNC_BROKERS: inject('brokers'), LOGINSYNC_CASSANDRA: inject('cassandra'), OUT: out, ...(asNpx ? { AS_NPX: '1' } : {}) };
-  const launcher = spawn(process.execPath, ['-e', LAUNCHER, process.execPath, ...args], { env, stdio: 'ignore', detached: true });
+  const env = {
+    ...process.env,
+    npm_command: undefined,
+    LOGINSYNC_BROKERS: inject('brokers'),
+    LOGINSYNC_CASSANDRA: inject('cassandra'),
+    OUT: out,
+    ...(asNpx ? { AS_NPX: '1' } : {}),
+  };
+  const launcher = spawn(process.execPath, ['-e', LAUNCHER, process.execPath, ...args], {
+    env,
+    stdio: 'ignore',
+    detached: true,
+  });
   let run: number | undefined;
   await waitFor(() => (run = runPid(w!.group)) !== undefined, 20_000, 'the run to start');
   return { launcher: launcher.pid!, run: run! };

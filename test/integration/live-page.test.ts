@@ -23,7 +23,10 @@ let run: Spawned | undefined;
 let browser: Browser | undefined;
 afterEach(async () => {
   await browser?.close();
-  if (run && run.child.exitCode === null) { run.child.kill('SIGKILL'); await run.exited; }
+  if (run && run.child.exitCode === null) {
+    run.child.kill('SIGKILL');
+    await run.exited;
+  }
   await w?.close();
   [run, w, browser] = [undefined, undefined, undefined];
 });
@@ -41,15 +44,34 @@ describe('run --ui', () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     // the page and the metrics on one port: one server serves both
-    run = spawnCli(['run', ...w.flags, '--group', w.group, '--checkpoint', w.checkpoint, '--ui-port', String(port), '--metrics-port', String(port)]);
-    await waitFor(async () => (await fetch(`${base}/`).catch(() => undefined))?.status === 200, 30_000, () => `the live page\n${run!.stderr()}`);
+    run = spawnCli([
+      'run',
+      ...w.flags,
+      '--group',
+      w.group,
+      '--checkpoint',
+      w.checkpoint,
+      '--ui-port',
+      String(port),
+      '--metrics-port',
+      String(port),
+    ]);
+    await waitFor(
+      async () => (await fetch(`${base}/`).catch(() => undefined))?.status === 200,
+      30_000,
+      () => `the live page\n${run!.stderr()}`,
+    );
     expect(run.stderr()).toContain(`live page: ${base}/`);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('loginsync_batches_total');
 
     // a first batch before the page opens: the page gets it from the history
     await w.send(round(1), (i) => String(i));
-    await waitFor(() => /written [1-9]/.test(run!.stdout()), 60_000, () => `the first batch\n${run!.stderr()}`);
+    await waitFor(
+      () => /written [1-9]/.test(run!.stdout()),
+      60_000,
+      () => `the first batch\n${run!.stderr()}`,
+    );
 
     // anything for another host is refused and counted (none is expected)
     const watched = await watchedPage((url) => url.host === `127.0.0.1:${port}`);
@@ -60,14 +82,23 @@ describe('run --ui', () => {
 
     await waitFor(async () => (await probe()).batches >= 1, 30_000, 'the history on the page');
     const first = await probe();
-    expect(first.run).toEqual({ group: w.group, topic: w.topic, table: `${w.keyspace}.users`, trigger: 'as soon as records arrive' });
+    expect(first.run).toEqual({
+      group: w.group,
+      topic: w.topic,
+      table: `${w.keyspace}.users`,
+      trigger: 'as soon as records arrive',
+    });
     expect(first.connected).toBe(true);
 
     // live: two more rounds, each written
     for (const minute of [2, 3]) {
       const before = (await probe()).batches;
       await w.send(round(minute), (i) => String(i));
-      await waitFor(async () => (await probe()).batches > before, 60_000, () => `batch after minute ${minute}: ${run!.stdout()}`);
+      await waitFor(
+        async () => (await probe()).batches > before,
+        60_000,
+        () => `batch after minute ${minute}: ${run!.stdout()}`,
+      );
     }
     await waitFor(async () => (await probe()).points.lag >= 2, 30_000, 'lag samples');
     const p = await probe();
@@ -102,7 +133,17 @@ describe('run --ui', () => {
   it('refuses a page port in use with a one-line error naming it', async () => {
     w = await world();
     await withPortTaken(async (port) => {
-      run = spawnCli(['run', ...w!.flags, '--group', w!.group, '--checkpoint', w!.checkpoint, '--ui', '--ui-port', String(port)]);
+      run = spawnCli([
+        'run',
+        ...w!.flags,
+        '--group',
+        w!.group,
+        '--checkpoint',
+        w!.checkpoint,
+        '--ui',
+        '--ui-port',
+        String(port),
+      ]);
       expect(await run.exited, run.stderr()).toBe(1);
       expect(run.stderr()).toContain(`--ui-port ${port}: 127.0.0.1:${port} is already in use`);
     });

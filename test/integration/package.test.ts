@@ -18,7 +18,10 @@ describe('the npm package', () => {
     const tgz = readdirSync(work).find((f) => /^loginsync-.*\.tgz$/.test(f));
     expect(tgz).toBeDefined();
     const prefix = join(work, 'prefix');
-    await run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', join(work, tgz!)], { cwd: work, timeout: 240_000 });
+    await run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', join(work, tgz!)], {
+      cwd: work,
+      timeout: 240_000,
+    });
     const { stdout: listed } = await run('tar', ['-tzf', join(work, tgz!)]);
     expect(listed).toContain('package/LICENSE');
     expect(listed).toContain('package/fixtures/users.json');
@@ -29,14 +32,20 @@ describe('the npm package', () => {
     const elsewhere = mkdtempSync(join(work, 'elsewhere-'));
     const bin = join(prefix, 'bin', 'loginsync');
     const version = await runCli(['--version'], { cwd: elsewhere, bin });
-    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version);
+    expect(version.stdout.trim()).toBe(
+      (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version,
+    );
     const completion = await runCli(['completion', 'bash'], { cwd: elsewhere, bin });
     expect(completion.code, completion.stderr).toBe(0);
     expect(completion.stdout).toContain('complete -F');
     const help = await runCli(['demo', '--help'], { cwd: elsewhere, bin });
     expect(help.code, help.stderr).toBe(0);
     expect(help.stdout).toMatch(/Usage: loginsync demo/);
-    const r = await runCli(['demo', '-k', uniqueName('ks'), '-t', uniqueName('logins')], { cwd: elsewhere, timeoutMs: 180_000, bin });
+    const r = await runCli(['demo', '-k', uniqueName('ks'), '-t', uniqueName('logins')], {
+      cwd: elsewhere,
+      timeoutMs: 180_000,
+      bin,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/100001\s.*Enes\s.*2020-09-09 10:18:00/);
   }, 300_000);

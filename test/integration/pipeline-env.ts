@@ -41,7 +41,14 @@ export async function world(opts: { partitions?: number; seed?: boolean } = {}):
   const producer = kafka.producer();
   await producer.connect();
   return {
-    keyspace, topic, group, checkpoint, flags, cql, kafka, producer,
+    keyspace,
+    topic,
+    group,
+    checkpoint,
+    flags,
+    cql,
+    kafka,
+    producer,
     async send(values, keyOf = () => null) {
       await producer.send({ topic, acks: -1, messages: values.map((value, i) => ({ key: keyOf(i), value })) });
     },
@@ -50,7 +57,9 @@ export async function world(opts: { partitions?: number; seed?: boolean } = {}):
     },
     async lastLogins() {
       const rs = await cql.execute(`SELECT login_id, last_login FROM ${keyspace}.users`);
-      return new Map(rs.rows.map((r) => [String(r.login_id), r.last_login ? (r.last_login as Date).toISOString() : null]));
+      return new Map(
+        rs.rows.map((r) => [String(r.login_id), r.last_login ? (r.last_login as Date).toISOString() : null]),
+      );
     },
     async close() {
       await producer.disconnect();
@@ -69,14 +78,19 @@ export async function readTopic(kafka: Kafka, topic: string, count: number, time
   const got: Array<{ key: Buffer | null; value: Buffer | null; headers: Record<string, string> }> = [];
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`only ${got.length} of ${count} messages on ${topic}`)), timeoutMs);
-    consumer.run({
-      eachMessage: async ({ message }) => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-        got.push({ key: message.key, value: message.value, headers });
-        if (got.length >= count) { clearTimeout(timer); resolve(); }
-      },
-    }).catch(reject);
+    consumer
+      .run({
+        eachMessage: async ({ message }) => {
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+          got.push({ key: message.key, value: message.value, headers });
+          if (got.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      })
+      .catch(reject);
   });
   await consumer.disconnect();
   return got;

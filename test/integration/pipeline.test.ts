@@ -53,7 +53,11 @@ describe('loginsync run: ordering', () => {
     expect(first.stdout).toMatch(/input 4 +malformed 0 +unmatched 0 +stale 3 +written 1/);
     expect((await w.lastLogins()).get('100001')).toBe(iso('2020-09-09 10:30:00'));
 
-    await w.send([event('100001', '2020-09-09 10:20:00'), event('100009', '2020-09-10 11:00:00'), event('100001', '2020-09-09 10:30:00')]);
+    await w.send([
+      event('100001', '2020-09-09 10:20:00'),
+      event('100009', '2020-09-10 11:00:00'),
+      event('100001', '2020-09-09 10:30:00'),
+    ]);
     const second = await w.runOnce();
     expect(second.stdout).toMatch(/input 3 +malformed 0 +unmatched 0 +stale 2 +written 1/);
     const after = await w.lastLogins();
@@ -65,10 +69,14 @@ describe('loginsync run: ordering', () => {
   it('respects rows written by plain CQL, before and after loginsync wrote them', async () => {
     w = await world();
     // someone sets a newer time by hand (default wall-clock write time): an older event must not undo it
-    await w.cql.execute(`INSERT INTO ${w.keyspace}.users (login_id, user_name, last_login) VALUES ('100009', 'Dilara', '2021-05-05 05:05:00+0000')`);
+    await w.cql.execute(
+      `INSERT INTO ${w.keyspace}.users (login_id, user_name, last_login) VALUES ('100009', 'Dilara', '2021-05-05 05:05:00+0000')`,
+    );
     // a brand-new user inserted by hand, then an event for it: a newer event must win over the
     // wall-clock write time (USING TIMESTAMP <event time> alone would lose here)
-    await w.cql.execute(`INSERT INTO ${w.keyspace}.users (login_id, user_name, last_login) VALUES ('200001', 'Ayse', '2019-01-01 00:00:00+0000')`);
+    await w.cql.execute(
+      `INSERT INTO ${w.keyspace}.users (login_id, user_name, last_login) VALUES ('200001', 'Ayse', '2019-01-01 00:00:00+0000')`,
+    );
     await w.send([event('100009', '2020-09-09 10:18:00'), event('200001', '2020-01-01 00:00:00')]);
     const run = await w.runOnce();
     expect(run.stdout).toMatch(/input 2 +malformed 0 +unmatched 0 +stale 1 +written 1/);
@@ -77,7 +85,9 @@ describe('loginsync run: ordering', () => {
     expect(t.get('200001')).toBe(iso('2020-01-01 00:00:00'));
 
     // a hand update after loginsync's write, then an event older than it and one newer
-    await w.cql.execute(`UPDATE ${w.keyspace}.users SET last_login = '2020-06-01 00:00:00+0000' WHERE login_id = '200001'`);
+    await w.cql.execute(
+      `UPDATE ${w.keyspace}.users SET last_login = '2020-06-01 00:00:00+0000' WHERE login_id = '200001'`,
+    );
     await w.send([event('200001', '2020-03-01 00:00:00')]);
     await w.runOnce();
     expect((await w.lastLogins()).get('200001')).toBe(iso('2020-06-01 00:00:00'));
@@ -93,12 +103,21 @@ describe('loginsync run: ordering', () => {
   it('handles times before 1970 on both sides', async () => {
     w = await world({ seed: false });
     const ins = (id: string, t: string) =>
-      w!.cql.execute(`INSERT INTO ${w!.keyspace}.users (login_id, user_name, last_login) VALUES (?, ?, ?)`, [id, `u${id}`, new Date(iso(t))], { prepare: true });
+      w!.cql.execute(
+        `INSERT INTO ${w!.keyspace}.users (login_id, user_name, last_login) VALUES (?, ?, ?)`,
+        [id, `u${id}`, new Date(iso(t))],
+        { prepare: true },
+      );
     await ins('a', '1960-01-01 00:00:00'); // stored before 1970, event after: must win
     await ins('b', '2020-01-01 00:00:00'); // stored after 1970, event before: must not win
     await ins('c', '1950-01-01 00:00:00'); // both before 1970
     await ins('d', '1965-01-01 00:00:00'); // both before 1970, event older
-    await w.send([event('a', '2020-09-09 10:18:00'), event('b', '1960-01-01 00:00:00'), event('c', '1960-06-01 00:00:00'), event('d', '1955-01-01 00:00:00')]);
+    await w.send([
+      event('a', '2020-09-09 10:18:00'),
+      event('b', '1960-01-01 00:00:00'),
+      event('c', '1960-06-01 00:00:00'),
+      event('d', '1955-01-01 00:00:00'),
+    ]);
     const run = await w.runOnce();
     expect(run.stdout).toMatch(/input 4 +malformed 0 +unmatched 0 +stale 2 +written 2/);
     const t = await w.lastLogins();
@@ -114,17 +133,32 @@ describe('loginsync run: ordering', () => {
     const cases: Array<[string, string, string[]]> = [
       // id, stored, events of racing writers
       ['r1', '2019-01-01 00:00:00', ['2020-01-01 00:00:00', '2021-01-01 00:00:00', '2020-06-01 00:00:00']],
-      ['r2', '1960-01-01 00:00:00', ['1965-01-01 00:00:00', '2020-01-01 00:00:00', '1969-12-31 23:59:59', '1970-01-01 00:00:00']],
+      [
+        'r2',
+        '1960-01-01 00:00:00',
+        ['1965-01-01 00:00:00', '2020-01-01 00:00:00', '1969-12-31 23:59:59', '1970-01-01 00:00:00'],
+      ],
       ['r3', '1950-01-01 00:00:00', ['1969-01-01 00:00:00', '1955-01-01 00:00:00']],
     ];
     for (const [id, stored] of cases) {
-      await cql.execute(`INSERT INTO ${keyspace}.users (login_id, user_name, last_login) VALUES (?, 'x', ?)`, [id, new Date(iso(stored))], { prepare: true });
+      await cql.execute(
+        `INSERT INTO ${keyspace}.users (login_id, user_name, last_login) VALUES (?, 'x', ?)`,
+        [id, new Date(iso(stored))],
+        { prepare: true },
+      );
     }
     // every writer read the row before any wrote
-    const read = await readStored(cql, keyspace, 'users', cases.map((c) => c[0]));
+    const read = await readStored(
+      cql,
+      keyspace,
+      'users',
+      cases.map((c) => c[0]),
+    );
     for (const [id, , events] of cases) {
       const decisions = events.map((e) => decide({ id, timeMs: Date.parse(iso(e)) }, read.get(id)!));
-      const updates = decisions.flatMap((d) => (d.action === 'update' ? [{ id, timeMs: d.timeMs, writetime: d.writetime }] : []));
+      const updates = decisions.flatMap((d) =>
+        d.action === 'update' ? [{ id, timeMs: d.timeMs, writetime: d.writetime }] : [],
+      );
       // land them newest first: the worst order for a last-write-wins store
       updates.sort((a, b) => b.timeMs - a.timeMs);
       for (const u of updates) await writeUpdates(cql, keyspace, 'users', [u]);
@@ -153,19 +187,30 @@ describe('loginsync run: ordering', () => {
 describe('loginsync run: what does not join', () => {
   it('counts unknown ids as unmatched and drops them, or sends them to --unmatched-topic', async () => {
     w = await world();
-    await w.send([event('999999', '2020-09-09 10:18:00'), event('999999', '2020-09-09 10:19:00'), event('100009', '2020-09-09 10:18:00')]);
+    await w.send([
+      event('999999', '2020-09-09 10:18:00'),
+      event('999999', '2020-09-09 10:19:00'),
+      event('100009', '2020-09-09 10:18:00'),
+    ]);
     const unmatchedTopic = `${w.topic}.unmatched`;
     const run = await w.runOnce(['--unmatched-topic', unmatchedTopic]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/input 3 +malformed 0 +unmatched 2 +stale 0 +written 1/);
     expect((await w.lastLogins()).has('999999')).toBe(false); // inner join: no row is made up
     const got = await readTopic(w.kafka, unmatchedTopic, 2);
-    expect(got.map((m) => String(m.value)).sort()).toEqual([event('999999', '2020-09-09 10:18:00'), event('999999', '2020-09-09 10:19:00')]);
+    expect(got.map((m) => String(m.value)).sort()).toEqual([
+      event('999999', '2020-09-09 10:18:00'),
+      event('999999', '2020-09-09 10:19:00'),
+    ]);
   });
 
   it('sends malformed messages of every kind to the dead-letter topic with their reason, and goes on', async () => {
     w = await world();
-    const huge = JSON.stringify({ login_id: '100001', created_time: '2020-09-09 10:18:00', pad: 'x'.repeat(600 * 1024) }).replace('"login_id":"100001"', '"login_id":100001.5e400');
+    const huge = JSON.stringify({
+      login_id: '100001',
+      created_time: '2020-09-09 10:18:00',
+      pad: 'x'.repeat(600 * 1024),
+    }).replace('"login_id":"100001"', '"login_id":100001.5e400');
     const bad: Array<[string | Buffer | null, RegExp]> = [
       ['not json at all', /^not JSON$/],
       ['{"created_time":"2020-09-09 10:18:00"}', /login_id missing/],
@@ -179,7 +224,9 @@ describe('loginsync run: what does not join', () => {
     await w.send([...bad.map((b) => b[0]), event('100087', '2020-09-09 10:18:00')]);
     const run = await w.runOnce();
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`input ${bad.length + 1} +malformed ${bad.length} +unmatched 0 +stale 0 +written 1`));
+    expect(run.stdout).toMatch(
+      new RegExp(`input ${bad.length + 1} +malformed ${bad.length} +unmatched 0 +stale 0 +written 1`),
+    );
     expect((await w.lastLogins()).get('100087')).toBe(iso('2020-09-09 10:18:00'));
 
     const dead = await readTopic(w.kafka, `${w.topic}.dlq`, bad.length);
@@ -191,7 +238,8 @@ describe('loginsync run: what does not join', () => {
       expect(m.headers['loginsync.reason']).toMatch(reason);
       expect(m.headers['loginsync.topic']).toBe(w!.topic);
       expect(m.headers['loginsync.partition']).toBe('0');
-      if (value !== null && Buffer.byteLength(value) <= 512 * 1024) expect(Buffer.compare(m.value ?? Buffer.alloc(0), Buffer.from(value))).toBe(0);
+      if (value !== null && Buffer.byteLength(value) <= 512 * 1024)
+        expect(Buffer.compare(m.value ?? Buffer.alloc(0), Buffer.from(value))).toBe(0);
     });
     const cut = byOffset.get(6)!;
     expect(cut.headers['loginsync.original-size']).toBe(String(Buffer.byteLength(huge)));
@@ -204,7 +252,12 @@ describe('loginsync run: what does not join', () => {
     const now = Math.floor(Date.now() / 1000) * 1000;
     const atLimit = fmt(now + 3_600_000);
     // exactly at the limit when sent, so under it when the run reads it: accepted
-    await w.send([event('100001', atLimit), event('100009', '9999-12-31 23:59:59'), event('100087', fmt(now + 3_660_000)), event('100087', '2020-09-09 10:18:00')]);
+    await w.send([
+      event('100001', atLimit),
+      event('100009', '9999-12-31 23:59:59'),
+      event('100087', fmt(now + 3_660_000)),
+      event('100087', '2020-09-09 10:18:00'),
+    ]);
     const progress = join(w.checkpoint, 'progress.jsonl');
     const run = await w.runOnce(['--progress-json', progress]);
     expect(run.code, run.stderr).toBe(0);
@@ -218,16 +271,29 @@ describe('loginsync run: what does not join', () => {
       ['1', "created_time in the future: more than 1h00m ahead of the run's clock"],
       ['2', "created_time in the future: more than 1h00m ahead of the run's clock"],
     ]);
-    const p = JSON.parse(readFileSync(progress, 'utf8').trim().split('\n').at(-1)!) as { numInputRows: number; loginsync: Record<string, number> };
-    expect(p.numInputRows).toBe(p.loginsync.malformed! + p.loginsync.unmatched! + p.loginsync.stale! + p.loginsync.written!);
+    const p = JSON.parse(readFileSync(progress, 'utf8').trim().split('\n').at(-1)!) as {
+      numInputRows: number;
+      loginsync: Record<string, number>;
+    };
+    expect(p.numInputRows).toBe(
+      p.loginsync.malformed! + p.loginsync.unmatched! + p.loginsync.stale! + p.loginsync.written!,
+    );
     // --max-future off: the same far-future event is written (what the guard prevents)
     await w.send([event('100009', '9999-12-31 23:59:59')]);
-    expect((await w.runOnce(['--max-future', 'off'])).stdout).toMatch(/input 1 +malformed 0 +unmatched 0 +stale 0 +written 1/);
+    expect((await w.runOnce(['--max-future', 'off'])).stdout).toMatch(
+      /input 1 +malformed 0 +unmatched 0 +stale 0 +written 1/,
+    );
     expect((await w.lastLogins()).get('100009')).toBe(iso('9999-12-31 23:59:59'));
     // the repair the README shows: the poisoned rows found, and a plain UPDATE (a newer write timestamp) wins
-    const found = await w.cql.execute(`SELECT login_id FROM ${w.keyspace}.users WHERE last_login > ? ALLOW FILTERING`, [new Date(Date.now() + 3_600_000)], { prepare: true });
+    const found = await w.cql.execute(
+      `SELECT login_id FROM ${w.keyspace}.users WHERE last_login > ? ALLOW FILTERING`,
+      [new Date(Date.now() + 3_600_000)],
+      { prepare: true },
+    );
     expect(found.rows.map((r) => String(r.login_id))).toEqual(['100009']);
-    await w.cql.execute(`UPDATE ${w.keyspace}.users SET last_login = '2020-09-09 10:18:00+0000' WHERE login_id = '100009'`);
+    await w.cql.execute(
+      `UPDATE ${w.keyspace}.users SET last_login = '2020-09-09 10:18:00+0000' WHERE login_id = '100009'`,
+    );
     await w.send([event('100009', '2020-09-10 08:00:00')]);
     expect((await w.runOnce()).stdout).toMatch(/input 1 +malformed 0 +unmatched 0 +stale 0 +written 1/);
     expect((await w.lastLogins()).get('100009')).toBe(iso('2020-09-10 08:00:00'));
@@ -259,16 +325,23 @@ describe('loginsync run: progress and checkpoint', () => {
     expect(nothing.code).toBe(0);
     expect(nothing.stdout).not.toMatch(/batch \d+:/);
 
-    const ledger = readFileSync(join(w.checkpoint, 'ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const ledger = readFileSync(join(w.checkpoint, 'ledger.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(ledger.map((e) => [e.batchId, e.offsets, e.startOffset, e.endOffset])).toEqual([
       [0, { 0: [0, 1] }, { 0: 0 }, { 0: 2 }],
       [1, { 0: [2, 2] }, { 0: 2 }, { 0: 3 }],
     ]);
     expect(ledger[1].counts).toEqual({ input: 1, malformed: 0, unmatched: 0, stale: 0, written: 1 });
 
-    const objs = readFileSync(progress, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const objs = readFileSync(progress, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(objs[1]).toMatchObject({
-      batchId: 1, numInputRows: 1,
+      batchId: 1,
+      numInputRows: 1,
       sources: [{ startOffset: { [w.topic]: { 0: 2 } }, endOffset: { [w.topic]: { 0: 3 } }, numInputRows: 1 }],
       loginsync: { written: 1, malformed: 0 },
     });

@@ -60,15 +60,24 @@ describe('loginsync run as a long-running process', () => {
   it('two processes in one group share a 3-partition unkeyed topic and end on the latest time of every user', async () => {
     w = await world({ partitions: 3, seed: false });
     const users = 60;
-    await w.cql.execute(`INSERT INTO ${w.keyspace}.users (login_id, user_name, last_login) VALUES ('u0', 'late', '2030-01-01 00:00:00+0000')`);
+    await w.cql.execute(
+      `INSERT INTO ${w.keyspace}.users (login_id, user_name, last_login) VALUES ('u0', 'late', '2030-01-01 00:00:00+0000')`,
+    );
     for (let i = 1; i < users; i++) {
-      await w.cql.execute(`INSERT INTO ${w.keyspace}.users (login_id, user_name, last_login) VALUES (?, ?, ?)`, [`u${i}`, `n${i}`, new Date(Date.UTC(2019, 0, 1))], { prepare: true });
+      await w.cql.execute(
+        `INSERT INTO ${w.keyspace}.users (login_id, user_name, last_login) VALUES (?, ?, ?)`,
+        [`u${i}`, `n${i}`, new Date(Date.UTC(2019, 0, 1))],
+        { prepare: true },
+      );
     }
     // unkeyed: events of one user land on every partition, out of order
     const expected = new Map<string, number>([['u0', Date.UTC(2030, 0, 1)]]);
     const events: string[] = [];
     let seed = 42;
-    const rnd = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (let i = 0; i < 3000; i++) {
       const id = `u${Math.floor(rnd() * users)}`;
       const t = Date.UTC(2020, 0, 1) + Math.floor(rnd() * 86_400) * 1000;
@@ -77,27 +86,57 @@ describe('loginsync run as a long-running process', () => {
     }
     const ckptA = mkdtempSync(join(tmpdir(), 'ls-a-'));
     const ckptB = mkdtempSync(join(tmpdir(), 'ls-b-'));
-    const a = spawnCli(['run', ...w.flags, '--group', w.group, '--checkpoint', ckptA, '--max-offsets-per-trigger', '200', '-q']);
-    const b = spawnCli(['run', ...w.flags, '--group', w.group, '--checkpoint', ckptB, '--max-offsets-per-trigger', '200', '-q']);
+    const a = spawnCli([
+      'run',
+      ...w.flags,
+      '--group',
+      w.group,
+      '--checkpoint',
+      ckptA,
+      '--max-offsets-per-trigger',
+      '200',
+      '-q',
+    ]);
+    const b = spawnCli([
+      'run',
+      ...w.flags,
+      '--group',
+      w.group,
+      '--checkpoint',
+      ckptB,
+      '--max-offsets-per-trigger',
+      '200',
+      '-q',
+    ]);
     running.push(a, b);
     // wait until the group has both members, each with partitions
-    await waitFor(async () => {
-      const admin = w!.kafka.admin();
-      await admin.connect();
-      try {
-        const { groups } = await admin.describeGroups([w!.group]);
-        const g = groups[0];
-        return g?.state === 'Stable' && g.members.length === 2 && g.members.every((m) => m.memberAssignment.length > 0);
-      } finally {
-        await admin.disconnect();
-      }
-    }, 60_000, `both runs to join the group; a: ${a.stderr()} b: ${b.stderr()}`);
+    await waitFor(
+      async () => {
+        const admin = w!.kafka.admin();
+        await admin.connect();
+        try {
+          const { groups } = await admin.describeGroups([w!.group]);
+          const g = groups[0];
+          return (
+            g?.state === 'Stable' && g.members.length === 2 && g.members.every((m) => m.memberAssignment.length > 0)
+          );
+        } finally {
+          await admin.disconnect();
+        }
+      },
+      60_000,
+      `both runs to join the group; a: ${a.stderr()} b: ${b.stderr()}`,
+    );
     // send in slices while both run, so both see batches
     for (let i = 0; i < events.length; i += 300) {
       await w.send(events.slice(i, i + 300), () => null);
       await sleep(100);
     }
-    await waitFor(async () => (await committedTotal(w!)) === events.length, 90_000, `all offsets committed; a: ${a.stderr()} b: ${b.stderr()}`);
+    await waitFor(
+      async () => (await committedTotal(w!)) === events.length,
+      90_000,
+      `all offsets committed; a: ${a.stderr()} b: ${b.stderr()}`,
+    );
     a.child.kill('SIGTERM');
     b.child.kill('SIGTERM');
     expect(await a.exited).toBe(0);
@@ -106,7 +145,13 @@ describe('loginsync run as a long-running process', () => {
     const t = await w.lastLogins();
     for (const [id, ms] of expected) expect(t.get(id), id).toBe(new Date(ms).toISOString());
     // both worked (the group split the partitions), and together they saw every event
-    const inputs = [ckptA, ckptB].map((d) => readFileSync(join(d, 'ledger.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).counts.input as number));
+    const inputs = [ckptA, ckptB].map((d) =>
+      readFileSync(join(d, 'ledger.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).counts.input as number),
+    );
     expect(inputs[0]!.length).toBeGreaterThan(0);
     expect(inputs[1]!.length).toBeGreaterThan(0);
     expect(inputs.flat().reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(events.length);
@@ -116,10 +161,26 @@ describe('loginsync run as a long-running process', () => {
     w = await world({ partitions: 3, seed: false });
     const users = 30;
     for (let i = 0; i < users; i++) {
-      await w.cql.execute(`INSERT INTO ${w.keyspace}.users (login_id, user_name, last_login) VALUES (?, ?, ?)`, [`u${i}`, `n${i}`, new Date(Date.UTC(2019, 0, 1))], { prepare: true });
+      await w.cql.execute(
+        `INSERT INTO ${w.keyspace}.users (login_id, user_name, last_login) VALUES (?, ?, ?)`,
+        [`u${i}`, `n${i}`, new Date(Date.UTC(2019, 0, 1))],
+        { prepare: true },
+      );
     }
     // a streaming run whose first trigger after start is an hour away: it owns partitions, commits nothing
-    const holder = spawnCli(['run', ...w.flags, '--group', w.group, '--checkpoint', mkdtempSync(join(tmpdir(), 'ls-holder-')), '--trigger', '1h', '--session-timeout', '6s', '-q']);
+    const holder = spawnCli([
+      'run',
+      ...w.flags,
+      '--group',
+      w.group,
+      '--checkpoint',
+      mkdtempSync(join(tmpdir(), 'ls-holder-')),
+      '--trigger',
+      '1h',
+      '--session-timeout',
+      '6s',
+      '-q',
+    ]);
     running.push(holder);
     await waitFor(async () => (await stableMembers(w!)) === 1, 60_000, `the holder to join: ${holder.stderr()}`);
     const expected = new Map<string, number>();
@@ -132,10 +193,24 @@ describe('loginsync run as a long-running process', () => {
     }
     await w.send(events, () => null);
 
-    const once = spawnCli(['run', '--once', ...w.flags, '--group', w.group, '--checkpoint', w.checkpoint, '--session-timeout', '6s']);
+    const once = spawnCli([
+      'run',
+      '--once',
+      ...w.flags,
+      '--group',
+      w.group,
+      '--checkpoint',
+      w.checkpoint,
+      '--session-timeout',
+      '6s',
+    ]);
     running.push(once);
     // its own share done, it waits for the holder's partitions instead of calling the topic done
-    await waitFor(() => /waiting for partitions? [\d,]+, owned by another member of group/.test(once.stderr()), 60_000, `the once run to wait for the group: ${once.stderr()}`);
+    await waitFor(
+      () => /waiting for partitions? [\d,]+, owned by another member of group/.test(once.stderr()),
+      60_000,
+      `the once run to wait for the group: ${once.stderr()}`,
+    );
     expect(once.child.exitCode).toBeNull();
     holder.child.kill('SIGKILL');
     expect(await once.exited, once.stderr()).toBe(0);
@@ -144,12 +219,26 @@ describe('loginsync run as a long-running process', () => {
     for (const [id, ms] of expected) expect(t.get(id), id).toBe(new Date(ms).toISOString());
   });
 
-  it('a run killed with kill -9 is removed from its group by the next run of its checkpoint, which reads at once instead of after the dead run\'s session', async () => {
+  it("a run killed with kill -9 is removed from its group by the next run of its checkpoint, which reads at once instead of after the dead run's session", async () => {
     w = await world({ partitions: 2 });
-    const dead = spawnCli(['run', ...w.flags, '--group', w.group, '--checkpoint', w.checkpoint, '--session-timeout', '60s', '-q']);
+    const dead = spawnCli([
+      'run',
+      ...w.flags,
+      '--group',
+      w.group,
+      '--checkpoint',
+      w.checkpoint,
+      '--session-timeout',
+      '60s',
+      '-q',
+    ]);
     running.push(dead);
     await waitFor(async () => (await stableMembers(w!)) === 1, 60_000, `the first run to join: ${dead.stderr()}`);
-    await waitFor(() => existsSync(join(w!.checkpoint, 'members', `${dead.child.pid}.json`)), 10_000, 'the first run to note its member id');
+    await waitFor(
+      () => existsSync(join(w!.checkpoint, 'members', `${dead.child.pid}.json`)),
+      10_000,
+      'the first run to note its member id',
+    );
     dead.child.kill('SIGKILL');
     await dead.exited;
     await w.send([event('100001', '2020-09-09 10:18:00'), event('100009', '2020-09-10 10:18:00')], (i) => String(i));

@@ -22,8 +22,14 @@ describe('loginsync seed', () => {
     expect(JSON.parse(seeded.stdout)).toMatchObject({ inserted: 3 });
 
     const dir = tmp();
-    writeFileSync(join(dir, 'u.csv'), 'login_id,user_name,last_login\n300001,"Doe, Jane",2018-01-01 00:00:00\n300002,,\n');
-    writeFileSync(join(dir, 'u.json'), JSON.stringify([{ login_id: 300003, user_name: 'Num', last_login: '2017-05-05T05:05:05Z' }]));
+    writeFileSync(
+      join(dir, 'u.csv'),
+      'login_id,user_name,last_login\n300001,"Doe, Jane",2018-01-01 00:00:00\n300002,,\n',
+    );
+    writeFileSync(
+      join(dir, 'u.json'),
+      JSON.stringify([{ login_id: 300003, user_name: 'Num', last_login: '2017-05-05T05:05:05Z' }]),
+    );
     expect((await runCli(['seed', ...w.flags, '--file', join(dir, 'u.csv')])).code).toBe(0);
     expect((await runCli(['seed', ...w.flags, '--file', join(dir, 'u.json')])).code).toBe(0);
     writeFileSync(join(dir, 'u.jsonl'), '{"login_id":"300004","user_name":"Lines"}\n');
@@ -33,8 +39,15 @@ describe('loginsync seed', () => {
     expect(synth.code).toBe(0);
     expect(synth.stderr).toMatch(/added 2500 synthetic users/);
 
-    const rs = await w.cql.execute(`SELECT login_id, user_name, last_login FROM ${w.keyspace}.users WHERE login_id IN ('100001', '300001', '300002', '300003', '300004', '1002499')`);
-    const rows = new Map(rs.rows.map((r) => [String(r.login_id), [r.user_name, r.last_login ? (r.last_login as Date).toISOString() : null]]));
+    const rs = await w.cql.execute(
+      `SELECT login_id, user_name, last_login FROM ${w.keyspace}.users WHERE login_id IN ('100001', '300001', '300002', '300003', '300004', '1002499')`,
+    );
+    const rows = new Map(
+      rs.rows.map((r) => [
+        String(r.login_id),
+        [r.user_name, r.last_login ? (r.last_login as Date).toISOString() : null],
+      ]),
+    );
     expect(rows.get('100001')).toEqual(['Enes', '2019-02-05T10:05:00.000Z']);
     expect(rows.get('300001')).toEqual(['Doe, Jane', '2018-01-01T00:00:00.000Z']);
     expect(rows.get('300002')).toEqual([null, null]);
@@ -76,11 +89,17 @@ describe('loginsync produce', () => {
 
   it('sends lines of a file or stdin as given, malformed ones too', async () => {
     w = await world();
-    const r = await runCli(['produce', ...w.flags, '-'], { input: '{"login_id":"100001","created_time":"2020-09-09 10:18:00"}\nnot json\n\n' });
+    const r = await runCli(['produce', ...w.flags, '-'], {
+      input: '{"login_id":"100001","created_time":"2020-09-09 10:18:00"}\nnot json\n\n',
+    });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('sent 3 messages');
     const got = await readTopic(w.kafka, w.topic, 3);
-    expect(got.map((m) => String(m.value))).toEqual(['{"login_id":"100001","created_time":"2020-09-09 10:18:00"}', 'not json', '']);
+    expect(got.map((m) => String(m.value))).toEqual([
+      '{"login_id":"100001","created_time":"2020-09-09 10:18:00"}',
+      'not json',
+      '',
+    ]);
   });
 
   it('--json: a summary object for --count, a file and stdin, the data alone on stdout', async () => {
@@ -97,10 +116,20 @@ describe('loginsync produce', () => {
       expect(r.code, r.stderr).toBe(0);
       const lines = r.stdout.trim().split('\n');
       expect(lines, r.stdout).toHaveLength(1);
-      expect(JSON.parse(lines[0]!)).toMatchObject({ topic: w.topic, sent, seconds: expect.any(Number), perSecond: expect.any(Number) });
+      expect(JSON.parse(lines[0]!)).toMatchObject({
+        topic: w.topic,
+        sent,
+        seconds: expect.any(Number),
+        perSecond: expect.any(Number),
+      });
     }
     const one = await runCli(['produce', ...w.flags, '--login', '100001', '--json']);
-    expect(JSON.parse(one.stdout)).toMatchObject({ topic: w.topic, partition: 0, offset: '10', event: { login_id: '100001' } });
+    expect(JSON.parse(one.stdout)).toMatchObject({
+      topic: w.topic,
+      partition: 0,
+      offset: '10',
+      event: { login_id: '100001' },
+    });
   });
 
   it('on a terminal, the prompt stops on Ctrl-C with exit 130', async () => {
@@ -109,7 +138,9 @@ describe('loginsync produce', () => {
       // a real terminal (script(1) gives the command a pty), Ctrl-C typed at the first question
       const cmd = [process.execPath, BIN, 'produce', ...w.flags].map((a) => `'${a}'`).join(' ');
       const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, LOGINSYNC_BROKERS: inject('brokers'), LOGINSYNC_CASSANDRA: inject('cassandra') } });
+        const child = spawn('script', ['-qec', cmd, '/dev/null'], {
+          env: { ...process.env, LOGINSYNC_BROKERS: inject('brokers'), LOGINSYNC_CASSANDRA: inject('cassandra') },
+        });
         let out = '';
         let typed = false;
         child.stdin.on('error', () => {}); // the pty may be gone when the run has ended

@@ -31,8 +31,11 @@ function adapters(x: World, group: string, onLookup?: (ids: string[]) => Promise
   let admin: ReturnType<World['kafka']['admin']> | undefined;
   return {
     store: async () => {
-      const store = new CassandraUserStore(await connectCassandra({ contactPoints: [inject('cassandra')], localDc: 'datacenter1' }),
-        { keyspace: x.keyspace, table: 'users', consistency: { read: quorum, write: quorum } }, [inject('cassandra')]);
+      const store = new CassandraUserStore(
+        await connectCassandra({ contactPoints: [inject('cassandra')], localDc: 'datacenter1' }),
+        { keyspace: x.keyspace, table: 'users', consistency: { read: quorum, write: quorum } },
+        [inject('cassandra')],
+      );
       const lookup = store.lookup.bind(store);
       store.lookup = async (ids) => {
         const rows = await lookup(ids);
@@ -49,21 +52,50 @@ function adapters(x: World, group: string, onLookup?: (ids: string[]) => Promise
     sideOutputs: async () => {
       const producer = x.kafka.producer({ allowAutoTopicCreation: false });
       await producer.connect();
-      return { dlq: new SideTopic(admin!, producer, `${x.topic}.dlq`, '--dlq-topic', x.topic), unmatched: null, close: () => producer.disconnect() };
+      return {
+        dlq: new SideTopic(admin!, producer, `${x.topic}.dlq`, '--dlq-topic', x.topic),
+        unmatched: null,
+        close: () => producer.disconnect(),
+      };
     },
-    source: (spec) => new KafkaSource(x.kafka, { topic: x.topic, groupId: group, fromBeginning: true, sessionTimeoutMs: 10_000, brokers, ...spec }),
+    source: (spec) =>
+      new KafkaSource(x.kafka, {
+        topic: x.topic,
+        groupId: group,
+        fromBeginning: true,
+        sessionTimeoutMs: 10_000,
+        brokers,
+        ...spec,
+      }),
   };
 }
 
 function session(
-  x: World, o: Partial<SessionOptions> = {}, group = x.group, onLookup?: (ids: string[]) => Promise<void>,
+  x: World,
+  o: Partial<SessionOptions> = {},
+  group = x.group,
+  onLookup?: (ids: string[]) => Promise<void>,
 ): { s: RunSession; events: RunEvent[]; reports: BatchReport[] } {
-  const s = new RunSession({
-    topic: x.topic, group, keyspace: x.keyspace, table: 'users', startingOffsets: 'earliest', triggerMs: 0, once: false,
-    checkpoint: x.checkpoint, decode: { idField: 'login_id', timeField: 'created_time', zone: UTC },
-    limits: { maxRecords: 100_000, maxDistinct: 100_000, maxHeldBytes: 64 * 1024 * 1024 },
-    dlqTopic: `${x.topic}.dlq`, unmatchedTopic: null, shutdownMs: 30_000, showRows: 20, ...o,
-  }, adapters(x, group, onLookup));
+  const s = new RunSession(
+    {
+      topic: x.topic,
+      group,
+      keyspace: x.keyspace,
+      table: 'users',
+      startingOffsets: 'earliest',
+      triggerMs: 0,
+      once: false,
+      checkpoint: x.checkpoint,
+      decode: { idField: 'login_id', timeField: 'created_time', zone: UTC },
+      limits: { maxRecords: 100_000, maxDistinct: 100_000, maxHeldBytes: 64 * 1024 * 1024 },
+      dlqTopic: `${x.topic}.dlq`,
+      unmatchedTopic: null,
+      shutdownMs: 30_000,
+      showRows: 20,
+      ...o,
+    },
+    adapters(x, group, onLookup),
+  );
   const events: RunEvent[] = [];
   const reports: BatchReport[] = [];
   s.events.on((e) => {
@@ -84,11 +116,27 @@ async function until(cond: () => boolean | Promise<boolean>, ms: number, what: s
 describe('run session in process, real servers', () => {
   it('available now: one batch, the writes, the dead letters, then the commit and its ledger line', async () => {
     w = await world({ partitions: 2 });
-    await w.send([event('100001', '2020-09-09 10:18:00'), 'not json', event('100009', '2018-01-01 00:00:00'), event('100001', '2020-09-09 10:00:00')], (i) => String(i % 2));
+    await w.send(
+      [
+        event('100001', '2020-09-09 10:18:00'),
+        'not json',
+        event('100009', '2018-01-01 00:00:00'),
+        event('100001', '2020-09-09 10:00:00'),
+      ],
+      (i) => String(i % 2),
+    );
     const { s, events, reports } = session(w, { once: true });
     const outcome = await s.run();
-    expect(outcome).toMatchObject({ kind: 'done', totals: { batches: 1, input: 4, malformed: 1, written: 1, stale: 2 } });
-    expect(events.map((e) => e.type).filter((t) => t !== 'lag')).toEqual(['ready', 'batch-started', 'batch-done', 'stopped']);
+    expect(outcome).toMatchObject({
+      kind: 'done',
+      totals: { batches: 1, input: 4, malformed: 1, written: 1, stale: 2 },
+    });
+    expect(events.map((e) => e.type).filter((t) => t !== 'lag')).toEqual([
+      'ready',
+      'batch-started',
+      'batch-done',
+      'stopped',
+    ]);
     expect((await w.lastLogins()).get('100001')).toBe('2020-09-09T10:18:00.000Z');
     const admin = w.kafka.admin();
     await admin.connect();
@@ -97,8 +145,16 @@ describe('run session in process, real servers', () => {
     expect([...committed.values()].reduce((a, b) => a + b, 0)).toBe(4);
     const dead = await readTopic(w.kafka, `${w.topic}.dlq`, 1);
     expect(String(dead[0]!.value)).toBe('not json');
-    const ledger = readFileSync(`${w.checkpoint}/ledger.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { batchId: number; counts: unknown });
-    expect(ledger).toEqual([expect.objectContaining({ batchId: reports[0]!.batchId, counts: { input: 4, malformed: 1, unmatched: 0, stale: 2, written: 1 } })]);
+    const ledger = readFileSync(`${w.checkpoint}/ledger.jsonl`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { batchId: number; counts: unknown });
+    expect(ledger).toEqual([
+      expect.objectContaining({
+        batchId: reports[0]!.batchId,
+        counts: { input: 4, malformed: 1, unmatched: 0, stale: 2, written: 1 },
+      }),
+    ]);
   });
 
   it('streaming: events sent while it runs are written batch by batch; a stop finishes and commits', async () => {
@@ -113,7 +169,11 @@ describe('run session in process, real servers', () => {
     expect(await outcome).toMatchObject({ kind: 'done' });
     expect(reports.every((r) => r.batchId !== null)).toBe(true);
     const t = await w.lastLogins();
-    expect([t.get('100001'), t.get('100009'), t.get('100087')]).toEqual(['2020-09-09T10:18:00.000Z', '2020-09-10T10:18:00.000Z', '2020-09-11T10:18:00.000Z']);
+    expect([t.get('100001'), t.get('100009'), t.get('100087')]).toEqual([
+      '2020-09-09T10:18:00.000Z',
+      '2020-09-10T10:18:00.000Z',
+      '2020-09-11T10:18:00.000Z',
+    ]);
     const admin = w.kafka.admin();
     await admin.connect();
     expect(await committedOffsets(admin, w.topic, w.group)).toEqual(new Map([[0, 3]]));
@@ -128,12 +188,21 @@ describe('run session in process, real servers', () => {
     const rb = b.s.run();
     const joined = (x: { events: RunEvent[] }) => x.events.some((e) => e.type === 'ready');
     await until(() => joined(a) && joined(b), 30_000, 'both sessions to start');
-    await w.send(Array.from({ length: 20 }, (_, i) => event(i % 2 ? '100001' : '100009', `2021-01-01 00:00:${String(i).padStart(2, '0')}`)), (i) => String(i));
+    await w.send(
+      Array.from({ length: 20 }, (_, i) =>
+        event(i % 2 ? '100001' : '100009', `2021-01-01 00:00:${String(i).padStart(2, '0')}`),
+      ),
+      (i) => String(i),
+    );
     await until(() => [...a.reports, ...b.reports].reduce((n, r) => n + r.input, 0) >= 20, 60_000, 'the 20 events');
     a.s.stop('SIGTERM');
     expect((await ra).kind).toBe('done');
     await w.send([event('100087', '2021-02-01 00:00:00'), event('100087', '2021-02-01 00:00:01')], (i) => String(i));
-    await until(async () => (await w!.lastLogins()).get('100087') === '2021-02-01T00:00:01.000Z', 60_000, 'the survivor to write both partitions');
+    await until(
+      async () => (await w!.lastLogins()).get('100087') === '2021-02-01T00:00:01.000Z',
+      60_000,
+      'the survivor to write both partitions',
+    );
     b.s.stop('SIGTERM');
     expect((await rb).kind).toBe('done');
     const t = await w.lastLogins();
@@ -147,13 +216,19 @@ describe('run session in process, real servers', () => {
     // Enes's last_login corrected by hand, backwards, right after the batch read his row
     const correct = async (ids: string[]) => {
       if (corrected || !ids.includes('100001')) return;
-      await x.cql.execute(`UPDATE ${x.keyspace}.users SET last_login = '2019-05-05 00:00:00+0000' WHERE login_id = '100001'`);
+      await x.cql.execute(
+        `UPDATE ${x.keyspace}.users SET last_login = '2019-05-05 00:00:00+0000' WHERE login_id = '100001'`,
+      );
       corrected = true;
     };
     const { s, events, reports } = session(w, { triggerMs: 6_000, readAhead: 100 }, w.group, correct);
     const outcome = s.run();
     // a wait with time left before its trigger: the first round of reads is at half of it
-    await until(() => events.some((e) => e.type === 'idle' && e.nextAt - Date.now() > 5_000), 30_000, 'a wait for the trigger');
+    await until(
+      () => events.some((e) => e.type === 'idle' && e.nextAt - Date.now() > 5_000),
+      30_000,
+      'a wait for the trigger',
+    );
     await w.send([event('100001', '2020-09-09 10:18:00'), event('100009', '2020-09-09 10:18:00')]);
     await until(() => corrected, 6_000, 'the ids read ahead');
     expect(reports).toEqual([]);
@@ -177,10 +252,20 @@ describe('run session in process, real servers', () => {
       const big = JSON.stringify({ login_id: users[p], created_time: `2022-0${p + 1}-01 00:00:00`, pad });
       await w.producer.send({ topic: w.topic, acks: -1, messages: [{ partition: p, value: big }] });
       for (let i = 0; i < 50_000; i += 10_000) {
-        await w.producer.send({ topic: w.topic, acks: -1, messages: Array.from({ length: 10_000 }, (_, j) => ({ partition: p, value: event(`nobody-${i + j}`, '2021-01-01 00:00:00') })) });
+        await w.producer.send({
+          topic: w.topic,
+          acks: -1,
+          messages: Array.from({ length: 10_000 }, (_, j) => ({
+            partition: p,
+            value: event(`nobody-${i + j}`, '2021-01-01 00:00:00'),
+          })),
+        });
       }
     }
-    const { s, events, reports } = session(w, { triggerMs: 500, limits: { maxRecords: 5_000, maxDistinct: 5_000, maxHeldBytes: 64 * 1024 * 1024 } });
+    const { s, events, reports } = session(w, {
+      triggerMs: 500,
+      limits: { maxRecords: 5_000, maxDistinct: 5_000, maxHeldBytes: 64 * 1024 * 1024 },
+    });
     const outcome = s.run();
     await until(() => reports.reduce((n, r) => n + r.input, 0) >= 100_002, 60_000, 'every event');
     s.stop('SIGTERM');

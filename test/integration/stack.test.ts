@@ -22,7 +22,6 @@ afterAll(async () => {
   }
 });
 
-
 describe('loginsync stack', () => {
   it('refuses a port already taken, naming it, without starting anything', async () => {
     const taken = await freePortPair();
@@ -31,7 +30,16 @@ describe('loginsync stack', () => {
     const dir = stackDir();
     try {
       const t0 = Date.now();
-      const r = await runCli(['stack', 'up', '--dir', dir, '--kafka-port', String(taken), '--cassandra-port', String(await freePortPair())]);
+      const r = await runCli([
+        'stack',
+        'up',
+        '--dir',
+        dir,
+        '--kafka-port',
+        String(taken),
+        '--cassandra-port',
+        String(await freePortPair()),
+      ]);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`port ${taken} (Kafka) is already in use`);
       expect(r.stderr).toContain('--kafka-port');
@@ -47,8 +55,23 @@ describe('loginsync stack', () => {
     const dir = stackDir();
     const kafkaPort = await freePortPair();
     const cassandraPort = await freePortPair([kafkaPort, kafkaPort + 1]);
-    const up = await runCli(['stack', 'up', '--dir', dir, '--kafka-port', String(kafkaPort), '--cassandra-port', String(cassandraPort),
-      '--kafka-heap', '256m', '--cassandra-heap', '512m'], { timeoutMs: 200_000 });
+    const up = await runCli(
+      [
+        'stack',
+        'up',
+        '--dir',
+        dir,
+        '--kafka-port',
+        String(kafkaPort),
+        '--cassandra-port',
+        String(cassandraPort),
+        '--kafka-heap',
+        '256m',
+        '--cassandra-heap',
+        '512m',
+      ],
+      { timeoutMs: 200_000 },
+    );
     expect(up.stderr).toContain('stack ready');
     expect(up.code).toBe(0);
     expect(up.stdout).toContain(`export LOGINSYNC_BROKERS=127.0.0.1:${kafkaPort}`);
@@ -56,7 +79,9 @@ describe('loginsync stack', () => {
 
     const st = await runCli(['stack', 'status', '--dir', dir, '--json']);
     expect(st.code).toBe(0);
-    const status = JSON.parse(st.stdout) as { servers: Array<{ server: string; pid: number; port: number; running: boolean; healthy: boolean }> };
+    const status = JSON.parse(st.stdout) as {
+      servers: Array<{ server: string; pid: number; port: number; running: boolean; healthy: boolean }>;
+    };
     expect(status.servers.map((s) => [s.server, s.port, s.running, s.healthy])).toEqual([
       ['kafka', kafkaPort, true, true],
       ['cassandra', cassandraPort, true, true],
@@ -65,7 +90,9 @@ describe('loginsync stack', () => {
     for (const pid of pids) expect(pidAlive(pid)).toBe(true);
 
     // the servers really serve: the CLI works against them
-    const init = await runCli(['init', '--json'], { env: { LOGINSYNC_BROKERS: `127.0.0.1:${kafkaPort}`, LOGINSYNC_CASSANDRA: `127.0.0.1:${cassandraPort}` } });
+    const init = await runCli(['init', '--json'], {
+      env: { LOGINSYNC_BROKERS: `127.0.0.1:${kafkaPort}`, LOGINSYNC_CASSANDRA: `127.0.0.1:${cassandraPort}` },
+    });
     expect(init.code).toBe(0);
 
     const again = await runCli(['stack', 'up', '--dir', dir]);
@@ -77,13 +104,19 @@ describe('loginsync stack', () => {
     const stop = await runCli(['stack', 'stop', 'kafka', '--dir', dir, '--kill']);
     expect(stop.stderr).toMatch(/Kafka: (stopped|killed)/);
     const half = JSON.parse((await runCli(['stack', 'status', '--dir', dir, '--json'])).stdout) as typeof status;
-    expect(half.servers.map((s) => [s.server, s.running])).toEqual([['kafka', false], ['cassandra', true]]);
+    expect(half.servers.map((s) => [s.server, s.running])).toEqual([
+      ['kafka', false],
+      ['cassandra', true],
+    ]);
     const start = await runCli(['stack', 'start', 'kafka', '--dir', dir]);
     expect(start.code).toBe(0);
     expect(start.stderr).toMatch(/Kafka ready on 127\.0\.0\.1:\d+/);
     expect(start.stderr).toMatch(/Cassandra is already running/);
     const whole = JSON.parse((await runCli(['stack', 'status', '--dir', dir, '--json'])).stdout) as typeof status;
-    expect(whole.servers.map((s) => [s.server, s.port, s.healthy])).toEqual([['kafka', kafkaPort, true], ['cassandra', cassandraPort, true]]);
+    expect(whole.servers.map((s) => [s.server, s.port, s.healthy])).toEqual([
+      ['kafka', kafkaPort, true],
+      ['cassandra', cassandraPort, true],
+    ]);
     pids.splice(0, 1, whole.servers[0]!.pid);
 
     const logs = await runCli(['stack', 'logs', 'cassandra', '--dir', dir, '-n', '5']);
@@ -110,8 +143,19 @@ describe('loginsync stack', () => {
     expect(noJava.stderr).toContain('Java was not found');
     expect(noJava.stderr).toMatch(/hint: .*Java 17/);
     const cache = stackDir();
-    const noMaven = await runCli(['stack', 'up', '--dir', stackDir(), '--kafka-port', String(await freePortPair()), '--cassandra-port', String(await freePortPair())],
-      { env: { LOGINSYNC_MVN: '/nonexistent-mvn', LOGINSYNC_CACHE: cache } });
+    const noMaven = await runCli(
+      [
+        'stack',
+        'up',
+        '--dir',
+        stackDir(),
+        '--kafka-port',
+        String(await freePortPair()),
+        '--cassandra-port',
+        String(await freePortPair()),
+      ],
+      { env: { LOGINSYNC_MVN: '/nonexistent-mvn', LOGINSYNC_CACHE: cache } },
+    );
     expect(noMaven.code).toBe(1);
     expect(noMaven.stderr).toContain('Maven was not found');
     expect(noMaven.stderr).toMatch(/hint: install Maven 3/);
@@ -122,12 +166,26 @@ describe('loginsync stack', () => {
     const kafkaPort = await freePortPair();
     const cassandraPort = await freePortPair([kafkaPort, kafkaPort + 1]);
     // a heap far too small: the Cassandra JVM exits at once
-    const r = await runCli(['stack', 'up', '--dir', dir, '--kafka-port', String(kafkaPort), '--cassandra-port', String(cassandraPort),
-      '--kafka-heap', '256m', '--cassandra-heap', '1m']);
+    const r = await runCli([
+      'stack',
+      'up',
+      '--dir',
+      dir,
+      '--kafka-port',
+      String(kafkaPort),
+      '--cassandra-port',
+      String(cassandraPort),
+      '--kafka-heap',
+      '256m',
+      '--cassandra-heap',
+      '1m',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Cassandra exited while starting');
     expect(r.stderr).toMatch(/heap/i); // a line of the JVM's own log
-    const st = JSON.parse((await runCli(['stack', 'status', '--dir', dir, '--json'])).stdout) as { servers: Array<{ running: boolean }> };
+    const st = JSON.parse((await runCli(['stack', 'status', '--dir', dir, '--json'])).stdout) as {
+      servers: Array<{ running: boolean }>;
+    };
     expect(st.servers.map((s) => s.running)).toEqual([false, false]);
     expect(await portFree(kafkaPort)).toBe(true);
   });

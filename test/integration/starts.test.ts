@@ -12,7 +12,14 @@ afterEach(async () => {
 /** Sends these events of the seed's users to one partition. */
 async function toPartition(w: World, partition: number, minutes: number[]): Promise<void> {
   const ids = ['100001', '100009', '100087'];
-  await w.producer.send({ topic: w.topic, acks: -1, messages: minutes.map((m, i) => ({ partition, value: event(ids[i % 3]!, `2021-01-01 00:${String(m).padStart(2, '0')}:00`) })) });
+  await w.producer.send({
+    topic: w.topic,
+    acks: -1,
+    messages: minutes.map((m, i) => ({
+      partition,
+      value: event(ids[i % 3]!, `2021-01-01 00:${String(m).padStart(2, '0')}:00`),
+    })),
+  });
 }
 
 async function committed(w: World): Promise<Record<number, number>> {
@@ -26,7 +33,7 @@ async function committed(w: World): Promise<Record<number, number>> {
 }
 
 describe('where a run starts', () => {
-  it('--starting-offsets as JSON (Spark\'s form too, -1 latest): partitions the group has no offset for start there; once it has offsets, the flag is ignored, and it says so', async () => {
+  it("--starting-offsets as JSON (Spark's form too, -1 latest): partitions the group has no offset for start there; once it has offsets, the flag is ignored, and it says so", async () => {
     w = await world({ partitions: 2 });
     await toPartition(w, 0, [1, 2, 3, 4, 5]);
     await toPartition(w, 1, [6, 7, 8]);
@@ -41,16 +48,22 @@ describe('where a run starts', () => {
     const again = await w.runOnce(['--starting-offsets', '{"0":0,"1":0}']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/input 1 +malformed 0/);
-    expect(again.stderr).toMatch(/warning: --starting-offsets \{"0":0,"1":0\} ignored for partitions 0,1: the group has committed offsets there and goes on from them/);
+    expect(again.stderr).toMatch(
+      /warning: --starting-offsets \{"0":0,"1":0\} ignored for partitions 0,1: the group has committed offsets there and goes on from them/,
+    );
 
     // a JSON that leaves out a partition the group has no offset for, or names one the topic lacks
     const fresh = ['--group', `${w.group}-2`, '--checkpoint', `${w.checkpoint}-2`];
     const missing = await w.runOnce([...fresh, '--starting-offsets', '{"0":0}']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/error: --starting-offsets leaves out partition 1, for which the group has no offset/);
+    expect(missing.stderr).toMatch(
+      /error: --starting-offsets leaves out partition 1, for which the group has no offset/,
+    );
     const extra = await w.runOnce([...fresh, '--starting-offsets', '{"0":0,"1":0,"5":0}']);
     expect(extra.code).toBe(1);
-    expect(extra.stderr).toMatch(/error: --starting-offsets names partition 5, which the topic does not have \(it has 0,1\)/);
+    expect(extra.stderr).toMatch(
+      /error: --starting-offsets names partition 5, which the topic does not have \(it has 0,1\)/,
+    );
   });
 
   it('--starting-timestamp: the first record written at or after it, per partition; the end where none is', async () => {
@@ -77,13 +90,21 @@ describe('where a run starts', () => {
     await toPartition(w, 1, [5, 6]);
     expect((await w.runOnce()).stdout).toMatch(/input 6 +malformed 0 +unmatched 0 +stale \d+ +written 3/);
     // a later login corrected by hand meanwhile
-    await w.cql.execute(`UPDATE ${w.keyspace}.users SET last_login = '2021-06-01 00:00:00+0000' WHERE login_id = '100009'`);
+    await w.cql.execute(
+      `UPDATE ${w.keyspace}.users SET last_login = '2021-06-01 00:00:00+0000' WHERE login_id = '100009'`,
+    );
     const before = await w.lastLogins();
-    const replay = await w.runOnce(['--group', `${w.group}-replay`, '--checkpoint', `${w.checkpoint}-replay`, '--starting-offsets', 'earliest']);
+    const replay = await w.runOnce([
+      '--group',
+      `${w.group}-replay`,
+      '--checkpoint',
+      `${w.checkpoint}-replay`,
+      '--starting-offsets',
+      'earliest',
+    ]);
     expect(replay.code, replay.stderr).toBe(0);
     expect(replay.stdout).toMatch(/input 6 +malformed 0 +unmatched 0 +stale 6 +written 0/);
     expect(await w.lastLogins()).toEqual(before);
     expect(before.get('100009')).toBe('2021-06-01T00:00:00.000Z');
   });
 });
-

@@ -21,15 +21,33 @@ export class SecuredStack {
   upOutputs: string[] = [];
 
   /** nodes: 1, or 3 for a cluster (stack up --nodes 3) */
-  constructor(private readonly flag: '--secure' | '--mtls', readonly nodes = 1) {}
+  constructor(
+    private readonly flag: '--secure' | '--mtls',
+    readonly nodes = 1,
+  ) {}
 
   async up(): Promise<void> {
-    this.dir = mkdtempSync(join(process.env.LOGINSYNC_TEST_ROOT ?? tmpdir(), `loginsync${this.flag.replace('--', '-')}-stack-`));
+    this.dir = mkdtempSync(
+      join(process.env.LOGINSYNC_TEST_ROOT ?? tmpdir(), `loginsync${this.flag.replace('--', '-')}-stack-`),
+    );
     // Kafka uses two ports per node (broker and controller), Cassandra two on each node's address
     const kafkaPort = await freePortRun(2 * this.nodes);
     const cassandraPort = await freePortPair([...Array(2 * this.nodes).keys()].map((i) => kafkaPort + i));
-    const up = await runCli(['stack', 'up', this.flag, '--dir', this.dir, '--kafka-port', String(kafkaPort), '--cassandra-port', String(cassandraPort),
-      ...(this.nodes > 1 ? ['--nodes', String(this.nodes)] : [])], { timeoutMs: 600_000 });
+    const up = await runCli(
+      [
+        'stack',
+        'up',
+        this.flag,
+        '--dir',
+        this.dir,
+        '--kafka-port',
+        String(kafkaPort),
+        '--cassandra-port',
+        String(cassandraPort),
+        ...(this.nodes > 1 ? ['--nodes', String(this.nodes)] : []),
+      ],
+      { timeoutMs: 600_000 },
+    );
     this.upOutputs = [up.stdout, up.stderr];
     this.outputs.push(...this.upOutputs);
     if (up.code !== 0) throw new Error(`stack up ${this.flag} failed: ${up.stderr}`);
@@ -45,11 +63,18 @@ export class SecuredStack {
 
   /** the passwords the stack made */
   secrets(): string[] {
-    return readdirSync(join(this.dir, 'secure')).filter((f) => f.endsWith('.password')).map((f) => readFileSync(join(this.dir, 'secure', f), 'utf8').trim());
+    return readdirSync(join(this.dir, 'secure'))
+      .filter((f) => f.endsWith('.password'))
+      .map((f) => readFileSync(join(this.dir, 'secure', f), 'utf8').trim());
   }
 
   async cli(args: string[], extra: NodeJS.ProcessEnv = {}, cwd?: string, input?: string): Promise<CliResult> {
-    const r = await runCli(args, { env: { ...this.env, ...extra }, timeoutMs: 120_000, ...(cwd ? { cwd } : {}), ...(input !== undefined ? { input } : {}) });
+    const r = await runCli(args, {
+      env: { ...this.env, ...extra },
+      timeoutMs: 120_000,
+      ...(cwd ? { cwd } : {}),
+      ...(input !== undefined ? { input } : {}),
+    });
     this.outputs.push(`$ ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
     return r;
   }
@@ -77,16 +102,27 @@ export class SecuredStack {
     const ledger = join(work, 'ckpt', 'ledger.jsonl');
     const progress = join(work, 'progress.jsonl');
     for (const args of [
-      ['init', ...flags], ['seed', ...flags], ['produce', ...flags, '--login', '100001', '--time', '2020-09-09 10:18:00'],
+      ['init', ...flags],
+      ['seed', ...flags],
+      ['produce', ...flags, '--login', '100001', '--time', '2020-09-09 10:18:00'],
       ['run', '--once', ...flags, '--group', 'g', '--checkpoint', join(work, 'ckpt'), '--progress-json', progress],
-      ['doctor', ...flags, '--json'], ['config', 'show'],
+      ['doctor', ...flags, '--json'],
+      ['config', 'show'],
     ]) {
       const r = await this.cli([...args, '--verbose'], {}, work);
       expect(r.code, `${args[0]}: ${r.stderr}`).toBe(0);
     }
-    const wrongKafka = await this.cli(['produce', ...flags, '--login', '1', '--verbose'], { LOGINSYNC_SASL_PASSWORD: 'not-the-password' }, work);
+    const wrongKafka = await this.cli(
+      ['produce', ...flags, '--login', '1', '--verbose'],
+      { LOGINSYNC_SASL_PASSWORD: 'not-the-password' },
+      work,
+    );
     expect(wrongKafka.code, wrongKafka.stderr).toBe(1);
-    const wrongCassandra = await this.cli(['show', 'users', ...flags, '--verbose'], { LOGINSYNC_CASSANDRA_PASSWORD: 'not-the-password' }, work);
+    const wrongCassandra = await this.cli(
+      ['show', 'users', ...flags, '--verbose'],
+      { LOGINSYNC_CASSANDRA_PASSWORD: 'not-the-password' },
+      work,
+    );
     expect(wrongCassandra.code, wrongCassandra.stderr).toBe(1);
     return [...this.outputs.slice(mark), readFileSync(ledger, 'utf8'), readFileSync(progress, 'utf8')];
   }

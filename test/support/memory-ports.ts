@@ -1,11 +1,23 @@
 import { PendingBatch, type PendingLimits } from '../../src/pipeline/pending.js';
-import type { OffsetMoves, RecordSource, SourceRecord, Stored, JoinRead, Keys, TimedUpdate, UserStore } from '../../src/pipeline/ports.js';
+import type {
+  OffsetMoves,
+  RecordSource,
+  SourceRecord,
+  Stored,
+  JoinRead,
+  Keys,
+  TimedUpdate,
+  UserStore,
+} from '../../src/pipeline/ports.js';
 import { UTC } from '../../src/pipeline/time.js';
 
 /** Events as a Kafka topic would hold them: JSON login events. */
 export function records(partition: number, from: number, events: Array<[string, string]>): SourceRecord[] {
   return events.map(([id, time], i) => ({
-    partition, offset: from + i, key: null, timestamp: Date.now(),
+    partition,
+    offset: from + i,
+    key: null,
+    timestamp: Date.now(),
     value: Buffer.from(JSON.stringify({ login_id: id, created_time: time })),
   }));
 }
@@ -29,7 +41,10 @@ export class MemorySource implements RecordSource<PendingBatch> {
   others: number[] = [];
   private waiters: Array<() => void> = [];
 
-  constructor(private readonly limits: PendingLimits = LIMITS, readonly partitions: number[] = [0]) {
+  constructor(
+    private readonly limits: PendingLimits = LIMITS,
+    readonly partitions: number[] = [0],
+  ) {
     this.pending = this.newBatch();
   }
 
@@ -37,7 +52,9 @@ export class MemorySource implements RecordSource<PendingBatch> {
 
   private newBatch(): PendingBatch {
     const starts = new Map(this.fetchedTo);
-    return this.factory ? this.factory(starts) : new PendingBatch({ idField: 'login_id', timeField: 'created_time', zone: UTC }, this.limits, false, starts);
+    return this.factory
+      ? this.factory(starts)
+      : new PendingBatch({ idField: 'login_id', timeField: 'created_time', zone: UTC }, this.limits, false, starts);
   }
 
   /** Makes its batches with the session's factory (as the Kafka source does), before any record is pushed. */
@@ -75,8 +92,14 @@ export class MemorySource implements RecordSource<PendingBatch> {
   waitForData(ms: number): Promise<boolean> {
     if (this.pending.records > 0) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const done = () => { clearTimeout(t); resolve(this.pending.records > 0); };
-      const t = setTimeout(() => { this.waiters = this.waiters.filter((w) => w !== done); resolve(false); }, ms);
+      const done = () => {
+        clearTimeout(t);
+        resolve(this.pending.records > 0);
+      };
+      const t = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== done);
+        resolve(false);
+      }, ms);
       this.waiters.push(done);
     });
   }
@@ -148,7 +171,11 @@ export class MemoryStore implements UserStore {
   private clock = 1_000_000n;
 
   seed(id: string, userName: string, lastLogin: string | null): void {
-    this.rows.set(id, { userName, lastLogin: lastLogin === null ? null : Date.parse(lastLogin), writetime: lastLogin === null ? null : this.clock++ });
+    this.rows.set(id, {
+      userName,
+      lastLogin: lastLogin === null ? null : Date.parse(lastLogin),
+      writetime: lastLogin === null ? null : this.clock++,
+    });
   }
 
   /** the ids of each read, in order */
@@ -202,7 +229,11 @@ export class MemoryStore implements UserStore {
     for (const u of updates) {
       const r = this.rows.get(u.id);
       if (!r) continue;
-      if (r.writetime === null || u.writetime > r.writetime || (u.writetime === r.writetime && u.timeMs > (r.lastLogin ?? -Infinity))) {
+      if (
+        r.writetime === null ||
+        u.writetime > r.writetime ||
+        (u.writetime === r.writetime && u.timeMs > (r.lastLogin ?? -Infinity))
+      ) {
         r.lastLogin = u.timeMs;
         r.writetime = u.writetime;
       }

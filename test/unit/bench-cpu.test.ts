@@ -2,11 +2,23 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { addWindows, CpuMeter, decodeAddress, figures, listeners, listeningInodes, loopbackTarget, parseStat, readTicks, type CpuWindow } from '../../src/bench/cpu.js';
+import {
+  addWindows,
+  CpuMeter,
+  decodeAddress,
+  figures,
+  listeners,
+  listeningInodes,
+  loopbackTarget,
+  parseStat,
+  readTicks,
+  type CpuWindow,
+} from '../../src/bench/cpu.js';
 
 describe('bench CPU: /proc parsers', () => {
   it('reads utime, stime, cutime, cstime after the command name, whatever it holds', () => {
-    const line = '4242 (java (my) app) S 1 4242 4242 0 -1 4194560 90817 0 12 0 1520 333 7 9 20 0 61 0 12345 4444444444 77777 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0';
+    const line =
+      '4242 (java (my) app) S 1 4242 4242 0 -1 4194560 90817 0 12 0 1520 333 7 9 20 0 61 0 12345 4444444444 77777 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0';
     expect(parseStat(line)).toEqual({ utime: 1520, stime: 333, cutime: 7, cstime: 9 });
     expect(parseStat('4242 (x) S 1 2')).toBeUndefined();
     expect(parseStat('no parentheses')).toBeUndefined();
@@ -55,20 +67,52 @@ describe('bench CPU: /proc parsers', () => {
     expect(loopbackTarget('localhost:9092', 9092)).toEqual({ addresses: ['127.0.0.1', '::1'], port: 9092 });
     expect(loopbackTarget('[::1]:9042', 9042)).toEqual({ addresses: ['::1'], port: 9042 });
     expect(loopbackTarget('::1', 9042)).toEqual({ addresses: ['::1'], port: 9042 });
-    for (const a of ['10.0.0.5:9092', 'kafka.example.com:9092', '[2001:db8::1]:9042', '127.0.0.1:x']) expect(loopbackTarget(a, 9092)).toBeUndefined();
+    for (const a of ['10.0.0.5:9092', 'kafka.example.com:9092', '[2001:db8::1]:9042', '127.0.0.1:x'])
+      expect(loopbackTarget(a, 9092)).toBeUndefined();
   });
 });
 
 describe('bench CPU: figures', () => {
   it('sums the client and the servers measured; the floor is the sum over the cores', () => {
-    expect(figures(20, 8, { broker: 3, cassandra: 13 }, 2)).toEqual({ wallS: 20, broker: 3, cassandra: 13, sum: 24, cores: 2, floorS: 12, wallToFloor: 1.67 });
-    expect(figures(5, 2, { broker: 'not measured', cassandra: 1 }, 4)).toMatchObject({ sum: 3, floorS: 0.75, wallToFloor: 6.67 });
-    expect(figures(1, 0, { broker: 'not measured', cassandra: 'not measured' }, 2)).toMatchObject({ sum: 0, floorS: 0, wallToFloor: 0 });
+    expect(figures(20, 8, { broker: 3, cassandra: 13 }, 2)).toEqual({
+      wallS: 20,
+      broker: 3,
+      cassandra: 13,
+      sum: 24,
+      cores: 2,
+      floorS: 12,
+      wallToFloor: 1.67,
+    });
+    expect(figures(5, 2, { broker: 'not measured', cassandra: 1 }, 4)).toMatchObject({
+      sum: 3,
+      floorS: 0.75,
+      wallToFloor: 6.67,
+    });
+    expect(figures(1, 0, { broker: 'not measured', cassandra: 'not measured' }, 2)).toMatchObject({
+      sum: 0,
+      floorS: 0,
+      wallToFloor: 0,
+    });
   });
 
   it('adds two windows; a server not measured in one is not measured in both', () => {
-    const w = (over: Partial<CpuWindow>): CpuWindow => ({ ...figures(10, 4, { broker: 1, cassandra: 5 }, 2), loginsync: 4, bench: 0.5, ...over });
-    expect(addWindows(w({}), w({}))).toEqual({ wallS: 20, loginsync: 8, broker: 2, cassandra: 10, bench: 1, sum: 20, cores: 2, floorS: 10, wallToFloor: 2 });
+    const w = (over: Partial<CpuWindow>): CpuWindow => ({
+      ...figures(10, 4, { broker: 1, cassandra: 5 }, 2),
+      loginsync: 4,
+      bench: 0.5,
+      ...over,
+    });
+    expect(addWindows(w({}), w({}))).toEqual({
+      wallS: 20,
+      loginsync: 8,
+      broker: 2,
+      cassandra: 10,
+      bench: 1,
+      sum: 20,
+      cores: 2,
+      floorS: 10,
+      wallToFloor: 2,
+    });
     expect(addWindows(w({}), w({ broker: 'not measured' })).broker).toBe('not measured');
   });
 });
@@ -90,7 +134,10 @@ describe.runIf(existsSync('/proc/net/tcp'))('bench CPU: this machine', () => {
   it('counts a child that has exited by what this process waited for; a server not found is not measured', async () => {
     const meter = new CpuMeter({ broker: { pids: [process.pid] }, cassandra: { reason: 'elsewhere' } }, 2);
     const from = meter.mark();
-    const child = spawn(process.execPath, ['-e', 'let x = 0; for (let i = 0; i < 3e7; i++) x += i; if (x < 0) console.log(x)']);
+    const child = spawn(process.execPath, [
+      '-e',
+      'let x = 0; for (let i = 0; i < 3e7; i++) x += i; if (x < 0) console.log(x)',
+    ]);
     await new Promise((resolve) => child.on('close', resolve));
     const w = meter.run(from, { sampledTicks: 0 });
     expect(w.loginsync).toBeGreaterThan(0);

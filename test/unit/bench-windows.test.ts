@@ -7,19 +7,31 @@ const hist = (...ms: number[]): Histogram => {
   for (const x of ms) record(h, x);
   return toJson(h);
 };
-const batch = (recordMin: number | null, written: number[], committed: number[]): BatchLatency => ({ recordMin, latency: hist(...written), commitLatency: hist(...committed) });
+const batch = (recordMin: number | null, written: number[], committed: number[]): BatchLatency => ({
+  recordMin,
+  latency: hist(...written),
+  commitLatency: hist(...committed),
+});
 
 const START = Date.UTC(2025, 0, 1);
 
 describe('W2 windows of record time', () => {
   it('puts each batch in the window of its oldest record, from the start of the load', () => {
-    const ws = latencyWindows([
-      batch(START, [10, 12], [15, 16]),
-      batch(START + 9_999, [30], [40]),
-      batch(START + 10_000, [5], [7]),
-      batch(START + 25_500, [100, 8], [110, 9]),
-    ], START, 30);
-    expect(ws.map((w) => [w.fromS, w.toS, w.events])).toEqual([[0, 10, 3], [10, 20, 1], [20, 30, 2]]);
+    const ws = latencyWindows(
+      [
+        batch(START, [10, 12], [15, 16]),
+        batch(START + 9_999, [30], [40]),
+        batch(START + 10_000, [5], [7]),
+        batch(START + 25_500, [100, 8], [110, 9]),
+      ],
+      START,
+      30,
+    );
+    expect(ws.map((w) => [w.fromS, w.toS, w.events])).toEqual([
+      [0, 10, 3],
+      [10, 20, 1],
+      [20, 30, 2],
+    ]);
     // the bucket bounds are about 2% wide: the values come back a little above what went in
     expect(ws[0]!.writtenMs.max).toBeGreaterThanOrEqual(30);
     expect(ws[0]!.writtenMs.max).toBeLessThan(31);
@@ -31,14 +43,26 @@ describe('W2 windows of record time', () => {
 
   it('has every window of the load, empty ones too; the last is shorter when the load is no multiple', () => {
     const ws = latencyWindows([batch(START + 12_000, [3], [4]), batch(START + 31_000, [3], [4])], START, 35);
-    expect(ws.map((w) => [w.fromS, w.toS, w.events])).toEqual([[0, 10, 0], [10, 20, 1], [20, 30, 0], [30, 35, 1]]);
+    expect(ws.map((w) => [w.fromS, w.toS, w.events])).toEqual([
+      [0, 10, 0],
+      [10, 20, 1],
+      [20, 30, 0],
+      [30, 35, 1],
+    ]);
     expect(ws[0]!.writtenMs).toEqual({ p50: null, p95: null, p99: null, max: null });
     expect(latencyWindows([], START, 3).map((w) => [w.fromS, w.toS, w.events])).toEqual([[0, 3, 0]]);
   });
 
   it('counts records older than the start in the first window, later than the load in the last; skips batches without records', () => {
-    const ws = latencyWindows([batch(START - 500, [3], [4]), batch(START + 20_040, [5], [6]), batch(null, [], [])], START, 20);
-    expect(ws.map((w) => [w.fromS, w.toS, w.events])).toEqual([[0, 10, 1], [10, 20, 1]]);
+    const ws = latencyWindows(
+      [batch(START - 500, [3], [4]), batch(START + 20_040, [5], [6]), batch(null, [], [])],
+      START,
+      20,
+    );
+    expect(ws.map((w) => [w.fromS, w.toS, w.events])).toEqual([
+      [0, 10, 1],
+      [10, 20, 1],
+    ]);
     expect(latencyWindows([batch(START + 7_000, [3], [4])], START, 10, 5).map((w) => w.events)).toEqual([0, 1]);
   });
 

@@ -11,12 +11,18 @@ const reason = (v: string | Buffer | null, o = opts) => {
 
 describe('decode', () => {
   it("decodes the seed's event", () => {
-    expect(d('{"login_id":"100001","created_time":"2020-09-09 10:18:00"}'))
-      .toEqual({ ok: true, id: '100001', timeMs: Date.parse('2020-09-09T10:18:00Z') });
+    expect(d('{"login_id":"100001","created_time":"2020-09-09 10:18:00"}')).toEqual({
+      ok: true,
+      id: '100001',
+      timeMs: Date.parse('2020-09-09T10:18:00Z'),
+    });
   });
 
   it('turns a numeric id into a string and ignores extra fields', () => {
-    expect(d('{"login_id":100001,"created_time":"2020-09-09 10:18:00","ip":"1.2.3.4"}')).toMatchObject({ ok: true, id: '100001' });
+    expect(d('{"login_id":100001,"created_time":"2020-09-09 10:18:00","ip":"1.2.3.4"}')).toMatchObject({
+      ok: true,
+      id: '100001',
+    });
   });
 
   it('uses configured field names (seed 004: "Login Id")', () => {
@@ -35,14 +41,26 @@ describe('decode', () => {
     expect(reason('null')).toBe('not a JSON object');
     expect(reason(Buffer.from([0xff, 0xfe, 0x7b]))).toBe('not valid UTF-8');
     expect(reason('{"created_time":"2020-09-09 10:18:00"}')).toBe('login_id missing');
-    expect(reason('{"login_id":null,"created_time":"2020-09-09 10:18:00"}')).toBe('login_id is null, expected a string');
-    expect(reason('{"login_id":["1"],"created_time":"2020-09-09 10:18:00"}')).toBe('login_id is an array, expected a string');
-    expect(reason('{"login_id":{"a":1},"created_time":"2020-09-09 10:18:00"}')).toBe('login_id is an object, expected a string');
-    expect(reason('{"login_id":true,"created_time":"2020-09-09 10:18:00"}')).toBe('login_id is a boolean, expected a string');
+    expect(reason('{"login_id":null,"created_time":"2020-09-09 10:18:00"}')).toBe(
+      'login_id is null, expected a string',
+    );
+    expect(reason('{"login_id":["1"],"created_time":"2020-09-09 10:18:00"}')).toBe(
+      'login_id is an array, expected a string',
+    );
+    expect(reason('{"login_id":{"a":1},"created_time":"2020-09-09 10:18:00"}')).toBe(
+      'login_id is an object, expected a string',
+    );
+    expect(reason('{"login_id":true,"created_time":"2020-09-09 10:18:00"}')).toBe(
+      'login_id is a boolean, expected a string',
+    );
     expect(reason('{"login_id":"","created_time":"2020-09-09 10:18:00"}')).toBe('login_id is empty');
-    expect(reason('{"login_id":12345678901234567890,"created_time":"2020-09-09 10:18:00"}')).toMatch(/would lose digits/);
+    expect(reason('{"login_id":12345678901234567890,"created_time":"2020-09-09 10:18:00"}')).toMatch(
+      /would lose digits/,
+    );
     expect(reason('{"login_id":1.5,"created_time":"2020-09-09 10:18:00"}')).toMatch(/not a whole number/);
-    expect(reason(`{"login_id":"${'x'.repeat(MAX_ID_BYTES + 1)}","created_time":"2020-09-09 10:18:00"}`)).toMatch(/longer than 512 bytes/);
+    expect(reason(`{"login_id":"${'x'.repeat(MAX_ID_BYTES + 1)}","created_time":"2020-09-09 10:18:00"}`)).toMatch(
+      /longer than 512 bytes/,
+    );
     expect(reason('{"login_id":"1"}')).toBe('created_time missing');
     expect(reason('{"login_id":"1","created_time":1599646680000}')).toBe('created_time is a number, expected a string');
     expect(reason('{"login_id":"1","created_time":"yesterday"}')).toMatch(/created_time is not/);
@@ -50,7 +68,10 @@ describe('decode', () => {
 
   it('is not fooled by __proto__ or duplicate keys', () => {
     expect(reason('{"__proto__":{"login_id":"1"},"created_time":"2020-09-09 10:18:00"}')).toBe('login_id missing');
-    expect(d('{"login_id":"1","login_id":"2","created_time":"2020-09-09 10:18:00"}')).toMatchObject({ ok: true, id: '2' });
+    expect(d('{"login_id":"1","login_id":"2","created_time":"2020-09-09 10:18:00"}')).toMatchObject({
+      ok: true,
+      id: '2',
+    });
   });
 
   it('reads plain messages without JSON.parse exactly as JSON.parse would', () => {
@@ -90,8 +111,9 @@ describe('decode', () => {
     expect(at('2026-01-01 01:00:01')).toBe('ok');
     expect(at('2026-01-01 01:00:01.001')).toMatch(/in the future/);
     // the configured field name, and no guard: anything goes
-    expect(reason('{"Login Id":"1","ts":"2026-01-01 02:00:00"}', { ...o, idField: 'Login Id', timeField: 'ts' })).toBe("ts in the future: more than 1h00m ahead of the run's clock");
+    expect(reason('{"Login Id":"1","ts":"2026-01-01 02:00:00"}', { ...o, idField: 'Login Id', timeField: 'ts' })).toBe(
+      "ts in the future: more than 1h00m ahead of the run's clock",
+    );
     expect(reason('{"login_id":"1","created_time":"9999-12-31 23:59:59"}')).toBe('ok');
   });
 });
-

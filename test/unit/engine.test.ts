@@ -41,18 +41,33 @@ interface Rig {
 }
 
 function rig(source: MemorySource, opts: Partial<EngineOptions> = {}, hooks: EngineHooks = {}): Rig {
-  const r: Rig = { engine: undefined as unknown as Engine<PendingBatch>, reports: [], retries: [], idles: [], waiting: [] };
-  r.engine = new Engine(source, (b) => processBatch(b, { store, topic: 'logins', dlq: null, unmatched: null }), ledger, {
-    topic: 'logins', group: 'g', triggerMs: 0, once: false,
-    backoff: { batch: (a) => 100 * a, commit: (a) => 10 * a, commitDeadlineMs: 1_000 },
-    ...opts,
-  }, {
-    batch: (rep) => r.reports.push(rep),
-    retrying: (err, attempt, delayMs) => r.retries.push({ attempt, delayMs, message: (err as Error).message }),
-    idle: (at) => r.idles.push(at),
-    waitingForGroup: (ps) => r.waiting.push(ps),
-    ...hooks,
-  });
+  const r: Rig = {
+    engine: undefined as unknown as Engine<PendingBatch>,
+    reports: [],
+    retries: [],
+    idles: [],
+    waiting: [],
+  };
+  r.engine = new Engine(
+    source,
+    (b) => processBatch(b, { store, topic: 'logins', dlq: null, unmatched: null }),
+    ledger,
+    {
+      topic: 'logins',
+      group: 'g',
+      triggerMs: 0,
+      once: false,
+      backoff: { batch: (a) => 100 * a, commit: (a) => 10 * a, commitDeadlineMs: 1_000 },
+      ...opts,
+    },
+    {
+      batch: (rep) => r.reports.push(rep),
+      retrying: (err, attempt, delayMs) => r.retries.push({ attempt, delayMs, message: (err as Error).message }),
+      idle: (at) => r.idles.push(at),
+      waitingForGroup: (ps) => r.waiting.push(ps),
+      ...hooks,
+    },
+  );
   return r;
 }
 
@@ -65,7 +80,11 @@ async function stopped<T>(r: Rig, running: Promise<T>): Promise<T> {
 
 const lines = (): LedgerEntry[] => {
   try {
-    return readFileSync(ledger.file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as LedgerEntry);
+    return readFileSync(ledger.file, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as LedgerEntry);
   } catch {
     return [];
   }
@@ -76,7 +95,15 @@ describe('engine: trigger 0 (as soon as records arrive)', () => {
     const source = new MemorySource();
     const r = rig(source);
     const running = r.engine.run();
-    source.push(records(0, 0, [['100001', '2020-09-09 10:18:00'], ['100001', '2020-09-09 10:05:00'], ['100009', '2018-01-01 00:00:00'], ['100087', '2020-01-01 00:00:00'], ['999', '2020-01-01 00:00:00']]));
+    source.push(
+      records(0, 0, [
+        ['100001', '2020-09-09 10:18:00'],
+        ['100001', '2020-09-09 10:05:00'],
+        ['100009', '2018-01-01 00:00:00'],
+        ['100087', '2020-01-01 00:00:00'],
+        ['999', '2020-01-01 00:00:00'],
+      ]),
+    );
     await vi.advanceTimersByTimeAsync(50);
     expect(r.reports).toHaveLength(1);
     expect(r.reports[0]).toMatchObject({ batchId: 0, input: 5, written: 2, stale: 2, unmatched: 1, malformed: 0 });
@@ -121,10 +148,20 @@ describe('engine: available now (--once)', () => {
     const source = new MemorySource();
     const r = rig(source, { once: true, endOffsets: new Map([[0, 4]]) });
     const running = r.engine.run();
-    source.push(records(0, 0, [['100001', '2020-01-01 00:00:00'], ['100009', '2020-01-01 00:00:00']]));
+    source.push(
+      records(0, 0, [
+        ['100001', '2020-01-01 00:00:00'],
+        ['100009', '2020-01-01 00:00:00'],
+      ]),
+    );
     await vi.advanceTimersByTimeAsync(500);
     expect(r.reports).toHaveLength(0); // 2 of 4 read: one batch as large as it can be, so each user is written once
-    source.push(records(0, 2, [['100001', '2020-02-01 00:00:00'], ['100087', '2020-01-01 00:00:00']]));
+    source.push(
+      records(0, 2, [
+        ['100001', '2020-02-01 00:00:00'],
+        ['100087', '2020-01-01 00:00:00'],
+      ]),
+    );
     await vi.advanceTimersByTimeAsync(200);
     const totals = await running;
     expect(r.reports).toHaveLength(1);
@@ -135,12 +172,24 @@ describe('engine: available now (--once)', () => {
   it('with a record limit, takes as many batches as it needs, committed in order', async () => {
     const source = new MemorySource({ ...LIMITS, maxRecords: 2 });
     const r = rig(source, { once: true, endOffsets: new Map([[0, 5]]) });
-    source.push(records(0, 0, [['100001', '2020-01-01 00:00:00'], ['100001', '2020-01-02 00:00:00'], ['100001', '2020-01-03 00:00:00'], ['100009', '2020-01-01 00:00:00'], ['100009', '2020-01-02 00:00:00']]));
+    source.push(
+      records(0, 0, [
+        ['100001', '2020-01-01 00:00:00'],
+        ['100001', '2020-01-02 00:00:00'],
+        ['100001', '2020-01-03 00:00:00'],
+        ['100009', '2020-01-01 00:00:00'],
+        ['100009', '2020-01-02 00:00:00'],
+      ]),
+    );
     const running = r.engine.run();
     await vi.advanceTimersByTimeAsync(1_000);
     await running;
     expect(r.reports.map((x) => x.input)).toEqual([2, 2, 1]);
-    expect(source.commits.map((m) => m.get(0))).toEqual([[0, 2], [2, 4], [4, 5]]);
+    expect(source.commits.map((m) => m.get(0))).toEqual([
+      [0, 2],
+      [2, 4],
+      [4, 5],
+    ]);
     expect(store.lastLogin('100001')).toBe('2020-01-03T00:00:00.000Z');
   });
 
@@ -148,10 +197,20 @@ describe('engine: available now (--once)', () => {
     const source = new MemorySource();
     source.others = [1];
     const answers = [[1], [1], []];
-    const r = rig(source, { once: true, endOffsets: new Map([[0, 1], [1, 3]]), behindInGroup: async () => answers.shift() ?? [] });
+    const r = rig(source, {
+      once: true,
+      endOffsets: new Map([
+        [0, 1],
+        [1, 3],
+      ]),
+      behindInGroup: async () => answers.shift() ?? [],
+    });
     source.push(records(0, 0, [['100001', '2020-01-01 00:00:00']]));
     let done = false;
-    const running = r.engine.run().then((t) => { done = true; return t; });
+    const running = r.engine.run().then((t) => {
+      done = true;
+      return t;
+    });
     await vi.advanceTimersByTimeAsync(1_500);
     expect(r.reports).toHaveLength(1);
     expect(done).toBe(false);
@@ -173,7 +232,10 @@ describe('engine: failures', () => {
     expect(r.retries.map((x) => [x.attempt, x.delayMs])).toEqual([[1, 100]]);
     expect(source.committed.size).toBe(0); // nothing committed before the writes
     await vi.advanceTimersByTimeAsync(100);
-    expect(r.retries.map((x) => [x.attempt, x.delayMs])).toEqual([[1, 100], [2, 200]]);
+    expect(r.retries.map((x) => [x.attempt, x.delayMs])).toEqual([
+      [1, 100],
+      [2, 200],
+    ]);
     await vi.advanceTimersByTimeAsync(200);
     expect(r.reports).toHaveLength(1);
     expect(source.committed.get(0)).toBe(1);
@@ -201,15 +263,24 @@ describe('engine: failures', () => {
     const r = rig(source);
     const running = r.engine.run();
     const t0 = Date.now();
-    source.push(records(0, 0, [['100001', '2020-09-09 10:18:00'], ['100009', '2020-09-09 10:18:00']]));
+    source.push(
+      records(0, 0, [
+        ['100001', '2020-09-09 10:18:00'],
+        ['100009', '2020-09-09 10:18:00'],
+      ]),
+    );
     await vi.advanceTimersByTimeAsync(100);
     const rep = r.reports[0]!;
     expect(rep.recordTimes).toEqual({ min: t0, max: t0 });
     // fake time stands still but for the commit's two retries (10 + 20 ms)
     expect(rep.latency).toEqual({ 0: 2 });
-    expect(quantile(new Map(Object.entries(rep.commitLatency).map(([b, n]) => [Number(b), n])), 1)).toBeGreaterThanOrEqual(30);
+    expect(
+      quantile(new Map(Object.entries(rep.commitLatency).map(([b, n]) => [Number(b), n])), 1),
+    ).toBeGreaterThanOrEqual(30);
     expect(Object.values(rep.commitLatency)).toEqual([2]);
-    const progress = progressObject(rep, { runId: 'r', topic: 'logins', group: 'g' }) as { loginsync: Record<string, unknown> };
+    const progress = progressObject(rep, { runId: 'r', topic: 'logins', group: 'g' }) as {
+      loginsync: Record<string, unknown>;
+    };
     expect(progress.loginsync).toMatchObject({
       commitLatencyHistogram: rep.commitLatency,
       recordTimestamps: { min: new Date(t0).toISOString(), max: new Date(t0).toISOString() },
@@ -224,7 +295,10 @@ describe('engine: failures', () => {
     const running = r.engine.run();
     source.push(records(0, 0, [['100001', '2020-09-09 10:18:00']]));
     await vi.advanceTimersByTimeAsync(100);
-    expect(r.retries.map((x) => [x.attempt, x.delayMs])).toEqual([[1, 10], [2, 20]]);
+    expect(r.retries.map((x) => [x.attempt, x.delayMs])).toEqual([
+      [1, 10],
+      [2, 20],
+    ]);
     expect(r.reports[0]).toMatchObject({ batchId: 0 });
 
     source.commitErrors = [new Error('not authorized to commit')];
@@ -255,7 +329,9 @@ describe('engine: stop and abort', () => {
   it('stop() lets the batch in progress finish and commit', async () => {
     const source = new MemorySource();
     let release = () => {};
-    store.gate = new Promise((r) => { release = r; });
+    store.gate = new Promise((r) => {
+      release = r;
+    });
     const r = rig(source);
     const running = r.engine.run();
     source.push(records(0, 0, [['100001', '2020-09-09 10:18:00']]));

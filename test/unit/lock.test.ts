@@ -16,7 +16,7 @@ describe('lock file', () => {
     expect(existsSync(path)).toBe(false);
   });
 
-  it('a second waiter that judged the same lock stale does not remove the first one\'s fresh lock', () => {
+  it("a second waiter that judged the same lock stale does not remove the first one's fresh lock", () => {
     const dir = mkdtempSync(join(tmpdir(), 'ls-lock-'));
     const path = join(dir, 'x.lock');
     writeFileSync(path, String(deadPid()));
@@ -41,7 +41,12 @@ describe('lock file', () => {
     // the parent process is alive: as a pid reused by another program looks
     writeFileSync(path, String(process.ppid));
     const t0 = Date.now();
-    const err = await withLock(path, () => 'never', () => {}, 300).catch((e: unknown) => e);
+    const err = await withLock(
+      path,
+      () => 'never',
+      () => {},
+      300,
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LockTimeout);
     expect((err as Error).message).toContain(path);
     expect((err as Error).message).toContain(`pid ${process.ppid}`);

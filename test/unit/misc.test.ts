@@ -22,8 +22,14 @@ describe('java version', () => {
 describe('show users helpers', () => {
   it('formats timestamps like the seed, in UTC', () => {
     expect(formatTimestamp(new Date('2020-09-09T10:18:00Z'))).toBe('2020-09-09 10:18:00');
-    expect(userJson({ login_id: '1', user_name: null, last_login: null })).toEqual({ login_id: '1', user_name: null, last_login: null });
-    expect(userJson({ login_id: '1', user_name: 'A', last_login: new Date(0) }).last_login).toBe('1970-01-01T00:00:00.000Z');
+    expect(userJson({ login_id: '1', user_name: null, last_login: null })).toEqual({
+      login_id: '1',
+      user_name: null,
+      last_login: null,
+    });
+    expect(userJson({ login_id: '1', user_name: 'A', last_login: new Date(0) }).last_login).toBe(
+      '1970-01-01T00:00:00.000Z',
+    );
   });
 
   it('keeps only the smallest login_ids while rows stream past', () => {
@@ -53,7 +59,15 @@ describe('colors', () => {
   });
 
   it('FORCE_COLOR: "", 1 and true give 16 colors, 2 and 3 more, 0 and false none, on a pipe too; --no-color still wins', () => {
-    for (const [v, level] of [['', 1], ['1', 1], ['true', 1], ['2', 2], ['3', 3], ['0', 0], ['false', 0]] as const) {
+    for (const [v, level] of [
+      ['', 1],
+      ['1', 1],
+      ['true', 1],
+      ['2', 2],
+      ['3', 3],
+      ['0', 0],
+      ['false', 0],
+    ] as const) {
       expect(colorLevel(pipe, { FORCE_COLOR: v }, []), `FORCE_COLOR=${v}`).toBe(level);
       expect(colorLevel(tty(), { FORCE_COLOR: v, TERM: 'dumb' }, []), `FORCE_COLOR=${v} TERM=dumb`).toBe(level);
     }
@@ -91,8 +105,18 @@ describe('waiting for a new topic', () => {
 
   it('asks again while the broker does not know the topic yet, or a partition has no leader', async () => {
     // kafkajs throws them bare, or (after its own retries) wrapped in a retries-exceeded error
-    const exhausted = Object.assign(new Error('LEADER_NOT_AVAILABLE'), { name: 'KafkaJSNumberOfRetriesExceeded', retriable: false, cause: protocol('LEADER_NOT_AVAILABLE') });
-    const s = scripted([protocol('UNKNOWN_TOPIC_OR_PARTITION'), exhausted, [ok, { leader: -1, partitionErrorCode: 5 }], [], [ok, ok]]);
+    const exhausted = Object.assign(new Error('LEADER_NOT_AVAILABLE'), {
+      name: 'KafkaJSNumberOfRetriesExceeded',
+      retriable: false,
+      cause: protocol('LEADER_NOT_AVAILABLE'),
+    });
+    const s = scripted([
+      protocol('UNKNOWN_TOPIC_OR_PARTITION'),
+      exhausted,
+      [ok, { leader: -1, partitionErrorCode: 5 }],
+      [],
+      [ok, ok],
+    ]);
     await waitForTopic(s.admin, 't');
     expect(s.calls()).toBe(5);
   });
@@ -130,7 +154,20 @@ describe('mapLimit', () => {
 
 describe('64-bit write times between the driver and BigInt', () => {
   it('go both ways without loss over the whole signed range, as the decimal form does', () => {
-    const edges = [0n, 1n, -1n, 2n ** 31n, -(2n ** 31n), 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n + 1n, 1_600_000_000_000_001n, -123_456_789_012_345_678n, 2n ** 63n - 1n, -(2n ** 63n)];
+    const edges = [
+      0n,
+      1n,
+      -1n,
+      2n ** 31n,
+      -(2n ** 31n),
+      2n ** 32n - 1n,
+      2n ** 32n,
+      2n ** 53n + 1n,
+      1_600_000_000_000_001n,
+      -123_456_789_012_345_678n,
+      2n ** 63n - 1n,
+      -(2n ** 63n),
+    ];
     for (const b of edges) {
       const l = bigIntToLong(b);
       expect(l.toString(), String(b)).toBe(b.toString());

@@ -5,13 +5,19 @@ import { OffsetTracker } from '../../src/kafka/offset-tracker.js';
 const m = (...e: Array<[number, number]>) => new Map(e);
 
 describe('offset tracker: what a batch may commit', () => {
-  it('commits a batch\'s next offsets; the move starts where the group stood before this member\'s first commit', () => {
+  it("commits a batch's next offsets; the move starts where the group stood before this member's first commit", () => {
     const t = new OffsetTracker();
     t.seed(m([0, 10], [1, 20]));
     t.assign([0, 1]);
     const plan = t.commitPlan(m([0, 15], [1, 22]), m([0, 10], [1, 20]));
-    expect(plan.request).toEqual([{ partition: 0, offset: 15 }, { partition: 1, offset: 22 }]);
-    expect([...plan.moves]).toEqual([[0, [10, 15]], [1, [20, 22]]]);
+    expect(plan.request).toEqual([
+      { partition: 0, offset: 15 },
+      { partition: 1, offset: 22 },
+    ]);
+    expect([...plan.moves]).toEqual([
+      [0, [10, 15]],
+      [1, [20, 22]],
+    ]);
     t.commitDone(plan.moves);
     expect(t.committed(0)).toBe(15);
     // the next batch moves on from this member's own commit, whatever the batch says it began at
@@ -26,7 +32,7 @@ describe('offset tracker: what a batch may commit', () => {
     expect([...plan.moves.keys()]).toEqual([0]);
   });
 
-  it('never moves a partition back past this member\'s own commit (a batch read again after a rebalance)', () => {
+  it("never moves a partition back past this member's own commit (a batch read again after a rebalance)", () => {
     const t = new OffsetTracker();
     t.assign([0]);
     const first = t.commitPlan(m([0, 100]), m([0, 0]));
@@ -37,7 +43,7 @@ describe('offset tracker: what a batch may commit', () => {
     expect(t.commitPlan(m([0, 100]), m([0, 90])).request).toEqual([]);
   });
 
-  it('forgets its own commits and what it read at a rejoin: the group\'s offset is the truth again', () => {
+  it("forgets its own commits and what it read at a rejoin: the group's offset is the truth again", () => {
     const t = new OffsetTracker();
     t.assign([0]);
     t.commitDone(t.commitPlan(m([0, 100]), m([0, 0])).moves);
@@ -116,25 +122,63 @@ describe('membership: epochs', () => {
 
   it('unfetched: what is left to fetch (fetched but uncommitted records are not), lag: what is left to commit', () => {
     const t = new OffsetTracker();
-    t.seed(new Map([[0, 10], [1, 0]]));
+    t.seed(
+      new Map([
+        [0, 10],
+        [1, 0],
+      ]),
+    );
     t.assign([0, 1]);
     t.highWatermark(0, 50);
     t.highWatermark(1, 5);
-    expect(t.unfetched()).toEqual(new Map([[0, 40], [1, 5]]));
+    expect(t.unfetched()).toEqual(
+      new Map([
+        [0, 40],
+        [1, 5],
+      ]),
+    );
     t.readThrough(0, 50);
-    expect(t.unfetched()).toEqual(new Map([[0, 0], [1, 5]]));
-    expect(t.lagByPartition()).toEqual(new Map([[0, 40], [1, 5]]));
+    expect(t.unfetched()).toEqual(
+      new Map([
+        [0, 0],
+        [1, 5],
+      ]),
+    );
+    expect(t.lagByPartition()).toEqual(
+      new Map([
+        [0, 40],
+        [1, 5],
+      ]),
+    );
   });
 
   it('unfetched with an available-now stop: nothing is left past it, however far the high watermark', () => {
     const t = new OffsetTracker();
-    t.seed(new Map([[0, 10], [1, 0]]));
+    t.seed(
+      new Map([
+        [0, 10],
+        [1, 0],
+      ]),
+    );
     t.assign([0, 1]);
     t.highWatermark(0, 50);
     t.highWatermark(1, 5);
-    const stopAt = new Map([[0, 30], [1, 8]]);
-    expect(t.unfetched(stopAt)).toEqual(new Map([[0, 20], [1, 5]]));
+    const stopAt = new Map([
+      [0, 30],
+      [1, 8],
+    ]);
+    expect(t.unfetched(stopAt)).toEqual(
+      new Map([
+        [0, 20],
+        [1, 5],
+      ]),
+    );
     t.readThrough(0, 30);
-    expect(t.unfetched(stopAt)).toEqual(new Map([[0, 0], [1, 5]]));
+    expect(t.unfetched(stopAt)).toEqual(
+      new Map([
+        [0, 0],
+        [1, 5],
+      ]),
+    );
   });
 });

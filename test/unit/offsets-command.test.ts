@@ -7,10 +7,25 @@ describe('offsets reset: the flags', () => {
   it('exactly one target', () => {
     expect(parse({ toEarliest: true })).toEqual({ kind: 'earliest' });
     expect(parse({ toLatest: true })).toEqual({ kind: 'latest' });
-    expect(parse({ toDatetime: '2020-09-09 10:00:00' })).toEqual({ kind: 'datetime', ms: Date.parse('2020-09-09T10:00:00Z') });
-    expect(parse({ toDatetime: '2020-09-09 10:00:00', timezone: 'Europe/Istanbul' })).toEqual({ kind: 'datetime', ms: Date.parse('2020-09-09T07:00:00Z') });
-    expect(parse({ toDatetime: '2020-09-09T10:00:00+02:00', timezone: 'Europe/Istanbul' })).toEqual({ kind: 'datetime', ms: Date.parse('2020-09-09T08:00:00Z') });
-    expect(parse({ toOffsets: '{"0":23,"1":40}' })).toEqual({ kind: 'offsets', offsets: new Map([[0, 23], [1, 40]]) });
+    expect(parse({ toDatetime: '2020-09-09 10:00:00' })).toEqual({
+      kind: 'datetime',
+      ms: Date.parse('2020-09-09T10:00:00Z'),
+    });
+    expect(parse({ toDatetime: '2020-09-09 10:00:00', timezone: 'Europe/Istanbul' })).toEqual({
+      kind: 'datetime',
+      ms: Date.parse('2020-09-09T07:00:00Z'),
+    });
+    expect(parse({ toDatetime: '2020-09-09T10:00:00+02:00', timezone: 'Europe/Istanbul' })).toEqual({
+      kind: 'datetime',
+      ms: Date.parse('2020-09-09T08:00:00Z'),
+    });
+    expect(parse({ toOffsets: '{"0":23,"1":40}' })).toEqual({
+      kind: 'offsets',
+      offsets: new Map([
+        [0, 23],
+        [1, 40],
+      ]),
+    });
     expect(parse({ toOffsets: '{"logins":{"1":40}}' })).toEqual({ kind: 'offsets', offsets: new Map([[1, 40]]) });
     expect(parse({ shiftBy: '-100' })).toEqual({ kind: 'shift', by: -100 });
     expect(parse({ shiftBy: '+100' })).toEqual({ kind: 'shift', by: 100 });
@@ -19,7 +34,11 @@ describe('offsets reset: the flags', () => {
   it('usage errors (exit 2), naming the flag', () => {
     const fails = (f: Partial<ResetFlags>, re: RegExp) => {
       let err: unknown;
-      try { parse(f); } catch (e) { err = e; }
+      try {
+        parse(f);
+      } catch (e) {
+        err = e;
+      }
       expect(err).toMatchObject({ name: 'UsageError', exitCode: 2 });
       expect((err as Error).message).toMatch(re);
     };
@@ -39,31 +58,48 @@ const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, ''); // eslint-disab
 
 describe('offsets show: the table', () => {
   const report: OffsetsReport = {
-    group: 'g', topic: 'logins', state: 'Stable', checkpoint: '/ckpt',
+    group: 'g',
+    topic: 'logins',
+    state: 'Stable',
+    checkpoint: '/ckpt',
     partitions: [
-      { partition: 0, committed: 5, low: 0, high: 8, lag: 3, ledger: { batchId: 2, kind: 'batch', startedAt: '2020-09-09T10:00:00.000Z', endOffset: 5 } },
+      {
+        partition: 0,
+        committed: 5,
+        low: 0,
+        high: 8,
+        lag: 3,
+        ledger: { batchId: 2, kind: 'batch', startedAt: '2020-09-09T10:00:00.000Z', endOffset: 5 },
+      },
       { partition: 1, committed: null, low: 0, high: 4, lag: null, ledger: null },
     ],
     members: [{ memberId: 'loginsync-run-1', clientId: 'loginsync-run', host: '127.0.0.1', partitions: [0, 1] }],
   };
-  it('a line on the group, the partitions with the ledger\'s last entry, and the members', () => {
+  it("a line on the group, the partitions with the ledger's last entry, and the members", () => {
     const text = plain(formatReport(report));
-    expect(text.split('\n')[0]).toBe('group g on topic logins: Stable, 1 member; lag 3 (1 partition with no committed offset)');
-    expect(text).toMatch(/│ 0 +│ 5 +│ 0 +│ 8 +│ 3 +│ loginsync-run on 127\.0\.0\.1 │ batch 2 at 2020-09-09 10:00:00, to 5 │/);
+    expect(text.split('\n')[0]).toBe(
+      'group g on topic logins: Stable, 1 member; lag 3 (1 partition with no committed offset)',
+    );
+    expect(text).toMatch(
+      /│ 0 +│ 5 +│ 0 +│ 8 +│ 3 +│ loginsync-run on 127\.0\.0\.1 │ batch 2 at 2020-09-09 10:00:00, to 5 │/,
+    );
     expect(text).toMatch(/│ 1 +│ - +│ 0 +│ 4 +│ no offset │ loginsync-run on 127\.0\.0\.1 │ - +│/);
     expect(text).toMatch(/│ loginsync-run-1 │ loginsync-run │ 127\.0\.0\.1 │ 0,1 +│/);
   });
 
   it('no member column and no members table for a group at rest', () => {
     const text = plain(formatReport({ ...report, state: 'Empty', members: [] }));
-    expect(text.split('\n')[0]).toBe('group g on topic logins: Empty, no members; lag 3 (1 partition with no committed offset)');
+    expect(text.split('\n')[0]).toBe(
+      'group g on topic logins: Empty, no members; lag 3 (1 partition with no committed offset)',
+    );
     expect(text).not.toContain('read by');
     expect(text).not.toContain('member ');
   });
 
   it('no lag for a group without a committed offset', () => {
     const none = report.partitions.map((p) => ({ ...p, committed: null, lag: null }));
-    expect(formatReport({ ...report, state: 'Dead', members: [], partitions: none }).split('\n')[0]).toBe('group g on topic logins: Dead, no members; no committed offset on any partition');
+    expect(formatReport({ ...report, state: 'Dead', members: [], partitions: none }).split('\n')[0]).toBe(
+      'group g on topic logins: Dead, no members; no committed offset on any partition',
+    );
   });
 });
-

@@ -32,6 +32,10 @@ describe('outage watch', () => {
   });
 
   it('formats durations', () => {
-    expect([formatDuration(20_000), formatDuration(95_000), formatDuration(3_720_000)]).toEqual(['20s', '1m35s', '1h02m']);
+    expect([formatDuration(20_000), formatDuration(95_000), formatDuration(3_720_000)]).toEqual([
+      '20s',
+      '1m35s',
+      '1h02m',
+    ]);
   });
 });

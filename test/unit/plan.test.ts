@@ -27,19 +27,32 @@ describe('the write rule', () => {
   it('skips events not newer than the stored value', () => {
     expect(decide({ id: 'a', timeMs: 5 }, { lastLogin: 5, writetime: wt }).action).toBe('stale');
     expect(decide({ id: 'a', timeMs: 4 }, { lastLogin: 5, writetime: wt }).action).toBe('stale');
-    expect(decide({ id: 'a', timeMs: T('1960-01-01T00:00:00Z') }, { lastLogin: T('2020-01-01T00:00:00Z'), writetime: wt }).action).toBe('stale');
+    expect(
+      decide({ id: 'a', timeMs: T('1960-01-01T00:00:00Z') }, { lastLogin: T('2020-01-01T00:00:00Z'), writetime: wt })
+        .action,
+    ).toBe('stale');
   });
 
   it('writes a newer event at the stored write timestamp', () => {
-    expect(decide({ id: 'a', timeMs: 6 }, { lastLogin: 5, writetime: wt })).toEqual({ action: 'update', id: 'a', timeMs: 6, writetime: wt });
-    expect(decide({ id: 'a', timeMs: T('1960-06-01T00:00:00Z') }, { lastLogin: T('1950-01-01T00:00:00Z'), writetime: wt }))
-      .toMatchObject({ action: 'update', writetime: wt });
+    expect(decide({ id: 'a', timeMs: 6 }, { lastLogin: 5, writetime: wt })).toEqual({
+      action: 'update',
+      id: 'a',
+      timeMs: 6,
+      writetime: wt,
+    });
+    expect(
+      decide({ id: 'a', timeMs: T('1960-06-01T00:00:00Z') }, { lastLogin: T('1950-01-01T00:00:00Z'), writetime: wt }),
+    ).toMatchObject({ action: 'update', writetime: wt });
   });
 
   it('writes at +1 when a time from 1970 on replaces one before 1970', () => {
-    expect(decide({ id: 'a', timeMs: T('2020-01-01T00:00:00Z') }, { lastLogin: T('1960-01-01T00:00:00Z'), writetime: wt }))
-      .toMatchObject({ action: 'update', writetime: wt + 1n });
-    expect(decide({ id: 'a', timeMs: 0 }, { lastLogin: -1, writetime: wt })).toMatchObject({ action: 'update', writetime: wt + 1n });
+    expect(
+      decide({ id: 'a', timeMs: T('2020-01-01T00:00:00Z') }, { lastLogin: T('1960-01-01T00:00:00Z'), writetime: wt }),
+    ).toMatchObject({ action: 'update', writetime: wt + 1n });
+    expect(decide({ id: 'a', timeMs: 0 }, { lastLogin: -1, writetime: wt })).toMatchObject({
+      action: 'update',
+      writetime: wt + 1n,
+    });
   });
 
   it('sets an empty cell with a transaction', () => {
@@ -52,7 +65,15 @@ describe('the write rule', () => {
    * model of the reconciliation, for times on both sides of 1970.
    */
   it('ends on the latest time whatever order racing writes land in', () => {
-    const times = ['1950-01-01', '1960-01-01', '1969-12-31', '1970-01-01', '1999-01-01', '2020-09-09', '2038-01-20'].map((d) => T(`${d}T00:00:00Z`));
+    const times = [
+      '1950-01-01',
+      '1960-01-01',
+      '1969-12-31',
+      '1970-01-01',
+      '1999-01-01',
+      '2020-09-09',
+      '2038-01-20',
+    ].map((d) => T(`${d}T00:00:00Z`));
     for (const stored of times) {
       const cell = { ts: wt, value: stored };
       const writes = times
@@ -69,8 +90,9 @@ describe('the write rule', () => {
 
   it('shows why a plain shared timestamp is not enough before 1970', () => {
     // same timestamp, 1960 vs 2020: the unsigned byte order keeps 1960
-    expect(reconcile({ ts: wt, value: T('1960-01-01T00:00:00Z') }, { ts: wt, value: T('2020-01-01T00:00:00Z') }).value)
-      .toBe(T('1960-01-01T00:00:00Z'));
+    expect(
+      reconcile({ ts: wt, value: T('1960-01-01T00:00:00Z') }, { ts: wt, value: T('2020-01-01T00:00:00Z') }).value,
+    ).toBe(T('1960-01-01T00:00:00Z'));
   });
 });
 

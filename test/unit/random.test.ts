@@ -28,6 +28,9 @@ describe('seeded random numbers for the fault tests', () => {
     expect(testSeed({ LOGINSYNC_TEST_SEED: '4294967295' })).toBe(4294967295);
     const fresh = testSeed({});
     expect(Number.isInteger(fresh) && fresh >= 0 && fresh < 2 ** 32).toBe(true);
-    for (const bad of ['abc', '-1', '1.5', '4294967296']) expect(() => testSeed({ LOGINSYNC_TEST_SEED: bad }), bad).toThrow(/LOGINSYNC_TEST_SEED=.*a seed is a whole number/);
+    for (const bad of ['abc', '-1', '1.5', '4294967296'])
+      expect(() => testSeed({ LOGINSYNC_TEST_SEED: bad }), bad).toThrow(
+        /LOGINSYNC_TEST_SEED=.*a seed is a whole number/,
+      );
   });
 });

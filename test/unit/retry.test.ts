@@ -12,7 +12,9 @@ describe('sleep', () => {
     vi.useFakeTimers();
     const ac = new AbortController();
     let done = false;
-    const p = sleep(1_000, ac.signal).then(() => { done = true; });
+    const p = sleep(1_000, ac.signal).then(() => {
+      done = true;
+    });
     expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(999);
     expect(done).toBe(false);
@@ -61,11 +63,18 @@ describe('retry', () => {
     vi.useFakeTimers();
     const f = failing('transient 1', 'transient 2');
     const told: Array<[string, number, number]> = [];
-    const p = retry(f.fn, { retriable: transient, delayMs: backoff(100, 150), onRetry: (err, attempt, ms) => told.push([(err as Error).message, attempt, ms]) });
+    const p = retry(f.fn, {
+      retriable: transient,
+      delayMs: backoff(100, 150),
+      onRetry: (err, attempt, ms) => told.push([(err as Error).message, attempt, ms]),
+    });
     await vi.advanceTimersByTimeAsync(250);
     await expect(p).resolves.toBe('ok');
     expect(f.calls()).toBe(3);
-    expect(told).toEqual([['transient 1', 1, 100], ['transient 2', 2, 150]]);
+    expect(told).toEqual([
+      ['transient 1', 1, 100],
+      ['transient 2', 2, 150],
+    ]);
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -98,12 +107,16 @@ describe('retry', () => {
     expect(f.calls()).toBe(1);
     expect(vi.getTimerCount()).toBe(0);
     const g = failing('transient');
-    await expect(retry(g.fn, { retriable: transient, delayMs: () => 0, signal: ac.signal })).rejects.toThrow('transient');
+    await expect(retry(g.fn, { retriable: transient, delayMs: () => 0, signal: ac.signal })).rejects.toThrow(
+      'transient',
+    );
     expect(g.calls()).toBe(1);
   });
 
   it('backoff doubles from the first delay up to the maximum', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 100].map(backoff(500, 10_000))).toEqual([500, 1_000, 2_000, 4_000, 8_000, 10_000, 10_000, 10_000]);
+    expect([1, 2, 3, 4, 5, 6, 7, 100].map(backoff(500, 10_000))).toEqual([
+      500, 1_000, 2_000, 4_000, 8_000, 10_000, 10_000, 10_000,
+    ]);
     expect([1, 2, 3, 4, 5, 6].map(backoff(100, 2_000))).toEqual([100, 200, 400, 800, 1_600, 2_000]);
   });
 });

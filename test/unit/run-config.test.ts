@@ -14,9 +14,19 @@ describe('run flags -> RunConfig', () => {
   it('has the documented defaults', () => {
     const c = parseRunConfig(flags(), 'logins');
     expect(c).toMatchObject({
-      group: 'loginsync', startingOffsets: 'earliest', triggerMs: 0, once: false, maxRecords: 2_000_000, maxBatchIds: 500_000,
-      dlqTopic: 'logins.dlq', unmatchedTopic: null, quiet: false, shutdownMs: 30_000, sessionMs: 30_000,
-      checkpoint: resolve('.loginsync/checkpoint/loginsync'), progress: { stdout: false },
+      group: 'loginsync',
+      startingOffsets: 'earliest',
+      triggerMs: 0,
+      once: false,
+      maxRecords: 2_000_000,
+      maxBatchIds: 500_000,
+      dlqTopic: 'logins.dlq',
+      unmatchedTopic: null,
+      quiet: false,
+      shutdownMs: 30_000,
+      sessionMs: 30_000,
+      checkpoint: resolve('.loginsync/checkpoint/loginsync'),
+      progress: { stdout: false },
     });
     expect(c.maxOutageMs).toBeUndefined();
     expect(c.metrics).toBeUndefined();
@@ -25,21 +35,62 @@ describe('run flags -> RunConfig', () => {
   });
 
   it('reads every option', () => {
-    const c = parseRunConfig(flags('-g', 'a/b', '--trigger', '30 seconds', '--available-now', '--max-offsets-per-trigger', '100',
-      '--dlq-topic', 'none', '--unmatched-topic', 'lost', '--progress-json', '-', '--max-outage', '5m', '--metrics-port', '9400',
-      '--id-field', 'Login Id', '--timezone', 'Europe/Istanbul', '--starting-offsets', 'latest', '-q'), 'logins');
+    const c = parseRunConfig(
+      flags(
+        '-g',
+        'a/b',
+        '--trigger',
+        '30 seconds',
+        '--available-now',
+        '--max-offsets-per-trigger',
+        '100',
+        '--dlq-topic',
+        'none',
+        '--unmatched-topic',
+        'lost',
+        '--progress-json',
+        '-',
+        '--max-outage',
+        '5m',
+        '--metrics-port',
+        '9400',
+        '--id-field',
+        'Login Id',
+        '--timezone',
+        'Europe/Istanbul',
+        '--starting-offsets',
+        'latest',
+        '-q',
+      ),
+      'logins',
+    );
     expect(c).toMatchObject({
-      group: 'a/b', triggerMs: 30_000, once: true, maxRecords: 100, dlqTopic: null, unmatchedTopic: 'lost', startingOffsets: 'latest',
-      progress: { stdout: true }, maxOutageMs: 300_000, metrics: { port: 9400, host: '127.0.0.1' }, quiet: true,
+      group: 'a/b',
+      triggerMs: 30_000,
+      once: true,
+      maxRecords: 100,
+      dlqTopic: null,
+      unmatchedTopic: 'lost',
+      startingOffsets: 'latest',
+      progress: { stdout: true },
+      maxOutageMs: 300_000,
+      metrics: { port: 9400, host: '127.0.0.1' },
+      quiet: true,
       checkpoint: resolve('.loginsync/checkpoint/a_b'),
     });
     expect(c.decode.idField).toBe('Login Id');
     expect(c.decode.zone.name).toBe('Europe/Istanbul');
-    expect(parseRunConfig(flags('--progress-json', 'p.jsonl'), 'logins').progress).toEqual({ stdout: false, file: resolve('p.jsonl') });
+    expect(parseRunConfig(flags('--progress-json', 'p.jsonl'), 'logins').progress).toEqual({
+      stdout: false,
+      file: resolve('p.jsonl'),
+    });
   });
 
   it('refuses bad values with the flag named', () => {
-    const bad = (...argv: string[]) => () => parseRunConfig(flags(...argv), 'logins');
+    const bad =
+      (...argv: string[]) =>
+      () =>
+        parseRunConfig(flags(...argv), 'logins');
     expect(bad('--trigger', 'soon')).toThrow(/--trigger: "soon" is not an interval/);
     expect(bad('--max-offsets-per-trigger', '0')).toThrow(/--max-offsets-per-trigger/);
     expect(bad('--timezone', 'Mars/Olympus')).toThrow(/Mars\/Olympus/);
@@ -53,9 +104,11 @@ describe('run flags -> RunConfig', () => {
     expect(bad('--max-future', 'later')).toThrow(/--max-future: "later" is not a duration/);
   });
 
-  it('reads ahead by default (up to a batch\'s ids), none with --join-strategy scan or --no-read-ahead', () => {
+  it("reads ahead by default (up to a batch's ids), none with --join-strategy scan or --no-read-ahead", () => {
     expect(parseRunConfig(flags(), 'logins').readAhead).toBe(500_000);
-    expect(parseRunConfig(flags('--join-strategy', 'lookup', '--max-batch-ids', '70000'), 'logins').readAhead).toBe(70_000);
+    expect(parseRunConfig(flags('--join-strategy', 'lookup', '--max-batch-ids', '70000'), 'logins').readAhead).toBe(
+      70_000,
+    );
     expect(parseRunConfig(flags('--join-strategy', 'scan'), 'logins').readAhead).toBeUndefined();
     expect(parseRunConfig(flags('--no-read-ahead'), 'logins').readAhead).toBeUndefined();
   });
@@ -69,27 +122,42 @@ describe('run flags -> RunConfig', () => {
   it('serves the live page on 127.0.0.1:4040 by default, one server with the metrics when they share a port', () => {
     expect(parseRunConfig(flags('--ui'), 'logins').ui).toEqual({ port: 4040, host: '127.0.0.1', withMetrics: false });
     // --ui-port and --ui-host imply --ui
-    expect(parseRunConfig(flags('--ui-port', '4141'), 'logins').ui).toEqual({ port: 4141, host: '127.0.0.1', withMetrics: false });
-    expect(parseRunConfig(flags('--ui', '--metrics-port', '9464'), 'logins')).toMatchObject({ ui: { port: 4040, withMetrics: false }, metrics: { port: 9464 } });
+    expect(parseRunConfig(flags('--ui-port', '4141'), 'logins').ui).toEqual({
+      port: 4141,
+      host: '127.0.0.1',
+      withMetrics: false,
+    });
+    expect(parseRunConfig(flags('--ui', '--metrics-port', '9464'), 'logins')).toMatchObject({
+      ui: { port: 4040, withMetrics: false },
+      metrics: { port: 9464 },
+    });
     expect(parseRunConfig(flags('--ui', '--ui-port', '9464', '--metrics-port', '9464'), 'logins')).toMatchObject({
-      ui: { port: 9464, host: '127.0.0.1', withMetrics: true }, metrics: { port: 9464, host: '127.0.0.1' },
+      ui: { port: 9464, host: '127.0.0.1', withMetrics: true },
+      metrics: { port: 9464, host: '127.0.0.1' },
     });
   });
 
   it('warns when the live page is served beyond this machine', () => {
     expect(parseRunConfig(flags('--ui', '--ui-host', 'localhost'), 'logins').ui?.warning).toBeUndefined();
     expect(parseRunConfig(flags('--ui-host', '0.0.0.0'), 'logins').ui).toEqual({
-      port: 4040, host: '0.0.0.0', withMetrics: false,
-      warning: '--ui-host 0.0.0.0: anyone who can reach port 4040 can read the login ids and user names the live page shows',
+      port: 4040,
+      host: '0.0.0.0',
+      withMetrics: false,
+      warning:
+        '--ui-host 0.0.0.0: anyone who can reach port 4040 can read the login ids and user names the live page shows',
     });
   });
 
   it('refuses bad live page flags with the flag named', () => {
-    const bad = (...argv: string[]) => () => parseRunConfig(flags(...argv), 'logins');
+    const bad =
+      (...argv: string[]) =>
+      () =>
+        parseRunConfig(flags(...argv), 'logins');
     expect(bad('--ui-port', '0')).toThrow(/--ui-port: "0" must be a whole number from 1 to 65535/);
     expect(bad('--ui-port', 'http')).toThrow(/--ui-port/);
     expect(bad('--ui-host', ' ')).toThrow(/--ui-host must not be empty/);
     expect(bad('--ui-port', '9464', '--metrics-port', '9464', '--ui-host', '0.0.0.0')).toThrow(
-      /--ui-port and --metrics-port are both 9464, on different hosts \(--ui-host 0.0.0.0, --metrics-host 127.0.0.1\)/);
+      /--ui-port and --metrics-port are both 9464, on different hosts \(--ui-host 0.0.0.0, --metrics-host 127.0.0.1\)/,
+    );
   });
 });

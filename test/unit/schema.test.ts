@@ -3,9 +3,12 @@ import { parseReplication, replicationCql, shapeDifferences, type ColumnInfo } f
 
 describe('replication', () => {
   it('parses both strategies into CQL', () => {
-    expect(replicationCql(parseReplication('SimpleStrategy:3'))).toBe("{'class': 'SimpleStrategy', 'replication_factor': 3}");
-    expect(replicationCql(parseReplication('NetworkTopologyStrategy:dc1=3,dc-2=2')))
-      .toBe("{'class': 'NetworkTopologyStrategy', 'dc1': 3, 'dc-2': 2}");
+    expect(replicationCql(parseReplication('SimpleStrategy:3'))).toBe(
+      "{'class': 'SimpleStrategy', 'replication_factor': 3}",
+    );
+    expect(replicationCql(parseReplication('NetworkTopologyStrategy:dc1=3,dc-2=2'))).toBe(
+      "{'class': 'NetworkTopologyStrategy', 'dc1': 3, 'dc-2': 2}",
+    );
     expect(parseReplication('nts:dc1=1')).toEqual({ class: 'NetworkTopologyStrategy', dcs: { dc1: 1 } });
   });
 
@@ -29,7 +32,9 @@ describe('users table shape', () => {
   });
 
   it('says what differs', () => {
-    const wrong = good.map((c) => (c.name === 'last_login' ? { ...c, type: 'text' } : c)).filter((c) => c.name !== 'user_name');
+    const wrong = good
+      .map((c) => (c.name === 'last_login' ? { ...c, type: 'text' } : c))
+      .filter((c) => c.name !== 'user_name');
     expect(shapeDifferences(wrong)).toEqual([
       'column user_name is missing (expected text)',
       'column last_login is text, expected timestamp',

@@ -30,27 +30,49 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function adapters(opts: { committed?: Map<number, number>; checkFails?: Error; sessionBatches?: boolean } = {}): SessionAdapters {
+function adapters(
+  opts: { committed?: Map<number, number>; checkFails?: Error; sessionBatches?: boolean } = {},
+): SessionAdapters {
   const group: GroupOffsets & { close(): Promise<void> } = {
-    checkTopic: async () => { log.push('check topic'); },
+    checkTopic: async () => {
+      log.push('check topic');
+    },
     positions: async (from): Promise<StartPositions> => {
       if (from !== 'earliest') log.push('pin start');
       return { end: new Map([[0, 2]]), start: new Map([[0, 0]]), committed: new Set() };
     },
     committed: async () => opts.committed ?? source.committed,
-    removeMembers: async (ids) => { log.push(`remove ${ids.join(',')}`); },
-    close: async () => { log.push('close group'); },
+    removeMembers: async (ids) => {
+      log.push(`remove ${ids.join(',')}`);
+    },
+    close: async () => {
+      log.push('close group');
+    },
   };
   return {
-    store: async () => Object.assign(store, {
-      check: async () => { log.push('check table'); if (opts.checkFails) throw opts.checkFails; },
-      close: async () => { log.push('close store'); },
-    }),
+    store: async () =>
+      Object.assign(store, {
+        check: async () => {
+          log.push('check table');
+          if (opts.checkFails) throw opts.checkFails;
+        },
+        close: async () => {
+          log.push('close store');
+        },
+      }),
     group: async () => group,
-    sideOutputs: async () => ({ dlq: { topic: 'logins.dlq', send: async () => {} }, unmatched: null, close: async () => { log.push('close side outputs'); } }),
+    sideOutputs: async () => ({
+      dlq: { topic: 'logins.dlq', send: async () => {} },
+      unmatched: null,
+      close: async () => {
+        log.push('close side outputs');
+      },
+    }),
     source: (spec) => {
       log.push(`source from ${JSON.stringify([...spec.start])} to ${JSON.stringify([...(spec.stopAt ?? [])])}`);
-      source.stop = async () => { log.push('stop source'); };
+      source.stop = async () => {
+        log.push('stop source');
+      };
       if (opts.sessionBatches) source.use(spec.newBatch);
       return source;
     },
@@ -58,12 +80,27 @@ function adapters(opts: { committed?: Map<number, number>; checkFails?: Error; s
 }
 
 function session(o: Partial<SessionOptions> = {}, a = adapters()): RunSession {
-  const s = new RunSession({
-    topic: 'logins', group: 'g', keyspace: 'ks', table: 'users', startingOffsets: 'earliest', triggerMs: 0, once: false,
-    checkpoint: mkdtempSync(join(tmpdir(), 'ls-session-')), decode: { idField: 'login_id', timeField: 'created_time', zone: UTC },
-    limits: LIMITS, dlqTopic: 'logins.dlq', unmatchedTopic: null, shutdownMs: 3_000, showRows: 20,
-    backoff: { batch: () => 100 }, ...o,
-  }, a);
+  const s = new RunSession(
+    {
+      topic: 'logins',
+      group: 'g',
+      keyspace: 'ks',
+      table: 'users',
+      startingOffsets: 'earliest',
+      triggerMs: 0,
+      once: false,
+      checkpoint: mkdtempSync(join(tmpdir(), 'ls-session-')),
+      decode: { idField: 'login_id', timeField: 'created_time', zone: UTC },
+      limits: LIMITS,
+      dlqTopic: 'logins.dlq',
+      unmatchedTopic: null,
+      shutdownMs: 3_000,
+      showRows: 20,
+      backoff: { batch: () => 100 },
+      ...o,
+    },
+    a,
+  );
   s.events.on((e) => events.push(e));
   return s;
 }
@@ -72,28 +109,57 @@ const types = () => events.map((e) => e.type).filter((t) => t !== 'lag');
 
 describe('run session', () => {
   it('checks the table, then the topic, opens the source where the group stands, tells every step, and closes in reverse', async () => {
-    source.push(records(0, 0, [['100001', '2020-09-09 10:18:00'], ['100001', '2020-09-09 10:00:00']]));
+    source.push(
+      records(0, 0, [
+        ['100001', '2020-09-09 10:18:00'],
+        ['100001', '2020-09-09 10:00:00'],
+      ]),
+    );
     const outcome = await session({ once: true }).run();
     expect(outcome).toMatchObject({ kind: 'done', totals: { batches: 1, input: 2, written: 1, stale: 1 } });
-    expect(log).toEqual(['check table', 'check topic', 'source from [[0,0]] to [[0,2]]', 'stop source', 'close side outputs', 'close group', 'close store']);
+    expect(log).toEqual([
+      'check table',
+      'check topic',
+      'source from [[0,0]] to [[0,2]]',
+      'stop source',
+      'close side outputs',
+      'close group',
+      'close store',
+    ]);
     expect(types()).toEqual(['ready', 'batch-started', 'batch-done', 'stopped']);
-    expect(events.find((e) => e.type === 'ready')).toMatchObject({ info: { topic: 'logins', group: 'g', once: true, dlqTopic: 'logins.dlq' } });
+    expect(events.find((e) => e.type === 'ready')).toMatchObject({
+      info: { topic: 'logins', group: 'g', once: true, dlqTopic: 'logins.dlq' },
+    });
   });
 
   it('removes the group members of dead runs of its checkpoint at once, not those of live ones, before it pins its start', async () => {
     const checkpoint = mkdtempSync(join(tmpdir(), 'ls-session-'));
     mkdirSync(join(checkpoint, 'members'));
-    const rec = (pid: number, memberId: string, group = 'g') => writeFileSync(join(checkpoint, 'members', `${pid}.json`),
-      JSON.stringify({ pid, host: hostname(), topic: 'logins', group, memberId, at: '' }));
+    const rec = (pid: number, memberId: string, group = 'g') =>
+      writeFileSync(
+        join(checkpoint, 'members', `${pid}.json`),
+        JSON.stringify({ pid, host: hostname(), topic: 'logins', group, memberId, at: '' }),
+      );
     rec(2 ** 22 + 12_345, 'dead-member');
     rec(process.ppid, 'live-member');
     rec(2 ** 22 + 12_346, 'other-group', 'h');
-    source.push(records(0, 0, [['100001', '2020-09-09 10:18:00'], ['100001', '2020-09-09 10:00:00']]));
+    source.push(
+      records(0, 0, [
+        ['100001', '2020-09-09 10:18:00'],
+        ['100001', '2020-09-09 10:00:00'],
+      ]),
+    );
     expect((await session({ once: true, checkpoint, startingOffsets: 'latest' }).run()).kind).toBe('done');
     // a pinned start is committed for the group, which the coordinator refuses while a dead run holds it
     expect(log.filter((l) => l.startsWith('remove') || l === 'pin start')).toEqual(['remove dead-member', 'pin start']);
-    expect(events.find((e) => e.type === 'predecessors')).toEqual({ type: 'predecessors', pids: [2 ** 22 + 12_345], removed: true });
-    expect(readdirSync(join(checkpoint, 'members')).sort()).toEqual([`${2 ** 22 + 12_346}.json`, `${process.ppid}.json`].sort());
+    expect(events.find((e) => e.type === 'predecessors')).toEqual({
+      type: 'predecessors',
+      pids: [2 ** 22 + 12_345],
+      removed: true,
+    });
+    expect(readdirSync(join(checkpoint, 'members')).sort()).toEqual(
+      [`${2 ** 22 + 12_346}.json`, `${process.ppid}.json`].sort(),
+    );
   });
 
   it('with an interval trigger, reads the users of arriving ids in rounds while it waits, and only the rest at the trigger', async () => {
@@ -102,7 +168,12 @@ describe('run session', () => {
     const outcome = s.run();
     // the first trigger finds nothing; the next is at 2 s, with rounds of reads at 1 s, 1.5 s and 1.75 s
     await vi.advanceTimersByTimeAsync(100);
-    source.push(records(0, 0, [['100001', '2020-09-09 10:18:00'], ['nobody', '2020-09-09 10:00:00']]));
+    source.push(
+      records(0, 0, [
+        ['100001', '2020-09-09 10:18:00'],
+        ['nobody', '2020-09-09 10:00:00'],
+      ]),
+    );
     await vi.advanceTimersByTimeAsync(1_100);
     expect(store.lookups).toEqual([['100001', 'nobody']]);
     // a hand-written update of a row read ahead wins over the batch's write
@@ -113,7 +184,10 @@ describe('run session', () => {
     const done = events.find((e) => e.type === 'batch-done');
     expect(done).toMatchObject({ report: { input: 3, readAhead: 2, written: 2, unmatched: 1 } });
     expect(store.readIds).toEqual([['nobody']]);
-    expect([store.lastLogin('100001'), store.lastLogin('100009')]).toEqual(['2019-06-01T00:00:00.000Z', '2020-09-10T10:00:00.000Z']);
+    expect([store.lastLogin('100001'), store.lastLogin('100009')]).toEqual([
+      '2019-06-01T00:00:00.000Z',
+      '2020-09-10T10:00:00.000Z',
+    ]);
     s.stop('SIGTERM');
     expect((await outcome).kind).toBe('done');
   });
@@ -136,7 +210,12 @@ describe('run session', () => {
 
   it('records offsets moved by hand since the last run before it starts', async () => {
     const checkpoint = mkdtempSync(join(tmpdir(), 'ls-session-'));
-    source.push(records(0, 0, [['100001', '2020-09-09 10:18:00'], ['100001', '2020-09-09 10:00:00']]));
+    source.push(
+      records(0, 0, [
+        ['100001', '2020-09-09 10:18:00'],
+        ['100001', '2020-09-09 10:00:00'],
+      ]),
+    );
     expect((await session({ once: true, checkpoint }).run()).kind).toBe('done');
     // moved back to 1 by hand: the next run says so and reads from there
     source = new MemorySource();
@@ -144,18 +223,24 @@ describe('run session', () => {
     events = [];
     const again = session({ once: true, checkpoint }, adapters({ committed: new Map([[0, 1]]) }));
     expect((await again.run()).kind).toBe('done');
-    expect(events.find((e) => e.type === 'ledger')).toMatchObject({ entry: { kind: 'reset', batchId: 1, startOffset: { 0: 2 }, endOffset: { 0: 1 } } });
+    expect(events.find((e) => e.type === 'ledger')).toMatchObject({
+      entry: { kind: 'reset', batchId: 1, startOffset: { 0: 2 }, endOffset: { 0: 1 } },
+    });
     expect(types()).toEqual(['ledger', 'ready', 'batch-started', 'batch-done', 'stopped']);
   });
 
-  it('fails with the table\'s error before touching Kafka, and closes what it opened', async () => {
-    await expect(session({}, adapters({ checkFails: new Error('table ks.users does not exist') })).run()).rejects.toThrow('does not exist');
+  it("fails with the table's error before touching Kafka, and closes what it opened", async () => {
+    await expect(
+      session({}, adapters({ checkFails: new Error('table ks.users does not exist') })).run(),
+    ).rejects.toThrow('does not exist');
     expect(log).toEqual(['check table', 'close store']);
   });
 
   it('a first stop finishes the batch; a second one interrupts at once', async () => {
     let release = () => {};
-    store.gate = new Promise((r) => { release = r; });
+    store.gate = new Promise((r) => {
+      release = r;
+    });
     const s = session();
     const outcome = s.run();
     source.push(records(0, 0, [['100001', '2020-09-09 10:18:00']]));
@@ -174,12 +259,19 @@ describe('run session', () => {
 
   it('a stop before the run began ends it at once: nothing more is opened, what was opened is closed', async () => {
     let release = () => {};
-    const gate = new Promise<void>((r) => { release = r; });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
     const a = adapters();
     const check = a.store;
     a.store = async () => {
       const st = await check();
-      return Object.assign(st, { check: async () => { log.push('check table'); await gate; } });
+      return Object.assign(st, {
+        check: async () => {
+          log.push('check table');
+          await gate;
+        },
+      });
     };
     const s = session({}, a);
     const outcome = s.run();
@@ -196,13 +288,31 @@ describe('run session', () => {
     const s = session({ once: true });
     s.onStart(async () => {
       log.push(`open extra after ${types().join(',')}`);
-      return { close: async () => { log.push('close extra'); } };
+      return {
+        close: async () => {
+          log.push('close extra');
+        },
+      };
     });
-    source.push(records(0, 0, [['100001', '2020-09-09 10:18:00'], ['100001', '2020-09-09 10:00:00']]));
+    source.push(
+      records(0, 0, [
+        ['100001', '2020-09-09 10:18:00'],
+        ['100001', '2020-09-09 10:00:00'],
+      ]),
+    );
     expect((await s.run()).kind).toBe('done');
-    expect(log.slice(3)).toEqual(['open extra after ready', 'stop source', 'close extra', 'close side outputs', 'close group', 'close store']);
+    expect(log.slice(3)).toEqual([
+      'open extra after ready',
+      'stop source',
+      'close extra',
+      'close side outputs',
+      'close group',
+      'close store',
+    ]);
     const failing = session({ once: true });
-    failing.onStart(async () => { throw new Error('port 9464 in use'); });
+    failing.onStart(async () => {
+      throw new Error('port 9464 in use');
+    });
     await expect(failing.run()).rejects.toThrow('port 9464 in use');
   });
 
@@ -225,9 +335,17 @@ describe('run session', () => {
     source.push(records(0, 0, [['100001', '2020-09-09 10:18:00']]));
     await vi.advanceTimersByTimeAsync(1_000);
     const retries = events.filter((e) => e.type === 'retrying');
-    expect(retries.map((e) => e.type === 'retrying' && [e.server, e.firstOfOutage])).toEqual([['Cassandra', true], ['Cassandra', false], ['Cassandra', false]]);
+    expect(retries.map((e) => e.type === 'retrying' && [e.server, e.firstOfOutage])).toEqual([
+      ['Cassandra', true],
+      ['Cassandra', false],
+      ['Cassandra', false],
+    ]);
     expect(events.filter((e) => e.type === 'failure')).toHaveLength(3);
-    expect(events.find((e) => e.type === 'outage-ended')).toMatchObject({ server: 'Cassandra', how: 'batch', committed: true });
+    expect(events.find((e) => e.type === 'outage-ended')).toMatchObject({
+      server: 'Cassandra',
+      how: 'batch',
+      committed: true,
+    });
 
     store.readErrors = Array.from({ length: 1_000 }, () => unreachable());
     source.push(records(0, 1, [['100001', '2020-09-10 10:18:00']]));

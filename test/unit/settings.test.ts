@@ -16,11 +16,22 @@ describe('settings precedence', () => {
     const { cwd, env } = dirs();
     const r = resolveSettings({ flags: {}, env, cwd });
     expect(r.settings).toMatchObject({
-      brokers: ['127.0.0.1:9092'], cassandra: ['127.0.0.1:9042'], localDc: 'datacenter1',
-      keyspace: 'spark_db', table: 'users', topic: 'logins', kafkaTls: false, cassandraTls: false,
-      readConsistency: 'local_quorum', writeConsistency: 'local_quorum',
+      brokers: ['127.0.0.1:9092'],
+      cassandra: ['127.0.0.1:9042'],
+      localDc: 'datacenter1',
+      keyspace: 'spark_db',
+      table: 'users',
+      topic: 'logins',
+      kafkaTls: false,
+      cassandraTls: false,
+      readConsistency: 'local_quorum',
+      writeConsistency: 'local_quorum',
     });
-    expect([r.settings.saslMechanism, r.settings.saslPassword, r.settings.cassandraPassword]).toEqual([undefined, undefined, undefined]);
+    expect([r.settings.saslMechanism, r.settings.saslPassword, r.settings.cassandraPassword]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
     expect(r.warnings).toEqual([]);
     expect(Object.values(r.sources).every((s) => s === 'default')).toBe(true);
   });
@@ -28,8 +39,14 @@ describe('settings precedence', () => {
   it('flags beat env, env beats the project file, which beats the user file', () => {
     const { cwd, xdg, env } = dirs();
     mkdirSync(join(xdg, 'loginsync'), { recursive: true });
-    writeFileSync(join(xdg, 'loginsync', 'config.json'), JSON.stringify({ topic: 'from_user', table: 'user_t', keyspace: 'user_ks', localDc: 'dcu' }));
-    writeFileSync(join(cwd, 'loginsync.config.json'), JSON.stringify({ topic: 'from_project', table: 'proj_t', keyspace: 'proj_ks' }));
+    writeFileSync(
+      join(xdg, 'loginsync', 'config.json'),
+      JSON.stringify({ topic: 'from_user', table: 'user_t', keyspace: 'user_ks', localDc: 'dcu' }),
+    );
+    writeFileSync(
+      join(cwd, 'loginsync.config.json'),
+      JSON.stringify({ topic: 'from_project', table: 'proj_t', keyspace: 'proj_ks' }),
+    );
     const r = resolveSettings({
       flags: { topic: 'from_flag' },
       env: { ...env, LOGINSYNC_TOPIC: 'from_env', LOGINSYNC_TABLE: 'env_t' },
@@ -39,7 +56,13 @@ describe('settings precedence', () => {
     expect(r.settings.table).toBe('env_t');
     expect(r.settings.keyspace).toBe('proj_ks');
     expect(r.settings.localDc).toBe('dcu');
-    expect(r.sources).toMatchObject({ topic: 'flag', table: 'env', keyspace: 'project file', localDc: 'user file', brokers: 'default' });
+    expect(r.sources).toMatchObject({
+      topic: 'flag',
+      table: 'env',
+      keyspace: 'project file',
+      localDc: 'user file',
+      brokers: 'default',
+    });
   });
 
   it('reads --config instead of ./loginsync.config.json, arrays allowed for host lists', () => {
@@ -56,14 +79,19 @@ describe('settings precedence', () => {
     writeFileSync(join(cwd, 'loginsync.config.json'), JSON.stringify({ brokerz: 'x' }));
     expect(() => resolveSettings({ flags: {}, env, cwd })).toThrow(/unknown key "brokerz"/);
     writeFileSync(join(cwd, 'loginsync.config.json'), JSON.stringify({ keyspace: 'bad-name' }));
-    expect(() => resolveSettings({ flags: {}, env, cwd })).toThrow(/loginsync\.config\.json: keyspace: "bad-name" is not a valid name/);
+    expect(() => resolveSettings({ flags: {}, env, cwd })).toThrow(
+      /loginsync\.config\.json: keyspace: "bad-name" is not a valid name/,
+    );
     writeFileSync(join(cwd, 'loginsync.config.json'), JSON.stringify({ keyspace: 3 }));
     expect(() => resolveSettings({ flags: {}, env, cwd })).toThrow(/"keyspace" must be a string/);
     writeFileSync(join(cwd, 'loginsync.config.json'), '{not json');
     expect(() => resolveSettings({ flags: {}, env, cwd })).toThrow(/config file .*loginsync\.config\.json/);
-    expect(() => resolveSettings({ flags: {}, env, cwd, configPath: 'nope.json' })).toThrow(/nope\.json does not exist/);
-    expect(() => resolveSettings({ flags: {}, env: { ...env, LOGINSYNC_BROKERS: 'a:0' }, cwd: mkdtempSync(join(tmpdir(), 'x')) }))
-      .toThrow(/LOGINSYNC_BROKERS: port/);
+    expect(() => resolveSettings({ flags: {}, env, cwd, configPath: 'nope.json' })).toThrow(
+      /nope\.json does not exist/,
+    );
+    expect(() =>
+      resolveSettings({ flags: {}, env: { ...env, LOGINSYNC_BROKERS: 'a:0' }, cwd: mkdtempSync(join(tmpdir(), 'x')) }),
+    ).toThrow(/LOGINSYNC_BROKERS: port/);
   });
 });
 
@@ -74,18 +102,37 @@ describe('security settings', () => {
     writeFileSync(pw, 's3cret\n', { mode: 0o600 });
     const r = resolveSettings({
       flags: { saslMechanism: 'SCRAM-SHA-512', saslUsername: 'bob', saslPassword: pw, kafkaCa: pw },
-      env: { ...env, LOGINSYNC_CASSANDRA_USERNAME: 'cass', LOGINSYNC_CASSANDRA_PASSWORD: 'hunter2' }, cwd,
+      env: { ...env, LOGINSYNC_CASSANDRA_USERNAME: 'cass', LOGINSYNC_CASSANDRA_PASSWORD: 'hunter2' },
+      cwd,
     });
-    expect(r.settings).toMatchObject({ saslMechanism: 'scram-sha-512', saslUsername: 'bob', saslPassword: 's3cret', cassandraPassword: 'hunter2', kafkaTls: true });
+    expect(r.settings).toMatchObject({
+      saslMechanism: 'scram-sha-512',
+      saslUsername: 'bob',
+      saslPassword: 's3cret',
+      cassandraPassword: 'hunter2',
+      kafkaTls: true,
+    });
     expect(r.origins.saslPassword).toBe(`--sasl-password-file ${pw}`);
     expect(r.origins.kafkaTls).toMatch(/implied/);
     expect(r.warnings).toEqual([]);
 
     // in a config file: inline, or as a file next to it; either readable by others is a warning
-    writeFileSync(join(cwd, 'loginsync.config.json'), JSON.stringify({ cassandraUsername: 'c', cassandraPassword: 'inline', saslMechanism: 'plain', saslUsername: 'u', saslPasswordFile: 'sasl.pw' }), { mode: 0o644 });
+    writeFileSync(
+      join(cwd, 'loginsync.config.json'),
+      JSON.stringify({
+        cassandraUsername: 'c',
+        cassandraPassword: 'inline',
+        saslMechanism: 'plain',
+        saslUsername: 'u',
+        saslPasswordFile: 'sasl.pw',
+      }),
+      { mode: 0o644 },
+    );
     const f = resolveSettings({ flags: {}, env, cwd });
     expect([f.settings.cassandraPassword, f.settings.saslPassword]).toEqual(['inline', 's3cret']);
-    expect(f.warnings.join('\n')).toMatch(/loginsync\.config\.json holds a password and other users can read it: chmod 600/);
+    expect(f.warnings.join('\n')).toMatch(
+      /loginsync\.config\.json holds a password and other users can read it: chmod 600/,
+    );
     expect(f.warnings.join('\n')).toMatch(/plain without TLS sends the password in clear text/);
   });
 
@@ -93,16 +140,29 @@ describe('security settings', () => {
     const { cwd, env } = dirs();
     const pem = join(cwd, 'x.pem');
     writeFileSync(pem, 'x');
-    const bad = (flags: Parameters<typeof resolveSettings>[0]['flags'], e: NodeJS.ProcessEnv = {}) => () => resolveSettings({ flags, env: { ...env, ...e }, cwd });
-    expect(bad({ saslMechanism: 'scram-sha-256', saslUsername: 'bob' })).toThrow(/needs --sasl-username and a password/);
+    const bad =
+      (flags: Parameters<typeof resolveSettings>[0]['flags'], e: NodeJS.ProcessEnv = {}) =>
+      () =>
+        resolveSettings({ flags, env: { ...env, ...e }, cwd });
+    expect(bad({ saslMechanism: 'scram-sha-256', saslUsername: 'bob' })).toThrow(
+      /needs --sasl-username and a password/,
+    );
     expect(bad({ saslUsername: 'bob' }, { LOGINSYNC_SASL_PASSWORD: 'p' })).toThrow(/need --sasl-mechanism/);
     expect(bad({ saslMechanism: 'kerberos' })).toThrow(/"kerberos" is not one of plain, scram-sha-256, scram-sha-512/);
     expect(bad({ kafkaCert: pem })).toThrow(/--kafka-cert and --kafka-key go together/);
     expect(bad({ cassandraUsername: 'u' })).toThrow(/--cassandra-username and a Cassandra password go together/);
     expect(bad({ kafkaCa: join(cwd, 'nope.pem') })).toThrow(/--kafka-ca: file .*nope\.pem does not exist/);
     expect(bad({ readConsistency: 'most' })).toThrow(/--read-consistency: "most" is not one of/);
-    expect(bad({ saslPassword: join(cwd, 'missing') }, {})).toThrow(/--sasl-password-file: cannot read .*missing: ENOENT/);
-    expect(resolveSettings({ flags: { writeConsistency: 'LOCAL-ONE', kafkaInsecureSkipVerify: true }, env, cwd }).warnings.join()).toMatch(/NOT checked/);
+    expect(bad({ saslPassword: join(cwd, 'missing') }, {})).toThrow(
+      /--sasl-password-file: cannot read .*missing: ENOENT/,
+    );
+    expect(
+      resolveSettings({
+        flags: { writeConsistency: 'LOCAL-ONE', kafkaInsecureSkipVerify: true },
+        env,
+        cwd,
+      }).warnings.join(),
+    ).toMatch(/NOT checked/);
   });
 });
 
@@ -112,12 +172,44 @@ describe('client security options', () => {
     const { cwd, env } = dirs();
     writeFileSync(join(cwd, 'ca.pem'), '-----ca.pem-----');
     // the client certificate and key are loaded as TLS will load them: they must be real
-    const selfSigned = (name: string) => execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '1', '-subj', `/CN=${name}`], { cwd, stdio: 'pipe' });
+    const selfSigned = (name: string) =>
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          `${name}.key`,
+          '-out',
+          `${name}.pem`,
+          '-days',
+          '1',
+          '-subj',
+          `/CN=${name}`,
+        ],
+        { cwd, stdio: 'pipe' },
+      );
     selfSigned('c');
     selfSigned('other');
     const r = resolveSettings({
-      flags: { kafkaCa: join(cwd, 'ca.pem'), kafkaCert: join(cwd, 'c.pem'), kafkaKey: join(cwd, 'c.key'), saslMechanism: 'scram-sha-256', saslUsername: 'bob', cassandraCa: join(cwd, 'ca.pem') },
-      env: { ...env, LOGINSYNC_SASL_PASSWORD: 'pw', LOGINSYNC_CASSANDRA_USERNAME: 'cu', LOGINSYNC_CASSANDRA_PASSWORD: 'cp' }, cwd,
+      flags: {
+        kafkaCa: join(cwd, 'ca.pem'),
+        kafkaCert: join(cwd, 'c.pem'),
+        kafkaKey: join(cwd, 'c.key'),
+        saslMechanism: 'scram-sha-256',
+        saslUsername: 'bob',
+        cassandraCa: join(cwd, 'ca.pem'),
+      },
+      env: {
+        ...env,
+        LOGINSYNC_SASL_PASSWORD: 'pw',
+        LOGINSYNC_CASSANDRA_USERNAME: 'cu',
+        LOGINSYNC_CASSANDRA_PASSWORD: 'cp',
+      },
+      cwd,
     });
     const k = kafkaSecurity(r.settings);
     expect(String(k.ssl?.ca)).toBe('-----ca.pem-----');
@@ -131,10 +223,18 @@ describe('client security options', () => {
     const plain = resolveSettings({ flags: {}, env, cwd }).settings;
     expect(kafkaSecurity(plain)).toEqual({});
     expect(cassandraSecurity(plain)).toEqual({});
-    expect(kafkaSecurity(resolveSettings({ flags: { kafkaInsecureSkipVerify: true }, env, cwd }).settings).ssl?.rejectUnauthorized).toBe(false);
+    expect(
+      kafkaSecurity(resolveSettings({ flags: { kafkaInsecureSkipVerify: true }, env, cwd }).settings).ssl
+        ?.rejectUnauthorized,
+    ).toBe(false);
     // a wrong pair is named before anything connects
-    const pair = (cert: string, key: string) => () => cassandraSecurity(resolveSettings({ flags: { cassandraCert: join(cwd, cert), cassandraKey: join(cwd, key) }, env, cwd }).settings);
-    expect(pair('c.pem', 'other.key')).toThrow(/--cassandra-key \S+other\.key is not the key of --cassandra-cert \S+c\.pem/);
+    const pair = (cert: string, key: string) => () =>
+      cassandraSecurity(
+        resolveSettings({ flags: { cassandraCert: join(cwd, cert), cassandraKey: join(cwd, key) }, env, cwd }).settings,
+      );
+    expect(pair('c.pem', 'other.key')).toThrow(
+      /--cassandra-key \S+other\.key is not the key of --cassandra-cert \S+c\.pem/,
+    );
     expect(pair('c.key', 'c.key')).toThrow(/--cassandra-cert \S+c\.key is not a PEM certificate/);
     expect(pair('c.pem', 'c.pem')).toThrow(/--cassandra-key \S+c\.pem is not a PEM private key/);
     expect(pair('other.pem', 'other.key')).not.toThrow();
@@ -146,7 +246,11 @@ describe('settings review cases', () => {
     const { cwd, env } = dirs();
     writeFileSync(join(cwd, 'loginsync.config.json'), '{"cassandraPassword": hunter2secret}');
     expect(() => resolveSettings({ flags: {}, env, cwd })).toThrow(/not valid JSON/);
-    try { resolveSettings({ flags: {}, env, cwd }); } catch (err) { expect(String(err)).not.toContain('hunter2'); }
+    try {
+      resolveSettings({ flags: {}, env, cwd });
+    } catch (err) {
+      expect(String(err)).not.toContain('hunter2');
+    }
   });
 
   it('TLS switched off explicitly stays off; file paths in a config file are relative to it; reads at ANY are refused', () => {
@@ -157,7 +261,10 @@ describe('settings review cases', () => {
     const r = resolveSettings({ flags: {}, env, cwd, configPath: 'conf/c.json' });
     expect(r.settings.kafkaCa).toBe(join(cwd, 'conf', 'ca.pem'));
     expect(r.settings.kafkaTls).toBe(false);
-    expect(resolveSettings({ flags: { kafkaCa: join(cwd, 'conf', 'ca.pem') }, env, cwd: mkdtempSync(join(tmpdir(), 'y')) }).settings.kafkaTls).toBe(true);
+    expect(
+      resolveSettings({ flags: { kafkaCa: join(cwd, 'conf', 'ca.pem') }, env, cwd: mkdtempSync(join(tmpdir(), 'y')) })
+        .settings.kafkaTls,
+    ).toBe(true);
     expect(() => resolveSettings({ flags: { readConsistency: 'any' }, env, cwd })).toThrow(/any is for writes only/);
     expect(resolveSettings({ flags: { writeConsistency: 'any' }, env, cwd }).warnings.join()).toMatch(/hint is stored/);
   });
@@ -174,7 +281,10 @@ describe('settings review cases', () => {
   it('prints nothing: the warnings are returned for the command to print', () => {
     const { cwd, env } = dirs();
     const written: string[] = [];
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => { written.push(String(chunk)); return true; });
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
     try {
       const r = resolveSettings({ flags: { writeConsistency: 'any', kafkaInsecureSkipVerify: true }, env, cwd });
       expect(r.warnings).toHaveLength(2);
@@ -204,22 +314,49 @@ describe('finding the project config file', () => {
     expect(findProjectConfig(deep, env)).toBeUndefined();
     writeFileSync(join(deep, 'loginsync.config.json'), '{}');
     expect(findProjectConfig(deep, env)).toBe(join(deep, 'loginsync.config.json'));
-    expect(findProjectConfig(deep, { ...env, LOGINSYNC_CONFIG: join(repo, 'loginsync.config.json') })).toBe(join(repo, 'loginsync.config.json'));
+    expect(findProjectConfig(deep, { ...env, LOGINSYNC_CONFIG: join(repo, 'loginsync.config.json') })).toBe(
+      join(repo, 'loginsync.config.json'),
+    );
     // --config wins over LOGINSYNC_CONFIG, relative to the current directory
-    expect(findProjectConfig(deep, { ...env, LOGINSYNC_CONFIG: join(home, 'loginsync.config.json') }, '../../loginsync.config.json')).toBe(join(repo, 'loginsync.config.json'));
-    expect(() => findProjectConfig(deep, { ...env, LOGINSYNC_CONFIG: join(home, 'nope.json') })).toThrow(/nope\.json does not exist \(LOGINSYNC_CONFIG\)/);
+    expect(
+      findProjectConfig(
+        deep,
+        { ...env, LOGINSYNC_CONFIG: join(home, 'loginsync.config.json') },
+        '../../loginsync.config.json',
+      ),
+    ).toBe(join(repo, 'loginsync.config.json'));
+    expect(() => findProjectConfig(deep, { ...env, LOGINSYNC_CONFIG: join(home, 'nope.json') })).toThrow(
+      /nope\.json does not exist \(LOGINSYNC_CONFIG\)/,
+    );
   });
 });
 
 describe('the config file schema', () => {
   it('is made from the settings table, and the shipped file is what it makes', () => {
-    const schema = configSchema() as { properties: Record<string, { enum?: string[]; default?: unknown }>; additionalProperties: boolean };
+    const schema = configSchema() as {
+      properties: Record<string, { enum?: string[]; default?: unknown }>;
+      additionalProperties: boolean;
+    };
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['$schema', 'brokers', 'saslPassword', 'saslPasswordFile', 'cassandraPasswordFile', 'writeConsistency']));
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining([
+        '$schema',
+        'brokers',
+        'saslPassword',
+        'saslPasswordFile',
+        'cassandraPasswordFile',
+        'writeConsistency',
+      ]),
+    );
     expect(schema.properties.saslMechanism!.enum).toEqual(['plain', 'scram-sha-256', 'scram-sha-512']);
     expect(schema.properties.readConsistency!.default).toBe('local_quorum');
     expect(schema.properties.kafkaTls!.default).toBe(false);
-    const shipped = JSON.parse(readFileSync(new URL('../../schema/config.schema.json', import.meta.url), 'utf8')) as unknown;
-    expect(shipped, 'schema/config.schema.json is stale: regenerate it with "loginsync config schema > schema/config.schema.json"').toEqual(schema);
+    const shipped = JSON.parse(
+      readFileSync(new URL('../../schema/config.schema.json', import.meta.url), 'utf8'),
+    ) as unknown;
+    expect(
+      shipped,
+      'schema/config.schema.json is stale: regenerate it with "loginsync config schema > schema/config.schema.json"',
+    ).toEqual(schema);
   });
 });

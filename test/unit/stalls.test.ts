@@ -11,33 +11,143 @@ describe('stalled partitions (a leader gone while the other brokers answer)', ()
     s.assigned([0, 1, 2], 0);
     s.arrived(1, 5_000);
     s.arrived(2, 9_000);
-    expect(s.stalled(9_999, lag([[0, 5], [1, 5], [2, 0]]), true)).toEqual([]);
+    expect(
+      s.stalled(
+        9_999,
+        lag([
+          [0, 5],
+          [1, 5],
+          [2, 0],
+        ]),
+        true,
+      ),
+    ).toEqual([]);
     // partition 2 has nothing to read: never stalled, however long it waits
-    expect(s.stalled(10_000, lag([[0, 5], [1, 5], [2, 0]]), true)).toEqual([0]);
-    expect(s.stalled(15_000, lag([[0, 5], [1, 5], [2, 0]]), true)).toEqual([0, 1]);
+    expect(
+      s.stalled(
+        10_000,
+        lag([
+          [0, 5],
+          [1, 5],
+          [2, 0],
+        ]),
+        true,
+      ),
+    ).toEqual([0]);
+    expect(
+      s.stalled(
+        15_000,
+        lag([
+          [0, 5],
+          [1, 5],
+          [2, 0],
+        ]),
+        true,
+      ),
+    ).toEqual([0, 1]);
     s.arrived(0, 16_000);
-    expect(s.stalled(16_000, lag([[0, 5], [1, 5]]), true)).toEqual([1]);
+    expect(
+      s.stalled(
+        16_000,
+        lag([
+          [0, 5],
+          [1, 5],
+        ]),
+        true,
+      ),
+    ).toEqual([1]);
   });
 
   it('no records anywhere for the limit (a loop held by a slow batch, every broker gone) is no stall; a rejoin restarts the clocks', () => {
     const s = new PartitionStalls(10_000);
     s.assigned([0, 1], 0);
     s.arrived(1, 3_000);
-    expect(s.stalled(12_999, lag([[0, 5], [1, 5]]), true)).toEqual([0]);
-    expect(s.stalled(13_000, lag([[0, 5], [1, 5]]), true)).toEqual([]);
+    expect(
+      s.stalled(
+        12_999,
+        lag([
+          [0, 5],
+          [1, 5],
+        ]),
+        true,
+      ),
+    ).toEqual([0]);
+    expect(
+      s.stalled(
+        13_000,
+        lag([
+          [0, 5],
+          [1, 5],
+        ]),
+        true,
+      ),
+    ).toEqual([]);
     // rejoining: nothing is fetched on purpose
-    expect(s.stalled(14_000, lag([[0, 5], [1, 5]]), false)).toEqual([]);
+    expect(
+      s.stalled(
+        14_000,
+        lag([
+          [0, 5],
+          [1, 5],
+        ]),
+        false,
+      ),
+    ).toEqual([]);
     s.arrived(1, 20_000);
-    expect(s.stalled(23_999, lag([[0, 5], [1, 5]]), true)).toEqual([]);
-    expect(s.stalled(24_000, lag([[0, 5], [1, 5]]), true)).toEqual([0]);
+    expect(
+      s.stalled(
+        23_999,
+        lag([
+          [0, 5],
+          [1, 5],
+        ]),
+        true,
+      ),
+    ).toEqual([]);
+    expect(
+      s.stalled(
+        24_000,
+        lag([
+          [0, 5],
+          [1, 5],
+        ]),
+        true,
+      ),
+    ).toEqual([0]);
     s.assigned([3], 30_000);
-    expect(s.stalled(35_000, lag([[0, 5], [3, 5]]), true)).toEqual([]);
+    expect(
+      s.stalled(
+        35_000,
+        lag([
+          [0, 5],
+          [3, 5],
+        ]),
+        true,
+      ),
+    ).toEqual([]);
   });
 
   it('the monitor reports a stall once, when it starts, and its end with every partition it held', () => {
     const events: RunEvent[] = [];
-    const source = { stalled: [] as number[], silentMs: () => 0, lagByPartition: () => lag([[0, 100], [3, 50], [1, 7]]), stalledPartitions() { return this.stalled; } };
-    const m = new HealthMonitor(new RunEvents().on((e) => events.push(e)), source, () => {}, {});
+    const source = {
+      stalled: [] as number[],
+      silentMs: () => 0,
+      lagByPartition: () =>
+        lag([
+          [0, 100],
+          [3, 50],
+          [1, 7],
+        ]),
+      stalledPartitions() {
+        return this.stalled;
+      },
+    };
+    const m = new HealthMonitor(
+      new RunEvents().on((e) => events.push(e)),
+      source,
+      () => {},
+      {},
+    );
     const seen = () => events.filter((e) => e.type === 'partitions-stalled' || e.type === 'partitions-resumed');
     m.tick(1_000);
     source.stalled = [0, 3];

@@ -4,12 +4,24 @@ import { resolveStarts, type LogRange } from '../../src/kafka/start-offsets.js';
 import { UTC, checkZone, type ZoneResolver } from '../../src/pipeline/time.js';
 
 describe('--starting-offsets and --starting-timestamp', () => {
-  it('takes earliest (the default), latest, offsets per partition as JSON, or Spark\'s form keyed by topic', () => {
+  it("takes earliest (the default), latest, offsets per partition as JSON, or Spark's form keyed by topic", () => {
     expect(parseStartFrom({}, 'logins', UTC)).toBe('earliest');
     expect(parseStartFrom({ startingOffsets: 'latest' }, 'logins', UTC)).toBe('latest');
-    expect(parseStartFrom({ startingOffsets: '{"0":23,"1":-2}' }, 'logins', UTC)).toEqual({ offsets: new Map([[0, 23], [1, -2]]) });
-    expect(parseStartFrom({ startingOffsets: '{"logins":{"0":23,"1":-1}}' }, 'logins', UTC)).toEqual({ offsets: new Map([[0, 23], [1, -1]]) });
-    expect(parseStartFrom({ startingTimestamp: '2020-09-09 08:00:00' }, 'logins', UTC)).toEqual({ timestampMs: Date.parse('2020-09-09T08:00:00Z') });
+    expect(parseStartFrom({ startingOffsets: '{"0":23,"1":-2}' }, 'logins', UTC)).toEqual({
+      offsets: new Map([
+        [0, 23],
+        [1, -2],
+      ]),
+    });
+    expect(parseStartFrom({ startingOffsets: '{"logins":{"0":23,"1":-1}}' }, 'logins', UTC)).toEqual({
+      offsets: new Map([
+        [0, 23],
+        [1, -1],
+      ]),
+    });
+    expect(parseStartFrom({ startingTimestamp: '2020-09-09 08:00:00' }, 'logins', UTC)).toEqual({
+      timestampMs: Date.parse('2020-09-09T08:00:00Z'),
+    });
   });
 
   it('reads a time in --timezone unless it carries its own zone', () => {
@@ -21,37 +33,110 @@ describe('--starting-offsets and --starting-timestamp', () => {
 
   it('refuses what it cannot read, naming the flag', () => {
     const bad = (o: { startingOffsets?: string; startingTimestamp?: string }) => () => parseStartFrom(o, 'logins', UTC);
-    expect(bad({ startingOffsets: 'newest' })).toThrow(/--starting-offsets: "newest" is not earliest, latest or a JSON object/);
+    expect(bad({ startingOffsets: 'newest' })).toThrow(
+      /--starting-offsets: "newest" is not earliest, latest or a JSON object/,
+    );
     expect(bad({ startingOffsets: '{"0":' })).toThrow(/--starting-offsets: not JSON/);
     expect(bad({ startingOffsets: '{"0":-3}' })).toThrow(/partition 0: -3 is not an offset/);
     expect(bad({ startingOffsets: '{"0":1.5}' })).toThrow(/partition 0: 1.5 is not an offset/);
     expect(bad({ startingOffsets: '{"a":{"0":1}}' })).toThrow(/names topic a, but the topic is logins/);
     expect(bad({ startingOffsets: '{}' })).toThrow(/no partition given/);
     expect(bad({ startingOffsets: '[1]' })).toThrow(/"\[1\]" is not earliest, latest or a JSON object/);
-    expect(() => parseOffsetsJson('[1]', 'logins', '--to-offsets', false)).toThrow(/--to-offsets: expected a JSON object of offsets per partition/);
+    expect(() => parseOffsetsJson('[1]', 'logins', '--to-offsets', false)).toThrow(
+      /--to-offsets: expected a JSON object of offsets per partition/,
+    );
     expect(bad({ startingTimestamp: 'yesterday' })).toThrow(/--starting-timestamp: "yesterday" is not a time/);
     expect(bad({ startingTimestamp: '2020-09-09 08:00:00', startingOffsets: 'latest' })).toThrow(/not both/);
     // offsets for a reset: no sentinels
-    expect(() => parseOffsetsJson('{"0":-1}', 'logins', '--to-offsets', false)).toThrow(/--to-offsets: partition 0: -1 is not an offset \(a whole number >= 0\)/);
+    expect(() => parseOffsetsJson('{"0":-1}', 'logins', '--to-offsets', false)).toThrow(
+      /--to-offsets: partition 0: -1 is not an offset \(a whole number >= 0\)/,
+    );
   });
 });
 
 describe('resolveStarts: where partitions without a committed offset start', () => {
-  const logs = new Map<number, LogRange>([[0, { low: 10, high: 50 }], [1, { low: 0, high: 7 }], [2, { low: 0, high: 0 }]]);
+  const logs = new Map<number, LogRange>([
+    [0, { low: 10, high: 50 }],
+    [1, { low: 0, high: 7 }],
+    [2, { low: 0, high: 0 }],
+  ]);
   it('earliest, latest, offsets with -2 and -1, and a timestamp (the end where no event is that late)', () => {
-    expect(resolveStarts('earliest', logs, [0, 1, 2])).toEqual(new Map([[0, 10], [1, 0], [2, 0]]));
-    expect(resolveStarts('latest', logs, [0, 1])).toEqual(new Map([[0, 50], [1, 7]]));
-    expect(resolveStarts({ offsets: new Map([[0, 23], [1, -1], [2, -2]]) }, logs, [0, 1, 2])).toEqual(new Map([[0, 23], [1, 7], [2, 0]]));
-    expect(resolveStarts({ timestampMs: 1 }, logs, [0, 1], new Map([[0, 30]]))).toEqual(new Map([[0, 30], [1, 7]]));
+    expect(resolveStarts('earliest', logs, [0, 1, 2])).toEqual(
+      new Map([
+        [0, 10],
+        [1, 0],
+        [2, 0],
+      ]),
+    );
+    expect(resolveStarts('latest', logs, [0, 1])).toEqual(
+      new Map([
+        [0, 50],
+        [1, 7],
+      ]),
+    );
+    expect(
+      resolveStarts(
+        {
+          offsets: new Map([
+            [0, 23],
+            [1, -1],
+            [2, -2],
+          ]),
+        },
+        logs,
+        [0, 1, 2],
+      ),
+    ).toEqual(
+      new Map([
+        [0, 23],
+        [1, 7],
+        [2, 0],
+      ]),
+    );
+    expect(resolveStarts({ timestampMs: 1 }, logs, [0, 1], new Map([[0, 30]]))).toEqual(
+      new Map([
+        [0, 30],
+        [1, 7],
+      ]),
+    );
   });
 
   it('clamps an offset into the log (before its start: retention deleted it; past its end)', () => {
-    expect(resolveStarts({ offsets: new Map([[0, 3], [1, 99]]) }, logs, [0, 1])).toEqual(new Map([[0, 10], [1, 7]]));
+    expect(
+      resolveStarts(
+        {
+          offsets: new Map([
+            [0, 3],
+            [1, 99],
+          ]),
+        },
+        logs,
+        [0, 1],
+      ),
+    ).toEqual(
+      new Map([
+        [0, 10],
+        [1, 7],
+      ]),
+    );
   });
 
   it('only the partitions asked for; JSON must cover them and name no partition the topic lacks', () => {
     expect(resolveStarts({ offsets: new Map([[1, 5]]) }, logs, [1])).toEqual(new Map([[1, 5]]));
-    expect(() => resolveStarts({ offsets: new Map([[0, 5]]) }, logs, [0, 1])).toThrow(/leaves out partition 1, for which the group has no offset/);
-    expect(() => resolveStarts({ offsets: new Map([[0, 5], [7, 1]]) }, logs, [0])).toThrow(/names partition 7, which the topic does not have \(it has 0,1,2\)/);
+    expect(() => resolveStarts({ offsets: new Map([[0, 5]]) }, logs, [0, 1])).toThrow(
+      /leaves out partition 1, for which the group has no offset/,
+    );
+    expect(() =>
+      resolveStarts(
+        {
+          offsets: new Map([
+            [0, 5],
+            [7, 1],
+          ]),
+        },
+        logs,
+        [0],
+      ),
+    ).toThrow(/names partition 7, which the topic does not have \(it has 0,1,2\)/);
   });
 });

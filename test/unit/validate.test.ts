@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseCqlName, parseHostList, parseHostPort, parsePositiveInt, parseTopicName } from '../../src/config/validate.js';
+import {
+  parseCqlName,
+  parseHostList,
+  parseHostPort,
+  parsePositiveInt,
+  parseTopicName,
+} from '../../src/config/validate.js';
 import { UserError } from '../../src/errors.js';
 
 describe('host lists', () => {

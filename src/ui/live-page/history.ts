@@ -86,7 +86,14 @@ export class LiveHistory {
 
   /** Everything a page opened now is sent first, as one string, oldest first. */
   snapshot(): string {
-    return [this.run ?? '', ...this.batches.toArray(), ...this.lags.toArray(), this.rows ?? '', this.outagesFrame ?? '', this.stopped ?? ''].join('');
+    return [
+      this.run ?? '',
+      ...this.batches.toArray(),
+      ...this.lags.toArray(),
+      this.rows ?? '',
+      this.outagesFrame ?? '',
+      this.stopped ?? '',
+    ].join('');
   }
 
   get batchCount(): number {
@@ -108,7 +115,11 @@ export class LiveHistory {
     const at = this.now();
     if (at - this.lastLagAt < this.lagEveryMs) return undefined;
     this.lastLagAt = at;
-    const frame = sseFrame({ kind: 'lag', at, byPartition: Object.fromEntries([...byPartition].map(([p, n]) => [String(p), n])) });
+    const frame = sseFrame({
+      kind: 'lag',
+      at,
+      byPartition: Object.fromEntries([...byPartition].map(([p, n]) => [String(p), n])),
+    });
     this.lags.push(frame);
     return frame;
   }

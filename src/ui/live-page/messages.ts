@@ -98,12 +98,23 @@ export function pageBatch(r: BatchReport, seq: number, prevEndedAt: number | und
   const offsets: Record<string, [number, number]> = {};
   for (const [p, range] of r.offsets) offsets[String(p)] = [range[0], range[1]];
   return {
-    seq, id: r.batchId, startedAt, endedAt: Math.round(endedAt),
-    input: r.input, malformed: r.malformed, unmatched: r.unmatched, stale: r.stale, written: r.written,
+    seq,
+    id: r.batchId,
+    startedAt,
+    endedAt: Math.round(endedAt),
+    input: r.input,
+    malformed: r.malformed,
+    unmatched: r.unmatched,
+    stale: r.stale,
+    written: r.written,
     totalMs: round1(r.totalMs),
     stages: {
-      fetch: round1(d.fetch), decode: round1(d.decode), join: round1(d.join), write: round1(d.write),
-      side_outputs: round1(d.sideOutputs), commit: round1(r.commitMs),
+      fetch: round1(d.fetch),
+      decode: round1(d.decode),
+      join: round1(d.join),
+      write: round1(d.write),
+      side_outputs: round1(d.sideOutputs),
+      commit: round1(r.commitMs),
     },
     inputRate: sinceLast > 0 ? round1(r.input / sinceLast) : 0,
     processRate: secs > 0 ? round1(r.input / secs) : 0,
@@ -124,20 +135,37 @@ const plural = (n: number, word: string) => `${word}${n === 1 ? '' : 's'}`;
  * is when the outage began, as far as the event tells; the page counts the time since.
  */
 export function outageChange(e: RunEvent, now: number): { set: PageOutage } | { clear: PageOutage['key'] } | undefined {
-  const set = (server: Server, text: string, since = now, key: PageOutage['key'] = server) => ({ set: { key, server, since, text } });
+  const set = (server: Server, text: string, since = now, key: PageOutage['key'] = server) => ({
+    set: { key, server, since, text },
+  });
   switch (e.type) {
     case 'retrying':
       // delay 0: a commit given up, read again later; not an outage (nothing ends it)
       if (e.server === undefined || e.delayMs === 0) return undefined;
-      return set(e.server, `${e.server} unreachable: the batch failed and is retried with backoff; nothing is committed until it succeeds`);
+      return set(
+        e.server,
+        `${e.server} unreachable: the batch failed and is retried with backoff; nothing is committed until it succeeds`,
+      );
     case 'consumer-error':
-      return set('Kafka', 'Kafka unreachable: the consumer is reconnecting with backoff; nothing is committed meanwhile');
+      return set(
+        'Kafka',
+        'Kafka unreachable: the consumer is reconnecting with backoff; nothing is committed meanwhile',
+      );
     case 'kafka-silent':
-      return set('Kafka', 'Kafka unreachable: fetches go unanswered; waiting for it, nothing is committed meanwhile', now - e.silentMs);
+      return set(
+        'Kafka',
+        'Kafka unreachable: fetches go unanswered; waiting for it, nothing is committed meanwhile',
+        now - e.silentMs,
+      );
     case 'outage-still':
       return set(e.server, `${e.server} unreachable; still retrying, nothing unwritten is committed`, now - e.downMs);
     case 'partitions-stalled':
-      return set('Kafka', `Kafka: ${plural(e.partitions.length, 'partition')} ${e.partitions.join(',')} (${e.lag} records behind) had no records for ${fd(e.stalledMs)} while others are read; the leader is likely gone`, now - e.stalledMs, 'stalled');
+      return set(
+        'Kafka',
+        `Kafka: ${plural(e.partitions.length, 'partition')} ${e.partitions.join(',')} (${e.lag} records behind) had no records for ${fd(e.stalledMs)} while others are read; the leader is likely gone`,
+        now - e.stalledMs,
+        'stalled',
+      );
     case 'partitions-resumed':
       return { clear: 'stalled' };
     case 'outage-ended':

@@ -22,7 +22,8 @@ interface Asset {
  * src/ are as deep, so one relative path serves both) and uPlot's, from its installed package.
  */
 function loadAssets(): Map<string, Asset> {
-  const own = (name: string) => readFileSync(fileURLToPath(new URL(`../../../src/ui/live-page/assets/${name}`, import.meta.url)));
+  const own = (name: string) =>
+    readFileSync(fileURLToPath(new URL(`../../../src/ui/live-page/assets/${name}`, import.meta.url)));
   const uplot = (name: string) => readFileSync(createRequire(import.meta.url).resolve(`uplot/dist/${name}`));
   const html = 'text/html; charset=utf-8';
   const js = 'text/javascript; charset=utf-8';
@@ -50,7 +51,8 @@ function hostName(req: IncomingMessage): string {
 
 const SECURITY_HEADERS = {
   // the page loads nothing but its own files, and talks to nothing but this server
-  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
@@ -71,7 +73,10 @@ export class LivePage {
   private flushTimer: NodeJS.Timeout | undefined;
 
   /** host: the interface the page is served on; on a loopback one, requests must name a loopback host */
-  constructor(private readonly host: string, o: HistoryOptions = {}) {
+  constructor(
+    private readonly host: string,
+    o: HistoryOptions = {},
+  ) {
     this.history = new LiveHistory(o);
     this.keepalive = setInterval(() => this.broadcast(': keepalive\n\n'), KEEPALIVE_MS);
     this.keepalive.unref();
@@ -101,7 +106,9 @@ export class LivePage {
     if (path === '/events') this.subscribe(req, res);
     else {
       const a = this.assets.get(path)!;
-      res.writeHead(200, { 'content-type': a.type, 'content-length': a.body.length, ...SECURITY_HEADERS }).end(req.method === 'HEAD' ? undefined : a.body);
+      res
+        .writeHead(200, { 'content-type': a.type, 'content-length': a.body.length, ...SECURITY_HEADERS })
+        .end(req.method === 'HEAD' ? undefined : a.body);
     }
     return true;
   };
@@ -115,7 +122,11 @@ export class LivePage {
   }
 
   private subscribe(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive', ...SECURITY_HEADERS });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      connection: 'keep-alive',
+      ...SECURITY_HEADERS,
+    });
     // the history and the registration happen in one turn: no event can fall between them; the frames
     // waiting go to the pages open before, as the history holds them already
     this.flush();

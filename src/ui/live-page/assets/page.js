@@ -30,12 +30,31 @@
     { name: 'unmatched', color: '#bf8700', of: (b) => b.unmatched },
     { name: 'malformed', color: '#cf222e', of: (b) => b.malformed },
   ];
-  const PALETTE = ['#0969da', '#cf222e', '#1a7f37', '#8250df', '#bf8700', '#1b7c83', '#e16f24', '#6e7781', '#bf3989', '#4d2d00'];
+  const PALETTE = [
+    '#0969da',
+    '#cf222e',
+    '#1a7f37',
+    '#8250df',
+    '#bf8700',
+    '#1b7c83',
+    '#e16f24',
+    '#6e7781',
+    '#bf3989',
+    '#4d2d00',
+  ];
 
   const state = { batches: [], lagAt: [], lag: new Map(), rows: [], rowsBatch: null, outages: [], stopped: false };
   // what the page holds, for a test or a curious console
   const probe = {
-    connected: false, run: null, messages: 0, batches: 0, lagSamples: 0, rows: 0, tableRows: 0, outages: [], stopped: false,
+    connected: false,
+    run: null,
+    messages: 0,
+    batches: 0,
+    lagSamples: 0,
+    rows: 0,
+    tableRows: 0,
+    outages: [],
+    stopped: false,
     points: { rates: 0, lag: 0, stages: 0, outcomes: 0 },
   };
   window.__loginsync = probe;
@@ -56,10 +75,15 @@
   const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
   const yAxis = (label) => ({ label, size: 60, values: (_u, splits) => splits.map((v) => compact.format(v)) });
   // counts (events, records) are whole: no tick between 0 and 1
-  const WHOLE = [1, 2, 5].flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9].map((p) => m * p)).sort((a, b) => a - b);
+  const WHOLE = [1, 2, 5]
+    .flatMap((m) => [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9].map((p) => m * p))
+    .sort((a, b) => a - b);
   const countAxis = (label) => ({ ...yAxis(label), incrs: WHOLE });
   // one point on a time axis: a minute around it (uPlot would span a day of milliseconds: years)
-  const timeScale = { time: true, range: (u, min, max) => (u.data[0].length === 1 ? [u.data[0][0] - 30, u.data[0][0] + 30] : [min, max]) };
+  const timeScale = {
+    time: true,
+    range: (u, min, max) => (u.data[0].length === 1 ? [u.data[0][0] - 30, u.data[0][0] + 30] : [min, max]),
+  };
   const batchAxis = { label: 'batch of this run', values: wholeNumbers };
   const batchScale = { time: false, range: (_u, min, max) => [min - 0.5, max + 0.5] };
   // every y axis starts at 0: rates, lag, durations and counts are measured from nothing
@@ -67,18 +91,29 @@
 
   function chart(id, opts) {
     const el = $(id);
-    const u = new uPlot({ width: el.clientWidth || 600, height: HEIGHT, ...opts }, opts.series.map(() => []), el);
+    const u = new uPlot(
+      { width: el.clientWidth || 600, height: HEIGHT, ...opts },
+      opts.series.map(() => []),
+      el,
+    );
     return { el, u };
   }
 
   /** Stacked bars: the series are drawn tallest (the running total) first, each smaller one over it. */
   function stackedChart(id, parts, unit, axis) {
     const raw = parts.map(() => []);
-    const series = [{ label: 'batch' }, ...[...parts].reverse().map((p, k) => ({
-      label: p.name, fill: p.color, stroke: p.color, width: 0, points: { show: false },
-      paths: uPlot.paths.bars({ size: [0.8, 40], align: 0 }),
-      value: (_u, _v, _si, i) => (i == null ? '-' : `${raw[parts.length - 1 - k][i]} ${unit}`),
-    }))];
+    const series = [
+      { label: 'batch' },
+      ...[...parts].reverse().map((p, k) => ({
+        label: p.name,
+        fill: p.color,
+        stroke: p.color,
+        width: 0,
+        points: { show: false },
+        paths: uPlot.paths.bars({ size: [0.8, 40], align: 0 }),
+        value: (_u, _v, _si, i) => (i == null ? '-' : `${raw[parts.length - 1 - k][i]} ${unit}`),
+      })),
+    ];
     const c = chart(id, { series, scales: { x: batchScale, y: fromZero }, axes: [batchAxis, axis(unit)] });
     c.raw = raw;
     return c;
@@ -90,7 +125,9 @@
     const sums = xs.map(() => 0);
     const cumulative = parts.map((p, k) => {
       c.raw[k] = batches.map((b) => Math.round(p.of(values(b)) * 10) / 10);
-      c.raw[k].forEach((v, i) => { sums[i] += v; });
+      c.raw[k].forEach((v, i) => {
+        sums[i] += v;
+      });
       return [...sums];
     });
     return [xs, ...cumulative.reverse()];
@@ -113,8 +150,19 @@
     const keys = partitions().join(',');
     if (lag.u && lag.keys === keys) return;
     lag.u?.destroy();
-    const series = [{}, ...partitions().map((p, i) => ({ label: `partition ${p}`, stroke: PALETTE[i % PALETTE.length], width: 2 }))];
-    lag = { ...chart('chart-lag', { tzDate: utc, scales: { x: timeScale, y: fromZero }, series, axes: [{}, countAxis('records')] }), keys };
+    const series = [
+      {},
+      ...partitions().map((p, i) => ({ label: `partition ${p}`, stroke: PALETTE[i % PALETTE.length], width: 2 })),
+    ];
+    lag = {
+      ...chart('chart-lag', {
+        tzDate: utc,
+        scales: { x: timeScale, y: fromZero },
+        series,
+        axes: [{}, countAxis('records')],
+      }),
+      keys,
+    };
   }
 
   function drawCharts() {
@@ -124,7 +172,12 @@
     outcomes.u.setData(stackedData(outcomes, OUTCOMES, (x) => x));
     lagChart();
     lag.u.setData([state.lagAt.map((t) => t / 1000), ...partitions().map((p) => state.lag.get(p))]);
-    probe.points = { rates: rates.u.data[0].length, lag: lag.u.data[0].length, stages: stages.u.data[0].length, outcomes: outcomes.u.data[0].length };
+    probe.points = {
+      rates: rates.u.data[0].length,
+      lag: lag.u.data[0].length,
+      stages: stages.u.data[0].length,
+      outcomes: outcomes.u.data[0].length,
+    };
   }
 
   window.addEventListener('resize', () => {
@@ -145,8 +198,17 @@
     const body = $('batches').tBodies[0];
     body.replaceChildren();
     for (const b of state.batches.slice(-TABLE_BATCHES).reverse()) {
-      const offsets = Object.entries(b.offsets).map(([p, [from, to]]) => `${p}: ${from}-${to}`).join(', ');
-      cells(body.insertRow(), [[b.id ?? '- (not committed)'], [hms(b.startedAt)], [b.input, 'n'], [b.written, 'n'], [Math.round(b.totalMs), 'n'], [offsets, 'offsets']]);
+      const offsets = Object.entries(b.offsets)
+        .map(([p, [from, to]]) => `${p}: ${from}-${to}`)
+        .join(', ');
+      cells(body.insertRow(), [
+        [b.id ?? '- (not committed)'],
+        [hms(b.startedAt)],
+        [b.input, 'n'],
+        [b.written, 'n'],
+        [Math.round(b.totalMs), 'n'],
+        [offsets, 'offsets'],
+      ]);
     }
     probe.tableRows = body.rows.length;
   }
@@ -154,23 +216,31 @@
   function drawRows() {
     const body = $('rows').tBodies[0];
     body.replaceChildren();
-    for (const r of state.rows) cells(body.insertRow(), [[r.login_id], [r.user_name ?? 'null'], [timestamp(r.last_login)]]);
+    for (const r of state.rows)
+      cells(body.insertRow(), [[r.login_id], [r.user_name ?? 'null'], [timestamp(r.last_login)]]);
     const b = state.rowsBatch;
-    $('rows-note').textContent = b === null ? 'none yet' : `by batch ${b.id ?? '- (not committed)'} at ${hms(b.at)} UTC${state.rows.length === 20 ? ', its first 20' : ''}`;
+    $('rows-note').textContent =
+      b === null
+        ? 'none yet'
+        : `by batch ${b.id ?? '- (not committed)'} at ${hms(b.at)} UTC${state.rows.length === 20 ? ', its first 20' : ''}`;
     probe.rows = state.rows.length;
   }
 
   function drawBanner() {
     const banner = $('banner');
     banner.hidden = state.outages.length === 0;
-    banner.replaceChildren(...state.outages.map((o) => {
-      const p = document.createElement('p');
-      p.textContent = `${o.text} (since ${hms(o.since)} UTC, for ${duration(Date.now() - o.since)})`;
-      return p;
-    }));
+    banner.replaceChildren(
+      ...state.outages.map((o) => {
+        const p = document.createElement('p');
+        p.textContent = `${o.text} (since ${hms(o.since)} UTC, for ${duration(Date.now() - o.since)})`;
+        return p;
+      }),
+    );
     probe.outages = state.outages.map((o) => o.key);
   }
-  setInterval(() => { if (state.outages.length > 0) drawBanner(); }, 1000);
+  setInterval(() => {
+    if (state.outages.length > 0) drawBanner();
+  }, 1000);
 
   function setStatus(text, cls) {
     const s = $('status');
@@ -196,7 +266,15 @@
 
   /** The run: a (re)connection begins with it, and everything after it is the history again. */
   function run(r) {
-    Object.assign(state, { batches: [], lagAt: [], lag: new Map(), rows: [], rowsBatch: null, outages: [], stopped: false });
+    Object.assign(state, {
+      batches: [],
+      lagAt: [],
+      lag: new Map(),
+      rows: [],
+      rowsBatch: null,
+      outages: [],
+      stopped: false,
+    });
     probe.run = r;
     for (const k of ['group', 'topic', 'table', 'trigger']) $(`run-${k}`).textContent = r[k];
     document.title = `loginsync ${r.group} - ${r.topic}`;
