@@ -73,17 +73,20 @@ function securityError(
     case 'client-cert-required':
       return error(
         `${t} at ${target} requires a client certificate (${doing})`,
-        `give --${side}-cert FILE and --${side}-key FILE (or LOGINSYNC_${side.toUpperCase()}_CERT and _KEY), signed by a CA the server trusts`,
+        `give --${side}-cert FILE and --${side}-key FILE (or LOGINSYNC_${side.toUpperCase()}_CERT and _KEY), ` +
+          'signed by a CA the server trusts',
       );
     case 'client-cert-refused':
       return error(
         `${t} at ${target} refused the TLS handshake, it checks client certificates (${doing}): ${m}`,
-        `give --${side}-cert FILE and --${side}-key FILE, a certificate signed by a CA the server trusts and still valid`,
+        `give --${side}-cert FILE and --${side}-key FILE, ` +
+          'a certificate signed by a CA the server trusts and still valid',
       );
     case 'client-cert-broken-off':
       return error(
         `${t} at ${target} broke off the TLS handshake (${doing}): ${m}`,
-        `servers answer so when they refuse a client certificate: give --${side}-cert and --${side}-key, signed by a CA the server trusts; if not that, the server's log says why`,
+        `servers answer so when they refuse a client certificate: give --${side}-cert and --${side}-key, ` +
+          "signed by a CA the server trusts; if not that, the server's log says why",
       );
     case 'untrusted-server-cert':
     case 'expired-server-cert':
@@ -100,8 +103,10 @@ function securityError(
       return error(
         `${t} at ${target} did not allow it (${doing}): ${m}`,
         side === 'kafka'
-          ? 'run needs READ on the topic and on the group, WRITE and CREATE on the dead-letter and unmatched topics (README: Permissions)'
-          : 'run needs SELECT and MODIFY on the table: GRANT SELECT ON TABLE <keyspace>.users TO <role>, and the same for MODIFY (README: Permissions)',
+          ? 'run needs READ on the topic and on the group, ' +
+              'WRITE and CREATE on the dead-letter and unmatched topics (README: Permissions)'
+          : 'run needs SELECT and MODIFY on the table: GRANT SELECT ON TABLE <keyspace>.users TO <role>, ' +
+              'and the same for MODIFY (README: Permissions)',
       );
     case 'not-tls':
       return error(

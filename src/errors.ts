@@ -107,7 +107,9 @@ export const SECURITY_PATTERNS = {
     /requires authentication|Authentication provider not set|Unexpected SASL|SASL.*not enabled|UnsupportedSaslMechanism|Illegal SASL/i,
   /** TLS alert from the server (mutual TLS): it wants a client certificate and got none */
   'client-cert-required': /certificate required|CERTIFICATE_REQUIRED/i,
-  /** TLS alert from the server about our certificate: Kafka (Java) answers both no certificate and an untrusted one so */
+  /**
+   * TLS alert from the server about our certificate: Kafka (Java) answers both no certificate and an untrusted one so
+   */
   'client-cert-refused':
     /alert (bad certificate|unknown ca|certificate unknown|certificate expired|certificate revoked|unsupported certificate|access denied)/i,
   /** TLS alert from the server: Cassandra (Netty on OpenSSL) answers an untrusted client certificate so */
@@ -169,7 +171,9 @@ const CASSANDRA_ERRORS = [
   'ResponseError',
   'DriverError',
 ];
-/** Cassandra answers waiting can cure: unavailable, overloaded, bootstrapping, truncate error, write and read timeouts. */
+/**
+ * Cassandra answers waiting can cure: unavailable, overloaded, bootstrapping, truncate error, write and read timeouts.
+ */
 const CASSANDRA_TRANSIENT_CODES = [0x1000, 0x1001, 0x1002, 0x1003, 0x1100, 0x1200];
 const CASSANDRA_TIMEOUT_CODES = [0x1100, 0x1200];
 const KAFKA_CONNECTION_ERRORS = ['KafkaJSConnectionError', 'KafkaJSConnectionClosedError'];
@@ -319,7 +323,10 @@ export function isMissingTopic(err: unknown): boolean {
   return /does not host this topic-partition|UNKNOWN_TOPIC/i.test(String((err as Error | undefined)?.message));
 }
 
-/** The errors a broker gives for a topic it has just created but not yet learned of (kafkajs retries them for a few seconds, then wraps them). */
+/**
+ * The errors a broker gives for a topic it has just created but not yet learned of (kafkajs retries them for a few
+ * seconds, then wraps them).
+ */
 export function isTopicNotReady(err: unknown): boolean {
   return anyError(err, (e) => e.type === 'UNKNOWN_TOPIC_OR_PARTITION' || e.type === 'LEADER_NOT_AVAILABLE');
 }
