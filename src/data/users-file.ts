@@ -81,7 +81,8 @@ function toUser(raw: Record<string, unknown>, where: string): SeedUser {
 }
 
 const FORMATS =
-  'a JSON array of users, JSON Lines (one user object per line, .jsonl or .ndjson), or CSV with a header naming login_id (and user_name, last_login)';
+  'a JSON array of users, JSON Lines (one user object per line, .jsonl or .ndjson), ' +
+  'or CSV with a header naming login_id (and user_name, last_login)';
 
 /** Reads users from a JSON array, JSON Lines or a CSV file with a header; times in UTC. */
 export function readUsersFile(path: string): SeedUser[] {
@@ -147,7 +148,8 @@ function csvUsers(text: string, name: string): SeedUser[] {
   return rows.slice(1).map(({ fields, line }) => {
     if (fields.length > header.length) {
       throw new UserError(
-        `${name}: line ${line} has ${fields.length} fields, the header names ${header.length} (a comma in a value needs quotes)`,
+        `${name}: line ${line} has ${fields.length} fields, the header names ${header.length} ` +
+          '(a comma in a value needs quotes)',
       );
     }
     const o: Record<string, unknown> = {};

@@ -5,7 +5,10 @@ import type { RunMetrics } from './metrics.js';
 /** Answers a request it knows (true), or leaves it to the next route (false). */
 export type Route = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
 
-/** GET /metrics (Prometheus text format) and GET /healthz (200 while batches succeed, 503 after a failure streak, a small JSON body either way). */
+/**
+ * GET /metrics (Prometheus text format) and GET /healthz (200 while batches succeed, 503 after a failure streak, a
+ * small JSON body either way).
+ */
 export function metricsRoute(metrics: RunMetrics): Route {
   return (_req, res, path) => {
     if (path === '/metrics') {

@@ -10,7 +10,8 @@ export class LockTimeout extends Error {
     waitedMs: number,
   ) {
     super(
-      `the lock ${path} is still held by pid ${owner || '(none yet)'} after ${Math.round(waitedMs / 1000)} s; if no loginsync process has that pid, remove the file`,
+      `the lock ${path} is still held by pid ${owner || '(none yet)'} after ${Math.round(waitedMs / 1000)} s; ` +
+        'if no loginsync process has that pid, remove the file',
     );
     this.name = 'LockTimeout';
   }
@@ -64,7 +65,9 @@ export async function withLock<T>(
   }
 }
 
-/** A lock file judged stale, as it was judged (inode numbers are reused: the time and owner tell a fresh lock apart). */
+/**
+ * A lock file judged stale, as it was judged (inode numbers are reused: the time and owner tell a fresh lock apart).
+ */
 export interface StaleLock {
   ino: number;
   mtimeMs: number;
