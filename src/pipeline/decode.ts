@@ -67,7 +67,9 @@ export function decode(value: Uint8Array | null, opts: DecodeOptions): Decoded {
   else if (typeof rawId === 'number')
     return {
       ok: false,
-      reason: `${opts.idField} is a number that is not a whole number below 2^53 (it would lose digits), expected a string`,
+      reason:
+        `${opts.idField} is a number that is not a whole number below 2^53 (it would lose digits), ` +
+        'expected a string',
     };
   else if (rawId === undefined) return { ok: false, reason: `${opts.idField} missing` };
   else return { ok: false, reason: `${opts.idField} is ${kindOf(rawId)}, expected a string` };
@@ -86,11 +88,10 @@ function finish(id: string, rawTime: string, opts: DecodeOptions): Decoded {
   }
   const t = parseEventTime(rawTime.trim(), opts.zone);
   if (!t.ok) return { ok: false, reason: t.reason.replace('created_time', opts.timeField) };
-  if (opts.future?.tooFar(t.ms))
-    return {
-      ok: false,
-      reason: `${opts.timeField} in the future: more than ${formatDuration(opts.future.maxMs)} ahead of the run's clock`,
-    };
+  if (opts.future?.tooFar(t.ms)) {
+    const ahead = formatDuration(opts.future.maxMs);
+    return { ok: false, reason: `${opts.timeField} in the future: more than ${ahead} ahead of the run's clock` };
+  }
   return { ok: true, id, timeMs: t.ms };
 }
 

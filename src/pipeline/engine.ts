@@ -45,7 +45,9 @@ export interface EngineHooks {
   /** a batch or commit failed and is retried after delayMs (0: the commit is given up, the batch read again) */
   retrying?(err: unknown, attempt: number, delayMs: number): void;
   idle?(nextAt: number): void;
-  /** work to do while the engine waits for its next trigger (at nextAt) and no batch is in flight, until `idle` fires */
+  /**
+   * work to do while the engine waits for its next trigger (at nextAt) and no batch is in flight, until `idle` fires
+   */
   whileIdle?(idle: AbortSignal, nextAt: number): void;
   /** available-now: this run's partitions are done, these others of the group are not yet */
   waitingForGroup?(partitions: number[]): void;

@@ -34,7 +34,10 @@ export class PendingBatch implements FillingBatch {
   /** the source's session it was read in: only that session may commit it */
   epoch = 0;
   decodeMs = 0;
-  /** ids in the order they first arrived, up to the read-ahead's maximum, kept only when users are read ahead (read-ahead.ts) */
+  /**
+   * ids in the order they first arrived, up to the read-ahead's maximum, kept only when users are read ahead
+   * (read-ahead.ts)
+   */
   readonly arrivals: string[] | undefined;
   /** how many of `arrivals` have been read ahead */
   readAheadTo = 0;

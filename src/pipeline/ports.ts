@@ -93,7 +93,9 @@ export interface RecordSource<B extends FillingBatch = FillingBatch> {
   lagByPartition(): Map<number, number>;
   /** how long fetches have gone unanswered while they should have been (0: not silent) */
   silentMs(now: number): number;
-  /** partitions read here with records left to fetch and none arrived for a while, though others' did (a leader gone) */
+  /**
+   * partitions read here with records left to fetch and none arrived for a while, though others' did (a leader gone)
+   */
   stalledPartitions(now: number): number[];
 }
 
@@ -222,7 +224,10 @@ export interface GroupOffsets {
  */
 export interface OffsetMove {
   batchId: number;
-  /** none: a batch; `recovered`: offsets found ahead of the ledger; `reset`: offsets moved (by hand, or by `offsets reset`) */
+  /**
+   * none: a batch; `recovered`: offsets found ahead of the ledger; `reset`: offsets moved (by hand, or by
+   * `offsets reset`)
+   */
   kind?: 'recovered' | 'reset';
   /** ISO time the batch started (or the entry was written) */
   startedAt: string;
