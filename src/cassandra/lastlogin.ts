@@ -89,7 +89,8 @@ export async function readStored(
   { chunk = 20, concurrency = 16, consistency = LOCAL_QUORUM } = {},
 ): Promise<Map<string, Stored>> {
   const found = new Map<string, Stored>();
-  const query = `SELECT login_id, last_login, WRITETIME(last_login) AS wt FROM ${keyspace}.${table} WHERE login_id IN ?`;
+  const query =
+    'SELECT login_id, last_login, WRITETIME(last_login) AS wt ' + `FROM ${keyspace}.${table} WHERE login_id IN ?`;
   await mapLimit(chunks(ids, chunk), concurrency, async (keys) => {
     const rs = await client.execute(query, [keys], { prepare: true, consistency, fetchSize: keys.length + 1 });
     for (const r of rs.rows) found.set(String(r.login_id), storedOf(r));

@@ -55,7 +55,9 @@ export async function scanStored(
 ): Promise<{ found: Map<string, Stored>; rows: number }> {
   const found = new Map<string, Stored>();
   let rows = 0;
-  const query = `SELECT login_id, last_login, WRITETIME(last_login) AS wt FROM ${keyspace}.${table} WHERE token(login_id) > ? AND token(login_id) <= ?`;
+  const query =
+    'SELECT login_id, last_login, WRITETIME(last_login) AS wt ' +
+    `FROM ${keyspace}.${table} WHERE token(login_id) > ? AND token(login_id) <= ?`;
   await mapLimit(tokenRanges(ranges), concurrency, async ([start, end]) => {
     let pageState: string | undefined;
     do {

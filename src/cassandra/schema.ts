@@ -13,7 +13,9 @@ export async function changeSchema(
   await client.execute(cql, [], { ...options, readTimeout: DDL_TIMEOUT_MS });
 }
 
-/** The table loginsync works on, as in the seed: users(login_id text PRIMARY KEY, user_name text, last_login timestamp). */
+/**
+ * The table loginsync works on, as in the seed: users(login_id text PRIMARY KEY, user_name text, last_login timestamp).
+ */
 export const USERS_COLUMNS = [
   { name: 'login_id', type: 'text', kind: 'partition_key' },
   { name: 'user_name', type: 'text', kind: 'regular' },
@@ -128,7 +130,9 @@ export async function ensureUsersTable(client: CassandraClient, keyspace: string
     const diffs = shapeDifferences(columns);
     if (diffs.length > 0) {
       throw new UserError(`table ${keyspace}.${table} exists with another shape: ${diffs.join('; ')}`, {
-        hint: `loginsync needs ${table}(login_id text PRIMARY KEY, user_name text, last_login timestamp); use another --table or fix the table`,
+        hint:
+          `loginsync needs ${table}(login_id text PRIMARY KEY, user_name text, last_login timestamp); ` +
+          'use another --table or fix the table',
       });
     }
     return 'exists';

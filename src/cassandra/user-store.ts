@@ -104,7 +104,10 @@ export class CassandraUserStore implements UserStore, Closable {
     );
   }
 
-  /** A permission the role lacks becomes a one-line error saying which to grant; other failures stay as they are, for the engine to retry or report. */
+  /**
+   * A permission the role lacks becomes a one-line error saying which to grant; other failures stay as they are, for
+   * the engine to retry or report.
+   */
   private explained<T>(p: Promise<T>, doing: string): Promise<T> {
     return p.catch((err: unknown) => {
       throw classify(err, 'cassandra').kind === 'not-authorized' ? cassandraError(err, this.contactPoints, doing) : err;
