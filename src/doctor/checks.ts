@@ -60,11 +60,10 @@ async function tls(hp: string, opts: ConnectionOptions): Promise<{ ok: boolean; 
     sock.once('secureConnect', () => {
       const cert = sock.getPeerCertificate();
       const subject = cert?.subject?.CN ? `certificate CN=${cert.subject.CN}` : 'certificate accepted';
-      const ok = () =>
-        done({
-          ok: true,
-          detail: `${sock.getProtocol() ?? 'TLS'}, ${subject}${sock.authorized ? '' : ' (NOT verified: --kafka-insecure-skip-verify)'}`,
-        });
+      const ok = () => {
+        const unverified = sock.authorized ? '' : ' (NOT verified: --kafka-insecure-skip-verify)';
+        done({ ok: true, detail: `${sock.getProtocol() ?? 'TLS'}, ${subject}${unverified}` });
+      };
       // in TLS 1.3 the server judges our certificate (mutual TLS) after we think the handshake is done:
       // its refusal, an alert, comes a moment later
       if (sock.getProtocol() === 'TLSv1.3') setTimeout(ok, CLIENT_CERT_VERDICT_MS);
@@ -103,14 +102,21 @@ function networkFix(
   if (p['client-cert-required'].test(r.detail)) return want;
   if (p['client-cert-refused'].test(r.detail)) {
     return hasCert
-      ? `the server refused the client certificate: --${side}-cert must be signed by a CA it trusts, still valid, and --${side}-key its key`
+      ? `the server refused the client certificate: --${side}-cert must be signed by a CA it trusts, still valid, ` +
+          `and --${side}-key its key`
       : want;
   }
   if (p['client-cert-broken-off'].test(r.detail) && hasCert) {
-    return `the server broke off the handshake, as Cassandra does when it refuses a client certificate: check that --${side}-cert is signed by a CA it trusts`;
+    return (
+      'the server broke off the handshake, as Cassandra does when it refuses a client certificate: ' +
+      `check that --${side}-cert is signed by a CA it trusts`
+    );
   }
   if (p['handshake-refused'].test(r.detail))
-    return `the server refused the handshake: check --${side}-cert and --${side}-key, and the TLS versions both sides allow`;
+    return (
+      `the server refused the handshake: check --${side}-cert and --${side}-key, ` +
+      'and the TLS versions both sides allow'
+    );
   return `check the TLS settings (--${side}-ca, --${side}-cert, --${side}-key)`;
 }
 
@@ -130,7 +136,8 @@ function kafkaFix(err: unknown, s: ConnectionSettings): string {
   // any word of SASL or authentication: one fix, from the settings, for the credentials and the mechanism
   if (name === 'KafkaJSSASLAuthenticationError' || /SASL|authenticat/i.test(msg)) {
     return s.saslMechanism
-      ? `authentication as ${s.saslUsername} with ${s.saslMechanism} failed: check --sasl-username, the password (LOGINSYNC_SASL_PASSWORD or --sasl-password-file) and --sasl-mechanism`
+      ? `authentication as ${s.saslUsername} with ${s.saslMechanism} failed: check --sasl-username, ` +
+          'the password (LOGINSYNC_SASL_PASSWORD or --sasl-password-file) and --sasl-mechanism'
       : 'the brokers want SASL authentication: give --sasl-mechanism, --sasl-username and a password';
   }
   if (/Authoriz/i.test(msg))
@@ -146,9 +153,15 @@ function cassandraFix(err: unknown, s: ConnectionSettings): string {
   const tlsFix = alertFix('cassandra', err, s.cassandraCert !== undefined);
   if (tlsFix) return tlsFix;
   if (SECURITY_PATTERNS['auth-mechanism'].test(msg))
-    return 'the cluster wants a user and password: give --cassandra-username and LOGINSYNC_CASSANDRA_PASSWORD (or --cassandra-password-file)';
+    return (
+      'the cluster wants a user and password: ' +
+      'give --cassandra-username and LOGINSYNC_CASSANDRA_PASSWORD (or --cassandra-password-file)'
+    );
   if (name === 'AuthenticationError' || SECURITY_PATTERNS.credentials.test(msg) || /authentication/i.test(msg)) {
-    return `authentication as ${s.cassandraUsername ?? '(no user)'} failed: check --cassandra-username and the password (LOGINSYNC_CASSANDRA_PASSWORD or --cassandra-password-file)`;
+    return (
+      `authentication as ${s.cassandraUsername ?? '(no user)'} failed: check --cassandra-username ` +
+      'and the password (LOGINSYNC_CASSANDRA_PASSWORD or --cassandra-password-file)'
+    );
   }
   if (!s.cassandraTls) return 'if the cluster requires TLS for clients, add --cassandra-tls (and --cassandra-ca)';
   return 'check the security settings with "loginsync config show"';
