@@ -87,7 +87,9 @@ function runMaven(mvn: string, dir: string): Promise<void> {
         const tail = output.trim().split('\n').slice(-15).join('\n');
         reject(
           new UserError(`Maven could not resolve the jars (exit ${code}):\n${tail}`, {
-            hint: 'check the network path to Maven Central (or your Maven mirror in ~/.m2/settings.xml) and the version asked for',
+            hint:
+              'check the network path to Maven Central (or your Maven mirror in ~/.m2/settings.xml) ' +
+              'and the version asked for',
           }),
         );
       }

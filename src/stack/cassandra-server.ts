@@ -238,7 +238,8 @@ async function makeRole(connect: Connect, password: string): Promise<void> {
   try {
     const quoted = (v: string) => `'${v.replace(/'/g, "''")}'`;
     await root.execute(
-      `CREATE ROLE IF NOT EXISTS ${CASSANDRA_USER} WITH PASSWORD = ${quoted(password)} AND LOGIN = true AND SUPERUSER = true`,
+      `CREATE ROLE IF NOT EXISTS ${CASSANDRA_USER} WITH PASSWORD = ${quoted(password)} ` +
+        'AND LOGIN = true AND SUPERUSER = true',
       [],
       { prepare: false },
     );

@@ -33,6 +33,10 @@ const controllerPort = (ctx: ServerContext, node: StackNode = ctx.node) =>
 function kafkaSecureProperties(ctx: ServerContext, f: SecureFiles): string[] {
   const adminPw = readSecret(f.kafkaAdminPasswordFile);
   const cluster = ctx.peers.length > 1;
+  const plainUsers = [KAFKA_USER, KAFKA_LIMITED_USER]
+    .map((u) => `user_${u}="${prop(readSecret(f.kafkaPasswordFile))}"`)
+    .join(' ');
+  const superUsers = [KAFKA_ADMIN, KAFKA_USER, cluster ? `${SERVER_CERT_DN}` : 'ANONYMOUS'];
   return [
     `listeners=SASL_SSL://127.0.0.1:${ctx.node.port},CONTROLLER://127.0.0.1:${controllerPort(ctx)}`,
     `advertised.listeners=SASL_SSL://127.0.0.1:${ctx.node.port}`,
@@ -42,14 +46,17 @@ function kafkaSecureProperties(ctx: ServerContext, f: SecureFiles): string[] {
     // SCRAM-SHA-512 (the one printed), SCRAM-SHA-256 and PLAIN for the same user, to try each mechanism
     'sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN',
     'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
-    `listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${KAFKA_ADMIN}" password="${prop(adminPw)}";`,
-    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule ' +
+      `required username="${KAFKA_ADMIN}" password="${prop(adminPw)}";`,
+    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule ' +
+      'required;',
     // PLAIN also knows a user with no rights but the ACLs given to it, to try least privilege with
-    `listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${[KAFKA_USER, KAFKA_LIMITED_USER].map((u) => `user_${u}="${prop(readSecret(f.kafkaPasswordFile))}"`).join(' ')};`,
+    'listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule ' +
+      `required ${plainUsers};`,
     // ACLs are enforced: the stack's users (and, in a cluster, the nodes' certificate on the controller
     // listener; on one node the plain controller listener on loopback) may do anything, others what ACLs allow
     'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-    `super.users=${[KAFKA_ADMIN, KAFKA_USER, cluster ? `${SERVER_CERT_DN}` : 'ANONYMOUS'].map((u) => `User:${u}`).join(';')}`,
+    `super.users=${superUsers.map((u) => `User:${u}`).join(';')}`,
     'ssl.keystore.type=PKCS12',
     `ssl.keystore.location=${f.keystore}`,
     `ssl.keystore.password=${prop(readSecret(f.keystorePassword))}`,
@@ -210,7 +217,9 @@ function kafkaArgs(ctx: ServerContext): string[] {
   ];
 }
 
-/** The ids of the brokers a broker's metadata lists (registered and not fenced), or undefined when it does not answer. */
+/**
+ * The ids of the brokers a broker's metadata lists (registered and not fenced), or undefined when it does not answer.
+ */
 async function brokerIds(bootstrap: StackNode, secure?: SecureFiles): Promise<number[] | undefined> {
   const kafka = createKafka({
     brokers: [`${bootstrap.host}:${bootstrap.port}`],

@@ -121,7 +121,9 @@ async function makeSecureFiles(f: SecureFiles, made: string[]): Promise<void> {
 async function makeServerCert(f: SecureFiles): Promise<void> {
   writeFileSync(
     join(f.dir, 'server.ext'),
-    'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\n',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3\n' +
+      'extendedKeyUsage=serverAuth,clientAuth\n' +
+      'basicConstraints=CA:FALSE\n',
   );
   await openssl(
     [
@@ -253,7 +255,10 @@ async function ensureClientCert(f: SecureFiles): Promise<void> {
   }
 }
 
-/** The CA as a PKCS12 truststore for Cassandra, which checks certificates against it (Java trusts only certificates keytool marked so). */
+/**
+ * The CA as a PKCS12 truststore for Cassandra, which checks certificates against it (Java trusts only certificates
+ * keytool marked so).
+ */
 async function ensureTruststore(f: SecureFiles): Promise<void> {
   if (!existsSync(f.truststore)) {
     await tool(

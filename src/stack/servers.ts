@@ -44,7 +44,9 @@ export function clientPair(secure: SecureFiles): { cert?: Buffer; key?: Buffer }
 export interface ServerDef {
   prepare(ctx: ServerContext): Promise<void>;
   args(ctx: ServerContext): string[];
-  /** a real client call to this node: Kafka cluster metadata, a CQL query (with the stack's credentials when secured) */
+  /**
+   * a real client call to this node: Kafka cluster metadata, a CQL query (with the stack's credentials when secured)
+   */
   ready(node: StackNode, secure?: SecureFiles): Promise<boolean>;
   /** a cluster's nodes know each other: every broker registered, every Cassandra node UP for every other */
   clusterReady(nodes: StackNode[], secure?: SecureFiles): Promise<boolean>;

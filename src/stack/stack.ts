@@ -178,7 +178,9 @@ export class Stack {
       throw new UserError(
         `the stack in ${this.dir} has ${has} of each server; it cannot be brought up with --nodes ${count}`,
         {
-          hint: `use another --dir, or "loginsync stack down --dir ${this.dir}" and "stack clean --dir ${this.dir}" first`,
+          hint:
+            `use another --dir, or "loginsync stack down --dir ${this.dir}" ` +
+            `and "stack clean --dir ${this.dir}" first`,
         },
       );
     }
@@ -296,18 +298,19 @@ export class Stack {
     for (;;) {
       const dead = nodes.find((n) => this.runningPid(n) === undefined);
       if (dead) {
+        const log = logFile(dead);
         throw new UserError(
-          `${nodeTitle(dead)} exited while starting; the last lines of ${logFile(dead)}:\n${tailFile(logFile(dead), 20)}`,
+          `${nodeTitle(dead)} exited while starting; the last lines of ${log}:\n${tailFile(log, 20)}`,
         );
       }
       if (await check()) return;
       if (Date.now() > deadline) {
-        throw new UserError(
-          `${what} ${nodes.length > 1 ? 'did not all see each other' : 'was not ready'} in time; the last lines of ${nodes.length > 1 ? 'their logs' : 'its log'}:\n${tails(nodes.length > 1 ? 8 : 20)}`,
-          {
-            hint: 'a slow machine may need a longer --timeout',
-          },
-        );
+        const many = nodes.length > 1;
+        const notReady = many ? 'did not all see each other' : 'was not ready';
+        const logs = many ? 'their logs' : 'its log';
+        throw new UserError(`${what} ${notReady} in time; the last lines of ${logs}:\n${tails(many ? 8 : 20)}`, {
+          hint: 'a slow machine may need a longer --timeout',
+        });
       }
       await sleep(nodes.length > 1 ? 1000 : 500);
     }
@@ -389,8 +392,13 @@ async function checkPorts(nodes: StackNode[], settings: StackSettings): Promise<
       }
       if (state === 'in use') {
         const used = portsUsed(node.kind, count);
+        const alsoUsed = used === 2 ? 'next one' : `${used - 1} after it`;
+        const onEachAddress =
+          node.kind === 'cassandra' && count > 1 ? `, on each of 127.0.0.1 to 127.0.0.${count}` : '';
         throw new UserError(`port ${port}${host === '127.0.0.1' ? '' : ` on ${host}`} (${role}) is already in use`, {
-          hint: `stop what listens there, or pick other ports with --${node.kind}-port (${TITLES[node.kind]} uses the port and the ${used === 2 ? 'next one' : `${used - 1} after it`}${node.kind === 'cassandra' && count > 1 ? `, on each of 127.0.0.1 to 127.0.0.${count}` : ''})`,
+          hint:
+            `stop what listens there, or pick other ports with --${node.kind}-port ` +
+            `(${TITLES[node.kind]} uses the port and the ${alsoUsed}${onEachAddress})`,
         });
       }
     }

@@ -31,7 +31,9 @@ export async function checkJava(): Promise<{ java: string; major: number }> {
     output = r.stderr + r.stdout;
   } catch {
     throw new UserError(`Java was not found (looked for "${java}")`, {
-      hint: 'the local stack needs Java 17: install it (e.g. apt-get install openjdk-17-jdk-headless, brew install openjdk@17) or set JAVA_HOME',
+      hint:
+        'the local stack needs Java 17: ' +
+        'install it (e.g. apt-get install openjdk-17-jdk-headless, brew install openjdk@17) or set JAVA_HOME',
     });
   }
   const major = parseJavaMajor(output);
@@ -39,7 +41,9 @@ export async function checkJava(): Promise<{ java: string; major: number }> {
     throw new UserError(
       `Java 17 or newer is needed for the local stack, found ${major ?? 'an unknown version'} (${java})`,
       {
-        hint: 'install Java 17 (e.g. apt-get install openjdk-17-jdk-headless) and put it first on the PATH or set JAVA_HOME',
+        hint:
+          'install Java 17 (e.g. apt-get install openjdk-17-jdk-headless) ' +
+          'and put it first on the PATH or set JAVA_HOME',
       },
     );
   }
