@@ -2,6 +2,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { UserError } from '../errors.js';
 import type { Closable, GroupOffsets, StartFrom, StartPositions } from '../pipeline/ports.js';
 import { kafkaError, retryRetriable } from './client.js';
+import { withGroupCoordinator, type PartitionOffset } from './kafkajs-internals.js';
 import { resolveStarts, type LogRange } from './start-offsets.js';
 
 /** The group's committed offsets on the topic (partitions with none left out): the one place that reads them. */
@@ -68,41 +69,8 @@ async function pinStarts(kafka: Kafka, topic: string, group: string, at: StartPo
   await commitWhileEmpty(kafka, group, topic, partitions).catch(() => {});
 }
 
-/** The part of kafkajs' internal cluster that removing a member and committing for an empty group need (kafkajs 2.2, pinned). */
-interface InternalCluster {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  findGroupCoordinator(o: { groupId: string }): Promise<Coordinator>;
-}
-
-/** An offset to commit for one partition, as kafkajs takes it. */
-export interface PartitionOffset {
-  partition: number;
-  offset: string;
-}
-
-/** The requests to a group's coordinator that these functions send (kafkajs 2.2's broker). */
-interface Coordinator {
-  leaveGroup(o: { groupId: string; memberId: string }): Promise<unknown>;
-  offsetCommit(o: {
-    groupId: string;
-    groupGenerationId: number;
-    memberId: string;
-    topics: Array<{ topic: string; partitions: PartitionOffset[] }>;
-  }): Promise<unknown>;
-}
-
-/**
- * A connection to the cluster with the client's own settings (brokers, TLS, SASL), for a request the
- * public API does not offer: kafkajs builds one per admin, producer and consumer this way.
- */
-function internalCluster(kafka: Kafka): InternalCluster {
-  const key = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
-  const create = key === undefined ? undefined : (kafka as unknown as Record<symbol, unknown>)[key];
-  if (typeof create !== 'function')
-    throw new Error('this kafkajs version offers no cluster connection (kafkajs 2.2 expected)');
-  return (create as (o: { allowAutoTopicCreation: boolean }) => InternalCluster)({ allowAutoTopicCreation: false });
-}
+/** (the shape the coordinator's OffsetCommit takes, in the kafkajs fence; offsets.ts takes it from here) */
+export type { PartitionOffset };
 
 /**
  * Asks the group's coordinator to remove members (LeaveGroup v3 on their behalf, as Kafka's admin
@@ -111,7 +79,7 @@ function internalCluster(kafka: Kafka): InternalCluster {
  */
 export async function removeMembers(kafka: Kafka, groupId: string, memberIds: string[]): Promise<void> {
   if (memberIds.length === 0) return;
-  await withCoordinator(kafka, groupId, async (coordinator) => {
+  await withGroupCoordinator(kafka, groupId, async (coordinator) => {
     for (const memberId of memberIds) {
       await coordinator.leaveGroup({ groupId, memberId }).catch((err: unknown) => {
         if ((err as { type?: string }).type !== 'UNKNOWN_MEMBER_ID') throw err;
@@ -137,25 +105,11 @@ export async function commitWhileEmpty(
   // requests); a refusal is not retriable
   await retryRetriable(
     () =>
-      withCoordinator(kafka, groupId, (coordinator) =>
+      withGroupCoordinator(kafka, groupId, (coordinator) =>
         coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics: [{ topic, partitions }] }),
       ),
     15_000,
   );
-}
-
-async function withCoordinator<T>(
-  kafka: Kafka,
-  groupId: string,
-  fn: (coordinator: Coordinator) => Promise<T>,
-): Promise<T> {
-  const cluster = internalCluster(kafka);
-  await cluster.connect();
-  try {
-    return await fn(await cluster.findGroupCoordinator({ groupId }));
-  } finally {
-    await cluster.disconnect().catch(() => {});
-  }
 }
 
 /** The consumer group's offsets on the topic, through an admin client; failures as one-line errors. */
