@@ -2,8 +2,8 @@ import type { Admin } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { types } from '../../src/cassandra/client.js';
 import { waitFor, type Spawned } from '../helpers.js';
-import type { World } from '../integration/pipeline-env.js';
-import { testRandom } from '../random.js';
+import type { World } from '../support/world.js';
+import { testRandom } from '../support/random.js';
 import {
   compareWithOracle,
   endOffsets,
@@ -17,7 +17,7 @@ import {
   type Ev,
   type Originals,
 } from '../faults/env.js';
-import { DrainWatch, leaders, TestCluster } from './cluster-env.js';
+import { DrainWatch, leaders, TestCluster } from '../support/cluster.js';
 
 /**
  * Faults on a real three-node cluster (stack up --nodes 3): a Cassandra node and the broker leading a

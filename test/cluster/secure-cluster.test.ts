@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, uniqueName, waitFor } from '../helpers.js';
-import { SecuredStack } from '../secure/secured-stack.js';
+import { SecuredStack } from '../support/secured-stack.js';
 
 /**
  * A real secured cluster (stack up --nodes 3 --mtls): every command with the credentials it prints,

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
 import { spawnCli, uniqueName, waitFor, type Spawned } from '../helpers.js';
-import { testRandom } from '../random.js';
-import { world, type World } from '../integration/pipeline-env.js';
+import { testRandom } from '../support/random.js';
+import { world, type World } from '../support/world.js';
 import {
   admin,
   compareWithOracle,

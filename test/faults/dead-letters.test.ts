@@ -2,7 +2,7 @@ import type { Admin } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTopic } from '../../src/kafka/admin.js';
 import { spawnCli, waitFor, type Spawned } from '../helpers.js';
-import { event, readTopic, world, type World } from '../integration/pipeline-env.js';
+import { event, readTopic, world, type World } from '../support/world.js';
 import { admin, clearScene, committedOffsets, endOffsets, ledgerEntries, waitCommitted } from './env.js';
 
 let w: World | undefined;

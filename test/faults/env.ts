@@ -5,8 +5,8 @@ import { inject } from 'vitest';
 import type { CassandraClient } from '../../src/cassandra/client.js';
 import type { LedgerEntry } from '../../src/pipeline/ledger.js';
 import { runCli, waitFor, type CliResult, type Spawned } from '../helpers.js';
-import type { Random } from '../random.js';
-import type { World } from '../integration/pipeline-env.js';
+import type { Random } from '../support/random.js';
+import type { World } from '../support/world.js';
 import { committedOffsets as groupOffsets } from '../../src/kafka/group.js';
 
 import { isRetriable } from '../../src/errors.js';

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readTopic, world, type World } from '../integration/pipeline-env.js';
-import { testRandom, type Random } from '../random.js';
+import { readTopic, world, type World } from '../support/world.js';
+import { testRandom, type Random } from '../support/random.js';
 import { compareWithOracle, lastLogins, seedTime, seedUsers, type Ev } from './env.js';
 
 /** What must become of a message: applied to a user, counted as unmatched, or a dead letter for a reason. */

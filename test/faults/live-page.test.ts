@@ -1,9 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
-import { requireChromium, screenshot, watchedPage } from '../browser.js';
+import { requireChromium, screenshot, watchedPage } from '../support/browser.js';
 import { spawnCli, waitFor, type Spawned } from '../helpers.js';
-import { event, world, type World } from '../integration/pipeline-env.js';
+import { event, world, type World } from '../support/world.js';
 import { cassandraPause, clearScene, stack } from './env.js';
 
 let w: World | undefined;

@@ -2,8 +2,8 @@ import type { Admin } from 'kafkajs';
 import { afterAll, afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
 import { spawnCli, waitFor, type Spawned } from '../helpers.js';
-import { world, type World } from '../integration/pipeline-env.js';
-import { testRandom } from '../random.js';
+import { world, type World } from '../support/world.js';
+import { testRandom } from '../support/random.js';
 import {
   admin,
   compareWithOracle,

@@ -1,8 +1,8 @@
 import type { Admin } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnCli, type Spawned } from '../helpers.js';
-import { world, type World } from '../integration/pipeline-env.js';
-import { testRandom } from '../random.js';
+import { world, type World } from '../support/world.js';
+import { testRandom } from '../support/random.js';
 import {
   admin,
   committedOffsets,

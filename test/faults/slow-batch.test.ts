@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnCli, waitFor, type Spawned } from '../helpers.js';
-import { world, type World } from '../integration/pipeline-env.js';
-import { testRandom } from '../random.js';
+import { world, type World } from '../support/world.js';
+import { testRandom } from '../support/random.js';
 import {
   admin,
   clearScene,

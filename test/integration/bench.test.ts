@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { requireChromium, screenshot, watchedPage } from '../browser.js';
+import { requireChromium, screenshot, watchedPage } from '../support/browser.js';
 import { runCli } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ls-bench-'));

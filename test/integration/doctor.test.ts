@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
 import { runCli } from '../helpers.js';
-import { world } from './pipeline-env.js';
+import { world } from '../support/world.js';
 
 type Check = { server: string; step: string; ok: boolean; detail: string; fix?: string };
 const parse = (stdout: string) => JSON.parse(stdout) as { ok: boolean; checks: Check[] };

@@ -5,7 +5,7 @@ import { mapLimit, readStored } from '../../src/cassandra/lastlogin.js';
 import { estimateRows, scanStored } from '../../src/cassandra/scan.js';
 import { forEachUser } from '../../src/cassandra/users.js';
 import { formatTimestamp } from '../../src/ui/format.js';
-import { event, world, type World } from './pipeline-env.js';
+import { event, world, type World } from '../support/world.js';
 
 /**
  * The join's two ways to read a batch's users, on the real Cassandra: by key (IN lists) and by a scan

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { pidAlive } from '../../src/util/process.js';
 import { BIN, waitFor } from '../helpers.js';
-import { world, type World } from './pipeline-env.js';
+import { world, type World } from '../support/world.js';
 
 let w: World | undefined;
 afterEach(async () => {

@@ -1,9 +1,9 @@
 import type { Browser } from 'playwright-core';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
-import { requireChromium, screenshot, watchedPage } from '../browser.js';
+import { requireChromium, screenshot, watchedPage } from '../support/browser.js';
 import { spawnCli, waitFor, type Spawned, withPortTaken } from '../helpers.js';
-import { event, world, type World } from './pipeline-env.js';
+import { event, world, type World } from '../support/world.js';
 
 /** What the page says it holds (window.__loginsync in assets/page.js). */
 interface Probe {

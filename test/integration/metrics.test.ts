@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
 import { spawnCli, waitFor, type Spawned, withPortTaken } from '../helpers.js';
-import { event, world, type World } from './pipeline-env.js';
+import { event, world, type World } from '../support/world.js';
 
 // each test its own world (keyspace, topic, group, checkpoint) and its own run
 let w: World | undefined;

@@ -6,7 +6,7 @@ import { commitWhileEmpty, committedOffsets } from '../../src/kafka/group.js';
 import type { LedgerEntry } from '../../src/pipeline/ledger.js';
 import { sleep } from '../../src/util/sleep.js';
 import { runCli, spawnCli, waitFor, type CliResult } from '../helpers.js';
-import { event, world, type World } from './pipeline-env.js';
+import { event, world, type World } from '../support/world.js';
 
 /** Sends events of the seed's users to one partition. */
 async function toPartition(w: World, partition: number, n: number): Promise<void> {

@@ -6,7 +6,7 @@ import { createTopic } from '../../src/kafka/admin.js';
 import { committedOffsets } from '../../src/kafka/group.js';
 import { decide } from '../../src/pipeline/plan.js';
 import { runCli } from '../helpers.js';
-import { event, readTopic, world, type World } from './pipeline-env.js';
+import { event, readTopic, world, type World } from '../support/world.js';
 
 let w: World | undefined;
 afterEach(async () => {

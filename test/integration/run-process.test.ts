@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../../src/util/sleep.js';
 import { spawnCli, waitFor, type Spawned } from '../helpers.js';
-import { event, world, type World } from './pipeline-env.js';
+import { event, world, type World } from '../support/world.js';
 import { committedOffsets } from '../../src/kafka/group.js';
 
 let w: World | undefined;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { BIN, names, runCli } from '../helpers.js';
-import { readTopic, world, type World } from './pipeline-env.js';
+import { readTopic, world, type World } from '../support/world.js';
 
 let w: World | undefined;
 afterEach(async () => {

@@ -10,7 +10,7 @@ import { KafkaSource } from '../../src/kafka/source.js';
 import type { BatchReport, RunEvent } from '../../src/pipeline/events.js';
 import { RunSession, type SessionAdapters, type SessionOptions } from '../../src/pipeline/session.js';
 import { UTC } from '../../src/pipeline/time.js';
-import { event, readTopic, world, type World } from './pipeline-env.js';
+import { event, readTopic, world, type World } from '../support/world.js';
 
 /**
  * The run session in this process, on the real Kafka and Cassandra of the test stack and the real

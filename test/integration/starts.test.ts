@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { committedOffsets } from '../../src/kafka/group.js';
 import { sleep } from '../../src/util/sleep.js';
-import { event, world, type World } from './pipeline-env.js';
+import { event, world, type World } from '../support/world.js';
 
 let w: World | undefined;
 afterEach(async () => {

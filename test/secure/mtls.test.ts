@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from '../helpers.js';
-import { SecuredStack, type ErrorCase } from './secured-stack.js';
+import { SecuredStack, type ErrorCase } from '../support/secured-stack.js';
 
 /**
  * A real stack that requires client certificates (stack up --mtls): Kafka's SASL_SSL listener with

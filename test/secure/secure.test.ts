@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectCassandra } from '../../src/cassandra/client.js';
 import { KAFKA_LIMITED_USER } from '../../src/stack/secure.js';
 import { uniqueName } from '../helpers.js';
-import { SecuredStack, type ErrorCase } from './secured-stack.js';
+import { SecuredStack, type ErrorCase } from '../support/secured-stack.js';
 
 /**
  * A real secured stack (stack up --secure) of its own: Kafka on SASL_SSL with SCRAM-SHA-512,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32, seededRandom, testSeed } from '../random.js';
+import { mulberry32, seededRandom, testSeed } from '../support/random.js';
 
 describe('seeded random numbers for the fault tests', () => {
   it('are mulberry32: a printed seed gives the same numbers on every machine and version', () => {

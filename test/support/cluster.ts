@@ -6,7 +6,7 @@ import { connectCassandra, types } from '../../src/cassandra/client.js';
 import { createKafka } from '../../src/kafka/client.js';
 import { freePortPair, freePortRun } from '../../src/stack/process.js';
 import { runCli, spawnCli, uniqueName, type CliResult, type Spawned } from '../helpers.js';
-import type { World } from '../integration/pipeline-env.js';
+import type { World } from './world.js';
 import { committedOffsets, lastLogins, total, type Originals } from '../faults/env.js';
 
 const QUORUM = types.consistencies.localQuorum;
