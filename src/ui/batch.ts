@@ -30,5 +30,8 @@ export function progressLine(r: BatchReport): string {
 }
 
 export function summaryLine(t: Totals): string {
-  return `${t.batches} batches, input ${t.input}, malformed ${t.malformed}, unmatched ${t.unmatched}, stale ${t.stale}, written ${t.written} in ${(t.ms / 1000).toFixed(1)} s`;
+  return (
+    `${t.batches} batches, input ${t.input}, malformed ${t.malformed}, unmatched ${t.unmatched}, stale ${t.stale}, ` +
+    `written ${t.written} in ${(t.ms / 1000).toFixed(1)} s`
+  );
 }

@@ -45,13 +45,13 @@ function describeStart(from: StartFrom): string {
 /** Where an asked-for start applied; a warning where the group's own offsets overruled it. */
 function startNote(e: Extract<RunEvent, { type: 'start' }>, quiet: boolean): Line {
   const what = describeStart(e.from);
-  const applied =
-    e.applied.length === 0
-      ? ''
-      : `${what}: partition${e.applied.length > 1 ? 's' : ''} ${e.applied.map(([p, o]) => `${p} at offset ${o}`).join(', ')}`;
+  const offsets = e.applied.map(([p, o]) => `${p} at offset ${o}`).join(', ');
+  const applied = e.applied.length === 0 ? '' : `${what}: partition${e.applied.length > 1 ? 's' : ''} ${offsets}`;
   if (e.ignored.length === 0) return quiet ? undefined : { text: c.dim(applied) };
   const s = e.ignored.length > 1 ? 's' : '';
-  const ignored = `${what} ignored for partition${s} ${e.ignored.join(',')}: the group has committed offsets there and goes on from them (loginsync offsets reset to move them)`;
+  const ignored =
+    `${what} ignored for partition${s} ${e.ignored.join(',')}: ` +
+    'the group has committed offsets there and goes on from them (loginsync offsets reset to move them)';
   return { warn: true, text: applied === '' ? ignored : `${applied}; ${ignored}` };
 }
 
@@ -60,7 +60,8 @@ function ledgerNote(e: LedgerEntry): string {
     .map((p) => `partition ${p} ${e.startOffset[p]} -> ${e.endOffset[p]}`)
     .join(', ');
   return e.kind === 'recovered'
-    ? `ledger: the group's offsets were ahead of the ledger (${moves}), recorded as batch ${e.batchId}: a run stopped between a commit and its ledger line (its writes were acknowledged), or offsets moved by hand`
+    ? `ledger: the group's offsets were ahead of the ledger (${moves}), recorded as batch ${e.batchId}: ` +
+        'a run stopped between a commit and its ledger line (its writes were acknowledged), or offsets moved by hand'
     : `ledger: the group's offsets were moved back by hand (${moves}); those records are read again`;
 }
 
@@ -92,10 +93,12 @@ type Line = { text: string; warn?: boolean } | undefined;
 
 /** The chatter line for an event, if it has one. */
 function messages(o: ReporterOptions, where: (s: Server) => string): (e: RunEvent) => Line {
-  const retry = (delayMs: number) =>
-    delayMs > 0
-      ? `retrying with backoff${o.maxOutageMs !== undefined ? ` for up to ${fd(o.maxOutageMs)}` : ''}, nothing is committed until it succeeds`
+  const retry = (delayMs: number) => {
+    const upTo = o.maxOutageMs !== undefined ? ` for up to ${fd(o.maxOutageMs)}` : '';
+    return delayMs > 0
+      ? `retrying with backoff${upTo}, nothing is committed until it succeeds`
       : 'giving up on this commit; the batch will be read again';
+  };
   let group = '';
   return (e) => {
     switch (e.type) {
@@ -116,7 +119,9 @@ function messages(o: ReporterOptions, where: (s: Server) => string): (e: RunEven
             }
           : {
               warn: true,
-              text: `could not remove ${who} from the group (${e.message}); its partitions wait until its session times out`,
+              text:
+                `could not remove ${who} from the group (${e.message}); ` +
+                'its partitions wait until its session times out',
             };
       }
       case 'batch-started':
@@ -148,25 +153,38 @@ function outageMessage(e: RunEvent, o: ReporterOptions, where: (s: Server) => st
         : undefined;
     case 'partitions-stalled': {
       const many = e.partitions.length > 1;
+      const stalled = `partition${many ? 's' : ''} ${e.partitions.join(',')} (${e.lag} records behind)`;
       return {
         warn: true,
-        text: `Kafka at ${where('Kafka')}: partition${many ? 's' : ''} ${e.partitions.join(',')} (${e.lag} records behind) had no records for ${fd(e.stalledMs)} while others are read: ${many ? 'their' : 'its'} leader is likely gone until Kafka elects another (others may wait meanwhile); nothing of ${many ? 'them' : 'it'} is committed meanwhile`,
+        text:
+          `Kafka at ${where('Kafka')}: ${stalled} had no records for ${fd(e.stalledMs)} while others are read: ` +
+          `${many ? 'their' : 'its'} leader is likely gone until Kafka elects another (others may wait meanwhile); ` +
+          `nothing of ${many ? 'them' : 'it'} is committed meanwhile`,
       };
     }
     case 'partitions-resumed':
       return {
-        text: `Kafka is back after ${fd(e.afterMs)} for partition${e.partitions.length > 1 ? 's' : ''} ${e.partitions.join(',')}: records arrive again`,
+        text:
+          `Kafka is back after ${fd(e.afterMs)} for partition${e.partitions.length > 1 ? 's' : ''} ` +
+          `${e.partitions.join(',')}: records arrive again`,
       };
     case 'kafka-silent':
       return {
         warn: true,
-        text: `Kafka at ${where('Kafka')}: no fetch answered for ${fd(e.silentMs)}; waiting for it, nothing is committed meanwhile`,
+        text:
+          `Kafka at ${where('Kafka')}: no fetch answered for ${fd(e.silentMs)}; ` +
+          'waiting for it, nothing is committed meanwhile',
       };
-    case 'outage-still':
+    case 'outage-still': {
+      const giveUp =
+        o.maxOutageMs === undefined ? ' (--max-outage to give up)' : `; giving up after ${fd(o.maxOutageMs)}`;
       return {
         warn: true,
-        text: `${e.server} at ${where(e.server)} unreachable for ${fd(e.downMs)} (${e.reason}); still retrying, nothing unwritten is committed${o.maxOutageMs === undefined ? ' (--max-outage to give up)' : `; giving up after ${fd(o.maxOutageMs)}`}`,
+        text:
+          `${e.server} at ${where(e.server)} unreachable for ${fd(e.downMs)} (${e.reason}); ` +
+          `still retrying, nothing unwritten is committed${giveUp}`,
       };
+    }
     case 'outage-ended':
       return { text: backLine(e) };
     default:
@@ -177,19 +195,26 @@ function outageMessage(e: RunEvent, o: ReporterOptions, where: (s: Server) => st
 /** The lines of a run's end: waiting for the group, stopping, stopped. */
 function endMessage(e: RunEvent, group: string): Line {
   switch (e.type) {
-    case 'waiting-for-group':
+    case 'waiting-for-group': {
+      const partitions = `partition${e.partitions.length > 1 ? 's' : ''} ${e.partitions.join(',')}`;
       return {
-        text: `this run's partitions are done; waiting for partition${e.partitions.length > 1 ? 's' : ''} ${e.partitions.join(',')}, owned by another member of group ${group} (or by a stopped run until its session times out), to reach the end offsets`,
+        text:
+          `this run's partitions are done; waiting for ${partitions}, owned by another member of group ${group} ` +
+          '(or by a stopped run until its session times out), to reach the end offsets',
       };
+    }
     case 'stopping':
       return {
-        text: `\n${e.signal}: finishing the current batch and committing, for up to ${fd(e.shutdownMs)} (Ctrl-C again to abort)`,
+        text:
+          `\n${e.signal}: finishing the current batch and committing, for up to ${fd(e.shutdownMs)} ` +
+          '(Ctrl-C again to abort)',
       };
-    case 'shutdown-timeout':
-      return {
-        warn: true,
-        text: `shutdown timeout (${fd(e.shutdownMs)}): ${e.busy ? 'the batch in progress is not committed and will be read again' : 'the Kafka and Cassandra clients did not close in time'}`,
-      };
+    case 'shutdown-timeout': {
+      const outcome = e.busy
+        ? 'the batch in progress is not committed and will be read again'
+        : 'the Kafka and Cassandra clients did not close in time';
+      return { warn: true, text: `shutdown timeout (${fd(e.shutdownMs)}): ${outcome}` };
+    }
     case 'interrupted':
       return { text: e.batch ? 'aborted: the current batch is not committed and will be read again' : 'interrupted' };
     case 'stopped':
@@ -208,7 +233,11 @@ function servedLines(o: ReporterOptions): string[] {
 }
 
 function readyLine(i: RunInfo): string {
-  return `reading ${i.topic} as group ${i.group}${i.once ? ' (available now, then exit)' : ''}, writing ${i.keyspace}.${i.table}.last_login; dead letters: ${i.dlqTopic ?? 'counted only'}; ledger: ${i.ledgerFile}`;
+  const once = i.once ? ' (available now, then exit)' : '';
+  return (
+    `reading ${i.topic} as group ${i.group}${once}, writing ${i.keyspace}.${i.table}.last_login; ` +
+    `dead letters: ${i.dlqTopic ?? 'counted only'}; ledger: ${i.ledgerFile}`
+  );
 }
 
 function backLine(e: Extract<RunEvent, { type: 'outage-ended' }>): string {

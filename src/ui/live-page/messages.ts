@@ -162,7 +162,8 @@ export function outageChange(e: RunEvent, now: number): { set: PageOutage } | { 
     case 'partitions-stalled':
       return set(
         'Kafka',
-        `Kafka: ${plural(e.partitions.length, 'partition')} ${e.partitions.join(',')} (${e.lag} records behind) had no records for ${fd(e.stalledMs)} while others are read; the leader is likely gone`,
+        `Kafka: ${plural(e.partitions.length, 'partition')} ${e.partitions.join(',')} (${e.lag} records behind) ` +
+          `had no records for ${fd(e.stalledMs)} while others are read; the leader is likely gone`,
         now - e.stalledMs,
         'stalled',
       );

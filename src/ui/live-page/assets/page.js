@@ -219,10 +219,9 @@
     for (const r of state.rows)
       cells(body.insertRow(), [[r.login_id], [r.user_name ?? 'null'], [timestamp(r.last_login)]]);
     const b = state.rowsBatch;
+    const first20 = state.rows.length === 20 ? ', its first 20' : '';
     $('rows-note').textContent =
-      b === null
-        ? 'none yet'
-        : `by batch ${b.id ?? '- (not committed)'} at ${hms(b.at)} UTC${state.rows.length === 20 ? ', its first 20' : ''}`;
+      b === null ? 'none yet' : `by batch ${b.id ?? '- (not committed)'} at ${hms(b.at)} UTC${first20}`;
     probe.rows = state.rows.length;
   }
 
