@@ -8,7 +8,9 @@ import { createCassandra, types, type CassandraClient } from '../../src/cassandr
 import { createTopic } from '../../src/kafka/admin.js';
 import { createKafka } from '../../src/kafka/client.js';
 import { freePortPair, freePortRun } from '../../src/stack/process.js';
-import { runCli, uniqueName, waitFor, type CliResult } from '../helpers.js';
+import { runCli, type CliResult } from '../support/cli.js';
+import { uniqueName } from '../support/names.js';
+import { waitFor } from '../support/wait.js';
 
 /**
  * A real three-node cluster of the tests' own (stack up --nodes 3): its start, the replication it

@@ -1,7 +1,8 @@
 import type { Admin } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { types } from '../../src/cassandra/client.js';
-import { waitFor, type Spawned } from '../helpers.js';
+import { waitFor } from '../support/wait.js';
+import type { Spawned } from '../support/cli.js';
 import type { World } from '../support/world.js';
 import { testRandom } from '../support/random.js';
 import {

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, uniqueName, waitFor } from '../helpers.js';
+import { runCli } from '../support/cli.js';
+import { uniqueName } from '../support/names.js';
+import { waitFor } from '../support/wait.js';
 import { SecuredStack } from '../support/secured-stack.js';
 
 /**

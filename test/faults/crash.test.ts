@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
-import { spawnCli, uniqueName, waitFor, type Spawned } from '../helpers.js';
+import { spawnCli, type Spawned } from '../support/cli.js';
+import { uniqueName } from '../support/names.js';
+import { waitFor } from '../support/wait.js';
 import { testRandom } from '../support/random.js';
 import { world, type World } from '../support/world.js';
 import {

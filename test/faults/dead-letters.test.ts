@@ -1,7 +1,8 @@
 import type { Admin } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTopic } from '../../src/kafka/admin.js';
-import { spawnCli, waitFor, type Spawned } from '../helpers.js';
+import { spawnCli, type Spawned } from '../support/cli.js';
+import { waitFor } from '../support/wait.js';
 import { event, readTopic, world, type World } from '../support/world.js';
 import { admin, clearScene, committedOffsets, endOffsets, ledgerEntries, waitCommitted } from './env.js';
 

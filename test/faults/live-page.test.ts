@@ -2,7 +2,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
 import { requireChromium, screenshot, watchedPage } from '../support/browser.js';
-import { spawnCli, waitFor, type Spawned } from '../helpers.js';
+import { spawnCli, type Spawned } from '../support/cli.js';
+import { waitFor } from '../support/wait.js';
 import { event, world, type World } from '../support/world.js';
 import { cassandraPause, clearScene, stack } from './env.js';
 

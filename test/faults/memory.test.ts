@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Admin } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnCli } from '../helpers.js';
+import { spawnCli } from '../support/cli.js';
 import { world, type World } from '../support/world.js';
 import { admin, committedOffsets, compareWithOracle, endOffsets, oracle, seedTime, seedUsers, type Ev } from './env.js';
 

@@ -1,7 +1,8 @@
 import type { Admin } from 'kafkajs';
 import { afterAll, afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
-import { spawnCli, waitFor, type Spawned } from '../helpers.js';
+import { spawnCli, type Spawned } from '../support/cli.js';
+import { waitFor } from '../support/wait.js';
 import { world, type World } from '../support/world.js';
 import { testRandom } from '../support/random.js';
 import {

@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnCli, type Spawned } from '../helpers.js';
+import { spawnCli, type Spawned } from '../support/cli.js';
 import { world, type World } from '../support/world.js';
 import { testRandom } from '../support/random.js';
 import {

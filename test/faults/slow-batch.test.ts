@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnCli, waitFor, type Spawned } from '../helpers.js';
+import { spawnCli, type Spawned } from '../support/cli.js';
+import { waitFor } from '../support/wait.js';
 import { world, type World } from '../support/world.js';
 import { testRandom } from '../support/random.js';
 import {

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { requireChromium, screenshot, watchedPage } from '../support/browser.js';
-import { runCli } from '../helpers.js';
+import { runCli } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ls-bench-'));
 let browser: Browser | undefined;

@@ -6,7 +6,7 @@ import { ensureKeyspace, ensureUsersTable } from '../../src/cassandra/schema.js'
 import { forEachUser, type UserRow } from '../../src/cassandra/users.js';
 import { ensureTopic, partitionCount } from '../../src/kafka/admin.js';
 import { connectAdmin, createKafka } from '../../src/kafka/client.js';
-import { uniqueName } from '../helpers.js';
+import { uniqueName } from '../support/names.js';
 
 describe('Kafka round trip through our client module', () => {
   it('creates a topic, produces keyed JSON and reads it back in order', async () => {

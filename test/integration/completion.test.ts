@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers.js';
+import { runCli } from '../support/cli.js';
 
 /** What bash offers for the words typed (the last one is being completed), with the script loaded. */
 function bashOffers(script: string, typed: string[]): string[] {

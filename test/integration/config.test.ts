@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers.js';
+import { runCli } from '../support/cli.js';
 
 describe('loginsync config show', () => {
   it('prints every setting with where it came from, and never a password', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
-import { runCli } from '../helpers.js';
+import { runCli } from '../support/cli.js';
 import { world } from '../support/world.js';
 
 type Check = { server: string; step: string; ok: boolean; detail: string; fix?: string };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
-import { runCli } from '../helpers.js';
+import { runCli } from '../support/cli.js';
 
 describe('errors a user sees', () => {
   it('unreachable Cassandra: one line naming the address and the fix, exit 1', async () => {

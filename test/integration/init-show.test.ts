@@ -3,7 +3,8 @@ import { inject } from 'vitest';
 import { connectCassandra, type CassandraClient } from '../../src/cassandra/client.js';
 import kafkajs from 'kafkajs';
 import { createKafka } from '../../src/kafka/client.js';
-import { names, runCli } from '../helpers.js';
+import { names } from '../support/names.js';
+import { runCli } from '../support/cli.js';
 
 const { ConfigResourceTypes } = kafkajs;
 

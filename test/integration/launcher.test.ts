@@ -2,7 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { pidAlive } from '../../src/util/process.js';
-import { BIN, waitFor } from '../helpers.js';
+import { BIN } from '../support/cli.js';
+import { waitFor } from '../support/wait.js';
 import { world, type World } from '../support/world.js';
 
 let w: World | undefined;

@@ -2,7 +2,9 @@ import type { Browser } from 'playwright-core';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
 import { requireChromium, screenshot, watchedPage } from '../support/browser.js';
-import { spawnCli, waitFor, type Spawned, withPortTaken } from '../helpers.js';
+import { spawnCli, type Spawned } from '../support/cli.js';
+import { waitFor } from '../support/wait.js';
+import { withPortTaken } from '../support/taken-port.js';
 import { event, world, type World } from '../support/world.js';
 
 /** What the page says it holds (window.__loginsync in assets/page.js). */

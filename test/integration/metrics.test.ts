@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
-import { spawnCli, waitFor, type Spawned, withPortTaken } from '../helpers.js';
+import { spawnCli, type Spawned } from '../support/cli.js';
+import { waitFor } from '../support/wait.js';
+import { withPortTaken } from '../support/taken-port.js';
 import { event, world, type World } from '../support/world.js';
 
 // each test its own world (keyspace, topic, group, checkpoint) and its own run

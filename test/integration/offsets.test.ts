@@ -5,7 +5,8 @@ import { describe, it, type ExpectStatic } from 'vitest';
 import { commitWhileEmpty, committedOffsets } from '../../src/kafka/group.js';
 import type { LedgerEntry } from '../../src/pipeline/ledger.js';
 import { sleep } from '../../src/util/sleep.js';
-import { runCli, spawnCli, waitFor, type CliResult } from '../helpers.js';
+import { runCli, spawnCli, type CliResult } from '../support/cli.js';
+import { waitFor } from '../support/wait.js';
 import { event, world, type World } from '../support/world.js';
 
 /** Sends events of the seed's users to one partition. */

@@ -5,7 +5,7 @@ import { readStored, setIfNull, writeUpdates } from '../../src/cassandra/lastlog
 import { createTopic } from '../../src/kafka/admin.js';
 import { committedOffsets } from '../../src/kafka/group.js';
 import { decide } from '../../src/pipeline/plan.js';
-import { runCli } from '../helpers.js';
+import { runCli } from '../support/cli.js';
 import { event, readTopic, world, type World } from '../support/world.js';
 
 let w: World | undefined;

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../../src/util/sleep.js';
-import { spawnCli, waitFor, type Spawned } from '../helpers.js';
+import { spawnCli, type Spawned } from '../support/cli.js';
+import { waitFor } from '../support/wait.js';
 import { event, world, type World } from '../support/world.js';
 import { committedOffsets } from '../../src/kafka/group.js';
 

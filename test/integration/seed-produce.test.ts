@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { BIN, names, runCli } from '../helpers.js';
+import { BIN, runCli } from '../support/cli.js';
+import { names } from '../support/names.js';
 import { readTopic, world, type World } from '../support/world.js';
 
 let w: World | undefined;

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { freePortPair, portFree } from '../../src/stack/process.js';
 import { pidAlive } from '../../src/util/process.js';
-import { runCli } from '../helpers.js';
+import { runCli } from '../support/cli.js';
 
 const root = process.env.LOGINSYNC_TEST_ROOT ?? tmpdir();
 const dirs: string[] = [];

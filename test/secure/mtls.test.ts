@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniqueName } from '../helpers.js';
+import { uniqueName } from '../support/names.js';
 import { SecuredStack, type ErrorCase } from '../support/secured-stack.js';
 
 /**

@@ -13,7 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectCassandra } from '../../src/cassandra/client.js';
 import { KAFKA_LIMITED_USER } from '../../src/stack/secure.js';
-import { uniqueName } from '../helpers.js';
+import { uniqueName } from '../support/names.js';
 import { SecuredStack, type ErrorCase } from '../support/secured-stack.js';
 
 /**

@@ -5,7 +5,8 @@ import type { Admin } from 'kafkajs';
 import { connectCassandra, types } from '../../src/cassandra/client.js';
 import { createKafka } from '../../src/kafka/client.js';
 import { freePortPair, freePortRun } from '../../src/stack/process.js';
-import { runCli, spawnCli, uniqueName, type CliResult, type Spawned } from '../helpers.js';
+import { runCli, spawnCli, type CliResult, type Spawned } from './cli.js';
+import { uniqueName } from './names.js';
 import type { World } from './world.js';
 import { committedOffsets, lastLogins, total, type Originals } from '../faults/env.js';
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { freePortPair, freePortRun } from '../../src/stack/process.js';
-import { runCli, uniqueName, type CliResult } from '../helpers.js';
+import { runCli, type CliResult } from './cli.js';
+import { uniqueName } from './names.js';
 
 /** what is run, with which settings changed, and the error line and hint line it must print */
 export type ErrorCase = [what: string, args: string[], env: NodeJS.ProcessEnv, error: RegExp, hint: RegExp];

@@ -5,7 +5,8 @@ import type { Kafka, Producer } from 'kafkajs';
 import { inject } from 'vitest';
 import { connectCassandra, type CassandraClient } from '../../src/cassandra/client.js';
 import { createKafka } from '../../src/kafka/client.js';
-import { runCli, uniqueName, type CliResult } from '../helpers.js';
+import { runCli, type CliResult } from './cli.js';
+import { uniqueName } from './names.js';
 
 /** One test's world: its own keyspace, topic, group and checkpoint dir, and clients to look behind the CLI. */
 export interface World {
