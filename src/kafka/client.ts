@@ -4,6 +4,7 @@ import type { Admin, Kafka, KafkaConfig, SASLOptions } from 'kafkajs';
 import { isRetriableKafkaRequest } from '../errors.js';
 import { oneLineError } from '../errors-text.js';
 import { backoff, retry } from '../util/retry.js';
+import { checkKafkajsInternals } from './kafkajs-internals.js';
 import { socketFactory } from './socket.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
@@ -19,7 +20,13 @@ export interface KafkaOptions {
   sasl?: SASLOptions;
 }
 
+/**
+ * Where loginsync makes its Kafka clients (the only place in src/). The first call checks that the
+ * installed kafkajs has the internals loginsync uses (kafkajs-internals.ts): a different one fails
+ * here, in one line, not mid-run.
+ */
 export function createKafka(opts: KafkaOptions): Kafka {
+  checkKafkajsInternals();
   const config: KafkaConfig = {
     clientId: opts.clientId ?? 'loginsync',
     brokers: opts.brokers,
