@@ -3,21 +3,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFailed } fr
 import { types } from '../../src/cassandra/client.js';
 import { waitFor } from '../support/wait.js';
 import type { Spawned } from '../support/cli.js';
-import type { World } from '../support/world.js';
 import { testRandom } from '../support/random.js';
-import {
-  compareWithOracle,
-  endOffsets,
-  eventJson,
-  ledgerEntries,
-  ledgerProblems,
-  oracle,
-  randomEvents,
-  sendAll,
-  waitCommitted,
-  type Ev,
-  type Originals,
-} from '../faults/env.js';
+import { compareWithOracle, eventJson, oracle, randomEvents, type Ev, type Originals } from '../support/oracle.js';
+import { endOffsets, waitCommitted } from '../support/offsets.js';
+import { ledgerEntries, ledgerProblems } from '../support/ledger.js';
+import { sendAll, type World } from '../support/world.js';
 import { DrainWatch, leaders, TestCluster } from '../support/cluster.js';
 
 /**

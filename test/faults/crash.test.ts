@@ -4,22 +4,11 @@ import { spawnCli, type Spawned } from '../support/cli.js';
 import { uniqueName } from '../support/names.js';
 import { waitFor } from '../support/wait.js';
 import { testRandom } from '../support/random.js';
-import { world, type World } from '../support/world.js';
-import {
-  admin,
-  compareWithOracle,
-  committedOffsets,
-  endOffsets,
-  eventJson,
-  ledgerEntries,
-  ledgerProblems,
-  oracle,
-  randomEvents,
-  seedUsers,
-  sendAll,
-  sleep,
-  total,
-} from './env.js';
+import { world, type World, admin, sendAll } from '../support/world.js';
+import { compareWithOracle, eventJson, oracle, randomEvents, seedUsers } from '../support/oracle.js';
+import { committedOffsets, endOffsets, total } from '../support/offsets.js';
+import { ledgerEntries, ledgerProblems } from '../support/ledger.js';
+import { sleep } from '../../src/util/sleep.js';
 
 let w: World | undefined;
 afterAll(async () => {

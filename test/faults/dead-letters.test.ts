@@ -3,8 +3,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTopic } from '../../src/kafka/admin.js';
 import { spawnCli, type Spawned } from '../support/cli.js';
 import { waitFor } from '../support/wait.js';
-import { event, readTopic, world, type World } from '../support/world.js';
-import { admin, clearScene, committedOffsets, endOffsets, ledgerEntries, waitCommitted } from './env.js';
+import { event, readTopic, world, type World, admin } from '../support/world.js';
+import { clearScene } from '../support/faults.js';
+import { committedOffsets, endOffsets, waitCommitted } from '../support/offsets.js';
+import { ledgerEntries } from '../support/ledger.js';
 
 let w: World | undefined;
 let a: Admin | undefined;

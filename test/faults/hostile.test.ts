@@ -4,7 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readTopic, world, type World } from '../support/world.js';
 import { testRandom, type Random } from '../support/random.js';
-import { compareWithOracle, lastLogins, seedTime, seedUsers, type Ev } from './env.js';
+import { compareWithOracle, lastLogins, seedTime, seedUsers, type Ev } from '../support/oracle.js';
 
 /** What must become of a message: applied to a user, counted as unmatched, or a dead letter for a reason. */
 type Expect = { kind: 'apply'; id: string; ms: number } | { kind: 'unmatched' } | { kind: 'dlq'; reason: RegExp };

@@ -5,7 +5,7 @@ import { requireChromium, screenshot, watchedPage } from '../support/browser.js'
 import { spawnCli, type Spawned } from '../support/cli.js';
 import { waitFor } from '../support/wait.js';
 import { event, world, type World } from '../support/world.js';
-import { cassandraPause, clearScene, stack } from './env.js';
+import { cassandraPause, clearScene, stack } from '../support/faults.js';
 
 let w: World | undefined;
 let run: Spawned | undefined;

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { Admin } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnCli } from '../support/cli.js';
-import { world, type World } from '../support/world.js';
-import { admin, committedOffsets, compareWithOracle, endOffsets, oracle, seedTime, seedUsers, type Ev } from './env.js';
+import { world, type World, admin } from '../support/world.js';
+import { committedOffsets, endOffsets } from '../support/offsets.js';
+import { compareWithOracle, oracle, seedTime, seedUsers, type Ev } from '../support/oracle.js';
 
 let w: World | undefined;
 let a: Admin | undefined;

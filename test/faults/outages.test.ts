@@ -3,26 +3,20 @@ import { afterAll, afterEach, describe, expect, it, onTestFailed } from 'vitest'
 import { freePort } from '../../src/stack/process.js';
 import { spawnCli, type Spawned } from '../support/cli.js';
 import { waitFor } from '../support/wait.js';
-import { world, type World } from '../support/world.js';
+import { world, type World, admin, sendAll } from '../support/world.js';
 import { testRandom } from '../support/random.js';
 import {
-  admin,
   compareWithOracle,
-  committedOffsets,
-  endOffsets,
   eventJson,
   oracle,
   randomEvents,
   seedUsers,
-  sendAll,
-  sleep,
-  serverPid,
-  stack,
-  waitCommitted,
   type Ev,
   type Originals,
-  clearScene,
-} from './env.js';
+} from '../support/oracle.js';
+import { committedOffsets, endOffsets, waitCommitted } from '../support/offsets.js';
+import { sleep } from '../../src/util/sleep.js';
+import { serverPid, stack, clearScene } from '../support/faults.js';
 
 let w: World | undefined;
 let a: Admin | undefined;

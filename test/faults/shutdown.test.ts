@@ -1,25 +1,21 @@
 import type { Admin } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnCli, type Spawned } from '../support/cli.js';
-import { world, type World } from '../support/world.js';
+import { world, type World, admin, sendAll } from '../support/world.js';
 import { testRandom } from '../support/random.js';
+import { committedOffsets, endOffsets } from '../support/offsets.js';
 import {
-  admin,
-  committedOffsets,
   compareWithOracle,
-  endOffsets,
   eventJson,
-  ledgerEntries,
   oracle,
   randomEvents,
   seedUsers,
-  cassandraPause,
-  sendAll,
-  sleep,
   type Ev,
   type Originals,
-  clearScene,
-} from './env.js';
+} from '../support/oracle.js';
+import { ledgerEntries } from '../support/ledger.js';
+import { cassandraPause, clearScene } from '../support/faults.js';
+import { sleep } from '../../src/util/sleep.js';
 
 let w: World | undefined;
 let a: Admin | undefined;

@@ -4,21 +4,12 @@ import type { Admin } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnCli, type Spawned } from '../support/cli.js';
 import { waitFor } from '../support/wait.js';
-import { world, type World } from '../support/world.js';
+import { world, type World, admin, sendAll } from '../support/world.js';
 import { testRandom } from '../support/random.js';
-import {
-  admin,
-  clearScene,
-  compareWithOracle,
-  eventJson,
-  oracle,
-  randomEvents,
-  seedUsers,
-  sendAll,
-  sleep,
-  waitCommitted,
-  cassandraPause,
-} from './env.js';
+import { clearScene, cassandraPause } from '../support/faults.js';
+import { compareWithOracle, eventJson, oracle, randomEvents, seedUsers } from '../support/oracle.js';
+import { sleep } from '../../src/util/sleep.js';
+import { waitCommitted } from '../support/offsets.js';
 
 let w: World | undefined;
 let a: Admin | undefined;

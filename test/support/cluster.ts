@@ -8,7 +8,8 @@ import { freePortPair, freePortRun } from '../../src/stack/process.js';
 import { runCli, spawnCli, type CliResult, type Spawned } from './cli.js';
 import { uniqueName } from './names.js';
 import type { World } from './world.js';
-import { committedOffsets, lastLogins, total, type Originals } from '../faults/env.js';
+import { committedOffsets, total } from './offsets.js';
+import { lastLogins, type Originals } from './oracle.js';
 
 const QUORUM = types.consistencies.localQuorum;
 

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import { inject } from 'vitest';
 import { connectCassandra, type CassandraClient } from '../../src/cassandra/client.js';
 import { createKafka } from '../../src/kafka/client.js';
@@ -95,4 +95,22 @@ export async function readTopic(kafka: Kafka, topic: string, count: number, time
   });
   await consumer.disconnect();
   return got;
+}
+
+/** Sends values unkeyed (spread over the partitions), in chunks; returns nothing until all are acknowledged. */
+export async function sendAll(w: World, values: Array<string | Buffer | null>, chunk = 5000): Promise<void> {
+  for (let i = 0; i < values.length; i += chunk) {
+    await w.producer.send({
+      topic: w.topic,
+      acks: -1,
+      messages: values.slice(i, i + chunk).map((value) => ({ value })),
+    });
+  }
+}
+
+/** An admin client of the world's Kafka, connected; the caller disconnects it. */
+export async function admin(kafka: Kafka): Promise<Admin> {
+  const a = kafka.admin();
+  await a.connect();
+  return a;
 }
