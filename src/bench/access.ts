@@ -104,7 +104,8 @@ export async function access(ctx: BenchContext, o: { users: number }): Promise<A
       if (p.kind === 'write')
         await changeSchema(
           ctx.cql,
-          `CREATE TABLE IF NOT EXISTS ${ks}.${scratch} (login_id text PRIMARY KEY, user_name text, last_login timestamp)`,
+          `CREATE TABLE IF NOT EXISTS ${ks}.${scratch} ` +
+            '(login_id text PRIMARY KEY, user_name text, last_login timestamp)',
         );
       ctx.note(`${p.kind}: ${p.pattern}`);
       // what the pattern before set going in Cassandra (flushes, compaction) is not this one's cost:

@@ -72,13 +72,18 @@ function figures(items: Figure[]): string {
   const one = (f: Figure) => {
     const cls = f.verdict === undefined ? 'figure' : `figure ${f.verdict ? 'good' : 'bad'}`;
     const note = f.note ? `<div class="note">${esc(f.note)}</div>` : '';
-    return `<div class="${cls}"><div class="label">${esc(f.label)}</div><div class="value">${esc(f.value)}</div>${note}</div>`;
+    const label = `<div class="label">${esc(f.label)}</div>`;
+    const value = `<div class="value">${esc(f.value)}</div>`;
+    return `<div class="${cls}">${label}${value}${note}</div>`;
   };
   return `<div class="figures">\n${items.map(one).join('\n')}\n</div>`;
 }
 
 function section(id: string, title: string, workload: string, body: string[]): string {
-  return `<section id="${esc(id)}">\n<h2>${esc(title)}</h2>\n<p class="workload">${esc(workload)}</p>\n${body.join('\n')}\n</section>`;
+  return (
+    `<section id="${esc(id)}">\n<h2>${esc(title)}</h2>\n<p class="workload">${esc(workload)}</p>\n` +
+    `${body.join('\n')}\n</section>`
+  );
 }
 
 const correctness = (c: { ok: boolean; checked: number; wrong: number; example?: string }): Figure => ({
@@ -151,16 +156,24 @@ function drainChart(r: DrainResult): string {
 }
 
 function drainSection(r: DrainResult): string {
-  const workload = `W1: ${int(r.events)} unkeyed events over ${int(r.users)} users on ${r.partitions} partitions, drained from the earliest offset by one loginsync run --once process; the raw parts measured in the same run.`;
+  const workload =
+    `W1: ${int(r.events)} unkeyed events over ${int(r.users)} users on ${r.partitions} partitions, ` +
+    'drained from the earliest offset by one loginsync run --once process; the raw parts measured in the same run.';
   return section('drain', 'Drain (W1)', workload, [
     figures([
       { label: 'whole process', value: secs(r.wallMs), note: 'run --once, from start to exit' },
       {
         label: 'events/s',
         value: int(r.eventsPerSec),
-        note: `target ≥ ${int(TARGETS.speedupVsSpark * SPARK_W1.eventsPerSec)} (${TARGETS.speedupVsSpark}× Spark's ${int(SPARK_W1.eventsPerSec)})`,
+        note:
+          `target ≥ ${int(TARGETS.speedupVsSpark * SPARK_W1.eventsPerSec)} ` +
+          `(${TARGETS.speedupVsSpark}× Spark's ${int(SPARK_W1.eventsPerSec)})`,
       },
-      { label: 'vs the Spark seed job', value: ratio(r.speedupVsSpark), note: `target ≥ ${TARGETS.speedupVsSpark}×` },
+      {
+        label: 'vs the Spark seed job',
+        value: ratio(r.speedupVsSpark),
+        note: `target ≥ ${TARGETS.speedupVsSpark}×`,
+      },
       {
         label: 'run / raw parts',
         value: ratio(r.ratioToRaw),
@@ -185,6 +198,7 @@ const cpuText = (x: Cpu) => (typeof x === 'number' ? `${x.toFixed(2)} s` : x);
 
 /** A scenario's CPU-seconds: the run's, the servers' (or "not measured") and their sum. */
 function cpuFigures(w: CpuWindow): Figure[] {
+  const busyPercent = Math.round((100 * w.sum) / Math.max(w.wallS * w.cores, 0.001));
   return [
     { label: 'CPU: loginsync', value: cpuText(w.loginsync), note: 'CPU-seconds, user + system' },
     { label: 'CPU: Kafka broker', value: cpuText(w.broker) },
@@ -192,7 +206,9 @@ function cpuFigures(w: CpuWindow): Figure[] {
     {
       label: 'CPU: sum',
       value: cpuText(w.sum),
-      note: `${Math.round((100 * w.sum) / Math.max(w.wallS * w.cores, 0.001))}% of ${w.cores} cores over ${w.wallS.toFixed(1)} s; the bench itself ${cpuText(w.bench)}, not in it`,
+      note:
+        `${busyPercent}% of ${w.cores} cores over ${w.wallS.toFixed(1)} s; ` +
+        `the bench itself ${cpuText(w.bench)}, not in it`,
     },
   ];
 }
@@ -287,7 +303,13 @@ function latencyCharts(r: LatencyResult): string {
         .filter((b) => b.count > 0)
         .map((b) => {
           const [x0, x1] = [sx(b.lo), sx(b.hi)];
-          return `<rect x="${x0.toFixed(1)}" y="${sy(b.count).toFixed(1)}" width="${Math.max(1, x1 - x0 - 0.5).toFixed(1)}" height="${(sy(0) - sy(b.count)).toFixed(1)}" fill="${COLOR.hist}"><title>${esc(`${msText(b.lo)} – ${msText(b.hi)}: ${int(b.count)} events`)}</title></rect>`;
+          const width = Math.max(1, x1 - x0 - 0.5).toFixed(1);
+          const height = (sy(0) - sy(b.count)).toFixed(1);
+          const tip = esc(`${msText(b.lo)} – ${msText(b.hi)}: ${int(b.count)} events`);
+          return (
+            `<rect x="${x0.toFixed(1)}" y="${sy(b.count).toFixed(1)}" width="${width}" height="${height}" ` +
+            `fill="${COLOR.hist}"><title>${tip}</title></rect>`
+          );
         })
         .join(''),
   });
@@ -320,7 +342,10 @@ function countTicks(peak: number): number[] {
 }
 
 function latencySection(r: LatencyResult): string {
-  const workload = `W2: ${int(r.rate)} events/s for ${r.seconds} s over ${int(r.users)} users, loginsync run --trigger 0 started ${r.leadS} s before the load; latency from each record's Kafka timestamp to its write being acknowledged, every record after one warm-up event.`;
+  const workload =
+    `W2: ${int(r.rate)} events/s for ${r.seconds} s over ${int(r.users)} users, ` +
+    `loginsync run --trigger 0 started ${r.leadS} s before the load; ` +
+    "latency from each record's Kafka timestamp to its write being acknowledged, every record after one warm-up event.";
   const p = (v: number | null) => (v === null ? '–' : msText(v));
   return section('latency', 'Latency (W2)', workload, [
     figures([
@@ -337,7 +362,9 @@ function latencySection(r: LatencyResult): string {
       {
         label: 'p99 to the commit',
         value: p(r.commitLatencyMs.p99),
-        note: `record timestamp → its batch committed; p50 ${p(r.commitLatencyMs.p50)}, p95 ${p(r.commitLatencyMs.p95)}`,
+        note:
+          'record timestamp → its batch committed; ' +
+          `p50 ${p(r.commitLatencyMs.p50)}, p95 ${p(r.commitLatencyMs.p95)}`,
       },
       ...cpuFigures(r.cpu),
     ]),
@@ -348,16 +375,18 @@ function latencySection(r: LatencyResult): string {
 
 /** p99 per window of record time, to the write and to the commit. */
 function windowChart(r: LatencyResult): string {
+  const orDash = (x: number | null) => (x === null ? '–' : msText(x));
   const bars = (key: 'writtenMs' | 'committedMs', color: string) =>
     r.windows.map((w): Bar => {
       const v = w[key].p99;
       const range = `${w.fromS}–${w.toS} s`;
+      const quantiles = [w[key].p50, w[key].p95, v, w[key].max].map(orDash).join(' / ');
       return {
         label: range,
         value: v ?? 0,
         text: v === null ? '–' : msText(v),
         color,
-        tip: `${range}: ${int(w.events)} events, p50 / p95 / p99 / max ${[w[key].p50, w[key].p95, v, w[key].max].map((x) => (x === null ? '–' : msText(x))).join(' / ')}`,
+        tip: `${range}: ${int(w.events)} events, p50 / p95 / p99 / max ${quantiles}`,
       };
     });
   return hbarChart({
@@ -374,14 +403,26 @@ function windowChart(r: LatencyResult): string {
 }
 
 function tableSizeSection(r: TableSizeResult): string {
-  const workload = `W3: the same ${int(r.events)} events over ${int(r.activeUsers)} users, drained by run --once into a table of ${r.sizes.map((z) => int(z.users)).join(' and then ')} rows; the cost per event is the batches' join + write time.`;
+  const workload =
+    `W3: the same ${int(r.events)} events over ${int(r.activeUsers)} users, ` +
+    `drained by run --once into a table of ${r.sizes.map((z) => int(z.users)).join(' and then ')} rows; ` +
+    "the cost per event is the batches' join + write time.";
   const bars = r.sizes.map((z): Bar => ({
     label: `table of ${int(z.users)} rows`,
     value: z.usPerEvent,
     text: `${z.usPerEvent} µs/event`,
     color: COLOR.bar,
-    tip: `${int(z.users)} rows: join + write ${secs(z.joinWriteMs)} (${z.usPerEvent} µs/event), whole process ${secs(z.wallMs)}`,
+    tip:
+      `${int(z.users)} rows: join + write ${secs(z.joinWriteMs)} (${z.usPerEvent} µs/event), ` +
+      `whole process ${secs(z.wallMs)}`,
   }));
+  const chart = hbarChart({
+    title: `Join + write per event: large / small = ${ratio(r.ratio)}`,
+    axis: 'join + write per event (µs)',
+    tick: (v) => String(v),
+    groups: [{ bars }],
+    width: FULL,
+  });
   return section('table-size', 'Cost vs table size (W3)', workload, [
     figures([
       { label: 'large / small', value: ratio(r.ratio), note: `target ≤ ${TARGETS.sizeRatio}×` },
@@ -398,18 +439,30 @@ function tableSizeSection(r: TableSizeResult): string {
       },
       ...cpuFigures(r.cpu),
     ]),
-    `<div class="chart-box">${hbarChart({ title: `Join + write per event: large / small = ${ratio(r.ratio)}`, axis: 'join + write per event (µs)', tick: (v) => String(v), groups: [{ bars }], width: FULL })}</div>`,
+    `<div class="chart-box">${chart}</div>`,
   ]);
 }
 
 function restartSection(r: RestartResult): string {
-  const workload = `${int(r.rate)} events/s over ${int(r.users)} users; loginsync run --trigger 0 killed with kill -9 ${r.kills} time${r.kills === 1 ? '' : 's'}, each restarted at once; the time from the kill to the restarted run's first committed batch.`;
+  const times = `${r.kills} time${r.kills === 1 ? '' : 's'}`;
+  const workload =
+    `${int(r.rate)} events/s over ${int(r.users)} users; loginsync run --trigger 0 killed with kill -9 ${times}, ` +
+    "each restarted at once; the time from the kill to the restarted run's first committed batch.";
   const bars = r.recoveryMs.map((v, i): Bar => ({
     label: `kill ${i + 1}`,
     value: v,
     text: secs(v, 1),
     color: COLOR.bar,
   }));
+  const chart = hbarChart({
+    title: 'Kill → first committed batch of the restarted run',
+    axis: 'recovery time (s)',
+    tick: secTick,
+    groups: [{ bars }],
+    width: FULL,
+    labelWidth: 90,
+    marks: [{ value: r.medianMs, label: `median ${secs(r.medianMs, 1)}` }],
+  });
   return section('restart', 'Crash recovery', workload, [
     figures([
       {
@@ -417,23 +470,31 @@ function restartSection(r: RestartResult): string {
         value: secs(r.medianMs, 1),
         note: `target ≤ ${TARGETS.restartMedianMs / 1000} s`,
       },
-      { label: 'kill → first commit, max', value: secs(r.maxMs, 1), note: `target ≤ ${TARGETS.restartMaxMs / 1000} s` },
+      {
+        label: 'kill → first commit, max',
+        value: secs(r.maxMs, 1),
+        note: `target ≤ ${TARGETS.restartMaxMs / 1000} s`,
+      },
       { label: 'events produced', value: int(r.events) },
       correctness(r.correct),
       ...cpuFigures(r.cpu),
     ]),
-    `<div class="chart-box">${hbarChart({ title: 'Kill → first committed batch of the restarted run', axis: 'recovery time (s)', tick: secTick, groups: [{ bars }], width: FULL, labelWidth: 90, marks: [{ value: r.medianMs, label: `median ${secs(r.medianMs, 1)}` }] })}</div>`,
+    `<div class="chart-box">${chart}</div>`,
   ]);
 }
 
 function accessSection(r: AccessResult): string {
-  const workload = `Each way of reading the join's columns (last_login and its write time) of all ${int(r.users)} users, and of writing last_login of as many rows; Cassandra's CPU per key decides which the run uses.`;
+  const workload =
+    `Each way of reading the join's columns (last_login and its write time) of all ${int(r.users)} users, ` +
+    "and of writing last_login of as many rows; Cassandra's CPU per key decides which the run uses.";
   const bar = (f: AccessResult['figures'][number]): Bar => ({
     label: f.pattern,
     value: f.cassandraUsPerKey ?? 0,
     color: COLOR.bar,
     text: f.cassandraUsPerKey === null ? 'not measured' : `${f.cassandraUsPerKey} µs`,
-    tip: `${f.pattern}: Cassandra ${cpuText(f.cpu.cassandra)}, client ${cpuText(f.cpu.client)} in ${f.cpu.wallS.toFixed(2)} s`,
+    tip:
+      `${f.pattern}: Cassandra ${cpuText(f.cpu.cassandra)}, client ${cpuText(f.cpu.client)} ` +
+      `in ${f.cpu.wallS.toFixed(2)} s`,
   });
   const chart = (kind: 'read' | 'write', title: string) =>
     `<div class="chart-box">${hbarChart({
@@ -477,9 +538,10 @@ function header(report: BenchReport, at: Date | undefined): string {
   ];
   const when = at ? ` on ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
   const ran = report.results.map((r) => r.scenario).join(', ') || 'none';
+  const machine = items.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('');
   return (
     `<header>\n<h1>loginsync bench</h1>\n<p class="sub">${esc(`Measured${when}; scenarios: ${ran}.`)}</p>\n` +
-    `<dl class="machine">${items.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl>\n</header>`
+    `<dl class="machine">${machine}</dl>\n</header>`
   );
 }
 

@@ -91,9 +91,8 @@ async function killCycles(
     run = spawnRun(args, envFor(ctx));
     runs.push(run);
     recoveryMs.push((await firstCommit(w.progressFile, since, known, run)) - killedAt);
-    ctx.note(
-      `kill ${i + 1}/${kills}: first commit of the restarted run ${((recoveryMs.at(-1) ?? 0) / 1000).toFixed(1)} s after the kill`,
-    );
+    const recoveredS = ((recoveryMs.at(-1) ?? 0) / 1000).toFixed(1);
+    ctx.note(`kill ${i + 1}/${kills}: first commit of the restarted run ${recoveredS} s after the kill`);
   }
   return { recoveryMs, runs };
 }

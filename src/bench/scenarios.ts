@@ -68,7 +68,9 @@ export async function verify(
     const got = r.last_login?.getTime() ?? -1;
     if (got !== want) {
       wrong++;
-      example ??= `${r.login_id}: ${got >= 0 ? formatTimestamp(new Date(got)) : 'null'}, expected ${formatTimestamp(new Date(want))}`;
+      example ??=
+        `${r.login_id}: ${got >= 0 ? formatTimestamp(new Date(got)) : 'null'}, ` +
+        `expected ${formatTimestamp(new Date(want))}`;
     }
   });
   return { ok: wrong === 0 && checked === latest.length, checked, wrong, ...(example ? { example } : {}) };
@@ -229,7 +231,10 @@ export interface LatencyResult {
   medianBatchMs: number;
   latencyMs: { p50: number | null; p95: number | null; p99: number | null };
   peakRssMB: number;
-  /** the distribution latencyMs is read from: [upper bound of a bucket in ms, events in it], ascending (see histogramPairs) */
+  /**
+   * the distribution latencyMs is read from: [upper bound of a bucket in ms, events in it], ascending (see
+   * histogramPairs)
+   */
   histogram: Array<[number, number]>;
   /** record timestamp -> its batch committed (the batch's end), all records */
   commitLatencyMs: { p50: number | null; p95: number | null; p99: number | null };

@@ -25,7 +25,8 @@ function line(x1: number, y1: number, x2: number, y2: number, cls: string): stri
 
 function svg(width: number, height: number, label: string, parts: string[]): string {
   return (
-    `<svg class="chart" viewBox="0 0 ${width} ${Math.ceil(height)}" width="${width}" height="${Math.ceil(height)}" role="img" aria-label="${esc(label)}">\n` +
+    `<svg class="chart" viewBox="0 0 ${width} ${Math.ceil(height)}" width="${width}" height="${Math.ceil(height)}" ` +
+    `role="img" aria-label="${esc(label)}">\n` +
     parts.filter((p) => p !== '').join('\n') +
     '\n</svg>'
   );
@@ -61,7 +62,8 @@ function legend(items: LegendItem[], x0: number, y: number): string {
   let x = x0;
   return items
     .map((it) => {
-      const s = `<rect x="${px(x)}" y="${px(y - 10)}" width="12" height="12" rx="2" fill="${esc(it.color)}"/>${text(x + 17, y, it.label, 'legend')}`;
+      const swatch = `<rect x="${px(x)}" y="${px(y - 10)}" width="12" height="12" rx="2" fill="${esc(it.color)}"/>`;
+      const s = `${swatch}${text(x + 17, y, it.label, 'legend')}`;
       x += 34 + it.label.length * 6.6;
       return s;
     })
@@ -89,7 +91,9 @@ function marks(ms: Mark[], sx: (v: number) => number, top: number, bottom: numbe
       const x = sx(m.value);
       const ly = top - 6 - (ms.length - 1 - i) * 15;
       const fits = x + labelWidth(m) <= right;
-      return `<g>${line(x, ly - 10, x, bottom, 'mark')}${text(fits ? x + 4 : x - 4, ly, m.label, 'mark-label', fits ? 'start' : 'end')}</g>`;
+      const stroke = line(x, ly - 10, x, bottom, 'mark');
+      const label = text(fits ? x + 4 : x - 4, ly, m.label, 'mark-label', fits ? 'start' : 'end');
+      return `<g>${stroke}${label}</g>`;
     });
 }
 
@@ -125,9 +129,11 @@ export interface HBarChart {
 
 function hbar(b: Bar, y: number, left: number, sx: (v: number) => number): string {
   const w = Math.max(b.value > 0 ? 1 : 0, sx(b.value) - left);
+  const tip = esc(b.tip ?? `${b.label}: ${b.text}`);
   return (
-    `<g class="bar"><title>${esc(b.tip ?? `${b.label}: ${b.text}`)}</title>${text(left - 8, y + 16, b.label, '', 'end')}` +
-    `<rect x="${px(left)}" y="${px(y + 4)}" width="${px(w)}" height="16" rx="2" fill="${esc(b.color)}"/>${text(left + w + 6, y + 16, b.text, 'value')}</g>`
+    `<g class="bar"><title>${tip}</title>${text(left - 8, y + 16, b.label, '', 'end')}` +
+    `<rect x="${px(left)}" y="${px(y + 4)}" width="${px(w)}" height="16" rx="2" fill="${esc(b.color)}"/>` +
+    `${text(left + w + 6, y + 16, b.text, 'value')}</g>`
   );
 }
 
@@ -217,6 +223,7 @@ export function logXChart(c: LogXChart): string {
     c.draw(sx, sy),
     ...marks(ms, sx, m.top, bottom, width - 4),
     text((m.left + width - m.right) / 2, height - 14, c.xAxis, 'axis-title', 'middle'),
-    `<text x="16" y="${px(yTitleY)}" class="axis-title" text-anchor="middle" transform="rotate(-90 16 ${px(yTitleY)})">${esc(c.yAxis)}</text>`,
+    `<text x="16" y="${px(yTitleY)}" class="axis-title" text-anchor="middle" ` +
+      `transform="rotate(-90 16 ${px(yTitleY)})">${esc(c.yAxis)}</text>`,
   ]);
 }
