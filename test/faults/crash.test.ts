@@ -6,7 +6,7 @@ import { waitFor } from '../support/wait.js';
 import { testRandom } from '../support/random.js';
 import { world, type World, admin, sendAll } from '../support/world.js';
 import { compareWithOracle, eventJson, oracle, randomEvents, seedUsers } from '../support/oracle.js';
-import { committedOffsets, endOffsets, total } from '../support/offsets.js';
+import { groupOffsets, endOffsets, total } from '../support/offsets.js';
 import { ledgerEntries, ledgerProblems } from '../support/ledger.js';
 import { sleep } from '../../src/util/sleep.js';
 
@@ -34,7 +34,7 @@ describe('kill -9 of loginsync run', () => {
     // a restarted run resumes at once: when the group has drained the topic before the kills are over,
     // another wave of events arrives, so that every cycle kills a run with work to do
     const topUp = async () => {
-      if (total(await committedOffsets(a, w!.group, w!.topic)) < total(end)) return;
+      if (total(await groupOffsets(a, w!.group, w!.topic)) < total(end)) return;
       const more = randomEvents(ids, 10_000, random);
       events.push(...more);
       values.push(...more.map(eventJson));
@@ -83,7 +83,7 @@ describe('kill -9 of loginsync run', () => {
       await run.exited;
       kills.push(`${ledgerEntries(w.checkpoint).length - before}`);
     }
-    const committedAfterKills = [...(await committedOffsets(a, w.group, w.topic)).values()].reduce(
+    const committedAfterKills = [...(await groupOffsets(a, w.group, w.topic)).values()].reduce(
       (x, y) => x + Math.max(0, y),
       0,
     );
@@ -101,7 +101,7 @@ describe('kill -9 of loginsync run', () => {
     expect(cmp.rows).toBe(10_000);
     expect(cmp.lost.slice(0, 5), `${cmp.lost.length} lost updates`).toEqual([]);
     expect(cmp.wrong.slice(0, 5), `${cmp.wrong.length} wrong rows`).toEqual([]);
-    expect(await committedOffsets(a, w.group, w.topic)).toEqual(end);
+    expect(await groupOffsets(a, w.group, w.topic)).toEqual(end);
     const ledger = ledgerEntries(w.checkpoint);
     expect(ledgerProblems(ledger, end)).toEqual([]);
     const counted = ledger.reduce((n, e) => n + (e.counts?.input ?? 0), 0);

@@ -5,7 +5,7 @@ import { spawnCli, type Spawned } from '../support/cli.js';
 import { waitFor } from '../support/wait.js';
 import { event, readTopic, world, type World, admin } from '../support/world.js';
 import { clearScene } from '../support/faults.js';
-import { committedOffsets, endOffsets, waitCommitted } from '../support/offsets.js';
+import { groupOffsets, endOffsets, waitCommitted } from '../support/offsets.js';
 import { ledgerEntries } from '../support/ledger.js';
 
 let w: World | undefined;
@@ -36,7 +36,7 @@ describe('a dead-letter topic that cannot be written', () => {
     expect(refused.stderr).toContain(`cannot write to topic ${dlq} (--dlq-topic)`);
     expect(refused.stderr).toMatch(/larger than the max message size/);
     expect(refused.stderr).toContain('nothing of this batch was committed');
-    expect([...(await committedOffsets(a, w.group, w.topic)).values()]).toEqual([-1]);
+    expect([...(await groupOffsets(a, w.group, w.topic)).values()]).toEqual([-1]);
     expect(ledgerEntries(w.checkpoint)).toEqual([]);
 
     await a.alterConfigs({
@@ -47,7 +47,7 @@ describe('a dead-letter topic that cannot be written', () => {
     expect(fixed.code, fixed.stderr).toBe(0);
     const letters = await readTopic(w.kafka, dlq, 2);
     expect(letters.map((l) => l.headers['loginsync.offset']).sort()).toEqual(['1', '3']);
-    expect(await committedOffsets(a, w.group, w.topic)).toEqual(await endOffsets(a, w.topic));
+    expect(await groupOffsets(a, w.group, w.topic)).toEqual(await endOffsets(a, w.topic));
     expect((await w.lastLogins()).get('100009')).toBe('2021-01-01T00:00:00.000Z');
   });
 

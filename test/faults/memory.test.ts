@@ -3,7 +3,7 @@ import type { Admin } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnCli } from '../support/cli.js';
 import { world, type World, admin } from '../support/world.js';
-import { committedOffsets, endOffsets } from '../support/offsets.js';
+import { groupOffsets, endOffsets } from '../support/offsets.js';
 import { compareWithOracle, oracle, seedTime, seedUsers, type Ev } from '../support/oracle.js';
 
 let w: World | undefined;
@@ -92,7 +92,7 @@ describe('bounded memory', () => {
       figures.push(
         `${n} events: produced in ${produced.toFixed(1)} s, drained in ${seconds.toFixed(1)} s, peak RSS ${peakMb.toFixed(0)} MB`,
       );
-      expect(await committedOffsets(a, w.group, w.topic)).toEqual(await endOffsets(a, w.topic));
+      expect(await groupOffsets(a, w.group, w.topic)).toEqual(await endOffsets(a, w.topic));
       const cmp = await compareWithOracle(w, oracle(originals, events));
       expect(cmp.lost.slice(0, 5), `${cmp.lost.length} lost`).toEqual([]);
       expect(cmp.wrong.slice(0, 5), `${cmp.wrong.length} wrong`).toEqual([]);

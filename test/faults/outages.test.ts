@@ -14,7 +14,7 @@ import {
   type Ev,
   type Originals,
 } from '../support/oracle.js';
-import { committedOffsets, endOffsets, waitCommitted } from '../support/offsets.js';
+import { groupOffsets, endOffsets, waitCommitted } from '../support/offsets.js';
 import { sleep } from '../../src/util/sleep.js';
 import { serverPid, stack, clearScene } from '../support/faults.js';
 
@@ -172,7 +172,7 @@ describe('Cassandra restarts under a running loginsync run', () => {
     await sendAll(w, events.map(eventJson));
     await waitCommitted(a, w, 60_000);
     await waitCommitted(a, { ...w, group: impatientGroup }, 60_000);
-    const before = await committedOffsets(a, w.group, w.topic);
+    const before = await groupOffsets(a, w.group, w.topic);
 
     await stack('stop', 'cassandra');
     const t0 = Date.now();
@@ -182,7 +182,7 @@ describe('Cassandra restarts under a running loginsync run', () => {
 
     // the main run keeps retrying while Cassandra is down, and commits nothing meanwhile
     while (Date.now() - t0 < 20_000) {
-      expect(await committedOffsets(a, w.group, w.topic)).toEqual(before);
+      expect(await groupOffsets(a, w.group, w.topic)).toEqual(before);
       await sleep(1000);
     }
     // a failure streak shows on /healthz
@@ -192,7 +192,7 @@ describe('Cassandra restarts under a running loginsync run', () => {
     expect(code, impatient.stderr()).toBe(1);
     expect(impatient.stderr()).toMatch(/Cassandra at \S+ unreachable for longer than --max-outage 5s/);
     expect(impatient.stderr()).toContain('nothing unwritten was committed');
-    expect(await committedOffsets(a, impatientGroup, w.topic)).toEqual(before);
+    expect(await groupOffsets(a, impatientGroup, w.topic)).toEqual(before);
 
     await stack('start', 'cassandra');
     const downMs = Date.now() - t0;
@@ -206,6 +206,6 @@ describe('Cassandra restarts under a running loginsync run', () => {
     r.child.kill('SIGTERM');
     expect(await r.exited, r.stderr()).toBe(0);
     if (process.env.LOGINSYNC_SHOW_RUN) process.stderr.write(r.stderr());
-    expect(await endOffsets(a, w.topic)).toEqual(await committedOffsets(a, w.group, w.topic));
+    expect(await endOffsets(a, w.topic)).toEqual(await groupOffsets(a, w.group, w.topic));
   });
 });

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawnCli, type Spawned } from '../support/cli.js';
 import { world, type World, admin, sendAll } from '../support/world.js';
 import { testRandom } from '../support/random.js';
-import { committedOffsets, endOffsets } from '../support/offsets.js';
+import { groupOffsets, endOffsets } from '../support/offsets.js';
 import {
   compareWithOracle,
   eventJson,
@@ -83,7 +83,7 @@ describe('graceful stop under load', () => {
     expect(code, run!.stderr()).toBe(0);
     expect(tookMs).toBeLessThan(30_000);
     expect(run!.stderr()).toMatch(/SIGTERM: finishing the current batch and committing, for up to 30s/);
-    expect(await committedOffsets(a!, w!.group, w!.topic)).toEqual(await endOffsets(a!, w!.topic));
+    expect(await groupOffsets(a!, w!.group, w!.topic)).toEqual(await endOffsets(a!, w!.topic));
     const ledger = ledgerEntries(w!.checkpoint);
     expect(ledger.map((e) => e.counts?.input)).toEqual([200_000]);
     const cmp = await compareWithOracle(w!, oracle(originals, events));
@@ -106,11 +106,11 @@ describe('graceful stop under load', () => {
     expect(run!.stderr()).toMatch(
       /shutdown timeout \(3s\): the batch in progress is not committed and will be read again/,
     );
-    expect([...(await committedOffsets(a!, w!.group, w!.topic)).values()]).toEqual([-1]);
+    expect([...(await groupOffsets(a!, w!.group, w!.topic)).values()]).toEqual([-1]);
     expect(ledgerEntries(w!.checkpoint)).toEqual([]);
     // and the next run does it
     const again = await w!.runOnce(['-q', '--session-timeout', '6s']);
     expect(again.code, again.stderr).toBe(0);
-    expect(await committedOffsets(a!, w!.group, w!.topic)).toEqual(await endOffsets(a!, w!.topic));
+    expect(await groupOffsets(a!, w!.group, w!.topic)).toEqual(await endOffsets(a!, w!.topic));
   });
 });

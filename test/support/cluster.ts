@@ -8,7 +8,7 @@ import { freePortPair, freePortRun } from '../../src/stack/process.js';
 import { runCli, spawnCli, type CliResult, type Spawned } from './cli.js';
 import { uniqueName } from './names.js';
 import type { World } from './world.js';
-import { committedOffsets, total } from './offsets.js';
+import { groupOffsets, total } from './offsets.js';
 import { lastLogins, type Originals } from './oracle.js';
 
 const QUORUM = types.consistencies.localQuorum;
@@ -149,7 +149,7 @@ export class DrainWatch {
   start(): void {
     const tick = async () => {
       const committed = total(
-        await committedOffsets(this.admin, this.w.group, this.w.topic).catch(() => new Map<number, number>()),
+        await groupOffsets(this.admin, this.w.group, this.w.topic).catch(() => new Map<number, number>()),
       );
       this.samples.push({ t: Date.now(), committed, printed: this.printed() });
       this.timer = setTimeout(() => void tick(), 250);
