@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { Stack } from '../../src/stack/stack.js';
-import { startTestStack } from '../integration/global-setup.js';
+import { startTestStack } from '../support/test-stack.js';
 
 /**
  * The fault tests stop, kill and restart the servers: a stack of their own, never the servers
