@@ -6,7 +6,7 @@ import type { CassandraClient } from '../cassandra/client.js';
 import { readStored } from '../cassandra/lastlogin.js';
 import { forEachUser } from '../cassandra/users.js';
 import { committedOffsets } from '../kafka/group.js';
-import type { ConnectionSettings } from '../config/settings.js';
+import type { ConnectionSettings } from '../config/table.js';
 import { measureBaseline, type Baseline, type BaselineCpu } from './baseline.js';
 import { addWindows, type CpuMeter, type CpuWindow } from './cpu.js';
 import { SPARK_W1 } from './reference.js';
@@ -21,6 +21,7 @@ import {
   produceEvents,
   SteadyProducer,
   type BenchNames,
+  type Replicas,
 } from './workload.js';
 import { formatTimestamp } from '../ui/format.js';
 import { sleep } from '../util/sleep.js';
@@ -37,8 +38,8 @@ export interface BenchContext {
   note: (line: string) => void;
   /** CPU of the runs, the servers and the bench in each measured window */
   cpu: CpuMeter;
-  /** copies of the bench's keyspace and topic (--replication-factor) */
-  replicas: number;
+  /** copies of the bench's keyspace and topic (--keyspace-replication, --topic-replication) */
+  replicas: Replicas;
 }
 
 export function envFor(ctx: BenchContext): NodeJS.ProcessEnv {

@@ -25,20 +25,26 @@ export function benchNames(prefix = 'bench'): BenchNames {
   return { keyspace: `${prefix}_${id}`, topic: `${prefix}_${id}`, group: `${prefix}_${id}` };
 }
 
-/** The bench's keyspace and topic, each with `replicas` copies (3 on a three-node stack, as a cluster runs). */
+/** The bench's keyspace and topic, with `replicas` copies each (3 on a three-node stack, as a cluster runs). */
+/** Copies of the bench's keyspace (--keyspace-replication) and of its topic (--topic-replication). */
+export interface Replicas {
+  keyspace: number;
+  topic: number;
+}
+
 export async function createSchema(
   cql: CassandraClient,
   kafka: Kafka,
   n: BenchNames,
   partitions: number,
-  replicas = 1,
+  replicas: Replicas = { keyspace: 1, topic: 1 },
 ): Promise<void> {
-  await ensureKeyspace(cql, n.keyspace, { class: 'SimpleStrategy', replicationFactor: replicas });
+  await ensureKeyspace(cql, n.keyspace, { class: 'SimpleStrategy', replicationFactor: replicas.keyspace });
   await ensureUsersTable(cql, n.keyspace, 'users');
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await ensureTopic(admin, { topic: n.topic, partitions, replicationFactor: replicas });
+    await ensureTopic(admin, { topic: n.topic, partitions, replicationFactor: replicas.topic });
   } finally {
     await admin.disconnect();
   }

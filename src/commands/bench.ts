@@ -1,73 +1,32 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { access } from '../bench/access.js';
 import { CpuMeter, listeners, type ServerProcs } from '../bench/cpu.js';
 import { restart } from '../bench/restart.js';
 import { renderReport, type BenchReport, type BenchResult, type Machine } from '../bench/report-html.js';
 import { drain, latency, tableSize, type BenchContext } from '../bench/scenarios.js';
+import type { Replicas } from '../bench/workload.js';
 import { kafkaFor, openCassandra } from '../config/connect.js';
-import { withConnectionOptions, type ConnectionSettings } from '../config/settings.js';
+import { declareSettings } from '../config/declare.js';
+import type { ConnectionSettings, SettingsOf } from '../config/table.js';
 import { parsePositiveInt } from '../config/validate.js';
-import { errorMessage, UserError } from '../errors.js';
+import { errorMessage, UsageError, UserError } from '../errors.js';
 import { freePortPair } from '../stack/process.js';
 import { DEFAULT_SETTINGS, Stack } from '../stack/stack.js';
-import { c, info, out, printJson } from '../ui/output.js';
+import { c, info, out, printJson, warn } from '../ui/output.js';
 import { progressBar } from '../ui/progress.js';
 import { render } from './bench-table.js';
 import { commandSettings } from './settings.js';
 
-interface BenchOptions {
-  scenario: 'drain' | 'latency' | 'table-size' | 'restart' | 'access' | 'all';
-  kills: string;
-  users: string;
-  events: string;
-  partitions: string;
-  rate: string;
-  seconds: string;
-  lead: string;
-  largeTable: string;
-  replicationFactor: string;
-  json?: boolean;
-  out?: string;
-  html?: string;
-  keep?: boolean;
-  stack?: boolean;
-  uiPort?: string;
-}
+type BenchOptions = SettingsOf<'bench'>;
 
 export function benchCommand(): Command {
-  const cmd = new Command('bench')
-    .description('measure loginsync on this machine: drain speed, latency, cost vs table size, next to the raw parts')
-    .addOption(
-      new Option('--scenario <name>', 'what to measure')
-        .choices(['drain', 'latency', 'table-size', 'restart', 'access', 'all'])
-        .default('drain'),
-    )
-    .option('--users <n>', 'users in the table (drain, latency, access)', '100000')
-    .option('--events <n>', 'events to drain (drain, table-size)', '1000000')
-    .option('--partitions <n>', 'topic partitions; events are unkeyed', '2')
-    .option('--rate <n>', 'latency, restart: events per second', '1000')
-    .option('--kills <n>', 'restart: how many times the run is killed', '10')
-    .option('--seconds <n>', 'latency: how long to produce', '60')
-    .option('--lead <n>', 'latency: seconds the run runs before the load starts', '25')
-    .option('--large-table <n>', 'table-size: rows of the large table (the small one has 10,000)', '1000000')
-    .option(
-      '--replication-factor <n>',
-      "copies of the bench's keyspace and topic: 3 on a three-node stack, as a cluster runs (reads and writes at the connection's consistency levels)",
-      '1',
-    )
-    .option('--json', 'print the figures as JSON')
-    .option('--out <file>', 'also write the JSON figures to a file')
-    .option('--html <file>', 'also write a report with charts to one HTML file that opens offline')
-    .option('--keep', 'keep the bench keyspaces and topics')
-    .option(
-      '--ui-port <port>',
-      'serve the live page of each measured run on this port (run --ui-port), to watch it; an open page is then part of what is measured',
-    )
-    .option('--stack', 'bring up a private local stack on free ports for the bench, and stop it after');
-  withConnectionOptions(cmd);
+  const cmd = new Command('bench').description(
+    'measure loginsync on this machine: drain speed, latency, cost vs table size, next to the raw parts',
+  );
+  declareSettings(cmd, 'bench');
   cmd.addHelpText(
     'after',
     `
@@ -75,7 +34,7 @@ Each scenario works in its own keyspace and topic (removed after, unless --keep)
 its own process, and checks the resulting table against the expected maxima.
   drain       W1: --events unkeyed events over --users users drained with run --once; events/s, time by
               stage, peak RSS, and the raw parts (consume+parse, read, write) measured in the same run.
-  latency     W2: --rate events/s for --seconds with run --trigger 0: produce -> write acknowledged, p50/p95/p99.
+  latency     W2: --rate events/s for --duration with run --trigger 0: produce -> write acknowledged, p50/p95/p99.
   table-size  W3: the same batch against 10,000 and --large-table rows: join+write cost per event.
   restart     --kills kill -9s of run --trigger 0 under --rate events/s, each restarted at once: the time
               from the kill to the restarted run's first committed batch (median, max).
@@ -83,24 +42,30 @@ its own process, and checks the resulting table against the expected maxima.
               lists, point reads, token-range scans) and of writing them (batch sizes, single updates).
               Not part of all.`,
   );
-  return cmd.action(bench);
+  return cmd.action((_opts: unknown, command: Command) => bench(command));
 }
 
-async function bench(opts: BenchOptions, command: Command): Promise<void> {
-  const users = parsePositiveInt(opts.users, '--users');
-  const events = parsePositiveInt(opts.events, '--events');
-  const partitions = parsePositiveInt(opts.partitions, '--partitions');
+/** --keyspace-replication and --topic-replication; the older --replication-factor sets both, and says so. */
+function replicasOf(r: ReturnType<typeof commandSettings<'bench'>>): Replicas {
+  const { keyspaceReplication: keyspace, topicReplication } = r.settings;
+  if (r.origins.keyspaceReplication !== '--replication-factor') return { keyspace, topic: topicReplication };
+  if (r.sources.topicReplication === 'flag' && topicReplication !== keyspace)
+    throw new UsageError('--replication-factor sets --topic-replication too: give --keyspace-replication instead');
+  warn('--replication-factor sets both --keyspace-replication and --topic-replication: give those instead');
+  return { keyspace, topic: keyspace };
+}
+
+async function bench(command: Command): Promise<void> {
+  const r = commandSettings(command, 'bench');
+  const opts: BenchOptions = r.settings;
+  const { users, events, benchPartitions: partitions, largeTable: large, kills, uiPort } = opts;
   const rate = parsePositiveInt(opts.rate, '--rate');
-  const seconds = parsePositiveInt(opts.seconds, '--seconds');
-  const leadS = parsePositiveInt(opts.lead, '--lead', { min: 0 });
-  const large = parsePositiveInt(opts.largeTable, '--large-table');
-  const kills = parsePositiveInt(opts.kills, '--kills');
-  const replicas = parsePositiveInt(opts.replicationFactor, '--replication-factor');
-  const uiPort =
-    opts.uiPort === undefined ? undefined : parsePositiveInt(opts.uiPort, '--ui-port', { min: 1, max: 65535 });
+  const seconds = opts.duration / 1000;
+  const leadS = opts.lead / 1000;
+  const replicas = replicasOf(r);
   // found out now, not after the scenarios' minutes
   if (opts.html !== undefined) checkWritableDir(opts.html, '--html');
-  let { settings } = commandSettings(command);
+  let settings: ConnectionSettings = r.settings;
   let stack: Stack | undefined;
   let stackDir: string | undefined;
   if (opts.stack) {

@@ -1,5 +1,5 @@
 import { Argument, Command, type Option } from 'commander';
-import { CONSISTENCIES, SASL_MECHANISMS } from '../config/settings.js';
+import { CONSISTENCIES, SASL_MECHANISMS } from '../config/table.js';
 
 /** Values of flags the settings table checks itself (not commander choices), for completion. */
 const FLAG_VALUES: Record<string, readonly string[]> = {
@@ -33,7 +33,7 @@ export function completionTree(program: Command): CompletionNode[] {
     const options = cmd === program ? globals : [...cmd.options, ...globals];
     const values: Record<string, readonly string[]> = {};
     for (const o of options) {
-      const choices = o.argChoices ?? (o.long ? FLAG_VALUES[o.long] : undefined);
+      const choices = (o.long ? FLAG_VALUES[o.long] : undefined) ?? o.argChoices;
       if (choices && o.long) values[o.long] = choices;
     }
     const node = path.split(' ')[0] === 'stack' && cmd.registeredArguments.length > 0 ? NODES : [];

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { withConnectionOptions } from '../config/settings.js';
+import { declareSettings } from '../config/declare.js';
 import { c, info } from '../ui/output.js';
 import { commandSettings } from './settings.js';
 
@@ -14,9 +14,9 @@ export function demoCommand(runSteps: (args: string[]) => Promise<void>): Comman
   const cmd = new Command('demo').description(
     'seed 000 end to end: stack up, init, seed, produce the sample event, run --once, show users',
   );
-  withConnectionOptions(cmd);
+  declareSettings(cmd, 'demo');
   return cmd.action(async (_opts: unknown, command: Command) => {
-    const { settings, sources } = commandSettings(command);
+    const { settings, sources } = commandSettings(command, 'demo');
     const o = command.opts() as Record<string, string | undefined>;
     const verbose = (command.optsWithGlobals() as { verbose?: boolean }).verbose === true;
     const pass: string[] = [];

@@ -2,51 +2,34 @@ import { Command } from 'commander';
 import { parseReplication, ensureKeyspace, ensureUsersTable, type Replication } from '../cassandra/schema.js';
 import { cassandraError } from '../cassandra/client.js';
 import { openCassandra, openKafkaAdmin } from '../config/connect.js';
-import { withConnectionOptions } from '../config/settings.js';
-import { parsePositiveInt } from '../config/validate.js';
+import { declareSettings } from '../config/declare.js';
 import { UsageError } from '../errors.js';
 import { ensureTopic, replicated } from '../kafka/admin.js';
 import { kafkaError } from '../kafka/client.js';
 import { c, out, printJson } from '../ui/output.js';
 import { commandSettings } from './settings.js';
 
-interface InitOptions {
-  replicationFactor?: string;
-  replication?: string;
-  partitions: string;
-  topicReplication: string;
-  json?: boolean;
-}
-
 export function initCommand(): Command {
-  const cmd = new Command('init')
-    .description('create the keyspace, the users table and the topic (each only if missing)')
-    .option('--replication-factor <n>', 'SimpleStrategy replication factor of a new keyspace (default: 1)')
-    .option('--replication <spec>', "replication of a new keyspace, e.g. 'NetworkTopologyStrategy:dc1=3,dc2=3'")
-    .option('--partitions <n>', 'partitions of a new topic', '1')
-    .option('--topic-replication <n>', 'replication factor of a new topic', '1')
-    .option('--json', 'print what was done as JSON');
-  withConnectionOptions(cmd);
+  const cmd = new Command('init').description(
+    'create the keyspace, the users table and the topic (each only if missing)',
+  );
+  declareSettings(cmd, 'init');
   cmd.addHelpText(
     'after',
     `
 Idempotent: what exists is reported as "exists" and left as it is. An existing table of another shape
 than users(login_id text PRIMARY KEY, user_name text, last_login timestamp) is an error.`,
   );
-  return cmd.action(async (opts: InitOptions, command: Command) => {
-    const { settings: s } = commandSettings(command);
-    if (opts.replication !== undefined && opts.replicationFactor !== undefined) {
-      throw new UsageError('give --replication or --replication-factor, not both');
+  return cmd.action(async (_opts: unknown, command: Command) => {
+    const { settings: s, sources, origins } = commandSettings(command, 'init');
+    if (s.replication !== undefined && sources.keyspaceReplication !== 'default') {
+      throw new UsageError(`give --replication or ${origins.keyspaceReplication}, not both`);
     }
     const replication: Replication =
-      opts.replication !== undefined
-        ? parseReplication(opts.replication)
-        : {
-            class: 'SimpleStrategy',
-            replicationFactor: parsePositiveInt(opts.replicationFactor ?? '1', '--replication-factor'),
-          };
-    const partitions = parsePositiveInt(opts.partitions, '--partitions');
-    const topicReplication = parsePositiveInt(opts.topicReplication, '--topic-replication', { max: 32767 });
+      s.replication !== undefined
+        ? parseReplication(s.replication)
+        : { class: 'SimpleStrategy', replicationFactor: s.keyspaceReplication };
+    const { partitions, topicReplication } = s;
 
     const done: Record<string, string> = {};
     const client = await openCassandra(s);
@@ -66,7 +49,7 @@ than users(login_id text PRIMARY KEY, user_name text, last_login timestamp) is a
     } finally {
       await admin.disconnect();
     }
-    if (opts.json) {
+    if (s.json) {
       printJson({
         keyspace: { name: s.keyspace, result: done.keyspace },
         table: { name: `${s.keyspace}.${s.table}`, result: done.table },

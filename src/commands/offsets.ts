@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { openKafkaClients } from '../config/connect.js';
-import { withConnectionOptions } from '../config/settings.js';
+import { declareSettings } from '../config/declare.js';
 import { parseInstant, parseOffsetsJson } from '../config/start-spec.js';
 import { UsageError, UserError } from '../errors.js';
 import {
@@ -20,7 +20,7 @@ import { checkZone } from '../pipeline/time.js';
 import { formatTimestamp } from '../ui/format.js';
 import { c, co, info, out, printJson, warn } from '../ui/output.js';
 import { makeTable } from '../ui/table.js';
-import { checkGroup, checkpointDir } from './run-options.js';
+import { checkpointDir } from './run-options.js';
 import { commandSettings } from './settings.js';
 
 export function offsetsCommand(): Command {
@@ -39,21 +39,11 @@ Examples:
   return offsets;
 }
 
-const GROUP_HELP = "Kafka consumer group, as run's --group";
-const CHECKPOINT_HELP = "the ledger directory, as run's (default: .loginsync/checkpoint/<group>)";
-
 function showCommand(): Command {
-  const cmd = new Command('show')
-    .description(
-      "per partition: the group's committed offset, the log's start and end, the lag, the ledger's last entry; the group's state and members",
-    )
-    .option('-g, --group <id>', GROUP_HELP, 'loginsync')
-    .option('--checkpoint <dir>', CHECKPOINT_HELP)
-    .option(
-      '--json',
-      'print one object: {group, topic, state, checkpoint, partitions: [{partition, committed, low, high, lag, ledger}], members: [{memberId, clientId, host, partitions}]}',
-    );
-  withConnectionOptions(cmd);
+  const cmd = new Command('show').description(
+    "per partition: the group's committed offset, the log's start and end, the lag, the ledger's last entry; the group's state and members",
+  );
+  declareSettings(cmd, 'offsets show');
   cmd.addHelpText(
     'after',
     `
@@ -63,16 +53,16 @@ Examples:
 The committed offsets are the group's, as Kafka holds them; the ledger (--checkpoint) only says which
 batch this directory's runs recorded last. "-" for a partition the group has no offset for.`,
   );
-  return cmd.action(async (opts: { group: string; checkpoint?: string; json?: boolean }, command: Command) => {
-    const { settings: s } = commandSettings(command);
-    const group = checkGroup(opts.group);
-    const dir = checkpointDir(group, opts.checkpoint);
+  return cmd.action(async (_opts: unknown, command: Command) => {
+    const { settings: s } = commandSettings(command, 'offsets show');
+    const { group } = s;
+    const dir = checkpointDir(group, s.checkpoint);
     const { kafka, admin } = await openKafkaClients(s);
     try {
       const report = await GroupOffsetsAdmin.of(kafka, admin, s.topic, group, s.brokers).report(
         existsSync(dir) ? new Ledger(dir) : undefined,
       );
-      if (opts.json) printJson(report);
+      if (s.json) printJson(report);
       else {
         out(formatReport(report));
         if (report.checkpoint === null) info(c.dim(`no ledger in ${dir} (--checkpoint)`));
@@ -130,7 +120,7 @@ export function formatReport(r: OffsetsReport): string {
   return lines.join('\n');
 }
 
-/** The flags of `offsets reset`, as commander hands them over. */
+/** What `offsets reset` is given (its settings; --timezone only where it was typed or --to-datetime is). */
 export interface ResetFlags {
   group: string;
   toEarliest?: boolean;
@@ -146,37 +136,10 @@ export interface ResetFlags {
 }
 
 function resetCommand(): Command {
-  const cmd = new Command('reset')
-    .description(
-      "move the group's committed offsets (to replay or to skip), with a plan to confirm, recorded in the ledger; refused while the group has members",
-    )
-    .requiredOption(
-      '-g, --group <id>',
-      `${GROUP_HELP} (required: no default, so that the wrong group is not moved by accident)`,
-    )
-    .option('--to-earliest', 'every partition to its first offset still held')
-    .option('--to-latest', 'every partition to its end: skip what is there')
-    .option(
-      '--to-datetime <time>',
-      'every partition to the first record Kafka stored at or after this time ("2020-09-09 10:00:00" in --timezone, or ISO-8601); the end where none is that late',
-    )
-    .option(
-      '--to-offsets <json>',
-      'offsets per partition, \'{"0":23,"1":40}\' or Spark\'s form \'{"logins":{"0":23,"1":40}}\'; partitions left out stay where they are',
-    )
-    .option(
-      '--shift-by <n>',
-      'move each partition the group has an offset for by n (-100 back, +100 forward); partitions with none stay as they are',
-    )
-    .option('--timezone <zone>', 'IANA zone of --to-datetime without a zone (default: UTC)')
-    .option('--checkpoint <dir>', `${CHECKPOINT_HELP}: the move is recorded there as a "reset" entry`)
-    .option('--dry-run', 'print the plan, change nothing')
-    .option('-y, --yes', 'do not ask for confirmation (needed when stdin is not a terminal)')
-    .option(
-      '--json',
-      'print the plan and the result as one object: {group, topic, target, dryRun, applied, plan: [{partition, from, to, low, high, asked, note}], ledger}',
-    );
-  withConnectionOptions(cmd);
+  const cmd = new Command('reset').description(
+    "move the group's committed offsets (to replay or to skip), with a plan to confirm, recorded in the ledger; refused while the group has members",
+  );
+  declareSettings(cmd, 'offsets reset');
   cmd.addHelpText(
     'after',
     `
@@ -189,7 +152,7 @@ Stop the group's runs first: offsets are moved only while the group has no membe
 partition's log are clamped into it, and the plan says so. The next run reads from the new offsets;
 replaying is safe, since last_login never moves backwards.`,
   );
-  return cmd.action((flags: ResetFlags, command: Command) => reset(flags, command));
+  return cmd.action((_opts: unknown, command: Command) => reset(command));
 }
 
 /** The target of `offsets reset`: exactly one of the --to-* flags or --shift-by. No I/O. */
@@ -260,9 +223,12 @@ export function formatPlan(rows: PlanRow[]): string {
   return t.toString();
 }
 
-async function reset(f: ResetFlags, command: Command): Promise<void> {
-  const { settings: s } = commandSettings(command);
-  const group = checkGroup(f.group);
+async function reset(command: Command): Promise<void> {
+  const { settings: s, sources } = commandSettings(command, 'offsets reset');
+  // a configured zone applies to --to-datetime; typed without it, it is a mistake
+  const zoned = sources.timezone === 'flag' || s.toDatetime !== undefined;
+  const f: ResetFlags = { ...s, timezone: zoned ? s.timezone : undefined };
+  const { group } = s;
   const target = parseResetTarget(f, s.topic);
   if (!f.dryRun && !f.yes && !process.stdin.isTTY) {
     throw new UsageError(

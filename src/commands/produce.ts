@@ -3,7 +3,8 @@ import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { forEachUser } from '../cassandra/users.js';
 import { kafkaFor, openCassandra } from '../config/connect.js';
-import { withConnectionOptions, type ConnectionSettings } from '../config/settings.js';
+import { declareSettings } from '../config/declare.js';
+import type { ConnectionSettings, SettingsOf } from '../config/table.js';
 import { parsePositiveInt } from '../config/validate.js';
 import { isMissingTopic, UsageError, UserError } from '../errors.js';
 import { kafkaError } from '../kafka/client.js';
@@ -16,38 +17,13 @@ import { progressBar } from '../ui/progress.js';
 import type { Producer } from 'kafkajs';
 import { commandSettings } from './settings.js';
 
-interface ProduceOptions {
-  login?: string;
-  time?: string;
-  count?: string;
-  rate: string;
-  ids?: string;
-  timeSpread?: string;
-  key: boolean;
-  file?: string;
-  json?: boolean;
-}
+type ProduceOptions = SettingsOf<'produce'>;
 
 export function produceCommand(): Command {
   const cmd = new Command('produce')
     .description('send login events to the topic: one, many at a rate, a file of lines, or interactively')
-    .argument('[file]', 'a file of messages, one per line, sent as given ("-" for stdin); same as --file')
-    .option('--login <id>', 'send {"login_id": id, "created_time": --time} keyed by the id')
-    .option('--time <time>', 'created_time, "YYYY-MM-DD HH:MM:SS" (UTC) or ISO-8601 (default: now)')
-    .option('--count <n>', 'send n events for random known login ids (from the table, or --ids)')
-    .option('--rate <r>', 'events per second for --count; 0 = as fast as possible', '1000')
-    .option('--ids <list>', 'login ids to pick from for --count, comma-separated')
-    .option(
-      '--time-spread <interval>',
-      'for --count: created_time random within this interval before now (e.g. 1d, 1h; default: now)',
-    )
-    .option('--no-key', 'send without a key (partitions are then chosen round-robin-ish)')
-    .option('--file <path>', 'send each line of the file as one message, as given (malformed lines too); "-" for stdin')
-    .option(
-      '--json',
-      'print what was sent as JSON: a line per event for --login and the prompt ({topic, partition, offset, event}); one summary for --count and a file ({topic, sent, seconds, perSecond})',
-    );
-  withConnectionOptions(cmd);
+    .argument('[file]', 'a file of messages, one per line, sent as given ("-" for stdin); same as --file');
+  declareSettings(cmd, 'produce');
   cmd.addHelpText(
     'after',
     `
@@ -58,8 +34,9 @@ Examples:
 With no arguments on a terminal it asks for login id and time, again and again (Ctrl-C to stop), like
 the seed's kafka-console-producer.`,
   );
-  return cmd.action(async (fileArg: string | undefined, opts: ProduceOptions, command: Command) => {
-    const { settings: s } = commandSettings(command);
+  return cmd.action(async (fileArg: string | undefined, _opts: unknown, command: Command) => {
+    const { settings: s } = commandSettings(command, 'produce');
+    const opts = s;
     const file = opts.file ?? fileArg;
     const modes = [opts.login !== undefined, opts.count !== undefined, file !== undefined].filter(Boolean).length;
     if (modes > 1) throw new UsageError('give one of --login, --count, or a file');
@@ -77,10 +54,10 @@ the seed's kafka-console-producer.`,
       throw kafkaError(err, s.brokers, 'connecting the producer');
     }
     try {
-      if (opts.login !== undefined) await produceOne(producer, s, opts.login, opts.time, opts.key, opts.json === true);
+      if (opts.login !== undefined) await produceOne(producer, s, opts.login, opts.time, opts.key, opts.json);
       else if (opts.count !== undefined) await produceCount(producer, s, opts);
-      else if (file !== undefined) await produceFile(producer, s, file, opts.json === true);
-      else await produceInteractive(producer, s, opts.key, opts.json === true);
+      else if (file !== undefined) await produceFile(producer, s, file, opts.json);
+      else await produceInteractive(producer, s, opts.key, opts.json);
     } catch (err) {
       if (err instanceof UserError) throw err;
       if (isMissingTopic(err)) {

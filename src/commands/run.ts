@@ -4,7 +4,8 @@ import { Command } from 'commander';
 import { consistencyCode } from '../cassandra/lastlogin.js';
 import { CassandraUserStore } from '../cassandra/user-store.js';
 import { kafkaFor, openCassandra, openKafkaAdmin } from '../config/connect.js';
-import { withConnectionOptions, type ConnectionSettings } from '../config/settings.js';
+import { declareSettings } from '../config/declare.js';
+import type { ConnectionSettings } from '../config/table.js';
 import { kafkaError } from '../kafka/client.js';
 import { KafkaGroup } from '../kafka/group.js';
 import { SideTopic } from '../kafka/side-topic.js';
@@ -18,15 +19,13 @@ import { runFailure, terminalReporter } from '../ui/run-reporter.js';
 import { interactive } from '../ui/progress.js';
 import { commandSettings } from './settings.js';
 import { serveHttpSides, urlOf } from './run-http.js';
-import { declareRunFlags, parseRunConfig, type RunConfig, type RunFlags } from './run-options.js';
+import { parseRunConfig, type RunConfig } from './run-options.js';
 
 export function runCommand(): Command {
-  const cmd = declareRunFlags(
-    new Command('run').description(
-      'the streaming join: read login events from Kafka, update users.last_login in Cassandra, batch by batch',
-    ),
+  const cmd = new Command('run').description(
+    'the streaming join: read login events from Kafka, update users.last_login in Cassandra, batch by batch',
   );
-  withConnectionOptions(cmd);
+  declareSettings(cmd, 'run');
   cmd.addHelpText(
     'after',
     `
@@ -42,7 +41,7 @@ Examples:
   loginsync run -g new --starting-offsets '{"0":23,"1":-2}'                  # Spark's startingOffsets
   loginsync run --max-future 10m                    # refuse events more than 10 minutes ahead`,
   );
-  return cmd.action((flags: RunFlags, command: Command) => run(flags, command));
+  return cmd.action((_opts: unknown, command: Command) => run(command));
 }
 
 /** The Kafka and Cassandra adapters of a run, opened when the session asks for them. */
@@ -82,41 +81,15 @@ function adapters(s: ConnectionSettings, cfg: RunConfig): SessionAdapters {
   };
 }
 
-function session(s: ConnectionSettings, cfg: RunConfig): RunSession {
-  return new RunSession(
-    {
-      topic: s.topic,
-      group: cfg.group,
-      keyspace: s.keyspace,
-      table: s.table,
-      startingOffsets: cfg.startingOffsets,
-      startExplicit: cfg.startExplicit,
-      triggerMs: cfg.triggerMs,
-      once: cfg.once,
-      checkpoint: cfg.checkpoint,
-      decode: cfg.decode,
-      // records are collapsed as they arrive: a batch holds its distinct ids, its record timestamps
-      // (8 bytes each) and its dead letters
-      limits: { maxRecords: cfg.maxRecords, maxDistinct: cfg.maxBatchIds, maxHeldBytes: 64 * 1024 * 1024 },
-      dlqTopic: cfg.dlqTopic,
-      unmatchedTopic: cfg.unmatchedTopic,
-      shutdownMs: cfg.shutdownMs,
-      showRows: cfg.showRows,
-      ...(cfg.maxOutageMs !== undefined ? { maxOutageMs: cfg.maxOutageMs } : {}),
-      ...(cfg.readAhead !== undefined ? { readAhead: cfg.readAhead } : {}),
-    },
-    adapters(s, cfg),
-  );
-}
-
-async function run(flags: RunFlags, command: Command): Promise<void> {
-  const { settings: s } = commandSettings(command);
-  const cfg = parseRunConfig(flags, s.topic);
+async function run(command: Command): Promise<void> {
+  const { settings: s } = commandSettings(command, 'run');
+  const cfg = parseRunConfig(s);
   if (cfg.progress.file) writeFileSync(cfg.progress.file, '', { flag: 'a' });
   if (cfg.ui?.warning) warn(cfg.ui.warning);
   const metrics = cfg.metrics ? new RunMetrics(s.topic, { group: cfg.group }) : undefined;
   const page = cfg.ui ? new LivePage(cfg.ui.host) : undefined;
-  const run = session(s, cfg);
+  // the session is given the run's config as it is: one path from the settings table to the engine
+  const run = new RunSession(cfg, adapters(s, cfg));
   run.events.on(
     terminalReporter({
       brokers: s.brokers,
@@ -125,9 +98,9 @@ async function run(flags: RunFlags, command: Command): Promise<void> {
       verbose: s.verbose,
       jsonToStdout: cfg.progress.stdout,
       spinner: interactive() && !cfg.quiet && cfg.triggerMs > 0 && !cfg.once,
-      ...(cfg.maxOutageMs !== undefined ? { maxOutageMs: cfg.maxOutageMs } : {}),
-      ...(cfg.metrics ? { metricsUrl: urlOf(cfg.metrics.host, cfg.metrics.port) } : {}),
-      ...(cfg.ui ? { pageUrl: `${urlOf(cfg.ui.host, cfg.ui.port)}/` } : {}),
+      maxOutageMs: cfg.maxOutageMs,
+      metricsUrl: cfg.metrics ? urlOf(cfg.metrics.host, cfg.metrics.port) : undefined,
+      pageUrl: cfg.ui ? `${urlOf(cfg.ui.host, cfg.ui.port)}/` : undefined,
     }),
   );
   const write = cfg.progress.stdout

@@ -4,7 +4,7 @@ import { cassandraError, tableMissing } from '../cassandra/client.js';
 import { consistencyCode } from '../cassandra/lastlogin.js';
 import { insertUsers } from '../cassandra/users.js';
 import { openCassandra } from '../config/connect.js';
-import { withConnectionOptions } from '../config/settings.js';
+import { declareSettings } from '../config/declare.js';
 import { parsePositiveInt } from '../config/validate.js';
 import { readUsersFile, syntheticUsers } from '../data/users-file.js';
 import { UserError } from '../errors.js';
@@ -15,69 +15,60 @@ import { commandSettings } from './settings.js';
 export const SEED_USERS_FILE = fileURLToPath(new URL('../../fixtures/users.json', import.meta.url));
 
 export function seedCommand(): Command {
-  const cmd = new Command('seed')
-    .description("insert users: seed 000's three rows (fixtures/users.json), a file, or N synthetic users")
-    .option(
-      '--file <path>',
-      'users from a JSON array, JSON Lines (.jsonl, .ndjson: one object per line) or a CSV file with a header (login_id,user_name,last_login; times in UTC)',
-    )
-    .option('--count <n>', 'also add n synthetic users (ids from 1000000 up), batched, for benchmarks')
-    .option('--id-start <n>', 'first synthetic id', '1000000')
-    .option('--json', 'print what was inserted as JSON');
-  withConnectionOptions(cmd);
+  const cmd = new Command('seed').description(
+    "insert users: seed 000's three rows (fixtures/users.json), a file, or N synthetic users",
+  );
+  declareSettings(cmd, 'seed');
   cmd.addHelpText(
     'after',
     `
 Rows are written with a plain INSERT, as cqlsh does in the seed: an existing row with the same login_id
 is overwritten.`,
   );
-  return cmd.action(
-    async (opts: { file?: string; count?: string; idStart: string; json?: boolean }, command: Command) => {
-      const { settings: s } = commandSettings(command);
-      const count =
-        opts.count === undefined ? 0 : parsePositiveInt(opts.count, '--count', { min: 0, max: 100_000_000 });
-      const idStart = parsePositiveInt(opts.idStart, '--id-start', { min: 0, max: Number.MAX_SAFE_INTEGER });
-      const fromFile = opts.file !== undefined || count === 0 ? readUsersFile(opts.file ?? SEED_USERS_FILE) : [];
-      const client = await openCassandra(s);
-      try {
-        let n = 0;
-        if (fromFile.length > 0)
-          n += await insertUsers(client, s.keyspace, s.table, fromFile, {
-            consistency: consistencyCode(s.writeConsistency),
-          });
-        if (count > 0) {
-          const bar = progressBar(`adding ${count} synthetic users`, count);
-          const t0 = Date.now();
-          const added = await insertUsers(client, s.keyspace, s.table, syntheticUsers(count, idStart), {
-            onProgress: (k) => bar.update(k),
-            consistency: consistencyCode(s.writeConsistency),
-          });
-          const secs = (Date.now() - t0) / 1000;
-          bar.done(
-            `added ${added} synthetic users in ${secs.toFixed(1)} s (${Math.round(added / Math.max(secs, 0.001))} rows/s)`,
-          );
-          n += added;
-        }
-        if (opts.json) printJson({ inserted: n, table: `${s.keyspace}.${s.table}` });
-        else
-          info(
-            `${c.green('✔')} ${n} user${n === 1 ? '' : 's'} in ${s.keyspace}.${s.table}${
-              fromFile.length > 0
-                ? ` (${fromFile
-                    .map((u) => u.user_name ?? u.login_id)
-                    .slice(0, 5)
-                    .join(', ')}${fromFile.length > 5 ? ', ...' : ''})`
-                : ''
-            }`,
-          );
-      } catch (err) {
-        if (err instanceof UserError) throw err;
-        throw (
-          tableMissing(err, s.keyspace, s.table) ?? cassandraError(err, s.cassandra, `writing ${s.keyspace}.${s.table}`)
+  return cmd.action(async (_opts: unknown, command: Command) => {
+    const { settings: s } = commandSettings(command, 'seed');
+    const count = s.count === undefined ? 0 : parsePositiveInt(s.count, '--count', { min: 0, max: 100_000_000 });
+    const idStart = s.idStart;
+    const fromFile = s.file !== undefined || count === 0 ? readUsersFile(s.file ?? SEED_USERS_FILE) : [];
+    const client = await openCassandra(s);
+    try {
+      let n = 0;
+      if (fromFile.length > 0)
+        n += await insertUsers(client, s.keyspace, s.table, fromFile, {
+          consistency: consistencyCode(s.writeConsistency),
+        });
+      if (count > 0) {
+        const bar = progressBar(`adding ${count} synthetic users`, count);
+        const t0 = Date.now();
+        const added = await insertUsers(client, s.keyspace, s.table, syntheticUsers(count, idStart), {
+          onProgress: (k) => bar.update(k),
+          consistency: consistencyCode(s.writeConsistency),
+        });
+        const secs = (Date.now() - t0) / 1000;
+        bar.done(
+          `added ${added} synthetic users in ${secs.toFixed(1)} s (${Math.round(added / Math.max(secs, 0.001))} rows/s)`,
         );
-      } finally {
-        await client.shutdown();
+        n += added;
       }
-    },
-  );
+      if (s.json) printJson({ inserted: n, table: `${s.keyspace}.${s.table}` });
+      else
+        info(
+          `${c.green('✔')} ${n} user${n === 1 ? '' : 's'} in ${s.keyspace}.${s.table}${
+            fromFile.length > 0
+              ? ` (${fromFile
+                  .map((u) => u.user_name ?? u.login_id)
+                  .slice(0, 5)
+                  .join(', ')}${fromFile.length > 5 ? ', ...' : ''})`
+              : ''
+          }`,
+        );
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      throw (
+        tableMissing(err, s.keyspace, s.table) ?? cassandraError(err, s.cassandra, `writing ${s.keyspace}.${s.table}`)
+      );
+    } finally {
+      await client.shutdown();
+    }
+  });
 }

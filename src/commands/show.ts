@@ -3,8 +3,7 @@ import { Command } from 'commander';
 import { cassandraError, tableMissing } from '../cassandra/client.js';
 import { forEachUser, SmallestRows, type UserRow } from '../cassandra/users.js';
 import { openCassandra } from '../config/connect.js';
-import { withConnectionOptions } from '../config/settings.js';
-import { parsePositiveInt } from '../config/validate.js';
+import { declareSettings } from '../config/declare.js';
 import { UserError } from '../errors.js';
 import { co, info, out } from '../ui/output.js';
 import { makeTable } from '../ui/table.js';
@@ -17,31 +16,28 @@ export function userJson(r: UserRow): { login_id: string; user_name: string | nu
 
 export function showCommand(): Command {
   const show = new Command('show').description('print data');
-  const users = new Command('users')
-    .description('print the users table, sorted by login_id')
-    .option('--limit <n>', 'rows to print, the smallest login_ids; 0 streams every row in token order', '100')
-    .option('--json', 'print a JSON array of {login_id, user_name, last_login (ISO-8601 UTC or null)}');
-  withConnectionOptions(users);
+  const users = new Command('users').description('print the users table, sorted by login_id');
+  declareSettings(users, 'show users');
   users.addHelpText(
     'after',
     `
 The table is paged, never loaded whole: with --limit N only N rows are kept in memory. Sorting a table
 of any size would need all of it, so --limit 0 prints every row unsorted, in Cassandra's token order.`,
   );
-  users.action(async (opts: { limit: string; json?: boolean }, command: Command) => {
-    const { settings: s } = commandSettings(command);
-    const limit = parsePositiveInt(opts.limit, '--limit', { min: 0 });
+  users.action(async (_opts: unknown, command: Command) => {
+    const { settings: s } = commandSettings(command, 'show users');
+    const { limit } = s;
     const client = await openCassandra(s);
     try {
       // stream: after each page, wait until stdout has taken what was written
       const drained = () =>
         process.stdout.writableNeedDrain ? once(process.stdout, 'drain').then(() => {}) : undefined;
       if (limit === 0)
-        await streamAll(opts.json === true, (onRow) => forEachUser(client, s.keyspace, s.table, onRow, 5000, drained));
+        await streamAll(s.json, (onRow) => forEachUser(client, s.keyspace, s.table, onRow, 5000, drained));
       else {
         const keep = new SmallestRows(limit);
         await forEachUser(client, s.keyspace, s.table, (r) => keep.add(r));
-        render(keep.result(), keep.seen, opts.json === true);
+        render(keep.result(), keep.seen, s.json);
       }
     } catch (err) {
       if (err instanceof UserError) throw err;

@@ -1,13 +1,12 @@
-import { Command, Option } from 'commander';
-import { parsePort, parsePositiveInt } from '../config/validate.js';
-import { UsageError } from '../errors.js';
+import { Command } from 'commander';
+import { declareSettings, resolveCommandSettings } from '../config/declare.js';
+import type { CommandName, SettingsOf } from '../config/table.js';
 import type { ServerKind } from '../stack/artifacts.js';
 import { TITLES, nodeTitle } from '../stack/servers.js';
 import { CASSANDRA_USER, KAFKA_USER, SASL_MECHANISM, secureFiles } from '../stack/secure.js';
 import {
   CLUSTER_HEAPS,
   DEFAULT_SETTINGS,
-  DEFAULT_STACK_DIR,
   Stack,
   nodeCount,
   type StackNode,
@@ -19,43 +18,39 @@ import { c, info, out, printJson } from '../ui/output.js';
 import { step, type Step } from '../ui/progress.js';
 import { makeTable } from '../ui/table.js';
 
-const dirOption = () =>
-  new Option('--dir <path>', 'directory of the stack: configs, data, logs, pid files')
-    .env('LOGINSYNC_STACK_DIR')
-    .default(DEFAULT_STACK_DIR);
-
-function heap(value: string): string {
-  if (!/^\d+[mMgG]$/.test(value)) throw new UsageError(`heap size "${value}" should look like 512m or 1g`);
-  return value.toLowerCase();
-}
+/** A stack command's settings: flags, environment, config files, defaults. */
+const settingsOf = <C extends CommandName>(cmd: Command, command: C) => resolveCommandSettings(cmd, command).settings;
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Ports, versions, heaps and node count: flags, else what this stack used last time, else defaults. */
-function upSettings(stack: Stack, opts: Record<string, string>): StackSettings {
+function upSettings(stack: Stack, opts: UpOptions): StackSettings {
   const saved = stack.savedSettings();
-  const nodes = opts.nodes !== undefined ? parsePositiveInt(opts.nodes, '--nodes') : nodeCount(saved);
+  const nodes = opts.nodes ?? nodeCount(saved);
   // a cluster's heaps are smaller; a stack made with another node count is refused by up itself
   const same = saved !== undefined && nodeCount(saved) === nodes;
   const defaults = (kind: ServerKind) => ({
     ...DEFAULT_SETTINGS[kind],
     ...(nodes > 1 ? { heap: CLUSTER_HEAPS[kind] } : {}),
   });
-  const pick = (kind: ServerKind, key: 'port' | 'version' | 'heap', flag: string | undefined) =>
-    flag ?? String((key === 'heap' && !same ? undefined : saved?.[kind][key]) ?? defaults(kind)[key]);
+  const pick = <K extends 'port' | 'version' | 'heap'>(
+    kind: ServerKind,
+    key: K,
+    flag: StackSettings[ServerKind][K] | undefined,
+  ) => flag ?? (key === 'heap' && !same ? undefined : saved?.[kind][key]) ?? defaults(kind)[key];
   return {
     ...(opts.secure || opts.mtls ? { secure: true } : {}),
     ...(opts.mtls ? { mtls: true } : {}),
     nodes,
     kafka: {
-      port: parsePort(pick('kafka', 'port', opts.kafkaPort), '--kafka-port'),
+      port: pick('kafka', 'port', opts.kafkaPort),
       version: pick('kafka', 'version', opts.kafkaVersion),
-      heap: heap(pick('kafka', 'heap', opts.kafkaHeap)),
+      heap: pick('kafka', 'heap', opts.kafkaHeap),
     },
     cassandra: {
-      port: parsePort(pick('cassandra', 'port', opts.cassandraPort), '--cassandra-port'),
+      port: pick('cassandra', 'port', opts.cassandraPort),
       version: pick('cassandra', 'version', opts.cassandraVersion),
-      heap: heap(pick('cassandra', 'heap', opts.cassandraHeap)),
+      heap: pick('cassandra', 'heap', opts.cassandraHeap),
     },
   };
 }
@@ -89,12 +84,13 @@ function upSteps(settings: StackSettings, steps: Map<string, Step>): UpEvents {
   };
 }
 
-async function up(opts: Record<string, string>, only?: string[]): Promise<void> {
-  const stack = new Stack(opts.dir);
+/** up's settings; start has only the directory and the timeout, and takes the rest from the stack. */
+type UpOptions = SettingsOf<'stack start'> & Partial<SettingsOf<'stack up'>>;
+
+async function up(opts: UpOptions, only?: string[]): Promise<void> {
+  const stack = new Stack(opts.stackDir);
   const settings = upSettings(stack, opts);
-  const timeoutMs = Number(opts.timeout ?? (nodeCount(settings) > 1 ? 360 : 180)) * 1000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
-    throw new UsageError(`--timeout "${opts.timeout}" must be a number of seconds`);
+  const timeoutMs = opts.readyTimeout ?? (nodeCount(settings) > 1 ? 360 : 180) * 1000;
 
   const steps = new Map<string, Step>();
   const t0 = Date.now();
@@ -153,18 +149,14 @@ function printConnection(stack: Stack, settings: StackSettings): void {
   );
 }
 
-async function down(opts: Record<string, string>): Promise<void> {
-  const stack = new Stack(opts.dir);
-  const seconds = Number(opts.timeout);
-  // Cassandra syncs its commit log every 10 s: a SIGKILL too soon could lose acknowledged writes
-  if (!Number.isFinite(seconds) || seconds < 1)
-    throw new UsageError(`--timeout "${opts.timeout}" must be a number of seconds, at least 1`);
-  const r = await stack.down(seconds * 1000);
+async function down(opts: SettingsOf<'stack down'>): Promise<void> {
+  const stack = new Stack(opts.stackDir);
+  const r = await stack.down(opts.gracePeriod);
   for (const node of stack.nodes()) info(`${nodeTitle(node)}: ${r.get(node.name)}`);
 }
 
-async function status(name: string | undefined, opts: Record<string, string | boolean>): Promise<void> {
-  const stack = new Stack(String(opts.dir));
+async function status(name: string | undefined, opts: SettingsOf<'stack status'>): Promise<void> {
+  const stack = new Stack(opts.stackDir);
   const only = name === undefined ? undefined : stack.node(name).name;
   const st = (await stack.status()).filter((s) => only === undefined || s.node === only);
   if (opts.json) {
@@ -186,10 +178,10 @@ async function status(name: string | undefined, opts: Record<string, string | bo
   out(t.toString());
 }
 
-function logs(name: string | undefined, opts: Record<string, string>): void {
-  const stack = new Stack(opts.dir);
+function logs(name: string | undefined, opts: SettingsOf<'stack logs'>): void {
+  const stack = new Stack(opts.stackDir);
   const nodes = name === undefined ? stack.nodes() : [stack.node(name)];
-  const n = parsePositiveInt(opts.lines ?? '50', '--lines');
+  const n = opts.lines;
   for (const node of nodes) {
     if (nodes.length > 1) out(c.bold(`==> ${nodeTitle(node)} <==`));
     out(stack.logTail(node, n) || c.dim('(no log yet)'));
@@ -198,62 +190,26 @@ function logs(name: string | undefined, opts: Record<string, string>): void {
 
 /** stack up: its options are the stack's settings (node count, ports, versions, heaps, security). */
 function upCommand(): Command {
-  return new Command('up')
-    .description(
-      'resolve Kafka and Cassandra with Maven (cached), start them in the background, wait until they answer',
-    )
-    .addOption(dirOption())
-    .option(
-      '--nodes <n>',
-      'nodes of each server: 1, or 3 for a cluster (3 brokers in one KRaft quorum, a ring of 3 Cassandra nodes on 127.0.0.1-3) (default: 1)',
-    )
-    .option(
-      '--kafka-port <port>',
-      "Kafka listener port; the KRaft controller uses the next one; a cluster's brokers the ports from it on, then their controllers (default: 9092)",
-    )
-    .option(
-      '--cassandra-port <port>',
-      "Cassandra CQL port; its storage port is the next one; a cluster's nodes all use both, each on its own address (default: 9042)",
-    )
-    .addOption(
-      new Option('--kafka-version <v>', `Apache Kafka version (default: ${DEFAULT_SETTINGS.kafka.version})`).env(
-        'LOGINSYNC_KAFKA_VERSION',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--cassandra-version <v>',
-        `Apache Cassandra version (default: ${DEFAULT_SETTINGS.cassandra.version})`,
-      ).env('LOGINSYNC_CASSANDRA_VERSION'),
-    )
-    .option(
-      '--kafka-heap <size>',
-      `Kafka heap of each node (default: ${DEFAULT_SETTINGS.kafka.heap}, in a cluster ${CLUSTER_HEAPS.kafka})`,
-    )
-    .option(
-      '--cassandra-heap <size>',
-      `Cassandra heap of each node (default: ${DEFAULT_SETTINGS.cassandra.heap}, in a cluster ${CLUSTER_HEAPS.cassandra})`,
-    )
-    .option('--timeout <seconds>', 'how long the servers may take to become ready (default: 180, for a cluster 360)')
-    .option(
-      '--secure',
-      'TLS and authentication: a private CA and certificates (openssl), Kafka on SASL_SSL with SCRAM-SHA-512, Cassandra with client TLS and passwords; prints how to connect',
-    )
-    .option(
-      '--mtls',
-      "--secure, and both servers also require a client certificate signed by the stack's CA (mutual TLS); one is made for you",
-    )
+  const cmd = new Command('up').description(
+    'resolve Kafka and Cassandra with Maven (cached), start them in the background, wait until they answer',
+  );
+  return declareSettings(cmd, 'stack up')
     .addHelpText(
       'after',
       `
---nodes, --secure and --mtls are chosen when a stack is made (its first up); its certificates and passwords are in <dir>/secure,
-readable only by you. Jars are cached per version in ~/.cache/loginsync (LOGINSYNC_CACHE). The servers keep running after this
-command returns; stop them with "loginsync stack down". Needs Java 17+ and Maven 3.`,
+--nodes, --secure and --mtls are chosen when a stack is made (its first up); its certificates and passwords are in
+<dir>/secure, readable only by you. Jars are cached per version in ~/.cache/loginsync (LOGINSYNC_CACHE). The servers
+keep running after this command returns; stop them with "loginsync stack down". Needs Java 17+ and Maven 3.`,
     )
-    .action((opts) => up(opts));
+    .action((_opts: unknown, command: Command) => up(settingsOf(command, 'stack up')));
 }
 
 const NODE_ARG = 'kafka or cassandra; in a cluster kafka-1..kafka-3, cassandra-1..cassandra-3';
+
+/** A subcommand of stack, its options from the settings table. */
+function sub(parent: Command, name: string, command: CommandName): Command {
+  return declareSettings(parent.command(name), command);
+}
 
 export function stackCommand(): Command {
   const cmd = new Command('stack').description(
@@ -262,60 +218,47 @@ export function stackCommand(): Command {
 
   cmd.addCommand(upCommand());
 
-  cmd
-    .command('stop')
+  sub(cmd, 'stop', 'stack stop')
     .description('stop one node of the stack (to try what an outage does); "stack start" brings it back')
     .argument('<node>', NODE_ARG)
-    .addOption(dirOption())
-    .option('--kill', 'SIGKILL at once instead of a clean stop')
-    .option('--timeout <seconds>', 'grace period before SIGKILL', '30')
-    .action(async (name: string, opts: Record<string, string | boolean>) => {
-      const stack = new Stack(String(opts.dir));
+    .action(async (name: string, _opts: unknown, command: Command) => {
+      const opts = settingsOf(command, 'stack stop');
+      const stack = new Stack(opts.stackDir);
       const node = stack.node(name);
-      const seconds = Number(opts.timeout);
-      if (!Number.isFinite(seconds) || seconds < 1)
-        throw new UsageError(`--timeout "${String(opts.timeout)}" must be a number of seconds, at least 1`);
-      const r = await stack.stopNode(node, opts.kill ? 0 : seconds * 1000);
+      const r = await stack.stopNode(node, opts.kill ? 0 : opts.gracePeriod);
       info(`${nodeTitle(node)}: ${r}`);
     });
 
-  cmd
-    .command('start')
+  sub(cmd, 'start', 'stack start')
     .description('start one node of the stack again, with the ports and versions it had')
     .argument('<node>', NODE_ARG)
-    .addOption(dirOption())
-    .option('--timeout <seconds>', 'how long it may take to become ready (default: 180, for a cluster 360)')
-    .action((name: string, opts: Record<string, string>) => up(opts, [new Stack(opts.dir).node(name).name]));
+    .action((name: string, _opts: unknown, command: Command) => {
+      const opts = settingsOf(command, 'stack start');
+      return up(opts, [new Stack(opts.stackDir).node(name).name]);
+    });
 
-  cmd
-    .command('down')
-    .description('stop every node (SIGTERM, then SIGKILL after --timeout); only processes this stack started')
-    .addOption(dirOption())
-    .option('--timeout <seconds>', 'grace period before SIGKILL', '30')
-    .action((opts) => down(opts));
+  sub(cmd, 'down', 'stack down')
+    .description('stop every node (SIGTERM, then SIGKILL after --grace-period); only processes this stack started')
+    .action((_opts: unknown, command: Command) => down(settingsOf(command, 'stack down')));
 
-  cmd
-    .command('status')
+  sub(cmd, 'status', 'stack status')
     .description('show each node: pid, port, healthy or not')
     .argument('[node]', `${NODE_ARG} (default: all)`)
-    .addOption(dirOption())
-    .option('--json', 'print JSON')
-    .action((name: string | undefined, opts) => status(name, opts));
+    .action((name: string | undefined, _opts: unknown, command: Command) =>
+      status(name, settingsOf(command, 'stack status')),
+    );
 
-  cmd
-    .command('logs')
+  sub(cmd, 'logs', 'stack logs')
     .description("print the tail of a node's log")
     .argument('[node]', `${NODE_ARG} (default: all)`)
-    .addOption(dirOption())
-    .option('-n, --lines <n>', 'number of lines', '50')
-    .action((name: string | undefined, opts) => logs(name, opts));
+    .action((name: string | undefined, _opts: unknown, command: Command) =>
+      logs(name, settingsOf(command, 'stack logs')),
+    );
 
-  cmd
-    .command('clean')
+  sub(cmd, 'clean', 'stack clean')
     .description('remove the stack directory (data, logs); the servers must be stopped')
-    .addOption(dirOption())
-    .action((opts: Record<string, string>) => {
-      const stack = new Stack(opts.dir);
+    .action((_opts: unknown, command: Command) => {
+      const stack = new Stack(settingsOf(command, 'stack clean').stackDir);
       stack.clean();
       info(`removed ${stack.dir}`);
     });

@@ -5,7 +5,7 @@ import { connectCassandra, type CassandraClient } from '../cassandra/client.js';
 import { consistencyCode } from '../cassandra/lastlogin.js';
 import { UserError } from '../errors.js';
 import { connectAdmin, createKafka } from '../kafka/client.js';
-import type { ConnectionSettings } from './settings.js';
+import type { ConnectionSettings } from './table.js';
 
 function pem(path: string, flag: string): Buffer {
   try {

@@ -3,7 +3,7 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { createCassandra } from '../cassandra/client.js';
 import { shapeDifferences, tableColumns } from '../cassandra/schema.js';
 import { cassandraSecurity, kafkaSecurity } from '../config/connect.js';
-import type { ConnectionSettings } from '../config/settings.js';
+import type { ConnectionSettings } from '../config/table.js';
 import { SECURITY_PATTERNS, chainMessages, errorMessage, opensslReason } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
 

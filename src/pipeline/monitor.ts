@@ -46,7 +46,7 @@ export class HealthMonitor {
     opts: MonitorOptions,
   ) {
     this.outage = new OutageWatch({
-      ...(opts.maxOutageMs !== undefined ? { maxMs: opts.maxOutageMs } : {}),
+      maxMs: opts.maxOutageMs,
       remindEveryMs: opts.remindEveryMs ?? 30_000,
     });
   }

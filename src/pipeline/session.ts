@@ -218,7 +218,7 @@ export class RunSession {
             const committed = await group.committed();
             return partitions.filter((p) => (committed.get(p) ?? -1) < (at.end.get(p) ?? 0));
           },
-          ...(this.o.backoff ? { backoff: this.o.backoff } : {}),
+          backoff: this.o.backoff,
         },
         this.engineHooks(ahead),
       );
@@ -249,7 +249,7 @@ export class RunSession {
   private async consume(source: RecordSource<PendingBatch>, ledgerFile: string): Promise<RunOutcome> {
     const engine = this.engine!;
     const monitor = new HealthMonitor(this.events, source, (err) => engine.abort(err), {
-      ...(this.o.maxOutageMs !== undefined ? { maxOutageMs: this.o.maxOutageMs } : {}),
+      maxOutageMs: this.o.maxOutageMs,
     });
     this.monitor = monitor;
     const tick = setInterval(() => monitor.tick(Date.now()), this.o.tickMs ?? 1000);

@@ -309,7 +309,7 @@ export class Stack {
         const notReady = many ? 'did not all see each other' : 'was not ready';
         const logs = many ? 'their logs' : 'its log';
         throw new UserError(`${what} ${notReady} in time; the last lines of ${logs}:\n${tails(many ? 8 : 20)}`, {
-          hint: 'a slow machine may need a longer --timeout',
+          hint: 'a slow machine may need a longer --ready-timeout',
         });
       }
       await sleep(nodes.length > 1 ? 1000 : 500);

@@ -1,25 +1,29 @@
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { declareRunFlags, parseRunConfig, type RunFlags } from '../../src/commands/run-options.js';
+import { parseRunConfig, type RunSettings } from '../../src/commands/run-options.js';
+import { declareSettings, typedInput } from '../../src/config/declare.js';
+import { resolveSettings } from '../../src/config/resolve.js';
 
-/** The flags as commander gives them, defaults included. */
-function flags(...argv: string[]): RunFlags {
-  const cmd = declareRunFlags(new Command('run')).exitOverride();
+/** run's settings from these flags, as the settings table resolves them (no environment, no config file). */
+function flags(...argv: string[]): RunSettings {
+  const cmd = declareSettings(new Command('run'), 'run').exitOverride();
   cmd.parse(argv, { from: 'user' });
-  return cmd.opts<RunFlags>();
+  const cwd = mkdtempSync(join(tmpdir(), 'ls-run-config-'));
+  return resolveSettings({ ...typedInput(cmd, 'run'), command: 'run', env: { XDG_CONFIG_HOME: cwd }, cwd }).settings;
 }
 
 describe('run flags -> RunConfig', () => {
   it('has the documented defaults', () => {
-    const c = parseRunConfig(flags(), 'logins');
+    const c = parseRunConfig(flags());
     expect(c).toMatchObject({
       group: 'loginsync',
       startingOffsets: 'earliest',
       triggerMs: 0,
       once: false,
-      maxRecords: 2_000_000,
-      maxBatchIds: 500_000,
+      limits: { maxRecords: 2_000_000, maxDistinct: 500_000 },
       dlqTopic: 'logins.dlq',
       unmatchedTopic: null,
       quiet: false,
@@ -62,13 +66,12 @@ describe('run flags -> RunConfig', () => {
         'latest',
         '-q',
       ),
-      'logins',
     );
     expect(c).toMatchObject({
       group: 'a/b',
       triggerMs: 30_000,
       once: true,
-      maxRecords: 100,
+      limits: { maxRecords: 100 },
       dlqTopic: null,
       unmatchedTopic: 'lost',
       startingOffsets: 'latest',
@@ -80,7 +83,7 @@ describe('run flags -> RunConfig', () => {
     });
     expect(c.decode.idField).toBe('Login Id');
     expect(c.decode.zone.name).toBe('Europe/Istanbul');
-    expect(parseRunConfig(flags('--progress-json', 'p.jsonl'), 'logins').progress).toEqual({
+    expect(parseRunConfig(flags('--progress-json', 'p.jsonl')).progress).toEqual({
       stdout: false,
       file: resolve('p.jsonl'),
     });
@@ -90,7 +93,7 @@ describe('run flags -> RunConfig', () => {
     const bad =
       (...argv: string[]) =>
       () =>
-        parseRunConfig(flags(...argv), 'logins');
+        parseRunConfig(flags(...argv));
     expect(bad('--trigger', 'soon')).toThrow(/--trigger: "soon" is not an interval/);
     expect(bad('--max-offsets-per-trigger', '0')).toThrow(/--max-offsets-per-trigger/);
     expect(bad('--timezone', 'Mars/Olympus')).toThrow(/Mars\/Olympus/);
@@ -105,41 +108,39 @@ describe('run flags -> RunConfig', () => {
   });
 
   it("reads ahead by default (up to a batch's ids), none with --join-strategy scan or --no-read-ahead", () => {
-    expect(parseRunConfig(flags(), 'logins').readAhead).toBe(500_000);
-    expect(parseRunConfig(flags('--join-strategy', 'lookup', '--max-batch-ids', '70000'), 'logins').readAhead).toBe(
-      70_000,
-    );
-    expect(parseRunConfig(flags('--join-strategy', 'scan'), 'logins').readAhead).toBeUndefined();
-    expect(parseRunConfig(flags('--no-read-ahead'), 'logins').readAhead).toBeUndefined();
+    expect(parseRunConfig(flags()).readAhead).toBe(500_000);
+    expect(parseRunConfig(flags('--join-strategy', 'lookup', '--max-batch-ids', '70000')).readAhead).toBe(70_000);
+    expect(parseRunConfig(flags('--join-strategy', 'scan')).readAhead).toBeUndefined();
+    expect(parseRunConfig(flags('--no-read-ahead')).readAhead).toBeUndefined();
   });
 
   it('guards against events from the future by 1h unless told otherwise; off turns it off', () => {
-    expect(parseRunConfig(flags(), 'logins').decode.future?.maxMs).toBe(3_600_000);
-    expect(parseRunConfig(flags('--max-future', '10m'), 'logins').decode.future?.maxMs).toBe(600_000);
-    expect(parseRunConfig(flags('--max-future', 'off'), 'logins').decode.future).toBeUndefined();
+    expect(parseRunConfig(flags()).decode.future?.maxMs).toBe(3_600_000);
+    expect(parseRunConfig(flags('--max-future', '10m')).decode.future?.maxMs).toBe(600_000);
+    expect(parseRunConfig(flags('--max-future', 'off')).decode.future).toBeUndefined();
   });
 
   it('serves the live page on 127.0.0.1:4040 by default, one server with the metrics when they share a port', () => {
-    expect(parseRunConfig(flags('--ui'), 'logins').ui).toEqual({ port: 4040, host: '127.0.0.1', withMetrics: false });
+    expect(parseRunConfig(flags('--ui')).ui).toEqual({ port: 4040, host: '127.0.0.1', withMetrics: false });
     // --ui-port and --ui-host imply --ui
-    expect(parseRunConfig(flags('--ui-port', '4141'), 'logins').ui).toEqual({
+    expect(parseRunConfig(flags('--ui-port', '4141')).ui).toEqual({
       port: 4141,
       host: '127.0.0.1',
       withMetrics: false,
     });
-    expect(parseRunConfig(flags('--ui', '--metrics-port', '9464'), 'logins')).toMatchObject({
+    expect(parseRunConfig(flags('--ui', '--metrics-port', '9464'))).toMatchObject({
       ui: { port: 4040, withMetrics: false },
       metrics: { port: 9464 },
     });
-    expect(parseRunConfig(flags('--ui', '--ui-port', '9464', '--metrics-port', '9464'), 'logins')).toMatchObject({
+    expect(parseRunConfig(flags('--ui', '--ui-port', '9464', '--metrics-port', '9464'))).toMatchObject({
       ui: { port: 9464, host: '127.0.0.1', withMetrics: true },
       metrics: { port: 9464, host: '127.0.0.1' },
     });
   });
 
   it('warns when the live page is served beyond this machine', () => {
-    expect(parseRunConfig(flags('--ui', '--ui-host', 'localhost'), 'logins').ui?.warning).toBeUndefined();
-    expect(parseRunConfig(flags('--ui-host', '0.0.0.0'), 'logins').ui).toEqual({
+    expect(parseRunConfig(flags('--ui', '--ui-host', 'localhost')).ui?.warning).toBeUndefined();
+    expect(parseRunConfig(flags('--ui-host', '0.0.0.0')).ui).toEqual({
       port: 4040,
       host: '0.0.0.0',
       withMetrics: false,
@@ -152,7 +153,7 @@ describe('run flags -> RunConfig', () => {
     const bad =
       (...argv: string[]) =>
       () =>
-        parseRunConfig(flags(...argv), 'logins');
+        parseRunConfig(flags(...argv));
     expect(bad('--ui-port', '0')).toThrow(/--ui-port: "0" must be a whole number from 1 to 65535/);
     expect(bad('--ui-port', 'http')).toThrow(/--ui-port/);
     expect(bad('--ui-host', ' ')).toThrow(/--ui-host must not be empty/);

@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { configSchema, findProjectConfig, resolveSettings } from '../../src/config/settings.js';
+import { findProjectConfig } from '../../src/config/files.js';
+import { resolveSettings } from '../../src/config/resolve.js';
+import { configSchema } from '../../src/config/schema.js';
 
 function dirs() {
   const cwd = mkdtempSync(join(tmpdir(), 'ls-cfg-'));
@@ -358,5 +360,78 @@ describe('the config file schema', () => {
       shipped,
       'schema/config.schema.json is stale: regenerate it with "loginsync config schema > schema/config.schema.json"',
     ).toEqual(schema);
+  });
+});
+
+describe('the settings table for every command', () => {
+  it('gives run its own settings from the environment and a config file, typed; flags win', () => {
+    const { cwd, env } = dirs();
+    writeFileSync(join(cwd, 'loginsync.config.json'), JSON.stringify({ trigger: '30s', maxBatchIds: 70000, ui: true }));
+    const r = resolveSettings({
+      command: 'run',
+      flags: { maxBatchIds: '9000' },
+      env: { ...env, LOGINSYNC_GROUP: 'from-env', LOGINSYNC_READ_AHEAD: 'false' },
+      cwd,
+    });
+    expect(r.settings).toMatchObject({
+      trigger: 30_000,
+      maxBatchIds: 9000,
+      ui: true,
+      group: 'from-env',
+      readAhead: false,
+    });
+    expect(r.sources).toMatchObject({ trigger: 'project file', maxBatchIds: 'flag', group: 'env', once: 'default' });
+    // another command's settings are not resolved, nor checked
+    expect(r.settings).not.toHaveProperty('stackDir');
+  });
+
+  it('takes a switch for one invocation only as a flag: no variable, no config key', () => {
+    const { cwd, env } = dirs();
+    expect(
+      resolveSettings({ command: 'run', flags: {}, env: { ...env, LOGINSYNC_ONCE: 'true' }, cwd }).settings.once,
+    ).toBe(false);
+    writeFileSync(join(cwd, 'loginsync.config.json'), JSON.stringify({ once: true }));
+    expect(() => resolveSettings({ command: 'run', flags: {}, env, cwd })).toThrow(/unknown key "once"/);
+  });
+
+  it('offsets reset takes a configured group, never the built-in default', () => {
+    const { cwd, env } = dirs();
+    expect(() => resolveSettings({ command: 'offsets reset', flags: {}, env, cwd })).toThrow(
+      /offsets reset needs --group: it has no default there/,
+    );
+    const r = resolveSettings({ command: 'offsets reset', flags: {}, env: { ...env, LOGINSYNC_GROUP: 'g1' }, cwd });
+    expect(r.settings.group).toBe('g1');
+    expect(resolveSettings({ command: 'offsets show', flags: {}, env, cwd }).settings.group).toBe('loginsync');
+  });
+
+  it('takes durations with units everywhere, a bare number as seconds where it always was', () => {
+    const { cwd, env } = dirs();
+    const down = (v: string) => resolveSettings({ command: 'stack down', flags: { gracePeriod: v }, env, cwd });
+    expect(down('5').settings.gracePeriod).toBe(5000);
+    expect(down('2m').settings.gracePeriod).toBe(120_000);
+    expect(() => down('0.5s')).toThrow(/less than the least allowed, 1 s/);
+    const run = (v: string) => resolveSettings({ command: 'run', flags: { trigger: v }, env, cwd });
+    expect(run('500ms').settings.trigger).toBe(500);
+    expect(() => run('30')).toThrow(/--trigger: "30" is not an interval/);
+  });
+
+  it('names the spelling typed: an alias in messages and origins', () => {
+    const { cwd, env } = dirs();
+    const r = resolveSettings({
+      command: 'init',
+      flags: { keyspaceReplication: { value: '3', what: '--replication-factor' } },
+      env,
+      cwd,
+    });
+    expect(r.settings.keyspaceReplication).toBe(3);
+    expect(r.origins.keyspaceReplication).toBe('--replication-factor');
+    expect(() =>
+      resolveSettings({
+        command: 'init',
+        flags: { keyspaceReplication: { value: '0', what: '--replication-factor' } },
+        env,
+        cwd,
+      }),
+    ).toThrow(/--replication-factor: "0" must be a whole number/);
   });
 });
