@@ -104,9 +104,9 @@ function securityError(
         `${t} at ${target} did not allow it (${doing}): ${m}`,
         side === 'kafka'
           ? 'run needs READ on the topic and on the group, ' +
-              'WRITE and CREATE on the dead-letter and unmatched topics (README: Permissions)'
+              'WRITE and CREATE on the dead-letter and unmatched topics (docs/security.md: Permissions)'
           : 'run needs SELECT and MODIFY on the table: GRANT SELECT ON TABLE <keyspace>.users TO <role>, ' +
-              'and the same for MODIFY (README: Permissions)',
+              'and the same for MODIFY (docs/security.md: Permissions)',
       );
     case 'not-tls':
       return error(

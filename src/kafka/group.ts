@@ -22,7 +22,7 @@ export async function checkTopic(admin: Admin, topic: string, brokers: string[])
   // (brokers list only the topics the user may see)
   if (!topics.includes(topic))
     throw new UserError(`topic ${topic} does not exist`, {
-      hint: 'create it with "loginsync init"; on a secured cluster, check that the user may READ it (README: Permissions)',
+      hint: 'create it with "loginsync init"; on a secured cluster, check that the user may READ it (docs/security.md: Permissions)',
     });
 }
 
@@ -150,7 +150,7 @@ export class KafkaGroup implements GroupOffsets, Closable {
     return new UserError(
       `Kafka at ${this.brokers.join(',')} named no coordinator for group ${this.group} (reading its committed offsets): it is not authorized to read the group, or the brokers are still starting`,
       {
-        hint: `run needs READ on group ${this.group} (README: Permissions); if it has it, try again in a moment`,
+        hint: `run needs READ on group ${this.group} (docs/security.md: Permissions); if it has it, try again in a moment`,
         cause: err,
       },
     );

@@ -284,7 +284,7 @@ describe('loginsync run: what does not join', () => {
       /input 1 +malformed 0 +unmatched 0 +stale 0 +written 1/,
     );
     expect((await w.lastLogins()).get('100009')).toBe(iso('9999-12-31 23:59:59'));
-    // the repair the README shows: the poisoned rows found, and a plain UPDATE (a newer write timestamp) wins
+    // the repair docs/semantics.md shows (Events from the future): the poisoned rows found, and a plain UPDATE (a newer write timestamp) wins
     const found = await w.cql.execute(
       `SELECT login_id FROM ${w.keyspace}.users WHERE last_login > ? ALLOW FILTERING`,
       [new Date(Date.now() + 3_600_000)],

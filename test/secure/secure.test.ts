@@ -210,7 +210,7 @@ describe('a secured stack (stack up --secure)', () => {
       expect(statSync(join(dir, f)).mode & 0o077, f).toBe(0);
   });
 
-  it('run needs only the permissions the README names: read on the topic and group, write and create on its side topics, SELECT and MODIFY on the table', async () => {
+  it('run needs only the permissions docs/security.md names: read on the topic and group, write and create on its side topics, SELECT and MODIFY on the table', async () => {
     const [ks, topic, group] = [uniqueName('ks'), uniqueName('logins'), uniqueName('g')];
     const flags = ['-k', ks, '-t', topic];
     const [dlq, unmatched] = [`${topic}.dlq`, `${topic}.unmatched`];
