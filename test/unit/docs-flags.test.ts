@@ -475,3 +475,13 @@ describe('the scanner', () => {
     ]);
   });
 });
+
+describe('docs/configuration.md and docs/security.md', () => {
+  it('name every setting a config file may hold, by its key or its flag', async () => {
+    const { FILE_KEYS, spec } = await import('../../src/config/table.js');
+    const page = ['configuration.md', 'security.md'].map((f) => readFileSync(join(ROOT, 'docs', f), 'utf8')).join('\n');
+    // the connection's are named with their flags (security.md: TLS, SASL), the rest by key in the table
+    const missing = FILE_KEYS.filter((k) => !page.includes(`\`${k}\``) && !page.includes(`\`${spec(k).flag}`));
+    expect(missing, 'settings the two pages do not name').toEqual([]);
+  });
+});
