@@ -16,7 +16,8 @@ export function helpLine(key: SettingKey, command: CommandName): string {
   const env = envName(key);
   const envText = env === undefined ? '' : s.secret ? ` (or env ${env}, the password itself)` : ` [env ${env}]`;
   const required = s.requiredIn?.includes(command);
-  const fallback = required ? undefined : (s.defaultHelp ?? (s.arg !== undefined ? s.default : undefined));
+  const worked = typeof s.defaultHelp === 'object' ? s.defaultHelp[command] : s.defaultHelp;
+  const fallback = required || s.arg === undefined ? undefined : (worked ?? s.default);
   return `${help}${envText}${fallback !== undefined ? ` (default: ${fallback})` : ''}`;
 }
 

@@ -102,8 +102,8 @@ export interface SettingSpec<T = unknown> {
   scope: 'setting' | 'invocation';
   /** its text, parsed as any other; shown in help and config show */
   default?: string;
-  /** how help names a default that is worked out (e.g. from another setting) */
-  defaultHelp?: string;
+  /** how help names a default that is worked out (e.g. from another setting); per command where it differs */
+  defaultHelp?: string | { [C in CommandName]?: string };
   /** commands where it has no default, so that it must be given (the group that offsets reset moves) */
   requiredIn?: readonly CommandName[];
   /** a password: never a plain flag, never printed; in a config file as <key> or <key>File */
@@ -595,7 +595,7 @@ const SERVICE_SETTINGS = {
     },
     commands: ['run', 'bench'],
     scope: 'setting',
-    defaultHelp: '4040 for run',
+    defaultHelp: { run: '4040' },
     kind: port,
   }),
   uiHost: setting({
