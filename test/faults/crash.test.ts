@@ -1,67 +1,51 @@
-import { afterAll, describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
-import { spawnCli, type Spawned } from '../support/cli.js';
-import { uniqueName } from '../support/names.js';
-import { waitFor } from '../support/wait.js';
-import { testRandom } from '../support/random.js';
-import { world, type World, admin, sendAll } from '../support/world.js';
-import { compareWithOracle, eventJson, oracle, randomEvents, seedUsers } from '../support/oracle.js';
-import { groupOffsets, endOffsets, total } from '../support/offsets.js';
-import { ledgerEntries, ledgerProblems } from '../support/ledger.js';
+import { describe, expect } from 'vitest';
 import { sleep } from '../../src/util/sleep.js';
-
-let w: World | undefined;
-afterAll(async () => {
-  await w?.close();
-});
+import type { Spawned } from '../support/cli.js';
+import { ledgerEntries, ledgerProblems } from '../support/ledger.js';
+import { uniqueName } from '../support/names.js';
+import { endOffsets, groupOffsets, total } from '../support/offsets.js';
+import { compareWithOracle, eventJson, oracle, randomEvents } from '../support/oracle.js';
+import { testRandom } from '../support/random.js';
+import { it } from '../support/scene.js';
+import { waitFor } from '../support/wait.js';
+import { sendAll, type World } from '../support/world.js';
 
 describe('kill -9 of loginsync run', () => {
-  it('20 kills at random moments while draining 100,000 events (and more if they run out) over 10,000 users lose nothing and move nothing back', async () => {
+  it('20 kills at random moments while draining 100,000 events (and more if they run out) over 10,000 users lose nothing and move nothing back', async ({
+    scene,
+  }) => {
     // the events, where the bad ones go and the moments of the kills (the same delays, not the same state)
     const random = testRandom();
-    w = await world({ partitions: 3, seed: false });
-    const originals = await seedUsers(w, 10_000);
-    const ids = [...originals.keys()];
+    const w = await scene.world({ partitions: 3, users: 10_000 });
+    const { admin: a, originals, ids } = w;
     const events = randomEvents(ids, 100_000, random);
     // a few malformed ones and unknown users among them: they must not disturb the rest
     const values: string[] = events.map(eventJson);
     for (let i = 0; i < 200; i++)
       values.splice(random.int(values.length), 0, i % 2 ? '{"login_id":' : eventJson({ id: `nobody${i}`, ms: 0 }));
     await sendAll(w, values);
-    const a = await admin(w.kafka);
     let end = await endOffsets(a, w.topic);
     expect([...end.values()].filter((o) => o > 0)).toHaveLength(3);
     // a restarted run resumes at once: when the group has drained the topic before the kills are over,
     // another wave of events arrives, so that every cycle kills a run with work to do
     const topUp = async () => {
-      if (total(await groupOffsets(a, w!.group, w!.topic)) < total(end)) return;
+      if (total(await groupOffsets(a, w.group, w.topic)) < total(end)) return;
       const more = randomEvents(ids, 10_000, random);
       events.push(...more);
       values.push(...more.map(eventJson));
-      await sendAll(w!, more.map(eventJson));
-      end = await endOffsets(a, w!.topic);
+      await sendAll(w, more.map(eventJson));
+      end = await endOffsets(a, w.topic);
     };
 
     // small batches, so that a kill lands mid-fetch, mid-write or between the writes and the commit
-    const args = [
-      'run',
-      ...w.flags,
-      '--group',
-      w.group,
-      '--checkpoint',
-      w.checkpoint,
-      '-q',
-      '--max-offsets-per-trigger',
-      '500',
-      '--session-timeout',
-      '6s',
-    ];
+    const args = ['-q', '--max-offsets-per-trigger', '500', '--session-timeout', '6s'];
     const kills: string[] = [];
     const runs: Spawned[] = [];
     for (let cycle = 0; cycle < 20; cycle++) {
       await topUp();
       const before = ledgerEntries(w.checkpoint).length;
-      const run = spawnCli(args);
+      const run = w.startRun(args);
       runs.push(run);
       let exited = false;
       void run.exited.then(() => {
@@ -72,7 +56,7 @@ describe('kill -9 of loginsync run', () => {
         await sleep(1000 + random.next() * 6000);
       } else {
         await waitFor(
-          () => exited || ledgerEntries(w!.checkpoint).length > before,
+          () => exited || ledgerEntries(w.checkpoint).length > before,
           90_000,
           `cycle ${cycle}: a batch committed; the run said: ${run.stderr()}`,
         );
@@ -96,7 +80,9 @@ describe('kill -9 of loginsync run', () => {
     const cmp = await compareWithOracle(w, want);
     if (cmp.lost.length > 0)
       process.stderr.write(
-        await whereLost(cmp.lost, want, runs, last.stderr).catch((err: unknown) => `(no diagnosis: ${String(err)})\n`),
+        await whereLost(w, cmp.lost, want, runs, last.stderr).catch(
+          (err: unknown) => `(no diagnosis: ${String(err)})\n`,
+        ),
       );
     expect(cmp.rows).toBe(10_000);
     expect(cmp.lost.slice(0, 5), `${cmp.lost.length} lost updates`).toEqual([]);
@@ -118,7 +104,6 @@ describe('kill -9 of loginsync run', () => {
             0,
           ),
     );
-    await a.disconnect();
   });
 });
 
@@ -128,6 +113,7 @@ describe('kill -9 of loginsync run', () => {
  * committed without being written.
  */
 async function whereLost(
+  w: World,
   lost: string[],
   want: Map<string, number | null>,
   runs: Spawned[],
@@ -135,7 +121,7 @@ async function whereLost(
 ): Promise<string> {
   const ids = new Set(lost.map((l) => l.split(':')[0]!));
   const at = new Map<number, number[]>();
-  for (const m of await readAll(w!.kafka, w!.topic)) {
+  for (const m of await readAll(w.kafka, w.topic)) {
     try {
       const v = JSON.parse(m.value) as { login_id?: string; created_time?: string };
       if (!v.login_id || !ids.has(v.login_id)) continue;
@@ -153,7 +139,7 @@ async function whereLost(
     );
   }
   lines.push('ledger:');
-  for (const e of ledgerEntries(w!.checkpoint))
+  for (const e of ledgerEntries(w.checkpoint))
     lines.push(
       `  ${e.batchId} ${e.kind ?? 'batch'} pid ${(e as { pid?: number }).pid ?? '-'} ${JSON.stringify(e.startOffset)} -> ${JSON.stringify(e.endOffset)} input ${e.counts?.input ?? '-'}`,
     );

@@ -1,27 +1,19 @@
-import type { Admin } from 'kafkajs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { createTopic } from '../../src/kafka/admin.js';
-import { spawnCli, type Spawned } from '../support/cli.js';
-import { waitFor } from '../support/wait.js';
-import { event, readTopic, world, type World, admin } from '../support/world.js';
-import { clearScene } from '../support/faults.js';
-import { groupOffsets, endOffsets, waitCommitted } from '../support/offsets.js';
 import { ledgerEntries } from '../support/ledger.js';
-
-let w: World | undefined;
-let a: Admin | undefined;
-let run: Spawned | undefined;
-afterEach(async () => {
-  await clearScene(run, a, w);
-  [run, a, w] = [undefined, undefined, undefined];
-});
+import { endOffsets, groupOffsets, waitCommitted } from '../support/offsets.js';
+import { it } from '../support/scene.js';
+import { waitFor } from '../support/wait.js';
+import { event, readTopic } from '../support/world.js';
 
 const malformed = (i: number) => `{"login_id":"100001","created_time":"not a time ${i} ${'x'.repeat(300)}"}`;
 
 describe('a dead-letter topic that cannot be written', () => {
-  it('refusing the messages (max.message.bytes): the run stops with the reason and commits nothing; fixed, the next run delivers them', async () => {
-    w = await world();
-    a = await admin(w.kafka);
+  it('refusing the messages (max.message.bytes): the run stops with the reason and commits nothing; fixed, the next run delivers them', async ({
+    scene,
+  }) => {
+    const w = await scene.world();
+    const a = w.admin;
     const dlq = `${w.topic}.dlq`;
     await createTopic(a, { topic: dlq, partitions: 1, configEntries: [{ name: 'max.message.bytes', value: '200' }] });
     await w.send([
@@ -51,27 +43,19 @@ describe('a dead-letter topic that cannot be written', () => {
     expect((await w.lastLogins()).get('100009')).toBe('2021-01-01T00:00:00.000Z');
   });
 
-  it('deleted under a running run: the batch waits, the topic is created again, every later dead letter is in it', async () => {
-    w = await world();
-    a = await admin(w.kafka);
+  it('deleted under a running run: the batch waits, the topic is created again, every later dead letter is in it', async ({
+    scene,
+  }) => {
+    const w = await scene.world();
+    const a = w.admin;
     const dlq = `${w.topic}.dlq`;
-    run = spawnCli([
-      'run',
-      ...w.flags,
-      '--group',
-      w.group,
-      '--checkpoint',
-      w.checkpoint,
-      '-q',
-      '--session-timeout',
-      '6s',
-    ]);
+    const run = w.startRun(['-q', '--session-timeout', '6s']);
     await w.send([malformed(0), malformed(1)]);
     await waitCommitted(a, w, 60_000);
     expect(await readTopic(w.kafka, dlq, 2)).toHaveLength(2);
 
     await a.deleteTopics({ topics: [dlq] });
-    await waitFor(async () => !(await a!.listTopics()).includes(dlq), 30_000, `${dlq} deleted`);
+    await waitFor(async () => !(await a.listTopics()).includes(dlq), 30_000, `${dlq} deleted`);
     await w.send([malformed(2), event('100001', '2021-02-02 00:00:00'), malformed(3), malformed(4)]);
     await waitCommitted(a, w, 90_000);
 

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isUtf8 } from 'node:buffer';
-import { afterAll, describe, expect, it } from 'vitest';
-import { readTopic, world, type World } from '../support/world.js';
+import { describe, expect } from 'vitest';
+import { compareWithOracle, lastLogins, seedTime, type Ev } from '../support/oracle.js';
 import { testRandom, type Random } from '../support/random.js';
-import { compareWithOracle, lastLogins, seedTime, seedUsers, type Ev } from '../support/oracle.js';
+import { it } from '../support/scene.js';
+import { readTopic } from '../support/world.js';
 
 /** What must become of a message: applied to a user, counted as unmatched, or a dead letter for a reason. */
 type Expect = { kind: 'apply'; id: string; ms: number } | { kind: 'unmatched' } | { kind: 'dlq'; reason: RegExp };
@@ -198,16 +199,13 @@ function corpus(users: string[], random: Random): Case[] {
   return cases;
 }
 
-let w: World | undefined;
-afterAll(async () => {
-  await w?.close();
-});
-
 describe('hostile input', () => {
-  it('a generated corpus of 1,000+ hostile messages: no crash, each applied correctly or a dead letter with its reason, counts exact, schema untouched', async () => {
+  it('a generated corpus of 1,000+ hostile messages: no crash, each applied correctly or a dead letter with its reason, counts exact, schema untouched', async ({
+    scene,
+  }) => {
     const random = testRandom();
-    w = await world({ partitions: 1, seed: false });
-    const originals = await seedUsers(w, 200);
+    const w = await scene.world({ partitions: 1, users: 200 });
+    const { originals } = w;
     const users = [...originals.keys()];
     // users whose ids are themselves hostile
     for (const id of SPECIAL.slice(0, 4)) {
@@ -219,9 +217,9 @@ describe('hostile input', () => {
       originals.set(id, Date.UTC(2019, 5, 1));
     }
     const schemaOf = async () => {
-      const cols = await w!.cql.execute(
+      const cols = await w.cql.execute(
         'SELECT table_name, column_name, type, kind FROM system_schema.columns WHERE keyspace_name = ?',
-        [w!.keyspace],
+        [w.keyspace],
         { prepare: true },
       );
       return cols.rows.map((r) => `${r.table_name}.${r.column_name} ${r.type} ${r.kind}`).sort();

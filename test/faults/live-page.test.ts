@@ -1,21 +1,16 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, afterEach, describe, expect, onTestFailed } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
 import { requireChromium, screenshot, watchedPage } from '../support/browser.js';
-import { spawnCli, type Spawned } from '../support/cli.js';
+import { stack } from '../support/faults.js';
+import { it } from '../support/scene.js';
 import { waitFor } from '../support/wait.js';
-import { event, world, type World } from '../support/world.js';
-import { cassandraPause, clearScene, stack } from '../support/faults.js';
+import { event } from '../support/world.js';
 
-let w: World | undefined;
-let run: Spawned | undefined;
 let browser: Browser | undefined;
-const cassandra = cassandraPause();
 afterEach(async () => {
-  cassandra.resume();
   await browser?.close();
-  await clearScene(run, undefined, w);
-  [run, w, browser] = [undefined, undefined, undefined];
+  browser = undefined;
 });
 afterAll(async () => {
   // leave the stack whole for the next file, whatever happened here
@@ -38,25 +33,14 @@ async function openPage(base: string): Promise<Page> {
 }
 
 describe('the live page during outages', () => {
-  it('shows a banner while Kafka is stopped or Cassandra does not answer, and takes it down when each is back', async () => {
-    w = await world({ partitions: 2 });
+  it('shows a banner while Kafka is stopped or Cassandra does not answer, and takes it down when each is back', async ({
+    scene,
+  }) => {
+    const { cassandra } = scene;
+    const w = await scene.world({ partitions: 2 });
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const r = spawnCli([
-      'run',
-      ...w.flags,
-      '--group',
-      w.group,
-      '--checkpoint',
-      w.checkpoint,
-      '--trigger',
-      '1s',
-      '--ui-port',
-      String(port),
-      '--session-timeout',
-      '6s',
-    ]);
-    run = r;
+    const r = w.startRun(['--trigger', '1s', '--ui-port', String(port), '--session-timeout', '6s']);
     onTestFailed(() => {
       process.stderr.write(`the run said:\n${r.stderr()}\n`);
     });

@@ -1,19 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { Admin } from 'kafkajs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { spawnCli } from '../support/cli.js';
-import { world, type World, admin } from '../support/world.js';
-import { groupOffsets, endOffsets } from '../support/offsets.js';
-import { compareWithOracle, oracle, seedTime, seedUsers, type Ev } from '../support/oracle.js';
-
-let w: World | undefined;
-let a: Admin | undefined;
-afterEach(async () => {
-  await a?.disconnect();
-  a = undefined;
-  await w?.close();
-  w = undefined;
-});
+import { describe, expect } from 'vitest';
+import { endOffsets, groupOffsets } from '../support/offsets.js';
+import { compareWithOracle, oracle, seedTime, type Ev } from '../support/oracle.js';
+import { it, type SceneWorld } from '../support/scene.js';
+import type { World } from '../support/world.js';
 
 /** Peak resident memory of a process so far (VmHWM), in MB; undefined once it is gone. */
 function peakRssMb(pid: number): number | undefined {
@@ -53,20 +43,9 @@ async function produce(w: World, ids: string[], n: number): Promise<Ev[]> {
 }
 
 /** Drains the topic with `run --once --max-offsets-per-trigger 100000`; returns its peak RSS (MB). */
-async function drain(w: World): Promise<{ peakMb: number; seconds: number }> {
+async function drain(w: SceneWorld): Promise<{ peakMb: number; seconds: number }> {
   const t0 = Date.now();
-  const run = spawnCli([
-    'run',
-    '--once',
-    ...w.flags,
-    '--group',
-    w.group,
-    '--checkpoint',
-    w.checkpoint,
-    '-q',
-    '--max-offsets-per-trigger',
-    '100000',
-  ]);
+  const run = w.startRun(['--once', '-q', '--max-offsets-per-trigger', '100000']);
   let peak = 0;
   const timer = setInterval(() => {
     peak = Math.max(peak, peakRssMb(run.child.pid!) ?? 0);
@@ -78,13 +57,12 @@ async function drain(w: World): Promise<{ peakMb: number; seconds: number }> {
 }
 
 describe('bounded memory', () => {
-  it('a 5,000,000-event backlog drains under the memory ceiling of a 300,000-event one', async () => {
+  it('a 5,000,000-event backlog drains under the memory ceiling of a 300,000-event one', async ({ scene }) => {
     const figures: string[] = [];
     let smallPeak = 0;
     for (const n of [300_000, 5_000_000]) {
-      w = await world({ partitions: 3, seed: false });
-      a = await admin(w.kafka);
-      const originals = await seedUsers(w, 10_000);
+      const w = await scene.world({ partitions: 3, users: 10_000 });
+      const { admin: a, originals } = w;
       const t0 = Date.now();
       const events = await produce(w, [...originals.keys()], n);
       const produced = (Date.now() - t0) / 1000;
@@ -101,10 +79,7 @@ describe('bounded memory', () => {
       // memory does not follow the backlog: 16x the events, at most a little more than the small run
       else expect(peakMb, figures.join('; ')).toBeLessThan(smallPeak * 1.3 + 60);
       await a.deleteTopics({ topics: [w.topic] }); // its log is large
-      await a.disconnect();
-      a = undefined;
       await w.close();
-      w = undefined;
     }
     process.stderr.write(`bounded memory: ${figures.join('; ')}\n`);
   });

@@ -1,75 +1,42 @@
-import type { Admin } from 'kafkajs';
-import { afterAll, afterEach, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, describe, expect, onTestFailed } from 'vitest';
 import { freePort } from '../../src/stack/process.js';
-import { spawnCli, type Spawned } from '../support/cli.js';
-import { waitFor } from '../support/wait.js';
-import { world, type World, admin, sendAll } from '../support/world.js';
-import { testRandom } from '../support/random.js';
-import {
-  compareWithOracle,
-  eventJson,
-  oracle,
-  randomEvents,
-  seedUsers,
-  type Ev,
-  type Originals,
-} from '../support/oracle.js';
-import { groupOffsets, endOffsets, waitCommitted } from '../support/offsets.js';
 import { sleep } from '../../src/util/sleep.js';
-import { serverPid, stack, clearScene } from '../support/faults.js';
+import type { Spawned } from '../support/cli.js';
+import { serverPid, stack } from '../support/faults.js';
+import { endOffsets, groupOffsets, waitCommitted } from '../support/offsets.js';
+import { compareWithOracle, eventJson, oracle, randomEvents, type Ev, type Originals } from '../support/oracle.js';
+import { testRandom } from '../support/random.js';
+import { it, type SceneWorld } from '../support/scene.js';
+import { waitFor } from '../support/wait.js';
+import { sendAll, type World } from '../support/world.js';
 
-let w: World | undefined;
-let a: Admin | undefined;
-let run: Spawned | undefined;
-afterEach(async () => {
-  await clearScene(run, a, w);
-  [run, a, w] = [undefined, undefined, undefined];
-});
 afterAll(async () => {
   // leave the stack whole for the next file, whatever happened here
   await stack('up');
 });
 
-async function setup(users = 2000): Promise<{ w: World; a: Admin; originals: Originals; ids: string[] }> {
-  w = await world({ partitions: 3, seed: false });
-  const originals = await seedUsers(w, users);
-  a = await admin(w.kafka);
-  return { w, a, originals, ids: [...originals.keys()] };
-}
-
-function startRun(extra: string[] = []): Spawned {
-  const r = spawnCli([
-    'run',
-    ...w!.flags,
-    '--group',
-    w!.group,
-    '--checkpoint',
-    w!.checkpoint,
-    '--trigger',
-    '1s',
-    '-q',
-    '--session-timeout',
-    '6s',
-    ...extra,
-  ]);
+function startRun(w: SceneWorld, extra: string[] = []): Spawned {
+  const r = w.startRun(['--trigger', '1s', '-q', '--session-timeout', '6s', ...extra]);
   onTestFailed(() => {
     process.stderr.write(`the run said:\n${r.stderr()}\n`);
   });
-  run = r;
   return r;
 }
 
-async function expectOracle(originals: Originals, events: Ev[]): Promise<void> {
-  const cmp = await compareWithOracle(w!, oracle(originals, events));
+async function expectOracle(w: World, originals: Originals, events: Ev[]): Promise<void> {
+  const cmp = await compareWithOracle(w, oracle(originals, events));
   expect(cmp.lost.slice(0, 5), `${cmp.lost.length} lost updates`).toEqual([]);
   expect(cmp.wrong.slice(0, 5), `${cmp.wrong.length} wrong rows`).toEqual([]);
 }
 
 describe('Kafka restarts under a running loginsync run', () => {
-  it('stopped with SIGTERM for 10 s, killed (SIGKILL) for a minute, paused (SIGSTOP) for 10 s: reported, retried, and the table ends on the oracle', async () => {
+  it('stopped with SIGTERM for 10 s, killed (SIGKILL) for a minute, paused (SIGSTOP) for 10 s: reported, retried, and the table ends on the oracle', async ({
+    scene,
+  }) => {
     const random = testRandom();
-    const { w, a, originals, ids } = await setup();
-    const r = startRun();
+    const w = await scene.world({ partitions: 3, users: 2000 });
+    const { admin: a, originals, ids } = w;
+    const r = startRun(w);
     const events: Ev[] = [];
     const wave = async (n: number) => {
       const e = randomEvents(ids, n, random);
@@ -133,7 +100,7 @@ describe('Kafka restarts under a running loginsync run', () => {
     }
     expect(r.stderr()).toMatch(/Kafka at \S+: no fetch answered for 1\ds; waiting for it/);
     expect(r.stderr()).toMatch(/Kafka at \S+ unreachable for 1m0\ds \(.*\); still retrying/);
-    await expectOracle(originals, events);
+    await expectOracle(w, originals, events);
     expect(r.stderr()).not.toMatch(/Warning/);
     // (a broker just back may refuse once more, coordinator still loading: at least one per outage)
     expect(reports()).toBeGreaterThanOrEqual(3);
@@ -145,15 +112,18 @@ describe('Kafka restarts under a running loginsync run', () => {
 });
 
 describe('Cassandra restarts under a running loginsync run', () => {
-  it('stopped for 20 s: writes are retried, never skipped, nothing is committed until they succeed; --max-outage gives up', async () => {
+  it('stopped for 20 s: writes are retried, never skipped, nothing is committed until they succeed; --max-outage gives up', async ({
+    scene,
+  }) => {
     const random = testRandom();
-    const { w, a, originals, ids } = await setup();
+    const w = await scene.world({ partitions: 3, users: 2000 });
+    const { admin: a, originals, ids } = w;
     const port = await freePort();
     const health = async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
-    const r = startRun(['--metrics-port', String(port)]);
+    const r = startRun(w, ['--metrics-port', String(port)]);
     // a second run, in another group, that may wait 5 s only
     const impatientGroup = `${w.group}-impatient`;
-    const impatient = spawnCli([
+    const impatient = scene.spawn([
       'run',
       ...w.flags,
       '--group',
@@ -198,7 +168,7 @@ describe('Cassandra restarts under a running loginsync run', () => {
     const downMs = Date.now() - t0;
     await waitCommitted(a, w, 180_000);
     process.stderr.write(`cassandra SIGTERM: down ${(downMs / 1000).toFixed(1)} s\n`);
-    await expectOracle(originals, events);
+    await expectOracle(w, originals, events);
     expect(await health()).toBe(200);
     expect(r.stderr()).toMatch(/batch failed \(attempt 1\): Cassandra at \S+ is unreachable/);
     expect(r.stderr()).toMatch(/Cassandra is back after (\d+h)?(\d+m)?\d+[sm]; the batch is written and committed/);

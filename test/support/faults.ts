@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Admin } from 'kafkajs';
 import { inject } from 'vitest';
-import { runCli, type CliResult, type Spawned } from './cli.js';
-import type { World } from './world.js';
+import { runCli, type CliResult } from './cli.js';
 
-/* The fault tests' stack (test/faults/global-setup.ts): its servers stopped, killed, paused and started again. */
+/*
+ * The fault tests' stack (test/faults/global-setup.ts): its servers stopped, killed, paused and started
+ * again. A test's Cassandra pause is undone after it by the scene fixture (scene.ts).
+ */
 
 /** `loginsync stack <args> --dir <the test stack>`; fails the test when it fails. */
 export async function stack(...args: string[]): Promise<CliResult> {
@@ -32,14 +33,4 @@ export function cassandraPause(): { pause(): void; resume(): void } {
       paused = false;
     },
   };
-}
-
-/** After a fault test: kills its run if it still runs, closes its clients. */
-export async function clearScene(run: Spawned | undefined, a: Admin | undefined, w: World | undefined): Promise<void> {
-  if (run && run.child.exitCode === null) {
-    run.child.kill('SIGKILL');
-    await run.exited;
-  }
-  await a?.disconnect();
-  await w?.close();
 }
