@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { securityProblem } from '../../src/errors-text.js';
-import { anyError, errorsIn } from '../../src/errors.js';
 
 /** errors shaped as the clients throw them */
 const named = (name: string, message: string, extra: Record<string, unknown> = {}) =>
@@ -12,23 +11,6 @@ const kafkajs = (inner: Error) =>
   });
 const driver = (inner: Error) =>
   named('NoHostAvailableError', 'All host(s) tried for query failed.', { innerErrors: { '127.0.0.1:9042': inner } });
-
-describe('errors inside errors', () => {
-  it("walks causes, originalError, the driver's innerErrors and aggregate errors, outermost first, without looping", () => {
-    const leaf = named('Error', 'leaf');
-    const loop: Error & { cause?: unknown } = named('Error', 'loop');
-    loop.cause = loop;
-    const tree = named('Outer', 'outer', { originalError: driver(leaf), errors: [loop] });
-    expect(errorsIn(tree).map((e) => (e as Error).message)).toEqual([
-      'outer',
-      'All host(s) tried for query failed.',
-      'leaf',
-      'loop',
-    ]);
-    expect(anyError(kafkajs(named('Error', 'x')), (e) => e.name === 'KafkaJSConnectionError')).toBe(true);
-    expect(anyError(new Error('plain'), (e) => e.name === 'KafkaJSConnectionError')).toBe(false);
-  });
-});
 
 describe('client certificate failures (mutual TLS)', () => {
   // as Node reports the alerts Kafka 4.1 and Cassandra 5.0 send
