@@ -1,25 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { collapse } from '../../src/pipeline/collapse.js';
-import { decide, reconcile } from '../../src/pipeline/plan.js';
-import { nextTriggerAt, parseDuration } from '../../src/pipeline/trigger.js';
+import { decide, planWrites, reconcile } from '../../src/pipeline/plan.js';
+import type { Stored } from '../../src/pipeline/ports.js';
 
 const T = (iso: string) => Date.parse(iso);
-
-describe('collapse', () => {
-  it('keeps the latest event per id and counts the rest', () => {
-    const m = collapse([
-      { id: 'a', timeMs: 3, partition: 0, offset: 0 },
-      { id: 'b', timeMs: 1, partition: 1, offset: 0 },
-      { id: 'a', timeMs: 9, partition: 0, offset: 1 },
-      { id: 'a', timeMs: 5, partition: 1, offset: 1 },
-      { id: 'a', timeMs: 9, partition: 1, offset: 7 },
-    ]);
-    expect([...m.values()]).toEqual([
-      { id: 'a', timeMs: 9, count: 4, partition: 1, offset: 7 },
-      { id: 'b', timeMs: 1, count: 1, partition: 1, offset: 0 },
-    ]);
-  });
-});
+const ev = (id: string, time: string, offset: number) => ({ id, timeMs: T(time), partition: 0, offset });
 
 describe('the write rule', () => {
   const wt = 1_600_000_000_000_000n;
@@ -96,25 +81,50 @@ describe('the write rule', () => {
   });
 });
 
-describe('triggers', () => {
-  it('parses the intervals users write', () => {
-    expect(parseDuration('30s')).toBe(30_000);
-    expect(parseDuration('500ms')).toBe(500);
-    expect(parseDuration('1m')).toBe(60_000);
-    expect(parseDuration('30 seconds')).toBe(30_000);
-    expect(parseDuration('1 minute')).toBe(60_000);
-    expect(parseDuration('2 hours')).toBe(7_200_000);
-    expect(parseDuration('1.5s')).toBe(1500);
-    expect(parseDuration('0')).toBe(0);
-    expect(parseDuration('1d')).toBe(86_400_000);
-    expect(parseDuration('1w')).toBeUndefined();
-    expect(parseDuration('soon')).toBeUndefined();
-    expect(parseDuration('-1s')).toBeUndefined();
+describe('planWrites: the write rule over a batch', () => {
+  const stored = new Map<string, Stored>([
+    ['a', { lastLogin: T('2020-01-01T00:00:00Z'), writetime: 1_000n }],
+    ['b', { lastLogin: T('2021-01-01T00:00:00Z'), writetime: 2_000n }],
+    ['c', { lastLogin: null, writetime: null }],
+    ['old', { lastLogin: T('1960-01-01T00:00:00Z'), writetime: 3_000n }],
+  ]);
+
+  it('sorts each id into update, set-if-null, stale or unmatched, and counts events, not ids', () => {
+    const batch = collapse([
+      ev('a', '2020-06-01T00:00:00Z', 0),
+      ev('a', '2020-03-01T00:00:00Z', 1),
+      ev('a', '2020-06-01T00:00:00Z', 2),
+      ev('b', '2020-06-01T00:00:00Z', 3),
+      ev('c', '2020-06-01T00:00:00Z', 4),
+      ev('c', '2020-05-01T00:00:00Z', 5),
+      ev('x', '2020-06-01T00:00:00Z', 6),
+      ev('x', '2020-07-01T00:00:00Z', 7),
+    ]);
+    const p = planWrites(batch.values(), (id) => stored.get(id));
+    expect(p.updates).toEqual([{ id: 'a', timeMs: T('2020-06-01T00:00:00Z'), writetime: 1_000n }]);
+    expect(p.ifNull.map((c) => [c.id, c.count])).toEqual([['c', 2]]);
+    expect(p.unmatchedIds).toEqual(['x']);
+    expect({ written: p.written, stale: p.stale, unmatched: p.unmatched }).toEqual({
+      written: 1,
+      stale: 2 + 1,
+      unmatched: 2,
+    });
   });
 
-  it('starts the next batch on time, or at once after an overrun', () => {
-    expect(nextTriggerAt(1000, 30_000, 5000)).toBe(31_000);
-    expect(nextTriggerAt(1000, 30_000, 40_000)).toBe(40_000);
-    expect(nextTriggerAt(1000, 0, 1200)).toBe(1200);
+  it('writes with the stored write timestamp, and one more when a time from 1970 on replaces an earlier one', () => {
+    const p = planWrites(
+      collapse([ev('old', '1999-01-01T00:00:00Z', 0), ev('b', '2022-01-01T00:00:00Z', 1)]).values(),
+      (id) => stored.get(id),
+    );
+    expect(p.updates.map((u) => [u.id, u.writetime])).toEqual([
+      ['old', 3_001n],
+      ['b', 2_000n],
+    ]);
+  });
+
+  it('never plans a time equal to or older than the stored one', () => {
+    const p = planWrites(collapse([ev('b', '2021-01-01T00:00:00Z', 0)]).values(), (id) => stored.get(id));
+    expect(p.updates).toEqual([]);
+    expect(p.stale).toBe(1);
   });
 });
