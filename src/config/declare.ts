@@ -68,7 +68,8 @@ function refusePasswordFlags(cmd: Command): void {
   ] as const) {
     if (cmd.getOptionValue(attr(name)) !== undefined) {
       throw new UsageError(
-        `${name} is not accepted: a password on the command line is visible to other users (ps) and kept in shell history`,
+        `${name} is not accepted: a password on the command line is visible to other users (ps) and kept in ` +
+          'shell history',
         { hint: `set ${env}, or put it in a file only you can read and give ${name}-file FILE` },
       );
     }

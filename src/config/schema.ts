@@ -30,7 +30,8 @@ export function configSchema(): Record<string, unknown> {
   const properties: Record<string, unknown> = { $schema: { type: 'string', description: 'this schema' } };
   for (const key of FILE_KEYS) {
     const s = spec(key);
-    const where = `${s.flag}, ${envName(key)} (${s.commands.length > 8 ? 'every command that connects' : s.commands.join(', ')})`;
+    const commands = s.commands.length > 8 ? 'every command that connects' : s.commands.join(', ');
+    const where = `${s.flag}, ${envName(key)} (${commands})`;
     const description = `${where}: ${helpOf(s)}${s.secret ? ` (better: ${key}File)` : ''}`;
     const fallback = defaultOf(key);
     properties[key] = { ...typeOf(key), description, ...(fallback !== undefined ? { default: fallback } : {}) };

@@ -114,7 +114,8 @@ export interface SettingSpec<T = unknown> {
 }
 
 /** Keeps each entry's own types (its kind's value, its commands, whether it has a default). */
-const setting = <const S extends SettingSpec<any>>(s: S): S => s; // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const setting = <const S extends SettingSpec<any>>(s: S): S => s;
 
 const CONNECTION = 'Connection:';
 const KAFKA_SECURITY = 'Kafka security:';
