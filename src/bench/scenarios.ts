@@ -40,15 +40,12 @@ export interface BenchContext {
   cpu: CpuMeter;
   /** copies of the bench's keyspace and topic (--keyspace-replication, --topic-replication) */
   replicas: Replicas;
+  /** the measured runs' environment: the bench's connection, none of the user's other settings */
+  runEnv: NodeJS.ProcessEnv;
 }
 
 export function envFor(ctx: BenchContext): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    LOGINSYNC_BROKERS: ctx.settings.brokers.join(','),
-    LOGINSYNC_CASSANDRA: ctx.settings.cassandra.join(','),
-    LOGINSYNC_LOCAL_DC: ctx.settings.localDc,
-  };
+  return ctx.runEnv;
 }
 
 /** Every user with events has last_login = its latest event; the others kept their seeded value. */

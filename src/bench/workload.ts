@@ -25,12 +25,13 @@ export function benchNames(prefix = 'bench'): BenchNames {
   return { keyspace: `${prefix}_${id}`, topic: `${prefix}_${id}`, group: `${prefix}_${id}` };
 }
 
-/** The bench's keyspace and topic, with `replicas` copies each (3 on a three-node stack, as a cluster runs). */
 /** Copies of the bench's keyspace (--keyspace-replication) and of its topic (--topic-replication). */
 export interface Replicas {
   keyspace: number;
   topic: number;
 }
+
+/** The bench's keyspace and topic, with `replicas` copies each (3 on a three-node stack, as a cluster runs). */
 
 export async function createSchema(
   cql: CassandraClient,

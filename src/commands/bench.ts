@@ -9,6 +9,7 @@ import { renderReport, type BenchReport, type BenchResult, type Machine } from '
 import { drain, latency, tableSize, type BenchContext } from '../bench/scenarios.js';
 import type { Replicas } from '../bench/workload.js';
 import { kafkaFor, openCassandra } from '../config/connect.js';
+import { isolatedRunEnv } from '../config/child-env.js';
 import { declareSettings } from '../config/declare.js';
 import type { ConnectionSettings, SettingsOf } from '../config/table.js';
 import { parsePositiveInt } from '../config/validate.js';
@@ -47,9 +48,9 @@ its own process, and checks the resulting table against the expected maxima.
 
 /** --keyspace-replication and --topic-replication; the older --replication-factor sets both, and says so. */
 function replicasOf(r: ReturnType<typeof commandSettings<'bench'>>): Replicas {
-  const { keyspaceReplication: keyspace, topicReplication } = r.settings;
-  if (r.origins.keyspaceReplication !== '--replication-factor') return { keyspace, topic: topicReplication };
-  if (r.sources.topicReplication === 'flag' && topicReplication !== keyspace)
+  const { benchKeyspaceReplication: keyspace, benchTopicReplication: topicReplication } = r.settings;
+  if (r.origins.benchKeyspaceReplication !== '--replication-factor') return { keyspace, topic: topicReplication };
+  if (r.sources.benchTopicReplication === 'flag' && topicReplication !== keyspace)
     throw new UsageError('--replication-factor sets --topic-replication too: give --keyspace-replication instead');
   warn('--replication-factor sets both --keyspace-replication and --topic-replication: give those instead');
   return { keyspace, topic: keyspace };
@@ -58,7 +59,7 @@ function replicasOf(r: ReturnType<typeof commandSettings<'bench'>>): Replicas {
 async function bench(command: Command): Promise<void> {
   const r = commandSettings(command, 'bench');
   const opts: BenchOptions = r.settings;
-  const { users, events, benchPartitions: partitions, largeTable: large, kills, uiPort } = opts;
+  const { users, events, benchPartitions: partitions, largeTable: large, kills, benchUiPort: uiPort } = opts;
   const rate = parsePositiveInt(opts.rate, '--rate');
   const seconds = opts.duration / 1000;
   const leadS = opts.lead / 1000;
@@ -84,6 +85,7 @@ async function bench(command: Command): Promise<void> {
   const kafka = kafkaFor(settings, 'loginsync-bench');
   const note = (l: string) => info(c.dim(l));
   const cpu = cpuMeter(settings, stack, note);
+  const runDir = mkdtempSync(join(tmpdir(), 'loginsync-bench-run-'));
   const ctx: BenchContext = {
     settings,
     cql,
@@ -94,6 +96,7 @@ async function bench(command: Command): Promise<void> {
     note,
     cpu,
     replicas,
+    runEnv: isolatedRunEnv(settings, runDir),
   };
   const results: BenchResult[] = [];
   const startedAt = new Date();
@@ -106,6 +109,7 @@ async function bench(command: Command): Promise<void> {
     if (want('restart')) results.push(await restart(ctx, { users: Math.min(users, 10_000), rate, kills, partitions }));
     if (opts.scenario === 'access') results.push(await access(ctx, { users }));
   } finally {
+    rmSync(runDir, { recursive: true, force: true });
     await cql.shutdown();
     if (stack) {
       await stack.down();

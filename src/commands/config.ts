@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { declareSettings, resolveEverySetting } from '../config/declare.js';
 import type { Resolved } from '../config/resolve.js';
 import { configSchema } from '../config/schema.js';
-import { envName, FILE_KEYS, spec } from '../config/table.js';
+import { envName, FILE_KEYS, spec, takenByAllConnected, type SettingKey } from '../config/table.js';
 import { co, out, printJson, warn } from '../ui/output.js';
 import { makeTable } from '../ui/table.js';
 
@@ -65,7 +65,7 @@ export function configCommand(): Command {
         row.setting,
         row.value ?? co.dim('-'),
         row.from === 'default' ? co.dim('default') : row.from,
-        co.dim(row.commands.length > 8 ? 'all that connect' : row.commands.join(', ')),
+        co.dim(takenByAllConnected(row.setting as SettingKey) ? 'all that connect' : row.commands.join(', ')),
       ]);
     out(t.toString());
     out(co.dim(`files: project ${r.files.project ?? '(none)'}, user ${r.files.user ?? '(none)'}`));

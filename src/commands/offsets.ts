@@ -225,7 +225,7 @@ export function formatPlan(rows: PlanRow[]): string {
 
 async function reset(command: Command): Promise<void> {
   const { settings: s, sources } = commandSettings(command, 'offsets reset');
-  // a configured zone applies to --to-datetime; typed without it, it is a mistake
+  // a configured zone applies to --to-datetime (and is checked only then); typed without it, a mistake
   const zoned = sources.timezone === 'flag' || s.toDatetime !== undefined;
   const f: ResetFlags = { ...s, timezone: zoned ? s.timezone : undefined };
   const { group } = s;

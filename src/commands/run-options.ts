@@ -1,16 +1,24 @@
 import { join, resolve } from 'node:path';
 import type { JoinStrategy } from '../cassandra/join-way.js';
 import { parseStartFrom } from '../config/start-spec.js';
-import type { SettingsOf } from '../config/table.js';
+import type { Resolved } from '../config/resolve.js';
+import { UI_DEFAULTS, type SettingsOf } from '../config/table.js';
 import { topicName } from '../config/kinds.js';
 import { UsageError } from '../errors.js';
 import { FutureGuard } from '../pipeline/decode.js';
 import type { SessionOptions } from '../pipeline/session.js';
-import { zoneResolver } from '../pipeline/time.js';
+import { checkZone } from '../pipeline/time.js';
 import { isLoopback } from '../ui/live-page/server.js';
 
 /** What `run` is given: its settings from the table, flags > env > config files > defaults, each parsed. */
 export type RunSettings = SettingsOf<'run'>;
+
+/** run's settings with where each came from (a value from a file is named so in errors). */
+export type ResolvedRun = Pick<Resolved<'run'>, 'settings' | 'sources' | 'origins'>;
+
+/** How an error names where a value came from: the flag typed, else the variable or the file. */
+const whence = (r: ResolvedRun, key: keyof RunSettings, flag: string) =>
+  r.sources[key] === 'default' || r.origins[key] === undefined ? flag : r.origins[key];
 
 /**
  * A run, checked: the session's options (what the engine is given), and what the command itself serves
@@ -32,15 +40,15 @@ export interface RunConfig extends SessionOptions {
   quiet: boolean;
 }
 
-/** The live page's port and interface when --ui does not say: Spark's UI port. */
-export const UI_DEFAULTS = { port: 4040, host: '127.0.0.1' };
-
 /** A batch holds its distinct ids, its record timestamps (8 bytes each) and its dead letters: at most this. */
 const MAX_HELD_BYTES = 64 * 1024 * 1024;
 
-function sideTopics(s: RunSettings): Pick<RunConfig, 'dlqTopic' | 'unmatchedTopic'> {
-  const dlqTopic = s.dlqTopic === 'none' ? null : topicName(s.dlqTopic ?? `${s.topic}.dlq`, '--dlq-topic');
-  const unmatchedTopic = s.unmatchedTopic === undefined ? null : topicName(s.unmatchedTopic, '--unmatched-topic');
+function sideTopics(r: ResolvedRun): Pick<RunConfig, 'dlqTopic' | 'unmatchedTopic'> {
+  const s = r.settings;
+  const dlq = whence(r, 'dlqTopic', '--dlq-topic');
+  const dlqTopic = s.dlqTopic === 'none' ? null : topicName(s.dlqTopic ?? `${s.topic}.dlq`, dlq);
+  const unmatched = whence(r, 'unmatchedTopic', '--unmatched-topic');
+  const unmatchedTopic = s.unmatchedTopic === undefined ? null : topicName(s.unmatchedTopic, unmatched);
   for (const [flag, t] of [
     ['--dlq-topic', dlqTopic],
     ['--unmatched-topic', unmatchedTopic],
@@ -53,9 +61,14 @@ function sideTopics(s: RunSettings): Pick<RunConfig, 'dlqTopic' | 'unmatchedTopi
   return { dlqTopic, unmatchedTopic };
 }
 
-/** --ui, --ui-port, --ui-host: the live page, if asked for. */
-function uiConfig(s: RunSettings, metrics: RunConfig['metrics']): RunConfig['ui'] {
-  if (!s.ui && s.uiPort === undefined && s.uiHost === undefined) return undefined;
+/**
+ * --ui, --ui-port, --ui-host: the live page, if asked for. A typed --ui-port or --ui-host implies --ui; set
+ * in a file or a variable, they only say where the page goes when it is asked for.
+ */
+function uiConfig(r: ResolvedRun, metrics: RunConfig['metrics']): RunConfig['ui'] {
+  const s = r.settings;
+  const implied = r.sources.uiPort === 'flag' || r.sources.uiHost === 'flag';
+  if (!s.ui && !implied) return undefined;
   const port = s.uiPort ?? UI_DEFAULTS.port;
   const host = s.uiHost ?? UI_DEFAULTS.host;
   if (host.trim() === '') throw new UsageError('--ui-host must not be empty');
@@ -78,11 +91,13 @@ export function checkpointDir(group: string, given?: string): string {
 }
 
 /** The settings of `run` as a checked RunConfig, or a one-line error naming the flag. No I/O. */
-export function parseRunConfig(s: RunSettings): RunConfig {
-  const zone = zoneResolver(s.timezone);
+export function parseRunConfig(r: ResolvedRun): RunConfig {
+  const s = r.settings;
+  const zone = checkZone(s.timezone);
+  if (typeof zone === 'string') throw new UsageError(`${whence(r, 'timezone', '--timezone')}: ${zone}`);
   if (s.idField === '' || s.timeField === '') throw new UsageError('--id-field and --time-field must not be empty');
   const metrics = s.metricsPort !== undefined ? { port: s.metricsPort, host: s.metricsHost } : undefined;
-  const ui = uiConfig(s, metrics);
+  const ui = uiConfig(r, metrics);
   const stdout = s.progressJson === '-';
   return {
     topic: s.topic,
@@ -100,7 +115,7 @@ export function parseRunConfig(s: RunSettings): RunConfig {
       zone,
       future: s.maxFuture === null ? undefined : new FutureGuard(s.maxFuture),
     },
-    ...sideTopics(s),
+    ...sideTopics(r),
     checkpoint: checkpointDir(s.group, s.checkpoint),
     progress: { stdout, file: s.progressJson && !stdout ? resolve(s.progressJson) : undefined },
     quiet: s.quiet,

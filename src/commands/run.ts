@@ -82,8 +82,9 @@ function adapters(s: ConnectionSettings, cfg: RunConfig): SessionAdapters {
 }
 
 async function run(command: Command): Promise<void> {
-  const { settings: s } = commandSettings(command, 'run');
-  const cfg = parseRunConfig(s);
+  const resolved = commandSettings(command, 'run');
+  const s = resolved.settings;
+  const cfg = parseRunConfig(resolved);
   if (cfg.progress.file) writeFileSync(cfg.progress.file, '', { flag: 'a' });
   if (cfg.ui?.warning) warn(cfg.ui.warning);
   const metrics = cfg.metrics ? new RunMetrics(s.topic, { group: cfg.group }) : undefined;

@@ -14,7 +14,9 @@ export function helpLine(key: SettingKey, command: CommandName): string {
   const s = spec(key);
   const help = typeof s.help === 'string' ? s.help : (s.help[command] ?? helpOf(s));
   const env = envName(key);
-  const envText = env === undefined ? '' : s.secret ? ` (or env ${env}, the password itself)` : ` [env ${env}]`;
+  const negated = s.flag.startsWith('--no-') ? '=false' : '';
+  const envText =
+    env === undefined ? '' : s.secret ? ` (or env ${env}, the password itself)` : ` [env ${env}${negated}]`;
   const required = s.requiredIn?.includes(command);
   const worked = typeof s.defaultHelp === 'object' ? s.defaultHelp[command] : s.defaultHelp;
   const fallback = required || s.arg === undefined ? undefined : (worked ?? s.default);

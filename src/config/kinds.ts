@@ -64,7 +64,7 @@ export const path = kind((raw, what) => text(raw, what), ['string'], { path: tru
 export const asGiven = kind((raw) => String(raw), ['string']);
 
 /** A password: taken as it is, never trimmed. */
-export const password = kind((raw) => String(raw), ['string']);
+export const password = asGiven;
 
 export function oneOf<T extends string>(choices: readonly T[]): Kind<T> {
   return kind(

@@ -116,6 +116,28 @@ function rawValue(
   return { value: s.default === undefined ? undefined : { raw: s.default, what: key }, source: 'default' };
 }
 
+const STRENGTH: Source[] = ['flag', 'env', 'project file', 'user file', 'default'];
+
+/**
+ * Of two settings that exclude each other, given from different sources, the weaker goes back to its
+ * default: a typed flag is not refused because a config file holds the other.
+ */
+function dropOverruled(
+  key: SettingKey,
+  keys: SettingKey[],
+  r: { settings: Record<string, unknown>; sources: Resolved['sources']; origins: Resolved['origins'] },
+): void {
+  const other = spec(key).excludes as SettingKey | undefined;
+  if (other === undefined || !keys.includes(other)) return;
+  const [a, b] = [STRENGTH.indexOf(r.sources[key]!), STRENGTH.indexOf(r.sources[other]!)];
+  if (a === b || a === STRENGTH.length - 1 || b === STRENGTH.length - 1) return;
+  const [weaker, stronger] = a < b ? [other, key] : [key, other];
+  const fallback = spec(weaker).default;
+  r.settings[weaker] = fallback === undefined ? undefined : spec(weaker).kind(fallback, weaker);
+  r.sources[weaker] = 'default';
+  r.origins[weaker] = `default (overruled by ${r.origins[stronger]})`;
+}
+
 /** A setting a command must be given, missing. */
 function missing(key: SettingKey, command: CommandName): UsageError {
   const s = spec(key);
@@ -127,7 +149,10 @@ function missing(key: SettingKey, command: CommandName): UsageError {
 /** flags > environment > project file > user file > defaults, each value checked. */
 export function resolveSettings<C extends CommandName | undefined = undefined>(input: ResolveInput<C>): Resolved<C> {
   const keys = input.command === undefined ? SETTING_KEYS : keysOf(input.command);
-  const cfg = readConfigFiles(input.cwd, input.env, input.configPath);
+  // the stack's commands read no config file: a broken project file must not stop `stack down`
+  const cfg = keys.some((k) => spec(k).scope === 'setting')
+    ? readConfigFiles(input.cwd, input.env, input.configPath)
+    : { files: {}, project: {}, user: {} };
   const warnings: string[] = [];
   const settings: Record<string, unknown> = {};
   const sources: Resolved['sources'] = {};
@@ -140,6 +165,7 @@ export function resolveSettings<C extends CommandName | undefined = undefined>(i
     sources[key] = source;
     origins[key] = source === 'default' ? 'default' : value!.what;
   }
+  for (const key of keys) dropOverruled(key, keys, { settings, sources, origins });
   settings.verbose = input.verbose === true || input.env.LOGINSYNC_VERBOSE === '1';
   if (keys.includes('brokers')) {
     checkCombinations(settings as unknown as ConnectionSettings, sources, warnings);

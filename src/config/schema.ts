@@ -1,6 +1,6 @@
 // The JSON Schema of a config file, made from the table: one property per setting (a secret also as
 // <key>File), with its flag, variable, commands and default. Shipped as schema/config.schema.json.
-import { FILE_KEYS, envName, spec, type SettingKey, type SettingSpec } from './table.js';
+import { FILE_KEYS, envName, spec, takenByAllConnected, type SettingKey, type SettingSpec } from './table.js';
 
 /** The help of a setting, as one sentence: per command where it differs. */
 export function helpOf(s: SettingSpec): string {
@@ -30,7 +30,7 @@ export function configSchema(): Record<string, unknown> {
   const properties: Record<string, unknown> = { $schema: { type: 'string', description: 'this schema' } };
   for (const key of FILE_KEYS) {
     const s = spec(key);
-    const commands = s.commands.length > 8 ? 'every command that connects' : s.commands.join(', ');
+    const commands = takenByAllConnected(key) ? 'every command that connects' : s.commands.join(', ');
     const where = `${s.flag}, ${envName(key)} (${commands})`;
     const description = `${where}: ${helpOf(s)}${s.secret ? ` (better: ${key}File)` : ''}`;
     const fallback = defaultOf(key);

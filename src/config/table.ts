@@ -1,9 +1,9 @@
 // Every option of every command, in one table: its flag, help, kind of value, default and the commands
 // that take it. A setting (scope 'setting') is also read from the environment (LOGINSYNC_ and its key in
 // capitals: trigger -> LOGINSYNC_TRIGGER) and from a config file (its key), flags > env > project file >
-// user file > default; a switch for one invocation (scope 'invocation': --json, --yes, --once, what to
-// send) only from its flag. The help text, the config file's keys and schema, `config show` and the
-// values each command's code reads are all made from this table.
+// user file > default; the stack's (scope 'env') from its flag and variable; a switch for one invocation
+// (scope 'invocation': --json, --yes, --once, what to send) only from its flag. The help text, the config
+// file's keys and schema, `config show` and the values each command's code reads are all made from it.
 import { JOIN_STRATEGIES } from '../cassandra/join-way.js';
 import { CLUSTER_HEAPS, DEFAULT_SETTINGS, DEFAULT_STACK_DIR } from '../stack/stack.js';
 import {
@@ -21,7 +21,6 @@ import {
   port,
   text,
   topicName,
-  zone,
   asGiven,
   type Kind,
 } from './kinds.js';
@@ -41,6 +40,9 @@ export type Consistency = (typeof CONSISTENCIES)[number];
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
 export const BENCH_SCENARIOS = ['drain', 'latency', 'table-size', 'restart', 'access', 'all'] as const;
+
+/** The live page's port and interface when --ui does not say: Spark's UI port. */
+export const UI_DEFAULTS = { port: 4040, host: '127.0.0.1' };
 
 /** The commands, as typed after `loginsync`. */
 export type CommandName =
@@ -98,14 +100,23 @@ export interface SettingSpec<T = unknown> {
   /** what it does; per command where they say it differently */
   help: string | { [C in CommandName]?: string };
   commands: readonly CommandName[];
-  /** setting: flag, env, config file; invocation: the flag alone */
-  scope: 'setting' | 'invocation';
+  /**
+   * setting: flag, env, config file; env: flag and env (the stack's, which keeps its own settings in its
+   * directory and must stop whatever a project file holds); invocation: the flag alone
+   */
+  scope: 'setting' | 'env' | 'invocation';
   /** its text, parsed as any other; shown in help and config show */
   default?: string;
   /** how help names a default that is worked out (e.g. from another setting); per command where it differs */
   defaultHelp?: string | { [C in CommandName]?: string };
   /** commands where it has no default, so that it must be given (the group that offsets reset moves) */
   requiredIn?: readonly CommandName[];
+  /**
+   * a setting that goes instead of this one: where both are given from different sources, the weaker is
+   * dropped (a project file's startingTimestamp does not block a typed --starting-offsets); from one
+   * source, the command refuses the pair
+   */
+  excludes?: string;
   /** a password: never a plain flag, never printed; in a config file as <key> or <key>File */
   secret?: boolean;
   /** the heading it is listed under in help */
@@ -115,224 +126,163 @@ export interface SettingSpec<T = unknown> {
 
 /** Keeps each entry's own types (its kind's value, its commands, whether it has a default). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const setting = <const S extends SettingSpec<any>>(s: S): S => s;
+type AnySpec = SettingSpec<any>;
+const setting = <const S extends AnySpec>(s: S): S => s;
 
 const CONNECTION = 'Connection:';
 const KAFKA_SECURITY = 'Kafka security:';
 const CASSANDRA_SECURITY = 'Cassandra security:';
 
+/** A connection setting: every command that talks to Kafka or Cassandra takes it, from every source. */
+const connection = <const S extends Omit<AnySpec, 'commands' | 'scope' | 'heading'>>(heading: string, s: S) =>
+  setting({ ...s, heading, commands: CONNECTED, scope: 'setting' as const });
+
 /** Kafka and Cassandra: where they are, which keyspace, table and topic, how to sign in. */
 const CONNECTION_SETTINGS = {
-  brokers: setting({
+  brokers: connection(CONNECTION, {
     flag: '--brokers',
     short: '-b',
     arg: '<list>',
     aliases: ['--bootstrap-server'],
-    help: 'Kafka bootstrap servers, host:port,...',
-    heading: CONNECTION,
-    commands: CONNECTED,
-    scope: 'setting',
+    help: 'Kafka bootstrap servers, host:port,... (alias --bootstrap-server)',
     default: '127.0.0.1:9092',
     kind: hosts(9092),
   }),
-  cassandra: setting({
+  cassandra: connection(CONNECTION, {
     flag: '--cassandra',
     short: '-c',
     arg: '<list>',
     help: 'Cassandra contact points, host:port,...',
-    heading: CONNECTION,
-    commands: CONNECTED,
-    scope: 'setting',
     default: '127.0.0.1:9042',
     kind: hosts(9042),
   }),
-  localDc: setting({
+  localDc: connection(CONNECTION, {
     flag: '--local-dc',
     arg: '<name>',
     help: 'Cassandra local data center',
-    heading: CONNECTION,
-    commands: CONNECTED,
-    scope: 'setting',
     default: 'datacenter1',
     kind: text,
   }),
-  keyspace: setting({
+  keyspace: connection(CONNECTION, {
     flag: '--keyspace',
     short: '-k',
     arg: '<name>',
     help: 'Cassandra keyspace',
-    heading: CONNECTION,
-    commands: CONNECTED,
-    scope: 'setting',
     default: 'spark_db',
     kind: cqlName,
   }),
-  table: setting({
+  table: connection(CONNECTION, {
     flag: '--table',
     arg: '<name>',
     help: 'users table',
-    heading: CONNECTION,
-    commands: CONNECTED,
-    scope: 'setting',
     default: 'users',
     kind: cqlName,
   }),
-  topic: setting({
+  topic: connection(CONNECTION, {
     flag: '--topic',
     short: '-t',
     arg: '<name>',
     help: 'Kafka topic of login events',
-    heading: CONNECTION,
-    commands: CONNECTED,
-    scope: 'setting',
     default: 'logins',
     kind: topicName,
   }),
-  readConsistency: setting({
+  readConsistency: connection(CONNECTION, {
     flag: '--read-consistency',
     arg: '<level>',
     help: 'Cassandra consistency of reads',
-    heading: CONNECTION,
-    commands: CONNECTED,
-    scope: 'setting',
     default: 'local_quorum',
     kind: oneOf(CONSISTENCIES),
   }),
-  writeConsistency: setting({
+  writeConsistency: connection(CONNECTION, {
     flag: '--write-consistency',
     arg: '<level>',
     help: 'Cassandra consistency of writes',
-    heading: CONNECTION,
-    commands: CONNECTED,
-    scope: 'setting',
     default: 'local_quorum',
     kind: oneOf(CONSISTENCIES),
   }),
-  kafkaTls: setting({
+  kafkaTls: connection(KAFKA_SECURITY, {
     flag: '--kafka-tls',
     help: 'connect to Kafka with TLS (implied by any of the Kafka TLS options)',
-    heading: KAFKA_SECURITY,
-    commands: CONNECTED,
-    scope: 'setting',
     default: 'false',
     kind: bool,
   }),
-  kafkaCa: setting({
+  kafkaCa: connection(KAFKA_SECURITY, {
     flag: '--kafka-ca',
     arg: '<file>',
     help: 'CA certificate(s), PEM, to trust for Kafka',
-    heading: KAFKA_SECURITY,
-    commands: CONNECTED,
-    scope: 'setting',
     kind: file,
   }),
-  kafkaCert: setting({
+  kafkaCert: connection(KAFKA_SECURITY, {
     flag: '--kafka-cert',
     arg: '<file>',
     help: 'client certificate, PEM, for mutual TLS',
-    heading: KAFKA_SECURITY,
-    commands: CONNECTED,
-    scope: 'setting',
     kind: file,
   }),
-  kafkaKey: setting({
+  kafkaKey: connection(KAFKA_SECURITY, {
     flag: '--kafka-key',
     arg: '<file>',
     help: 'client private key, PEM, for mutual TLS',
-    heading: KAFKA_SECURITY,
-    commands: CONNECTED,
-    scope: 'setting',
     kind: file,
   }),
-  kafkaInsecureSkipVerify: setting({
+  kafkaInsecureSkipVerify: connection(KAFKA_SECURITY, {
     flag: '--kafka-insecure-skip-verify',
     help: "do not check the brokers' certificates (unsafe: testing only)",
-    heading: KAFKA_SECURITY,
-    commands: CONNECTED,
-    scope: 'setting',
     default: 'false',
     kind: bool,
   }),
-  saslMechanism: setting({
+  saslMechanism: connection(KAFKA_SECURITY, {
     flag: '--sasl-mechanism',
     arg: '<name>',
     help: 'plain, scram-sha-256 or scram-sha-512',
-    heading: KAFKA_SECURITY,
-    commands: CONNECTED,
-    scope: 'setting',
     kind: oneOf(SASL_MECHANISMS),
   }),
-  saslUsername: setting({
+  saslUsername: connection(KAFKA_SECURITY, {
     flag: '--sasl-username',
     arg: '<name>',
     help: 'SASL user',
-    heading: KAFKA_SECURITY,
-    commands: CONNECTED,
-    scope: 'setting',
     kind: text,
   }),
-  saslPassword: setting({
+  saslPassword: connection(KAFKA_SECURITY, {
     flag: '--sasl-password-file',
     arg: '<file>',
     help: 'file holding the SASL password',
-    heading: KAFKA_SECURITY,
-    commands: CONNECTED,
-    scope: 'setting',
     secret: true,
     kind: password,
   }),
-  cassandraTls: setting({
+  cassandraTls: connection(CASSANDRA_SECURITY, {
     flag: '--cassandra-tls',
     help: 'connect to Cassandra with TLS (implied by any of the Cassandra TLS options)',
-    heading: CASSANDRA_SECURITY,
-    commands: CONNECTED,
-    scope: 'setting',
     default: 'false',
     kind: bool,
   }),
-  cassandraCa: setting({
+  cassandraCa: connection(CASSANDRA_SECURITY, {
     flag: '--cassandra-ca',
     arg: '<file>',
     help: 'CA certificate(s), PEM, to trust for Cassandra',
-    heading: CASSANDRA_SECURITY,
-    commands: CONNECTED,
-    scope: 'setting',
     kind: file,
   }),
-  cassandraCert: setting({
+  cassandraCert: connection(CASSANDRA_SECURITY, {
     flag: '--cassandra-cert',
     arg: '<file>',
     help: 'client certificate, PEM',
-    heading: CASSANDRA_SECURITY,
-    commands: CONNECTED,
-    scope: 'setting',
     kind: file,
   }),
-  cassandraKey: setting({
+  cassandraKey: connection(CASSANDRA_SECURITY, {
     flag: '--cassandra-key',
     arg: '<file>',
     help: 'client private key, PEM',
-    heading: CASSANDRA_SECURITY,
-    commands: CONNECTED,
-    scope: 'setting',
     kind: file,
   }),
-  cassandraUsername: setting({
+  cassandraUsername: connection(CASSANDRA_SECURITY, {
     flag: '--cassandra-username',
     arg: '<name>',
     help: 'Cassandra user',
-    heading: CASSANDRA_SECURITY,
-    commands: CONNECTED,
-    scope: 'setting',
     kind: text,
   }),
-  cassandraPassword: setting({
+  cassandraPassword: connection(CASSANDRA_SECURITY, {
     flag: '--cassandra-password-file',
     arg: '<file>',
     help: 'file holding the Cassandra password',
-    heading: CASSANDRA_SECURITY,
-    commands: CONNECTED,
-    scope: 'setting',
     secret: true,
     kind: password,
   }),
@@ -378,7 +328,8 @@ const GROUP_SETTINGS = {
     commands: ['run', 'offsets reset'],
     scope: 'setting',
     default: 'UTC',
-    kind: zone,
+    // checked where it is used: by run, and by offsets reset only with --to-datetime
+    kind: text,
   }),
 };
 
@@ -388,9 +339,11 @@ const RUN_SETTINGS = {
     flag: '--starting-offsets',
     arg: '<where>',
     help:
-      'where partitions the group has no offset for start: earliest (default), latest, or JSON offsets per ' +
+      'where partitions the group has no offset for start: earliest, latest, or JSON offsets per ' +
       'partition, \'{"0":23,"1":-2}\' (Spark\'s form too; -2 earliest, -1 latest)',
     commands: ['run'],
+    defaultHelp: 'earliest',
+    excludes: 'startingTimestamp',
     scope: 'setting',
     kind: text,
   }),
@@ -579,7 +532,7 @@ const SERVICE_SETTINGS = {
   }),
   ui: setting({
     flag: '--ui',
-    help: 'serve a live page of the run (rates, lag, stages, outcomes, the last batches) on http://127.0.0.1:4040/',
+    help: `serve a live page of the run (rates, lag, stages, outcomes, the last batches) on http://${UI_DEFAULTS.host}:${UI_DEFAULTS.port}/`,
     commands: ['run'],
     scope: 'setting',
     default: 'false',
@@ -588,15 +541,10 @@ const SERVICE_SETTINGS = {
   uiPort: setting({
     flag: '--ui-port',
     arg: '<port>',
-    help: {
-      run: 'port of the live page (implies --ui); the same as --metrics-port: one server serves both',
-      bench:
-        'serve the live page of each measured run on this port (run --ui-port), to watch it; an open page is ' +
-        'then part of what is measured',
-    },
-    commands: ['run', 'bench'],
+    help: 'port of the live page (implies --ui); the same as --metrics-port: one server serves both',
+    commands: ['run'],
     scope: 'setting',
-    defaultHelp: { run: '4040' },
+    defaultHelp: String(UI_DEFAULTS.port),
     kind: port,
   }),
   uiHost: setting({
@@ -605,7 +553,7 @@ const SERVICE_SETTINGS = {
     help: 'interface of the live page (implies --ui); anyone who can reach it can read login ids and user names',
     commands: ['run'],
     scope: 'setting',
-    defaultHelp: '127.0.0.1',
+    defaultHelp: UI_DEFAULTS.host,
     kind: asGiven,
   }),
 };
@@ -616,13 +564,8 @@ const SCHEMA_SETTINGS = {
     flag: '--keyspace-replication',
     arg: '<n>',
     aliases: ['--replication-factor'],
-    help: {
-      init: 'SimpleStrategy replication factor of a new keyspace (alias --replication-factor)',
-      bench:
-        "replication factor of the bench's keyspace: 3 on a three-node stack; --replication-factor sets it and " +
-        '--topic-replication both',
-    },
-    commands: ['init', 'bench'],
+    help: 'SimpleStrategy replication factor of a new keyspace (alias --replication-factor)',
+    commands: ['init'],
     scope: 'setting',
     default: '1',
     kind: int({ max: 32767 }),
@@ -632,17 +575,15 @@ const SCHEMA_SETTINGS = {
     arg: '<spec>',
     help: "replication of a new keyspace, e.g. 'NetworkTopologyStrategy:dc1=3,dc2=3'",
     commands: ['init'],
+    excludes: 'keyspaceReplication',
     scope: 'setting',
     kind: text,
   }),
   topicReplication: setting({
     flag: '--topic-replication',
     arg: '<n>',
-    help: {
-      init: 'replication factor of a new topic',
-      bench: "replication factor of the bench's topic: 3 on a three-node stack",
-    },
-    commands: ['init', 'bench'],
+    help: 'replication factor of a new topic',
+    commands: ['init'],
     scope: 'setting',
     default: '1',
     kind: int({ max: 32767 }),
@@ -665,7 +606,7 @@ const STACK_SETTINGS = {
     arg: '<path>',
     help: 'directory of the stack: configs, data, logs, pid files',
     commands: STACK,
-    scope: 'setting',
+    scope: 'env',
     default: DEFAULT_STACK_DIR,
     kind: path,
   }),
@@ -704,7 +645,7 @@ const STACK_SETTINGS = {
     arg: '<v>',
     help: 'Apache Kafka version',
     commands: ['stack up'],
-    scope: 'setting',
+    scope: 'env',
     defaultHelp: `${DEFAULT_SETTINGS.kafka.version}, or the stack's`,
     kind: text,
   }),
@@ -713,7 +654,7 @@ const STACK_SETTINGS = {
     arg: '<v>',
     help: 'Apache Cassandra version',
     commands: ['stack up'],
-    scope: 'setting',
+    scope: 'env',
     defaultHelp: `${DEFAULT_SETTINGS.cassandra.version}, or the stack's`,
     kind: text,
   }),
@@ -761,7 +702,7 @@ const STACK_SETTINGS = {
     aliases: ['--timeout'],
     help: 'how long the servers may take to become ready; a bare number is seconds (alias --timeout)',
     commands: ['stack up', 'stack start'],
-    scope: 'setting',
+    scope: 'env',
     defaultHelp: '180s, for a cluster 360s',
     kind: duration({ bareSeconds: true }),
   }),
@@ -771,7 +712,7 @@ const STACK_SETTINGS = {
     aliases: ['--timeout'],
     help: 'how long a server may take to stop before SIGKILL; a bare number is seconds (alias --timeout)',
     commands: ['stack stop', 'stack down'],
-    scope: 'setting',
+    scope: 'env',
     default: '30s',
     // Cassandra syncs its commit log every 10 s: a SIGKILL too soon could lose acknowledged writes
     kind: duration({ bareSeconds: true, minMs: 1000 }),
@@ -999,6 +940,39 @@ const BENCH_SWITCHES = {
     default: '2',
     kind: int(),
   }),
+  // the bench's scratch keyspace and topic: their own keys, so that init's settings for a cluster do not
+  // reach a bench on a private one-node stack
+  benchKeyspaceReplication: setting({
+    flag: '--keyspace-replication',
+    arg: '<n>',
+    aliases: ['--replication-factor'],
+    help:
+      "replication factor of the bench's keyspace: 3 on a three-node stack; --replication-factor sets it and " +
+      '--topic-replication both',
+    commands: ['bench'],
+    scope: 'invocation',
+    default: '1',
+    kind: int({ max: 32767 }),
+  }),
+  benchTopicReplication: setting({
+    flag: '--topic-replication',
+    arg: '<n>',
+    help: "replication factor of the bench's topic: 3 on a three-node stack",
+    commands: ['bench'],
+    scope: 'invocation',
+    default: '1',
+    kind: int({ max: 32767 }),
+  }),
+  benchUiPort: setting({
+    flag: '--ui-port',
+    arg: '<port>',
+    help:
+      'serve the live page of each measured run on this port (run --ui-port), to watch it; an open page is ' +
+      'then part of what is measured',
+    commands: ['bench'],
+    scope: 'invocation',
+    kind: port,
+  }),
   kills: setting({
     flag: '--kills',
     arg: '<n>',
@@ -1129,14 +1103,17 @@ export type SettingKey = keyof Table;
 export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 export const spec = (key: SettingKey): SettingSpec => SETTINGS[key] as SettingSpec;
 
-/** The keys a config file may hold: the settings (a secret also as <key>File). */
+/** The keys a config file may hold: the settings (a secret may also be given there as <key>File). */
 export const FILE_KEYS = SETTING_KEYS.filter((k) => spec(k).scope === 'setting');
 export const SECRET_KEYS = SETTING_KEYS.filter((k) => spec(k).secret);
 export const CONNECTION_KEYS = Object.keys(CONNECTION_SETTINGS) as Array<keyof typeof CONNECTION_SETTINGS>;
 
+/** Every command that connects takes it (so lists of commands can say so instead of naming eleven). */
+export const takenByAllConnected = (key: SettingKey): boolean => spec(key).commands === CONNECTED;
+
 /** The environment variable of a setting: LOGINSYNC_ and its key in capitals, kafkaCa -> LOGINSYNC_KAFKA_CA. */
 export function envName(key: SettingKey): string | undefined {
-  if (spec(key).scope !== 'setting') return undefined;
+  if (spec(key).scope === 'invocation') return undefined;
   return `LOGINSYNC_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }
 

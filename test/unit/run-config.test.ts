@@ -3,16 +3,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { parseRunConfig, type RunSettings } from '../../src/commands/run-options.js';
+import { parseRunConfig, type ResolvedRun } from '../../src/commands/run-options.js';
 import { declareSettings, typedInput } from '../../src/config/declare.js';
 import { resolveSettings } from '../../src/config/resolve.js';
 
-/** run's settings from these flags, as the settings table resolves them (no environment, no config file). */
-function flags(...argv: string[]): RunSettings {
+/** run's settings from these flags (with their sources), as the settings table resolves them (no environment, no config file). */
+function flags(...argv: string[]): ResolvedRun {
   const cmd = declareSettings(new Command('run'), 'run').exitOverride();
   cmd.parse(argv, { from: 'user' });
   const cwd = mkdtempSync(join(tmpdir(), 'ls-run-config-'));
-  return resolveSettings({ ...typedInput(cmd, 'run'), command: 'run', env: { XDG_CONFIG_HOME: cwd }, cwd }).settings;
+  return resolveSettings({ ...typedInput(cmd, 'run'), command: 'run', env: { XDG_CONFIG_HOME: cwd }, cwd });
 }
 
 describe('run flags -> RunConfig', () => {
@@ -160,5 +160,27 @@ describe('run flags -> RunConfig', () => {
     expect(bad('--ui-port', '9464', '--metrics-port', '9464', '--ui-host', '0.0.0.0')).toThrow(
       /--ui-port and --metrics-port are both 9464, on different hosts \(--ui-host 0.0.0.0, --metrics-host 127.0.0.1\)/,
     );
+  });
+});
+
+describe('run settings from a file or a variable', () => {
+  it('only a typed --ui-port or --ui-host implies --ui; configured, they say where the page goes when asked', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'ls-run-config-'));
+    const env = { XDG_CONFIG_HOME: cwd, LOGINSYNC_UI_HOST: '0.0.0.0', LOGINSYNC_UI_PORT: '4141' };
+    const of = (...argv: string[]) => {
+      const cmd = declareSettings(new Command('run'), 'run').exitOverride();
+      cmd.parse(argv, { from: 'user' });
+      return parseRunConfig(resolveSettings({ ...typedInput(cmd, 'run'), command: 'run', env, cwd }));
+    };
+    expect(of().ui).toBeUndefined();
+    expect(of('--ui').ui).toMatchObject({ port: 4141, host: '0.0.0.0' });
+  });
+
+  it('names the variable or the file a bad value came from', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'ls-run-config-'));
+    const run = (env: NodeJS.ProcessEnv) =>
+      parseRunConfig(resolveSettings({ command: 'run', flags: {}, env: { XDG_CONFIG_HOME: cwd, ...env }, cwd }));
+    expect(() => run({ LOGINSYNC_DLQ_TOPIC: 'a b' })).toThrow(/^LOGINSYNC_DLQ_TOPIC: /);
+    expect(() => run({ LOGINSYNC_TIMEZONE: 'Mars/Base' })).toThrow(/^LOGINSYNC_TIMEZONE: "Mars\/Base" is not an IANA/);
   });
 });

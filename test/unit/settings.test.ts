@@ -435,3 +435,81 @@ describe('the settings table for every command', () => {
     ).toThrow(/--replication-factor: "0" must be a whole number/);
   });
 });
+
+describe('settings from other sources than flags, where a command checks them', () => {
+  it('drops the weaker of two settings that exclude each other, and refuses them from one source', () => {
+    const { cwd, env } = dirs();
+    writeFileSync(join(cwd, 'loginsync.config.json'), JSON.stringify({ startingTimestamp: '2020-01-01 00:00:00' }));
+    const r = resolveSettings({ command: 'run', flags: { startingOffsets: 'latest' }, env, cwd });
+    expect(r.settings.startingOffsets).toBe('latest');
+    expect(r.settings.startingTimestamp).toBeUndefined();
+    expect(r.origins.startingTimestamp).toBe('default (overruled by --starting-offsets)');
+    const both = resolveSettings({
+      command: 'run',
+      flags: { startingOffsets: 'latest', startingTimestamp: '2020-01-01 00:00:00' },
+      env,
+      cwd,
+    });
+    expect([both.settings.startingOffsets, both.settings.startingTimestamp]).toEqual(['latest', '2020-01-01 00:00:00']);
+    // a keyspace's replication factor in a file does not block a typed --replication, nor the other way
+    writeFileSync(join(cwd, 'loginsync.config.json'), JSON.stringify({ keyspaceReplication: 3 }));
+    const init = resolveSettings({
+      command: 'init',
+      flags: { replication: 'NetworkTopologyStrategy:dc1=3' },
+      env,
+      cwd,
+    });
+    expect(init.sources.keyspaceReplication).toBe('default');
+    expect(init.settings.keyspaceReplication).toBe(1);
+  });
+
+  it('checks a time zone only where it is used: a bad one in the environment does not stop offsets reset --to-latest', () => {
+    const { cwd, env } = dirs();
+    const r = resolveSettings({
+      command: 'offsets reset',
+      flags: { group: 'g', toLatest: true },
+      env: { ...env, LOGINSYNC_TIMEZONE: 'Mars/Base' },
+      cwd,
+    });
+    expect(r.settings.timezone).toBe('Mars/Base');
+  });
+
+  it("the stack's commands read no config file: a broken project file does not stop stack down", () => {
+    const { cwd, env } = dirs();
+    writeFileSync(join(cwd, 'loginsync.config.json'), '{ broken');
+    const r = resolveSettings({ command: 'stack down', flags: {}, env: { ...env, LOGINSYNC_STACK_DIR: 'st' }, cwd });
+    expect(r.settings).toMatchObject({ stackDir: 'st', gracePeriod: 30_000 });
+    expect(r.files).toEqual({});
+    expect(() => resolveSettings({ command: 'run', flags: {}, env, cwd })).toThrow(/not valid JSON/);
+  });
+});
+
+describe("the environment of a run another command starts (the bench's)", () => {
+  it('holds the connection and nothing else of the user: their variables and files are left out', async () => {
+    const { isolatedRunEnv } = await import('../../src/config/child-env.js');
+    const { cwd, env } = dirs();
+    writeFileSync(join(cwd, 'loginsync.config.json'), JSON.stringify({ trigger: '30s', dlqTopic: 'mine' }));
+    const parent = resolveSettings({
+      command: 'bench',
+      flags: { brokers: 'k1:1' },
+      env: { ...env, LOGINSYNC_TOPIC: 'mine' },
+      cwd,
+    });
+    const runDir = mkdtempSync(join(tmpdir(), 'ls-child-'));
+    const childEnv = isolatedRunEnv(parent.settings, runDir, {
+      ...env,
+      LOGINSYNC_TRIGGER: '1m',
+      LOGINSYNC_UI_HOST: '0.0.0.0',
+      LOGINSYNC_TOPIC: 'mine',
+      LOGINSYNC_CACHE: '/jars',
+      PATH: '/bin',
+    });
+    expect(childEnv).toMatchObject({ LOGINSYNC_CACHE: '/jars', PATH: '/bin' });
+    for (const k of ['LOGINSYNC_TRIGGER', 'LOGINSYNC_UI_HOST', 'LOGINSYNC_TOPIC'])
+      expect(childEnv[k], k).toBeUndefined();
+    const child = resolveSettings({ command: 'run', flags: {}, env: childEnv, cwd });
+    expect(child.settings).toMatchObject({ brokers: ['k1:1'], topic: 'mine', trigger: 0, dlqTopic: undefined });
+    expect(child.files.project).toBe(join(runDir, 'run.config.json'));
+    expect(child.warnings).toEqual([]);
+  });
+});
