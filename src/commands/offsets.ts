@@ -76,6 +76,24 @@ batch this directory's runs recorded last. "-" for a partition the group has no 
 const dash = (v: number | null) => (v === null ? '-' : String(v));
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+const lostText = (l: NonNullable<OffsetsReport['partitions'][number]['lost']>) =>
+  l.count === null ? 'log recreated' : `${l.count} deleted`;
+
+/** A line for each partition whose committed offset is outside its log: what a run will do about it. */
+function lostLines(r: OffsetsReport): string[] {
+  return r.partitions.flatMap((p) => {
+    if (!p.lost) return [];
+    const what =
+      p.lost.count === null
+        ? `is past the log's end ${p.high}: the topic was made again, how many records were lost is unknown`
+        : `is before the log's start ${p.low}: ${plural(p.lost.count, 'record')} were deleted before the group read them`;
+    return [
+      co.yellow(`partition ${p.partition}: committed ${p.committed} ${what}`) +
+        co.dim(' (a run stops on it; with --no-fail-on-data-loss it goes on from the first offset held)'),
+    ];
+  });
+}
+
 /** `offsets show` as people read it: a line on the group, a table of partitions and one of members. */
 export function formatReport(r: OffsetsReport): string {
   const known = r.partitions.filter((p) => p.lag !== null);
@@ -106,12 +124,12 @@ export function formatReport(r: OffsetsReport): string {
       dash(p.committed),
       p.low,
       p.high,
-      p.lag === null ? co.dim('no offset') : p.lag,
+      p.lag === null ? co.dim('no offset') : p.lost ? co.yellow(`${p.lag}, ${lostText(p.lost)}`) : p.lag,
       ...(r.members.length > 0 ? [readBy.get(p.partition) ?? co.dim('-')] : []),
       ledger,
     ]);
   }
-  const lines = [head, t.toString()];
+  const lines = [head, t.toString(), ...lostLines(r)];
   if (r.members.length > 0) {
     const m = makeTable(['member', 'client', 'host', 'partitions']);
     for (const x of r.members) m.push([x.memberId, x.clientId, x.host, x.partitions.join(',') || co.dim('none yet')]);

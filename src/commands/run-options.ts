@@ -125,6 +125,7 @@ export function parseRunConfig(r: ResolvedRun): RunConfig {
     metrics,
     ui,
     joinStrategy: s.joinStrategy,
+    failOnDataLoss: s.failOnDataLoss,
     // with an interval trigger, any of a batch's ids may be read ahead of it (with auto, the store stops
     // short of a batch it would scan); none with --join-strategy scan or --no-read-ahead
     readAhead: s.readAhead && s.joinStrategy !== 'scan' ? s.maxBatchIds : undefined,

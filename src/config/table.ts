@@ -366,6 +366,17 @@ const RUN_SETTINGS = {
     default: '0',
     kind: duration({ zero: true }),
   }),
+  failOnDataLoss: setting({
+    flag: '--no-fail-on-data-loss',
+    aliases: ['--fail-on-data-loss'],
+    help:
+      'when records were deleted (retention, delete-records) before the group read them, warn, record the skip ' +
+      "in the ledger as lost and go on from the first offset held, instead of stopping (exit 1), Spark's default",
+    commands: ['run'],
+    scope: 'setting',
+    default: 'true',
+    kind: bool,
+  }),
   once: setting({
     flag: '--once',
     aliases: ['--available-now'],

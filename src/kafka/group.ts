@@ -1,9 +1,9 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { UserError } from '../errors.js';
-import type { Closable, GroupOffsets, StartFrom, StartPositions } from '../pipeline/ports.js';
+import type { Closable, DataLoss, GroupOffsets, StartFrom, StartPositions } from '../pipeline/ports.js';
 import { kafkaError, retryRetriable } from './client.js';
 import { withGroupCoordinator, type PartitionOffset } from './kafkajs-internals.js';
-import { resolveStarts, type LogRange } from './start-offsets.js';
+import { findLosses, resolveStarts, type LogRange } from './start-offsets.js';
 
 /** The group's committed offsets on the topic (partitions with none left out): the one place that reads them. */
 export async function committedOffsets(admin: Admin, topic: string, group: string): Promise<Map<number, number>> {
@@ -51,7 +51,10 @@ export async function startPositions(
       : undefined;
   const start = new Map([...committed].filter(([p]) => logs.has(p)));
   for (const [p, o] of resolveStarts(from, logs, fresh, byTime)) start.set(p, o);
-  return { end, start, committed: new Set([...committed.keys()].filter((p) => end.has(p))) };
+  // the ListOffsets answer above is fresh: a committed offset outside the log is a loss, not a guess
+  const lost = findLosses(logs, committed, from);
+  for (const l of lost) start.set(l.partition, l.to);
+  return { end, start, committed: new Set([...committed.keys()].filter((p) => end.has(p))), lost };
 }
 
 /**
@@ -154,6 +157,18 @@ export class KafkaGroup implements GroupOffsets, Closable {
         cause: err,
       },
     );
+  }
+
+  /**
+   * Commits the first offset held of each lost partition, so that the consumer goes on there (kafkajs
+   * would jump to earliest or latest by itself, saying nothing). Only while the group has no member.
+   */
+  async skipLost(lost: DataLoss[]): Promise<void> {
+    const partitions = lost.map((l) => ({ partition: l.partition, offset: String(l.to) }));
+    if (partitions.length === 0) return;
+    await commitWhileEmpty(this.kafka, this.group, this.topic, partitions).catch((err: unknown) => {
+      throw kafkaError(err, this.brokers, 'committing past the records lost');
+    });
   }
 
   committed(): Promise<Map<number, number>> {

@@ -1,10 +1,10 @@
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka } from 'kafkajs';
 import { UserError } from '../errors.js';
-import type { OffsetMove, OffsetsLedger, StartFrom } from '../pipeline/ports.js';
+import type { DataLoss, OffsetMove, OffsetsLedger, StartFrom } from '../pipeline/ports.js';
 import { kafkaError, retryRetriable } from './client.js';
 import { checkTopic, commitWhileEmpty, committedOffsets, type PartitionOffset } from './group.js';
-import { resolveStarts, type LogRange } from './start-offsets.js';
+import { findLosses, resolveStarts, type LogRange } from './start-offsets.js';
 
 const { AssignerProtocol } = kafkajs;
 
@@ -23,10 +23,10 @@ export interface GroupActivity {
   members: GroupMember[];
 }
 
-/** The ledger's last entry of a partition: a batch, or a `recovered` or `reset` entry. */
+/** The ledger's last entry of a partition: a batch, or a `recovered`, `reset` or `lost` entry. */
 export interface LedgerMark {
   batchId: number;
-  kind: 'batch' | 'recovered' | 'reset';
+  kind: 'batch' | 'recovered' | 'reset' | 'lost';
   startedAt: string;
   endOffset: number;
 }
@@ -39,6 +39,11 @@ export interface PartitionReport extends LogRange {
   lag: number | null;
   /** null: the ledger does not cover this partition (or there is no ledger) */
   ledger: LedgerMark | null;
+  /**
+   * the committed offset is outside [low, high]: records deleted before the group read them (count), or
+   * the log recreated (count null); null: none
+   */
+  lost: { count: number | null; why: 'deleted' | 'recreated' } | null;
 }
 
 /** What `offsets show` prints: where the group stands on the topic, and who reads it. */
@@ -136,12 +141,18 @@ function planRow(
       target.kind === 'shift' ? 'no committed offset to shift from: left as it is' : 'not named: left as it is';
   } else if (asked !== undefined && asked !== to) {
     row.asked = asked;
-    row.note =
-      asked > to
-        ? `asked ${asked}, past the log's end: clamped to it`
-        : `asked ${asked}, before the log's start (deleted): clamped to it`;
+    row.note = asked > to ? `asked ${asked}, past the log's end: clamped to it` : beforeStart(asked, to);
   } else if (to === from) row.note = 'already there';
   return row;
+}
+
+const lostOf = (l: DataLoss | undefined): PartitionReport['lost'] => (l ? { count: l.count, why: l.why } : null);
+
+/** A move asked below the log's start: clamped to it, skipping the records deleted there (if any). */
+function beforeStart(asked: number, to: number): string {
+  const deleted = to - Math.max(asked, 0);
+  const what = deleted > 0 ? `, ${deleted} record${deleted === 1 ? '' : 's'} deleted` : '';
+  return `asked ${asked}, before the log's start: clamped to ${to}${what}`;
 }
 
 /** The group has members, or is not at rest: its offsets are its members' to move. */
@@ -243,6 +254,7 @@ export class GroupOffsetsAdmin {
     const [committed, activity] = await Promise.all([this.committed(), this.activity()]);
     const partitions = [...logs.keys()].sort((a, b) => a - b);
     const last = ledger?.lastEntries(this.topic, this.group, partitions) ?? new Map<number, OffsetMove>();
+    const lost = new Map(findLosses(logs, committed, 'earliest').map((l) => [l.partition, l]));
     return {
       group: this.group,
       topic: this.topic,
@@ -266,6 +278,7 @@ export class GroupOffsetsAdmin {
                 endOffset: e.endOffset[String(p)]!,
               }
             : null,
+          lost: lostOf(lost.get(p)),
         };
       }),
       members: activity.members,

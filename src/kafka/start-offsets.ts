@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import type { StartFrom } from '../pipeline/ports.js';
+import type { DataLoss, StartFrom } from '../pipeline/ports.js';
 
 /** A partition's log: its first offset still held and the next offset to be written. */
 export interface LogRange {
@@ -26,6 +26,26 @@ export function resolveStarts(
     const log = logs.get(p);
     if (log === undefined) continue;
     out.set(p, clamp(wanted(from, p, log, byTime), log));
+  }
+  return out;
+}
+
+/**
+ * Records gone before they were read, as the logs stand now: a committed offset below its partition's
+ * first offset (deleted by retention or delete-records), or past its end (the topic deleted and made
+ * again: how many is unknown); and an explicit --starting-offsets offset below the first one held.
+ * earliest, latest, -2, -1 and a timestamp are never a loss. Reading goes on at the first offset held.
+ * Pure.
+ */
+export function findLosses(logs: Map<number, LogRange>, committed: Map<number, number>, from: StartFrom): DataLoss[] {
+  const out: DataLoss[] = [];
+  for (const [partition, log] of [...logs].sort(([a], [b]) => a - b)) {
+    const c = committed.get(partition);
+    const asked = c ?? (typeof from === 'object' && 'offsets' in from ? from.offsets.get(partition) : undefined);
+    if (asked === undefined || asked < 0) continue;
+    if (asked < log.low) out.push({ partition, from: asked, to: log.low, count: log.low - asked, why: 'deleted' });
+    else if (c !== undefined && c > log.high)
+      out.push({ partition, from: c, to: log.low, count: null, why: 'recreated' });
   }
   return out;
 }

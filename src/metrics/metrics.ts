@@ -15,6 +15,7 @@ export class RunMetrics {
   private readonly events: Counter<'outcome'>;
   private readonly batches: Counter;
   private readonly failures: Counter<'server'>;
+  private readonly lost: Counter<'partition'>;
   private readonly batchSeconds: Histogram;
   private readonly stageSeconds: Histogram<'stage'>;
   private readonly lag: Gauge<'topic' | 'partition'>;
@@ -50,6 +51,12 @@ export class RunMetrics {
       labelNames: ['server'],
       registers: r,
     });
+    this.lost = new Counter({
+      name: 'loginsync_records_lost_total',
+      help: 'Records deleted (retention, delete-records) before the run read them, skipped with --no-fail-on-data-loss',
+      labelNames: ['partition'],
+      registers: r,
+    });
     this.batchSeconds = new Histogram({
       name: 'loginsync_batch_duration_seconds',
       help: 'Time to process and commit a batch',
@@ -82,6 +89,7 @@ export class RunMetrics {
       if (e.type === 'batch-done') this.batch(e.report);
       else if (e.type === 'lag') this.setLag(e.byPartition);
       else if (e.type === 'failure') this.failed(e.server, e.message);
+      else if (e.type === 'data-loss') this.lost.inc({ partition: String(e.loss.partition) }, e.loss.count ?? 0);
     };
   }
 

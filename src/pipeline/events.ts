@@ -1,7 +1,7 @@
 import type { BatchResult } from './batch.js';
 import type { Histogram } from './histogram.js';
 import type { LedgerEntry } from './ledger.js';
-import type { Counts, OffsetMoves, Server, StartFrom } from './ports.js';
+import type { Counts, DataLoss, OffsetMoves, Server, StartFrom } from './ports.js';
 
 /** A batch as it was processed and committed. */
 export interface BatchReport extends BatchResult {
@@ -51,6 +51,8 @@ export type RunEvent =
    * those the group's committed offsets overruled
    */
   | { type: 'start'; from: StartFrom; applied: Array<[partition: number, offset: number]>; ignored: number[] }
+  /** records deleted before the group read them, skipped (--no-fail-on-data-loss): one per partition */
+  | { type: 'data-loss'; loss: DataLoss; text: string }
   /** the ledger recorded a move of the group's offsets made outside a batch (a crash, by hand) */
   | { type: 'ledger'; entry: LedgerEntry }
   | { type: 'batch-started'; records: number; distinct: number }

@@ -25,7 +25,9 @@ import type { Counts, OffsetMove, OffsetsLedger } from './ports.js';
  *   writes were acknowledged (nothing is committed before that), its counts are unknown;
  * - `reset`: the group's offsets were moved by `loginsync offsets reset` (which writes the entry as it
  *   moves them), or were found behind the ledger at start: moved back by hand, so the range will be
- *   read again.
+ *   read again;
+ * - `lost`: records deleted before the group read them, skipped with --no-fail-on-data-loss; `count`
+ *   says how many per partition (null: unknown, the log was recreated).
  */
 export interface LedgerEntry extends OffsetMove {
   /** per partition, the first and last offset of the batch's records */

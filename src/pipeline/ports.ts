@@ -188,14 +188,29 @@ export interface DeadLetter {
  */
 export type StartFrom = 'earliest' | 'latest' | { offsets: Map<number, number> } | { timestampMs: number };
 
+/**
+ * Records gone before the group read them: `from` (where the group, or an explicit start, stood) up to
+ * `to` (the log's first offset now, where reading goes on). `count` is null when the log was recreated
+ * (the group stood past its end): how many were lost is unknown.
+ */
+export interface DataLoss {
+  partition: number;
+  from: number;
+  to: number;
+  count: number | null;
+  why: 'deleted' | 'recreated';
+}
+
 /** Where a group stands on the topic when a run starts. */
 export interface StartPositions {
   /** end offsets seen now (available-now stops there) */
   end: Map<number, number>;
-  /** where each partition starts: the group's offset, else the earliest or latest */
+  /** where each partition starts: the group's offset, else the earliest or latest; past a loss, its end */
   start: Map<number, number>;
   /** partitions the group has an offset for */
   committed: Set<number>;
+  /** records deleted (retention, delete-records) or a log recreated before the group read them */
+  lost: DataLoss[];
 }
 
 /** The consumer group's side of Kafka, for the checks before a run and the ledger. */
@@ -211,6 +226,8 @@ export interface GroupOffsets {
   positions(from: StartFrom): Promise<StartPositions>;
   /** the group's committed offsets (partitions without one left out) */
   committed(): Promise<Map<number, number>>;
+  /** commits each lost partition's `to`, so that reading goes on there (--no-fail-on-data-loss) */
+  skipLost(lost: DataLoss[]): Promise<void>;
   /**
    * Removes these members from the group at once (members of runs that died), instead of waiting for
    * their sessions to time out; members already gone are no error.
@@ -226,9 +243,11 @@ export interface OffsetMove {
   batchId: number;
   /**
    * none: a batch; `recovered`: offsets found ahead of the ledger; `reset`: offsets moved (by hand, or by
-   * `offsets reset`)
+   * `offsets reset`); `lost`: records deleted before the group read them, skipped (--no-fail-on-data-loss)
    */
-  kind?: 'recovered' | 'reset';
+  kind?: 'recovered' | 'reset' | 'lost';
+  /** `lost`: how many records per partition (null: unknown, the log was recreated) */
+  count?: Record<string, number | null>;
   /** ISO time the batch started (or the entry was written) */
   startedAt: string;
   topic: string;

@@ -1,5 +1,6 @@
 import { UserError, errorMessage } from '../errors.js';
 import { processBatch } from './batch.js';
+import { dataLossError, dataLossWarning, lostEntry } from './data-loss.js';
 import type { DecodeOptions } from './decode.js';
 import { Engine, type Backoff, type EngineHooks } from './engine.js';
 import { RunEvents, type RunEvent, type RunInfo, type Totals } from './events.js';
@@ -11,6 +12,7 @@ import { READ_AHEAD, ReadAhead } from './read-ahead.js';
 import type {
   BatchFactory,
   Closable,
+  DataLoss,
   GroupOffsets,
   RecordSource,
   SideOutput,
@@ -42,6 +44,11 @@ export interface SessionOptions {
   shutdownMs: number;
   /** rows of each batch kept for display */
   showRows: number;
+  /**
+   * records deleted before the group read them stop the run (Spark's failOnDataLoss, true unless false);
+   * false: a warning, a `lost` ledger entry, and reading goes on from the first offset held
+   */
+  failOnDataLoss?: boolean;
   backoff?: Partial<Backoff>;
   /** how often the health monitor looks (ms) */
   tickMs?: number;
@@ -187,6 +194,7 @@ export class RunSession {
       const at = this.step(await group.positions(this.o.startingOffsets));
       if (this.o.startExplicit) this.events.emit(startEvent(this.o.startingOffsets, at));
       const ledger = new Ledger(this.o.checkpoint);
+      if (at.lost.length > 0) this.step(await this.skipLost(at.lost, group, ledger));
       // a run killed between a commit and its ledger line, or offsets moved by hand: recorded, so the
       // ledger's ranges stay contiguous
       for (const entry of this.step(
@@ -226,6 +234,22 @@ export class RunSession {
     } finally {
       await this.closeAll();
     }
+  }
+
+  /**
+   * Records deleted before the group read them: the run stops saying so (the default), or commits past
+   * them and records the skip as a `lost` entry, under the ledger's lock, before anything is read.
+   */
+  private async skipLost(lost: DataLoss[], group: GroupOffsets, ledger: Ledger): Promise<void> {
+    const { topic, group: groupId } = this.o;
+    if (this.o.failOnDataLoss !== false) throw new UserError(dataLossError(topic, groupId, lost));
+    for (const loss of lost) this.events.emit({ type: 'data-loss', loss, text: dataLossWarning(topic, groupId, loss) });
+    await ledger.locked(async () => {
+      await group.skipLost(lost);
+      const entry = { kind: 'lost' as const, startedAt: new Date().toISOString(), topic, group: groupId };
+      const full = { ...entry, ...lostEntry(lost), pid: process.pid };
+      this.events.emit({ type: 'ledger', entry: { batchId: ledger.appendLocked(full), ...full } });
+    });
   }
 
   /**

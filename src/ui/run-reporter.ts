@@ -59,6 +59,7 @@ function ledgerNote(e: LedgerEntry): string {
   const moves = Object.keys(e.endOffset)
     .map((p) => `partition ${p} ${e.startOffset[p]} -> ${e.endOffset[p]}`)
     .join(', ');
+  if (e.kind === 'lost') return `ledger: records lost (${moves}) recorded as batch ${e.batchId} (lost)`;
   return e.kind === 'recovered'
     ? `ledger: the group's offsets were ahead of the ledger (${moves}), recorded as batch ${e.batchId}: ` +
         'a run stopped between a commit and its ledger line (its writes were acknowledged), or offsets moved by hand'
@@ -107,6 +108,8 @@ function messages(o: ReporterOptions, where: (s: Server) => string): (e: RunEven
         return o.quiet ? undefined : { text: [readyLine(e.info), ...servedLines(o)].map((l) => c.dim(l)).join('\n') };
       case 'ledger':
         return { text: ledgerNote(e.entry) };
+      case 'data-loss':
+        return { warn: true, text: e.text };
       case 'start':
         return startNote(e, o.quiet);
       case 'predecessors': {

@@ -70,8 +70,9 @@ describe('offsets show: the table', () => {
         high: 8,
         lag: 3,
         ledger: { batchId: 2, kind: 'batch', startedAt: '2020-09-09T10:00:00.000Z', endOffset: 5 },
+        lost: null,
       },
-      { partition: 1, committed: null, low: 0, high: 4, lag: null, ledger: null },
+      { partition: 1, committed: null, low: 0, high: 4, lag: null, ledger: null, lost: null },
     ],
     members: [{ memberId: 'loginsync-run-1', clientId: 'loginsync-run', host: '127.0.0.1', partitions: [0, 1] }],
   };
@@ -101,5 +102,28 @@ describe('offsets show: the table', () => {
     expect(formatReport({ ...report, state: 'Dead', members: [], partitions: none }).split('\n')[0]).toBe(
       'group g on topic logins: Dead, no members; no committed offset on any partition',
     );
+  });
+});
+
+describe('offsets show: a committed offset outside the log', () => {
+  it('is marked in the lag column, with a line saying how many records and what a run does', () => {
+    const report: OffsetsReport = {
+      group: 'g',
+      topic: 'logins',
+      state: 'Empty',
+      checkpoint: null,
+      partitions: [
+        { partition: 0, committed: 2, low: 5, high: 9, lag: 7, ledger: null, lost: { count: 3, why: 'deleted' } },
+        { partition: 1, committed: 40, low: 0, high: 4, lag: 0, ledger: null, lost: { count: null, why: 'recreated' } },
+      ],
+      members: [],
+    };
+    const text = plain(formatReport(report));
+    expect(text).toMatch(/│ 0 +│ 2 +│ 5 +│ 9 +│ 7, 3 deleted +│/);
+    expect(text).toMatch(/│ 1 +│ 40 +│ 0 +│ 4 +│ 0, log recreated +│/);
+    expect(text).toContain(
+      "partition 0: committed 2 is before the log's start 5: 3 records were deleted before the group read them",
+    );
+    expect(text).toContain("partition 1: committed 40 is past the log's end 4: the topic was made again");
   });
 });

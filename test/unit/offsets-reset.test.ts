@@ -71,7 +71,7 @@ describe('offsets reset: the plan', () => {
       [1, 7, 7, 99],
       [2, null, null, undefined],
     ]);
-    expect(rows[0]!.note).toBe("asked 3, before the log's start (deleted): clamped to it");
+    expect(rows[0]!.note).toBe("asked 3, before the log's start: clamped to 10, 7 records deleted");
     expect(rows[1]!.note).toBe("asked 99, past the log's end: clamped to it");
     expect(rows[2]!.note).toBe('not named: left as it is');
     expect(moves(rows).map((r) => r.partition)).toEqual([0]);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunEvent } from '../../src/pipeline/events.js';
 import { OutageTooLong } from '../../src/pipeline/monitor.js';
-import type { GroupOffsets, StartPositions } from '../../src/pipeline/ports.js';
+import type { DataLoss, GroupOffsets, StartPositions } from '../../src/pipeline/ports.js';
+import { Ledger } from '../../src/pipeline/ledger.js';
 import { RunSession, type SessionAdapters, type SessionOptions } from '../../src/pipeline/session.js';
 import { UTC } from '../../src/pipeline/time.js';
 import { LIMITS, MemorySource, MemoryStore, records, unreachable } from '../support/memory-ports.js';
@@ -31,7 +32,7 @@ afterEach(() => {
 });
 
 function adapters(
-  opts: { committed?: Map<number, number>; checkFails?: Error; sessionBatches?: boolean } = {},
+  opts: { committed?: Map<number, number>; checkFails?: Error; sessionBatches?: boolean; lost?: DataLoss[] } = {},
 ): SessionAdapters {
   const group: GroupOffsets & { close(): Promise<void> } = {
     checkTopic: async () => {
@@ -39,7 +40,12 @@ function adapters(
     },
     positions: async (from): Promise<StartPositions> => {
       if (from !== 'earliest') log.push('pin start');
-      return { end: new Map([[0, 2]]), start: new Map([[0, 0]]), committed: new Set() };
+      const start = new Map([[0, opts.lost?.[0]?.to ?? 0]]);
+      // past a loss, reading starts at its end (5): two records more to read, as in the other tests
+      return { end: new Map([[0, start.get(0)! + 2]]), start, committed: new Set(), lost: opts.lost ?? [] };
+    },
+    skipLost: async (lost) => {
+      log.push(`skip lost ${lost.map((l) => `${l.partition}:${l.from}->${l.to}`).join(',')}`);
     },
     committed: async () => opts.committed ?? source.committed,
     removeMembers: async (ids) => {
@@ -355,5 +361,43 @@ describe('run session', () => {
     await vi.advanceTimersByTimeAsync(31_000);
     await failed;
     expect(source.committed.get(0)).toBe(1);
+  });
+});
+
+describe('records deleted before the group read them', () => {
+  const lost: DataLoss[] = [{ partition: 0, from: 2, to: 5, count: 3, why: 'deleted' }];
+
+  it('stop the run before anything is read, by default, saying what was lost and what to do', async () => {
+    const run = session({ once: true }, adapters({ lost }));
+    await expect(run.run()).rejects.toThrow(
+      /^data loss on topic logins: partition 0 offsets 2-4 \(3 records\) were deleted \(retention or delete-records\), before group g read them; to go on from the earliest offset that exists: --no-fail-on-data-loss/,
+    );
+    expect(log.some((l) => l.startsWith('source') || l.startsWith('skip'))).toBe(false);
+  });
+
+  it('with --no-fail-on-data-loss: warned, skipped in the group and recorded as lost in the ledger, then read on', async () => {
+    const checkpoint = mkdtempSync(join(tmpdir(), 'ls-session-'));
+    source.push(
+      records(0, 5, [
+        ['100001', '2020-09-09 10:18:00'],
+        ['100001', '2020-09-09 10:00:00'],
+      ]),
+    );
+    const outcome = await session({ once: true, failOnDataLoss: false, checkpoint }, adapters({ lost })).run();
+    expect(outcome.kind).toBe('done');
+    expect(log.indexOf('skip lost 0:2->5')).toBeLessThan(log.findIndex((l) => l.startsWith('source')));
+    expect(events.find((e) => e.type === 'data-loss')).toMatchObject({
+      text: 'data loss on topic logins: partition 0 offsets 2-4 (3 records) were deleted (retention or delete-records), before group g read them; reading goes on at 5',
+    });
+    const [batch, skip] = [...new Ledger(checkpoint).backwards()];
+    expect(skip).toMatchObject({
+      batchId: 0,
+      kind: 'lost',
+      startOffset: { 0: 2 },
+      endOffset: { 0: 5 },
+      count: { 0: 3 },
+    });
+    // the ledger's ranges still follow on: the next batch starts where the skip ended
+    expect(batch).toMatchObject({ batchId: 1, startOffset: { 0: 5 }, endOffset: { 0: 7 } });
   });
 });

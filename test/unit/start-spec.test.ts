@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseInstant, parseOffsetsJson, parseStartFrom } from '../../src/config/start-spec.js';
-import { resolveStarts, type LogRange } from '../../src/kafka/start-offsets.js';
+import { findLosses, resolveStarts, type LogRange } from '../../src/kafka/start-offsets.js';
 import { UTC, checkZone, type ZoneResolver } from '../../src/pipeline/time.js';
 
 describe('--starting-offsets and --starting-timestamp', () => {
@@ -138,5 +138,47 @@ describe('resolveStarts: where partitions without a committed offset start', () 
         [0],
       ),
     ).toThrow(/names partition 7, which the topic does not have \(it has 0,1,2\)/);
+  });
+});
+
+describe('records gone before the group read them (findLosses)', () => {
+  const logs = new Map([
+    [0, { low: 10, high: 20 }],
+    [1, { low: 0, high: 5 }],
+    [2, { low: 3, high: 3 }],
+  ]);
+
+  it('a committed offset below the log start is a loss of the records between; one past the end, a log recreated', () => {
+    expect(
+      findLosses(
+        logs,
+        new Map([
+          [0, 4],
+          [1, 9],
+          [2, 3],
+        ]),
+        'earliest',
+      ),
+    ).toEqual([
+      { partition: 0, from: 4, to: 10, count: 6, why: 'deleted' },
+      { partition: 1, from: 9, to: 0, count: null, why: 'recreated' },
+    ]);
+    // within [low, high] (the end included) there is nothing lost
+    expect(findLosses(logs, new Map([[0, 20]]), 'earliest')).toEqual([]);
+  });
+
+  it('an explicit --starting-offsets offset below the log start is one; earliest, latest, -2, -1 and a timestamp never', () => {
+    const asked = {
+      offsets: new Map([
+        [0, 7],
+        [1, -2],
+        [2, -1],
+      ]),
+    };
+    expect(findLosses(logs, new Map(), asked)).toEqual([{ partition: 0, from: 7, to: 10, count: 3, why: 'deleted' }]);
+    for (const from of ['earliest', 'latest', { timestampMs: 0 }] as const)
+      expect(findLosses(logs, new Map(), from)).toEqual([]);
+    // the group's offset overrules the asked one: a partition it has an offset for is judged by that
+    expect(findLosses(logs, new Map([[0, 12]]), asked)).toEqual([]);
   });
 });
