@@ -75,6 +75,8 @@ function adapters(s: ConnectionSettings, cfg: RunConfig): SessionAdapters {
         groupId: cfg.group,
         fromBeginning: cfg.startingOffsets !== 'latest',
         sessionTimeoutMs: cfg.sessionMs,
+        // partitions added to the topic are seen within a trigger interval or 10 s, not kafkajs' 5 minutes
+        metadataMaxAgeMs: Math.max(cfg.triggerMs, 10_000),
         brokers: s.brokers,
         ...spec,
       }),

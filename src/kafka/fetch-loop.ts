@@ -99,7 +99,8 @@ export class FetchLoop<B extends FillingBatch> {
     const p = batch.partition;
     this.arrived(p);
     this.tracker.highWatermark(p, Number(batch.highWatermark));
-    const stop = this.stopAt?.get(p);
+    // available-now reads the partitions there at start, up to where they ended then; none added since
+    const stop = this.stopAt ? (this.stopAt.get(p) ?? -1) : undefined;
     let t = performance.now();
     // isStale() is not free (kafkajs builds a key per call): asked per batch and after each wait
     if (isStale() || !isRunning()) return;

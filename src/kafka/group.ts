@@ -171,6 +171,15 @@ export class KafkaGroup implements GroupOffsets, Closable {
     });
   }
 
+  async firstOffsets(partitions: number[]): Promise<{ first: Map<number, number>; total: number }> {
+    const offsets = await retryRetriable(() => this.admin.fetchTopicOffsets(this.topic)).catch((err: unknown) => {
+      throw kafkaError(err, this.brokers, 'reading the first offsets of new partitions');
+    });
+    const want = new Set(partitions);
+    const first = new Map(offsets.filter((o) => want.has(o.partition)).map((o) => [o.partition, Number(o.low)]));
+    return { first, total: offsets.length };
+  }
+
   committed(): Promise<Map<number, number>> {
     return committedOffsets(this.admin, this.topic, this.group).catch((err: unknown) => {
       throw kafkaError(err, this.brokers, 'reading the committed offsets');

@@ -3,6 +3,7 @@ import {
   STALLED_AFTER_MS,
   type BatchFactory,
   type FillingBatch,
+  type FirstOffsets,
   type OffsetMoves,
   type RecordSource,
   type SourceEvents,
@@ -30,6 +31,13 @@ export interface KafkaSourceOptions<B extends FillingBatch> {
   events: SourceEvents;
   /** for the one-line error when the consumer cannot start */
   brokers: string[];
+  /**
+   * how often the consumer asks for the topic's metadata, so that partitions added under the run are
+   * read within it (kafkajs rejoins when it sees them); kafkajs' default is 5 minutes
+   */
+  metadataMaxAgeMs?: number;
+  /** where a partition added under the run starts: its first offset held */
+  firstOffsets?: FirstOffsets;
 }
 
 /**
@@ -77,6 +85,7 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
       maxBytesPerPartition: 256 * 1024,
       maxBytes: 1024 * 1024,
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+      ...(opts.metadataMaxAgeMs !== undefined ? { metadataMaxAge: opts.metadataMaxAgeMs } : {}),
     });
   }
 
@@ -93,12 +102,15 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
     this.consumer.on(DISCONNECT, () => this.membership.left());
     this.consumer.on(GROUP_JOIN, (e) => {
       const mine = e.payload.memberAssignment[this.opts.topic] ?? [];
+      // assigned and unknown at start: a partition added to the topic since (available-now skips it)
+      const added = this.opts.stopAt ? [] : mine.filter((p) => this.tracker.committed(p) === undefined);
       this.restarts = 0;
       this.membership.joinedGroup(Date.now());
       this.tracker.assign(mine);
       this.stalls.assigned(mine, Date.now());
       this.loop.restart();
       this.opts.events.joined(mine, e.payload.memberId);
+      if (added.length > 0) void this.startAdded(added);
     });
     this.consumer.on(CRASH, (e) => {
       this.membership.left();
@@ -106,6 +118,27 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
       this.opts.events.error(e.payload.error, e.payload.restart || ours);
       if (ours) this.restartLater();
     });
+  }
+
+  /**
+   * A partition added under the run is read from its first record, whatever --starting-offsets said (it
+   * applies to the partitions there at start): its first offset is taken as where the group stood, and
+   * the consumer is moved there (kafkajs would start a partition without a committed offset at latest).
+   */
+  private async startAdded(partitions: number[]): Promise<void> {
+    try {
+      const { first, total } = await this.opts.firstOffsets!(partitions);
+      this.tracker.seed(first);
+      for (const [partition, offset] of first)
+        this.consumer.seek({ topic: this.opts.topic, partition, offset: String(offset) });
+      this.opts.events.partitionsAdded(
+        [...first.keys()].sort((a, b) => a - b),
+        total,
+      );
+    } catch (err) {
+      // a rejoin asks again; meanwhile kafkajs reads them from its default start
+      this.opts.events.error(err as Error, true);
+    }
   }
 
   async start(): Promise<void> {

@@ -51,6 +51,8 @@ export type RunEvent =
    * those the group's committed offsets overruled
    */
   | { type: 'start'; from: StartFrom; applied: Array<[partition: number, offset: number]>; ignored: number[] }
+  /** partitions added to the topic under the run: read from their first offset (the topic has `total`) */
+  | { type: 'partitions-added'; topic: string; partitions: number[]; total: number }
   /** records deleted before the group read them, skipped (--no-fail-on-data-loss): one per partition */
   | { type: 'data-loss'; loss: DataLoss; text: string }
   /** the ledger recorded a move of the group's offsets made outside a batch (a crash, by hand) */

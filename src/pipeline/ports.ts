@@ -110,7 +110,12 @@ export interface SourceEvents {
   joined(partitions: number[], memberId: string): void;
   /** a fetch was answered (often: every 100 ms while idle); keep it cheap */
   fetched(): void;
+  /** partitions added to the topic under the run, read from their first offset; the topic has `total` now */
+  partitionsAdded(partitions: number[], total: number): void;
 }
+
+/** Partitions' first offsets held, and how many partitions the topic has: for partitions added under a run. */
+export type FirstOffsets = (partitions: number[]) => Promise<{ first: Map<number, number>; total: number }>;
 
 /** A user's stored last_login, as the write rule needs it. */
 export interface Stored {
@@ -228,6 +233,8 @@ export interface GroupOffsets {
   committed(): Promise<Map<number, number>>;
   /** commits each lost partition's `to`, so that reading goes on there (--no-fail-on-data-loss) */
   skipLost(lost: DataLoss[]): Promise<void>;
+  /** the first offsets held of these partitions, and the topic's partition count, as the brokers say now */
+  firstOffsets: FirstOffsets;
   /**
    * Removes these members from the group at once (members of runs that died), instead of waiting for
    * their sessions to time out; members already gone are no error.

@@ -13,6 +13,7 @@ import type {
   BatchFactory,
   Closable,
   DataLoss,
+  FirstOffsets,
   GroupOffsets,
   RecordSource,
   SideOutput,
@@ -66,6 +67,8 @@ export interface SourceSpec {
   stopAt?: Map<number, number>;
   newBatch: BatchFactory<PendingBatch>;
   events: SourceEvents;
+  /** where a partition added under the run starts: its first offset, whatever --starting-offsets said */
+  firstOffsets: FirstOffsets;
 }
 
 export interface SideOutputs {
@@ -209,7 +212,7 @@ export class RunSession {
           ? this.own(this.step(await this.adapters.sideOutputs()))
           : { dlq: null, unmatched: null };
       const ahead = this.readAheadOf(store);
-      const source = this.adapters.source(this.sourceSpec(at, ahead?.max ?? 0));
+      const source = this.adapters.source(this.sourceSpec(at, ahead?.max ?? 0, group));
       this.source = source;
       this.engine = new Engine(
         source,
@@ -297,10 +300,11 @@ export class RunSession {
   }
 
   /** maxArrivals: ids of each batch kept for the read-ahead (0: none) */
-  private sourceSpec(at: StartPositions, maxArrivals: number): SourceSpec {
+  private sourceSpec(at: StartPositions, maxArrivals: number, group: GroupOffsets): SourceSpec {
     const { decode, limits, unmatchedTopic } = this.o;
     return {
       start: at.start,
+      firstOffsets: (partitions) => group.firstOffsets(partitions),
       ...(this.o.once ? { stopAt: at.end } : {}),
       newBatch: (starts) =>
         (this.filling = new PendingBatch(decode, limits, unmatchedTopic !== null, starts, maxArrivals)),
@@ -322,6 +326,8 @@ export class RunSession {
           this.monitor?.joined(partitions);
         },
         fetched: () => this.monitor?.fetched(),
+        partitionsAdded: (partitions, total) =>
+          this.events.emit({ type: 'partitions-added', topic: this.o.topic, partitions, total }),
       },
     };
   }

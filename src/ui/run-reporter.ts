@@ -110,6 +110,12 @@ function messages(o: ReporterOptions, where: (s: Server) => string): (e: RunEven
         return { text: ledgerNote(e.entry) };
       case 'data-loss':
         return { warn: true, text: e.text };
+      case 'partitions-added':
+        return {
+          text:
+            `topic ${e.topic} now has ${e.total} partitions: reading ${e.partitions.join(', ')} from their start` +
+            ' (a batch read before the rejoin is not committed: it is read again)',
+        };
       case 'start':
         return startNote(e, o.quiet);
       case 'predecessors': {

@@ -24,8 +24,9 @@ const OTHER_TOOLS_FLAGS = new Set([
   // kafka-consumer-groups.sh (where a group stands; offsets moved by Kafka's own tool)
   '--describe',
   '--reset-offsets',
-  // kafka-topics.sh (docs/seed-000.md: what the seed does)
+  // kafka-topics.sh (docs/seed-000.md: what the seed does; docs/semantics.md: partitions added)
   '--create',
+  '--alter',
 ]);
 
 function docFiles(): string[] {

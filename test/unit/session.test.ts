@@ -44,6 +44,7 @@ function adapters(
       // past a loss, reading starts at its end (5): two records more to read, as in the other tests
       return { end: new Map([[0, start.get(0)! + 2]]), start, committed: new Set(), lost: opts.lost ?? [] };
     },
+    firstOffsets: async (partitions) => ({ first: new Map(partitions.map((p) => [p, 0])), total: 1 }),
     skipLost: async (lost) => {
       log.push(`skip lost ${lost.map((l) => `${l.partition}:${l.from}->${l.to}`).join(',')}`);
     },
