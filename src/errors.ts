@@ -163,8 +163,36 @@ export interface Classification {
   detail?: string;
 }
 
+/**
+ * The keyspace, the table or a column the run needs went away under it (dropped, retyped): an outage of
+ * Cassandra (waited for, --max-outage gives up), named with what makes it again, never "unreachable".
+ */
+export class SchemaGone extends UserError {
+  constructor(message: string, options: { hint: string; cause?: unknown }) {
+    super(message, options);
+    this.name = 'SchemaGoneError';
+  }
+}
+
+/**
+ * Cassandra refused a statement for want of its schema: a table or keyspace unknown, a column undefined,
+ * or a prepared statement the server no longer knows (its table was dropped).
+ */
+export function isSchemaError(err: unknown): boolean {
+  return anyError(
+    err,
+    (x) =>
+      x.name === 'ResponseError' &&
+      (x.code === 0x2500 ||
+        /unconfigured table|does not exist|Undefined column|Prepared query with ID .* not found/i.test(
+          x.message ?? '',
+        )),
+  );
+}
+
 /** Cassandra driver errors, by name. */
 const CASSANDRA_ERRORS = [
+  'SchemaGoneError',
   'NoHostAvailableError',
   'OperationTimedOutError',
   'BusyConnectionError',
@@ -179,6 +207,7 @@ const CASSANDRA_TIMEOUT_CODES = [0x1100, 0x1200];
 const KAFKA_CONNECTION_ERRORS = ['KafkaJSConnectionError', 'KafkaJSConnectionClosedError'];
 /** Errors waiting can cure, by name: a server unreachable or busy, a consumer rejoining its group. */
 const TRANSIENT_ERRORS = [
+  'SchemaGoneError',
   'NoHostAvailableError',
   'OperationTimedOutError',
   'BusyConnectionError',
@@ -335,6 +364,7 @@ export function isTopicNotReady(err: unknown): boolean {
 export function describeFailure(err: unknown, s: { brokers: string[]; cassandra: string[] }): string {
   const server = serverOf(err);
   const name = (err as Error)?.name ?? '';
+  if (err instanceof SchemaGone) return `Cassandra at ${s.cassandra.join(',')}: ${err.message} (${err.hint})`;
   if (server === 'Cassandra' && (name === 'NoHostAvailableError' || name === 'OperationTimedOutError'))
     return `Cassandra at ${s.cassandra.join(',')} is unreachable (${errorMessage(err)})`;
   if (server !== undefined)

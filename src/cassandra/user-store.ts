@@ -1,10 +1,11 @@
 import type { Closable, JoinRead, Keys, Stored, TimedUpdate, UserStore } from '../pipeline/ports.js';
-import { UserError, classify } from '../errors.js';
+import { UserError, classify, isSchemaError } from '../errors.js';
 import { cassandraError, type CassandraClient } from './client.js';
 import { JoinPlanner, type JoinStrategy } from './join-way.js';
 import { mapLimit, readNames, readStored, setIfNull, writeUpdates } from './lastlogin.js';
 import { estimateRows, scanStored } from './scan.js';
 import { shapeDifferences, tableColumns } from './schema.js';
+import { schemaGone } from './schema-gone.js';
 
 export interface UserTable {
   keyspace: string;
@@ -109,9 +110,21 @@ export class CassandraUserStore implements UserStore, Closable {
    * the engine to retry or report.
    */
   private explained<T>(p: Promise<T>, doing: string): Promise<T> {
-    return p.catch((err: unknown) => {
+    return p.catch(async (err: unknown) => {
+      if (isSchemaError(err)) throw await this.schemaFailure(err);
       throw classify(err, 'cassandra').kind === 'not-authorized' ? cassandraError(err, this.contactPoints, doing) : err;
     });
+  }
+
+  /**
+   * A statement refused for want of its schema: the driver's prepared statements are forgotten (they name
+   * a table that is gone, and would be refused after it is made again), and what is missing is named.
+   */
+  private async schemaFailure(err: unknown): Promise<unknown> {
+    this.client.metadata.clearPrepared();
+    const gone = await schemaGone(this.client, this.t.keyspace, this.t.table).catch(() => undefined);
+    if (gone === undefined) return err;
+    return Object.assign(gone, { cause: err });
   }
 
   close(): Promise<void> {
