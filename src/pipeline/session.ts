@@ -197,7 +197,8 @@ export class RunSession {
       const at = this.step(await group.positions(this.o.startingOffsets));
       if (this.o.startExplicit) this.events.emit(startEvent(this.o.startingOffsets, at));
       const ledger = new Ledger(this.o.checkpoint);
-      if (at.lost.length > 0) this.step(await this.skipLost(at.lost, group, ledger));
+      const lost = [...at.lost, ...recreatedPerLedger(at, ledger.ends(this.o.topic, this.o.group, at.end.keys()))];
+      if (lost.length > 0) this.step(await this.skipLost(lost, group, ledger));
       // a run killed between a commit and its ledger line, or offsets moved by hand: recorded, so the
       // ledger's ranges stay contiguous
       for (const entry of this.step(
@@ -385,6 +386,21 @@ export function stopOnSignals(session: RunSession): () => void {
 }
 
 /** Where an asked-for start applies: partitions the group has no offset for; the others go on from theirs. */
+/**
+ * A partition the group has no offset for, whose ledger ends past the log's end: the topic was deleted
+ * and made again, taking the group's offsets with it. How many records were lost is unknown; reading
+ * goes on where a partition without an offset starts.
+ */
+export function recreatedPerLedger(at: StartPositions, ledgerEnds: Map<number, number>): DataLoss[] {
+  const out: DataLoss[] = [];
+  for (const [partition, end] of ledgerEnds) {
+    const high = at.end.get(partition);
+    if (at.committed.has(partition) || high === undefined || end <= high) continue;
+    out.push({ partition, from: end, to: at.start.get(partition) ?? 0, count: null, why: 'recreated' });
+  }
+  return out;
+}
+
 function startEvent(from: StartFrom, at: StartPositions): RunEvent {
   const applied = [...at.start.keys()].filter((p) => !at.committed.has(p)).sort((a, b) => a - b);
   return {

@@ -402,3 +402,30 @@ describe('records deleted before the group read them', () => {
     expect(batch).toMatchObject({ batchId: 1, startOffset: { 0: 5 }, endOffset: { 0: 7 } });
   });
 });
+
+describe('a topic made again, its group offsets gone with it', () => {
+  it("is a loss of unknown size where the ledger ends past the log's end", async () => {
+    const { recreatedPerLedger } = await import('../../src/pipeline/session.js');
+    const at: StartPositions = {
+      end: new Map([
+        [0, 3],
+        [1, 9],
+      ]),
+      start: new Map([
+        [0, 0],
+        [1, 0],
+      ]),
+      committed: new Set([1]),
+      lost: [],
+    };
+    const ledgerEnds = new Map([
+      [0, 40],
+      [1, 40],
+    ]);
+    // partition 1: the group has an offset, judged by it (findLosses), not by the ledger
+    expect(recreatedPerLedger(at, ledgerEnds)).toEqual([
+      { partition: 0, from: 40, to: 0, count: null, why: 'recreated' },
+    ]);
+    expect(recreatedPerLedger(at, new Map([[0, 3]]))).toEqual([]);
+  });
+});
