@@ -9,7 +9,8 @@ import { admin, world, type World } from './world.js';
  * The scene of a fault test, as a vitest fixture (`scene`): worlds of its own on the fault stack (a
  * fresh keyspace, topic, group and checkpoint, seeded users, an admin client), the runs it starts on
  * them, and the stack's Cassandra paused at will. After the test, pass or fail, Cassandra goes on, every
- * run still running is killed (SIGKILL) and every client is closed.
+ * run still running is killed (SIGKILL) and every client is closed; then no run (without --verbose) may
+ * have printed a stack frame or a raw object dump: what a run prints under faults is written for people.
  *
  *   import { it } from '../support/scene.js';
  *   it('...', async ({ scene }) => {
@@ -43,6 +44,21 @@ export interface Scene {
   cassandra: { pause(): void; resume(): void };
 }
 
+/** Lines of a run's stderr that are no message for people: a stack frame, a Buffer dumped. */
+export function rawLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => /^\s+at |<Buffer/.test(l));
+}
+
+/** The runs that printed stack frames or dumps, each with its first such lines. */
+function raw(runs: Array<{ args: string[]; run: Spawned }>): string[] {
+  return runs
+    .filter(({ args }) => !args.includes('--verbose'))
+    .flatMap(({ args, run }) => {
+      const lines = rawLines(run.stderr());
+      return lines.length === 0 ? [] : [`loginsync ${args.join(' ')}:\n${lines.slice(0, 5).join('\n')}`];
+    });
+}
+
 /** f, called once: later calls return the first call's promise. */
 function once(f: () => Promise<void>): () => Promise<void> {
   let called: Promise<void> | undefined;
@@ -53,12 +69,14 @@ export const test = base.extend<{ scene: Scene }>({
   // eslint-disable-next-line no-empty-pattern -- vitest reads a fixture's dependencies from this pattern: none
   scene: async ({}, use) => {
     const runs: Spawned[] = [];
+    const spawned: Array<{ args: string[]; run: Spawned }> = [];
     /** what closes the worlds' clients, in the order they were opened */
     const closers: Array<() => Promise<void>> = [];
     const cassandra = cassandraPause();
     const spawn = (args: string[]): Spawned => {
       const run = spawnCli(args);
       runs.push(run);
+      spawned.push({ args, run });
       return run;
     };
     const scene: Scene = {
@@ -94,6 +112,8 @@ export const test = base.extend<{ scene: Scene }>({
         await run.exited;
       }
     for (const close of closers.reverse()) await close();
+    const dumps = raw(spawned);
+    if (dumps.length > 0) throw new Error(`a run printed stack frames or dumps, not messages:\n${dumps.join('\n')}`);
   },
 });
 
