@@ -29,13 +29,13 @@ export async function schemaGone(
   const byName = new Map(columns.map((c) => [c.name, c.type]));
   const wrong = USERS_COLUMNS.filter((c) => byName.get(c.name) !== c.type && c.kind === 'regular');
   if (wrong.length === 0) return undefined;
-  const fix = wrong
-    .map((c) =>
-      byName.has(c.name)
-        ? `ALTER TABLE ${keyspace}.${table} DROP ${c.name}; ALTER TABLE ${keyspace}.${table} ADD ${c.name} ${c.type}`
-        : `ALTER TABLE ${keyspace}.${table} ADD ${c.name} ${c.type}`,
-    )
-    .join('; ');
+  const missing = wrong.filter((c) => !byName.has(c.name));
+  // a column of another type cannot be made again in place (Cassandra refuses to re-add a dropped column
+  // with another type, and dropping it loses its data): the table is restored, or another one made
+  const fix =
+    missing.length === wrong.length
+      ? missing.map((c) => `ALTER TABLE ${keyspace}.${table} ADD ${c.name} ${c.type}`).join('; ')
+      : `restore ${keyspace}.${table} from a backup, or make another table (loginsync init -k ${keyspace} --table NEW) and run with --table NEW`;
   const what = wrong.map((c) => (byName.has(c.name) ? `${c.name} is ${byName.get(c.name)}` : `${c.name} is missing`));
   return new SchemaGone(`table ${keyspace}.${table}: column ${what.join(', ')}`, { hint: `${fix}; ${GOES_ON}` });
 }

@@ -136,9 +136,19 @@ export class KafkaGroup implements GroupOffsets, Closable {
 
   async positions(from: StartFrom): Promise<StartPositions> {
     try {
-      const at = await startPositions(this.admin, this.topic, this.group, from);
-      if (from !== 'earliest') await pinStarts(this.kafka, this.topic, this.group, at);
-      return at;
+      return await startPositions(this.admin, this.topic, this.group, from);
+    } catch (err) {
+      throw this.coordinatorUnknown(err) ?? kafkaError(err, this.brokers, 'reading the topic');
+    }
+  }
+
+  /** Pins the start of partitions the group has no offset for (not those lost: skipLost decides them). */
+  async pinStarts(at: StartPositions, from: StartFrom): Promise<void> {
+    if (from === 'earliest') return;
+    const lost = new Set(at.lost.map((l) => l.partition));
+    const start = new Map([...at.start].filter(([p]) => !lost.has(p)));
+    try {
+      await pinStarts(this.kafka, this.topic, this.group, { ...at, start });
     } catch (err) {
       throw this.coordinatorUnknown(err) ?? kafkaError(err, this.brokers, 'reading the topic');
     }
@@ -171,13 +181,20 @@ export class KafkaGroup implements GroupOffsets, Closable {
     });
   }
 
-  async firstOffsets(partitions: number[]): Promise<{ first: Map<number, number>; total: number }> {
-    const offsets = await retryRetriable(() => this.admin.fetchTopicOffsets(this.topic)).catch((err: unknown) => {
+  async firstOffsets(
+    partitions: number[],
+  ): Promise<{ first: Map<number, number>; committed: Map<number, number>; total: number }> {
+    const [offsets, committed] = await Promise.all([
+      retryRetriable(() => this.admin.fetchTopicOffsets(this.topic)),
+      committedOffsets(this.admin, this.topic, this.group),
+    ]).catch((err: unknown) => {
       throw kafkaError(err, this.brokers, 'reading the first offsets of new partitions');
     });
-    const want = new Set(partitions);
+    // another member of the group may have read (and committed) them already: it goes on from there
+    const want = new Set(partitions.filter((p) => !committed.has(p)));
     const first = new Map(offsets.filter((o) => want.has(o.partition)).map((o) => [o.partition, Number(o.low)]));
-    return { first, total: offsets.length };
+    const known = new Map([...committed].filter(([p]) => partitions.includes(p)));
+    return { first, committed: known, total: offsets.length };
   }
 
   committed(): Promise<Map<number, number>> {

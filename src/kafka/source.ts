@@ -122,22 +122,43 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
 
   /**
    * A partition added under the run is read from its first record, whatever --starting-offsets said (it
-   * applies to the partitions there at start): its first offset is taken as where the group stood, and
-   * the consumer is moved there (kafkajs would start a partition without a committed offset at latest).
+   * applies to the partitions there at start): paused at once (a fetch must not read it from kafkajs'
+   * default start meanwhile), its first offset committed and sought, then resumed. One another member
+   * of the group has committed already goes on from there.
    */
   private async startAdded(partitions: number[]): Promise<void> {
+    const topic = this.opts.topic;
+    this.consumer.pause([{ topic, partitions }]);
     try {
-      const { first, total } = await this.opts.firstOffsets!(partitions);
+      const { first, committed, total } = await this.firstOffsetsRetried(partitions);
+      this.tracker.seed(committed);
       this.tracker.seed(first);
-      for (const [partition, offset] of first)
-        this.consumer.seek({ topic: this.opts.topic, partition, offset: String(offset) });
-      this.opts.events.partitionsAdded(
-        [...first.keys()].sort((a, b) => a - b),
-        total,
-      );
+      if (first.size > 0) {
+        const offsets = [...first].map(([partition, offset]) => ({ topic, partition, offset: String(offset) }));
+        // committed, so that a rebalance or a restart before the first batch goes on here, not at latest
+        await this.consumer.commitOffsets(offsets);
+        for (const o of offsets) this.consumer.seek(o);
+        this.opts.events.partitionsAdded(
+          [...first.keys()].sort((a, b) => a - b),
+          total,
+        );
+      }
     } catch (err) {
       // a rejoin asks again; meanwhile kafkajs reads them from its default start
       this.opts.events.error(err as Error, true);
+    } finally {
+      this.consumer.resume([{ topic, partitions }]);
+    }
+  }
+
+  private async firstOffsetsRetried(partitions: number[]): ReturnType<FirstOffsets> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.opts.firstOffsets!(partitions);
+      } catch (err) {
+        if (attempt >= 3 || this.stopping) throw err;
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
     }
   }
 

@@ -115,7 +115,9 @@ export interface SourceEvents {
 }
 
 /** Partitions' first offsets held, and how many partitions the topic has: for partitions added under a run. */
-export type FirstOffsets = (partitions: number[]) => Promise<{ first: Map<number, number>; total: number }>;
+export type FirstOffsets = (
+  partitions: number[],
+) => Promise<{ first: Map<number, number>; committed: Map<number, number>; total: number }>;
 
 /** A user's stored last_login, as the write rule needs it. */
 export interface Stored {
@@ -229,6 +231,11 @@ export interface GroupOffsets {
    * one it needs.
    */
   positions(from: StartFrom): Promise<StartPositions>;
+  /**
+   * unless `from` is earliest, commits where partitions the group has no offset for start (the consumer
+   * knows only the group's offsets and earliest); not the lost ones, which the loss decision settles
+   */
+  pinStarts(at: StartPositions, from: StartFrom): Promise<void>;
   /** the group's committed offsets (partitions without one left out) */
   committed(): Promise<Map<number, number>>;
   /** commits each lost partition's `to`, so that reading goes on there (--no-fail-on-data-loss) */

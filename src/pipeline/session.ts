@@ -192,20 +192,22 @@ export class RunSession {
       this.step(await store.check());
       const group = this.own(this.step(await this.adapters.group()));
       this.step(await group.checkTopic());
-      // first, so that a pinned start (committed by positions) finds no dead member holding the group
+      // first, so that a pinned start (committed by pinStarts) finds no dead member holding the group
       this.step(await this.removePredecessors(group));
       const at = this.step(await group.positions(this.o.startingOffsets));
       if (this.o.startExplicit) this.events.emit(startEvent(this.o.startingOffsets, at));
       const ledger = new Ledger(this.o.checkpoint);
       const lost = [...at.lost, ...recreatedPerLedger(at, ledger.ends(this.o.topic, this.o.group, at.end.keys()))];
-      if (lost.length > 0) this.step(await this.skipLost(lost, group, ledger));
       // a run killed between a commit and its ledger line, or offsets moved by hand: recorded, so the
-      // ledger's ranges stay contiguous
+      // ledger's ranges stay contiguous (a loss then starts where the group stood)
       for (const entry of this.step(
         await ledger.reconcile(this.o.topic, this.o.group, () => group.committed(), at.start),
       )) {
         this.events.emit({ type: 'ledger', entry });
       }
+      if (lost.length > 0) this.step(await this.skipLost(lost, group, ledger));
+      // only once the loss is decided: a pinned start would hide it from the next run
+      this.step(await group.pinStarts({ ...at, lost }, this.o.startingOffsets));
       // after the consumer has left its group (closed later), nothing is left to remove
       this.closables.push(async () => this.members.forgetOwn());
       const side =
@@ -393,9 +395,10 @@ export function stopOnSignals(session: RunSession): () => void {
  */
 export function recreatedPerLedger(at: StartPositions, ledgerEnds: Map<number, number>): DataLoss[] {
   const out: DataLoss[] = [];
+  const known = new Set(at.lost.map((l) => l.partition));
   for (const [partition, end] of ledgerEnds) {
     const high = at.end.get(partition);
-    if (at.committed.has(partition) || high === undefined || end <= high) continue;
+    if (at.committed.has(partition) || known.has(partition) || high === undefined || end <= high) continue;
     out.push({ partition, from: end, to: at.start.get(partition) ?? 0, count: null, why: 'recreated' });
   }
   return out;

@@ -85,6 +85,10 @@ describe('records deleted before the group read them', () => {
     const asked = await w.runOnce(['--starting-offsets', '{"0":1}']);
     expect(asked.code).toBe(1);
     expect(asked.stderr).toContain(`data loss on topic ${w.topic}: partition 0 offsets 1-3 (3 records) were deleted`);
+    // nothing was pinned meanwhile: the same run says it again, it does not go on as if all were well
+    const again = await w.runOnce(['--starting-offsets', '{"0":1}']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`partition 0 offsets 1-3 (3 records) were deleted`);
     const earliest = await w.runOnce();
     expect(earliest.code, earliest.stderr).toBe(0);
     expect(earliest.stdout).toMatch(/input 2 +malformed 0/);

@@ -38,13 +38,19 @@ function adapters(
     checkTopic: async () => {
       log.push('check topic');
     },
-    positions: async (from): Promise<StartPositions> => {
+    pinStarts: async (_at, from) => {
       if (from !== 'earliest') log.push('pin start');
+    },
+    positions: async (): Promise<StartPositions> => {
       const start = new Map([[0, opts.lost?.[0]?.to ?? 0]]);
       // past a loss, reading starts at its end (5): two records more to read, as in the other tests
       return { end: new Map([[0, start.get(0)! + 2]]), start, committed: new Set(), lost: opts.lost ?? [] };
     },
-    firstOffsets: async (partitions) => ({ first: new Map(partitions.map((p) => [p, 0])), total: 1 }),
+    firstOffsets: async (partitions) => ({
+      first: new Map(partitions.map((p) => [p, 0])),
+      committed: new Map(),
+      total: 1,
+    }),
     skipLost: async (lost) => {
       log.push(`skip lost ${lost.map((l) => `${l.partition}:${l.from}->${l.to}`).join(',')}`);
     },
