@@ -134,12 +134,8 @@ export class KafkaGroup implements GroupOffsets, Closable {
     return checkTopic(this.admin, this.topic, this.brokers);
   }
 
-  async positions(from: StartFrom): Promise<StartPositions> {
-    try {
-      return await startPositions(this.admin, this.topic, this.group, from);
-    } catch (err) {
-      throw this.coordinatorUnknown(err) ?? kafkaError(err, this.brokers, 'reading the topic');
-    }
+  positions(from: StartFrom): Promise<StartPositions> {
+    return startPositions(this.admin, this.topic, this.group, from).catch((err: unknown) => this.readFailed(err));
   }
 
   /** Pins the start of partitions the group has no offset for (not those lost: skipLost decides them). */
@@ -147,11 +143,12 @@ export class KafkaGroup implements GroupOffsets, Closable {
     if (from === 'earliest') return;
     const lost = new Set(at.lost.map((l) => l.partition));
     const start = new Map([...at.start].filter(([p]) => !lost.has(p)));
-    try {
-      await pinStarts(this.kafka, this.topic, this.group, { ...at, start });
-    } catch (err) {
-      throw this.coordinatorUnknown(err) ?? kafkaError(err, this.brokers, 'reading the topic');
-    }
+    await pinStarts(this.kafka, this.topic, this.group, { ...at, start }).catch((err: unknown) => this.readFailed(err));
+  }
+
+  /** A failure reading where the group stands, as one line. */
+  private readFailed(err: unknown): never {
+    throw this.coordinatorUnknown(err) ?? kafkaError(err, this.brokers, 'reading the topic');
   }
 
   /**

@@ -9,7 +9,7 @@ import {
   type SourceEvents,
 } from '../pipeline/ports.js';
 import { isKafkaUnreachable } from '../errors.js';
-import { backoff } from '../util/retry.js';
+import { backoff, retry } from '../util/retry.js';
 import { kafkaError } from './client.js';
 import { FetchLoop } from './fetch-loop.js';
 import { Membership } from './membership.js';
@@ -151,15 +151,13 @@ export class KafkaSource<B extends FillingBatch> implements RecordSource<B> {
     }
   }
 
-  private async firstOffsetsRetried(partitions: number[]): ReturnType<FirstOffsets> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.opts.firstOffsets!(partitions);
-      } catch (err) {
-        if (attempt >= 3 || this.stopping) throw err;
-        await new Promise((r) => setTimeout(r, 1000 * attempt));
-      }
-    }
+  /** Asked three times (1 s, then 2 s apart) before the partitions are left to a later rejoin. */
+  private firstOffsetsRetried(partitions: number[]): ReturnType<FirstOffsets> {
+    return retry(() => this.opts.firstOffsets!(partitions), {
+      retriable: () => !this.stopping,
+      delayMs: backoff(1000, 2000),
+      deadlineMs: 2500,
+    });
   }
 
   async start(): Promise<void> {
